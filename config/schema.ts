@@ -1,0 +1,182 @@
+// The single source of truth for the stack configuration: the Pulumi program, the
+// CLIs (plan, …) and the generated docs (Pulumi.yaml's config block, README) all read
+// this schema. Pure: no Pulumi import, no I/O.
+import { z } from "zod";
+import { CAPACITY_DEFAULTS, DEMAND_DEFAULTS, MAX_SIZE_UNIT } from "../sizing";
+
+export const NAMESPACE = "proxy-lb";
+
+/** DigitalOcean's limit for load balancer targets given by droplet id. */
+export const MAX_DROPLET_IDS = 10;
+
+function wholeNumber(min: number, max?: number) {
+    const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max}`;
+    const error = `must be a whole number ${range}`;
+    const base = z.number({ error }).int({ error }).min(min, { error });
+    return max === undefined ? base : base.max(max, { error });
+}
+
+function decimal(min: number, max: number) {
+    const error = `must be a number from ${min} to ${max}`;
+    return z.number({ error }).min(min, { error }).max(max, { error });
+}
+
+function text(pattern: RegExp, error: string) {
+    return z.string({ error }).regex(pattern, { error });
+}
+
+const port = () => wholeNumber(1, 65535);
+
+const forwardingRule = z.strictObject(
+    {
+        port: port().describe("port the proxy users connect to on the load balancer (TCP)"),
+        targetPort: port()
+            .optional()
+            .describe("port on the masking servers; defaults to `port`"),
+    },
+    { error: "must be an object like { port: 8080 }" },
+);
+
+export const loadBalancerSchema = z
+    .strictObject(
+        {
+            name: text(
+                /^[a-zA-Z0-9][a-zA-Z0-9.-]{0,254}$/,
+                "must be 1–255 letters, digits, dots or dashes, starting with a letter or digit",
+            ).describe("the load balancer's name in DigitalOcean"),
+            id: text(
+                /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+                "must be a load balancer id (a lowercase UUID)",
+            )
+                .optional()
+                .describe("id of an existing load balancer to adopt (import) instead of creating one"),
+            forwarding: z
+                .array(forwardingRule, { error: "must be a list of forwarding rules" })
+                .min(1, { error: "must list at least one forwarding rule" })
+                .describe("TCP passthrough forwarding rules"),
+            healthCheck: z
+                .strictObject(
+                    { port: port().describe("TCP port probed on each masking server") },
+                    { error: "must be an object like { port: 8080 }" },
+                )
+                .describe("TCP health check"),
+        },
+        { error: "must be an object with name, forwarding and healthCheck" },
+    )
+    .superRefine((lb, ctx) => {
+        const seen = new Set<number>();
+        lb.forwarding.forEach((rule, index) => {
+            if (seen.has(rule.port)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["forwarding", index, "port"],
+                    message: `repeats port ${rule.port}: each entry port may be forwarded once`,
+                });
+            }
+            seen.add(rule.port);
+        });
+    });
+
+export const maskingServersSchema = z
+    .strictObject(
+        {
+            ids: z
+                .array(wholeNumber(1), { error: "must be a list of droplet ids" })
+                .min(1, { error: "must list at least one droplet id" })
+                .max(MAX_DROPLET_IDS, {
+                    error: `lists more than ${MAX_DROPLET_IDS} droplets, DigitalOcean's limit for load balancer targets by id; tag the droplets and use maskingServers.tag instead`,
+                })
+                .optional()
+                .describe(`ids of the masking droplets (at most ${MAX_DROPLET_IDS})`),
+            tag: text(
+                /^[a-zA-Z0-9_:-]{1,255}$/,
+                "must be a DigitalOcean tag: 1–255 letters, digits, _, : or -",
+            )
+                .optional()
+                .describe("a tag the masking droplets already carry (the program never tags them)"),
+        },
+        { error: "must be an object with either ids or tag" },
+    )
+    .superRefine((servers, ctx) => {
+        if ((servers.ids === undefined) === (servers.tag === undefined)) {
+            ctx.addIssue({
+                code: "custom",
+                path: [],
+                message:
+                    servers.ids === undefined
+                        ? "must give either ids (a list of droplet ids) or tag"
+                        : "gives both ids and tag; DigitalOcean targets one or the other: keep one",
+            });
+        }
+        const seen = new Set<number>();
+        servers.ids?.forEach((id, index) => {
+            if (seen.has(id)) {
+                ctx.addIssue({ code: "custom", path: ["ids", index], message: `repeats droplet ${id}` });
+            }
+            seen.add(id);
+        });
+    });
+
+export const demandSchema = z.strictObject(
+    {
+        users: wholeNumber(0).describe("proxy users running during the drop"),
+        tasksPerUser: wholeNumber(0).describe("tasks each user runs at the peak"),
+        connectionsPerTask: wholeNumber(1)
+            .default(DEMAND_DEFAULTS.connectionsPerTask)
+            .describe("simultaneous connections one task holds"),
+        newConnectionsPerSecond: wholeNumber(0)
+            .optional()
+            .describe("peak new connections per second; defaults to every peak connection opening in the same second"),
+    },
+    { error: "must be an object with users and tasksPerUser" },
+);
+
+export const capacitySchema = z
+    .strictObject(
+        {
+            connectionsPerNode: wholeNumber(1)
+                .default(CAPACITY_DEFAULTS.connectionsPerNode)
+                .describe("simultaneous connections one load balancer node handles"),
+            newConnectionsPerSecondPerNode: wholeNumber(1)
+                .default(CAPACITY_DEFAULTS.newConnectionsPerSecondPerNode)
+                .describe("new connections per second one node accepts"),
+            headroom: decimal(0, 10)
+                .default(CAPACITY_DEFAULTS.headroom)
+                .describe("plan this fraction above the expected peak (0.25 = 25%)"),
+            minNodes: wholeNumber(1, MAX_SIZE_UNIT)
+                .default(CAPACITY_DEFAULTS.minNodes)
+                .describe("never size below this many nodes"),
+            maxNodes: wholeNumber(1, MAX_SIZE_UNIT)
+                .default(CAPACITY_DEFAULTS.maxNodes)
+                .describe("refuse demand that needs more nodes than this (an error, never a silent cap)"),
+            pricePerNodeMonthly: decimal(0, 10_000)
+                .default(CAPACITY_DEFAULTS.pricePerNodeMonthly)
+                .describe("USD per node per month; hourly = monthly / 672"),
+        },
+        { error: "must be an object" },
+    )
+    .superRefine((capacity, ctx) => {
+        if (capacity.minNodes > capacity.maxNodes) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["minNodes"],
+                message: `(${capacity.minNodes}) must not exceed capacity.maxNodes (${capacity.maxNodes})`,
+            });
+        }
+    });
+
+export const stackConfigSchema = z.strictObject({
+    region: text(/^[a-z]{3}[1-9]$/, "must be a DigitalOcean region slug such as nyc3, ams3 or sfo3").describe(
+        "DigitalOcean region of the load balancer and the masking servers",
+    ),
+    loadBalancer: loadBalancerSchema.describe("the load balancer every proxy user connects to"),
+    maskingServers: maskingServersSchema.describe("the masking droplets behind it: never modified"),
+    demand: demandSchema.describe("expected peak demand of the drop"),
+    capacity: capacitySchema.default(capacitySchema.parse({})).describe("per-node capacity, limits and price"),
+});
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+
+/** Top-level keys whose values are objects (Pulumi hands them to programs as JSON text). */
+export const OBJECT_KEYS = ["loadBalancer", "maskingServers", "demand", "capacity"] as const;

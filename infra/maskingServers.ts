@@ -1,0 +1,49 @@
+// The masking droplets are adopted, never managed: each is imported as it really is and
+// locked so that no `up`, `destroy` or config change can write to it. Changing one breaks
+// the masking and every proxy fails.
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../config";
+
+export const MASKING_SERVER_OPTIONS = {
+    protect: true, // never deleted or replaced
+    ignoreChanges: ["*"], // never updated, whatever the program or the console says
+    retainOnDelete: true, // dropping one from the config forgets it; the droplet stays
+} satisfies pulumi.CustomResourceOptions;
+
+type LiveDroplet = Pick<
+    digitalocean.GetDropletResult,
+    "id" | "name" | "image" | "region" | "size" | "backups" | "ipv6" | "monitoring" | "vpcUuid" | "tags" | "volumeIds"
+>;
+
+/** Reads the masking droplets' live attributes (reads only), by id or by tag. */
+export async function readMaskingServers(servers: StackConfig["maskingServers"]): Promise<LiveDroplet[]> {
+    if (servers.ids) return Promise.all(servers.ids.map((id) => digitalocean.getDroplet({ id })));
+    const { droplets } = await digitalocean.getDroplets({ filters: [{ key: "tags", values: [servers.tag!] }] });
+    if (droplets.length === 0) {
+        throw new pulumi.RunError(
+            `no droplet carries the tag ${servers.tag} (proxy-lb:maskingServers.tag): the load balancer would have no masking servers. The program never tags droplets; check the tag.`,
+        );
+    }
+    return droplets;
+}
+
+/** Imports a masking droplet declared exactly as it is, so there is no diff even without ignoreChanges. */
+export function importMaskingServer(live: LiveDroplet): digitalocean.Droplet {
+    return new digitalocean.Droplet(
+        `masking-server-${live.id}`,
+        {
+            name: live.name,
+            image: live.image,
+            region: live.region,
+            size: live.size,
+            backups: live.backups,
+            ipv6: live.ipv6,
+            monitoring: live.monitoring,
+            vpcUuid: live.vpcUuid,
+            tags: live.tags,
+            volumeIds: live.volumeIds,
+        },
+        { ...MASKING_SERVER_OPTIONS, import: String(live.id) },
+    );
+}

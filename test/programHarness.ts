@@ -1,0 +1,120 @@
+// Runs index.ts under Pulumi's mocks and records what the SDK really sends to the engine
+// for each resource, options included. Options never reach newResource mocks, so we wrap
+// the mock monitor's registerResource and read the protobuf request itself.
+import * as pulumi from "@pulumi/pulumi";
+import { vi } from "vitest";
+
+export interface Registration {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+    protect: boolean;
+    ignoreChanges: string[];
+    importId: string;
+    retainOnDelete: boolean;
+}
+
+export interface ProgramRun {
+    registrations: Registration[];
+    invokes: { token: string; args: Record<string, unknown> }[];
+    outputs: Record<string, unknown>;
+}
+
+export interface FakeDroplet {
+    id: number;
+    name: string;
+    tags?: string[];
+}
+
+const PROJECT = "proxy-lb";
+
+/** Live attributes as getDroplet returns them for a masking droplet. */
+export function liveDroplet(d: FakeDroplet) {
+    return {
+        id: d.id,
+        name: d.name,
+        image: "ubuntu-22-04-x64",
+        region: "nyc3",
+        size: "s-1vcpu-1gb",
+        backups: false,
+        ipv6: false,
+        monitoring: true,
+        vpcUuid: "5a4981aa-9653-4bd1-bef5-d6bff52042e4",
+        tags: d.tags ?? [],
+        volumeIds: [],
+        status: "active",
+    };
+}
+
+/** Stack config as Pulumi hands it to programs: namespaced keys, objects as JSON text. */
+export function stackConfig(values: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(
+        Object.entries(values).map(([key, value]) => [`${PROJECT}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
+    );
+}
+
+/** `registrations` may be passed in to see what was registered before a failure. */
+export async function runProgram(
+    config: Record<string, string>,
+    droplets: FakeDroplet[],
+    registrations: Registration[] = [],
+): Promise<ProgramRun> {
+    const invokes: ProgramRun["invokes"] = [];
+    const byId = new Map(droplets.map((d) => [d.id, liveDroplet(d)]));
+
+    pulumi.runtime.setAllConfig(config);
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                const state = args.type === "digitalocean:index/loadBalancer:LoadBalancer" ? { ...args.inputs, ip: "203.0.113.10" } : args.inputs;
+                return { id: args.id || `${args.name}-id`, state };
+            },
+            call: (args) => {
+                invokes.push({ token: args.token, args: args.inputs });
+                if (args.token === "digitalocean:index/getDroplet:getDroplet") {
+                    const droplet = byId.get(Number(args.inputs.id));
+                    if (!droplet) throw new Error(`droplet ${args.inputs.id} not found`);
+                    return droplet;
+                }
+                if (args.token === "digitalocean:index/getDroplets:getDroplets") {
+                    const tag = args.inputs.filters?.[0]?.values?.[0];
+                    return { droplets: [...byId.values()].filter((d) => d.tags.includes(tag)) };
+                }
+                throw new Error(`unexpected invoke ${args.token}`);
+            },
+        },
+        PROJECT,
+        "test",
+        false,
+    );
+
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource(req: any, callback: unknown): unknown;
+    };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+        if (req.getType() === "pulumi:pulumi:Stack") return register(req, callback);
+        registrations.push({
+            type: req.getType(),
+            name: req.getName(),
+            inputs: req.getObject()?.toJavaScript() ?? {},
+            protect: req.getProtect() ?? false,
+            ignoreChanges: req.getIgnorechangesList(),
+            importId: req.getImportid(),
+            retainOnDelete: req.getRetainondelete() ?? false,
+        });
+        return register(req, callback);
+    };
+
+    vi.resetModules(); // index.ts reads config when it loads
+    const program = (await import("../index")) as unknown as { default?: () => Promise<Record<string, pulumi.Output<unknown>>> };
+    const main = (program.default ?? program) as unknown as () => Promise<Record<string, pulumi.Output<unknown>>>;
+    const exported = await main();
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(exported)) outputs[key] = await resolve(value);
+    return { registrations, invokes, outputs };
+}
+
+function resolve<T>(value: pulumi.Output<T> | T): Promise<T> {
+    return pulumi.Output.isInstance(value) ? new Promise((r) => (value as pulumi.Output<T>).apply(r)) : Promise.resolve(value as T);
+}
