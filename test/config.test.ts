@@ -1,0 +1,172 @@
+// Bad input: every malformed config is refused with a message naming the key (and the
+// value), before any resource or API call; nothing crashes on arbitrary input.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadSettings, OBJECT_KEYS, parseStackConfig } from "../config";
+import { parseStackFile } from "../config/stackFile";
+
+const valid = {
+    region: "nyc3",
+    loadBalancer: { name: "proxy-lb", forwarding: [{ port: 8080 }], healthCheck: { port: 8080 } },
+    maskingServers: { ids: [501, 502] },
+    demand: { users: 12, tasksPerUser: 2000 },
+};
+type Config = Record<string, unknown>;
+
+/** Stack-file entries (namespaced keys, parsed values) for a config. */
+const entries = (config: Config) => Object.fromEntries(Object.entries(config).map(([k, v]) => [`proxy-lb:${k}`, v]));
+const withKey = (key: string, value: unknown): Config => ({ ...valid, [key]: value });
+const without = (key: string): Config => Object.fromEntries(Object.entries(valid).filter(([k]) => k !== key));
+const lb = (patch: Config) => withKey("loadBalancer", { ...valid.loadBalancer, ...patch });
+const demand = (patch: Config) => withKey("demand", { ...valid.demand, ...patch });
+const capacity = (patch: Config) => withKey("capacity", patch);
+
+function problemsOf(config: Config): string[] {
+    try {
+        loadSettings(entries(config));
+    } catch (err) {
+        if (err instanceof ConfigError) return err.problems;
+        throw err;
+    }
+    return [];
+}
+
+describe("the valid example", () => {
+    it("is accepted and gets every default", () => {
+        const { config, sizing } = loadSettings(entries(valid));
+        expect(config.demand.connectionsPerTask).toBe(1);
+        expect(config.capacity).toEqual({ connectionsPerNode: 10000, newConnectionsPerSecondPerNode: 10000, headroom: 0.25, minNodes: 1, maxNodes: 200, pricePerNodeMonthly: 12 });
+        expect(sizing.sizeUnit).toBe(3);
+    });
+
+    it("reads objects given as JSON text, as Pulumi hands them to programs", () => {
+        const asPulumi = Object.fromEntries(Object.entries(entries(valid)).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+        expect(parseStackConfig(asPulumi)).toEqual(parseStackConfig(entries(valid)));
+    });
+
+    it("ignores other namespaces such as digitalocean:", () => {
+        expect(() => parseStackConfig({ ...entries(valid), "digitalocean:apiEndpoint": "http://127.0.0.1:1" })).not.toThrow();
+    });
+});
+
+// [what is wrong, config, the message expected (the key is always named)]
+const malformed: [string, Config, string][] = [
+    // region
+    ["missing region", without("region"), "proxy-lb:region is required"],
+    ["region not a string", withKey("region", 3), "proxy-lb:region must be a DigitalOcean region slug"],
+    ["region not a slug", withKey("region", "New York"), "proxy-lb:region must be a DigitalOcean region slug such as nyc3, ams3 or sfo3 (got \"New York\")"],
+    ["region upper case", withKey("region", "NYC3"), "proxy-lb:region must be a DigitalOcean region slug"],
+    ["legacy region needing 3 nodes", withKey("region", "sfo1"), "region sfo1"],
+    ["legacy region ams2", withKey("region", "ams2"), "region ams2"],
+    // loadBalancer
+    ["missing loadBalancer", without("loadBalancer"), "proxy-lb:loadBalancer is required"],
+    ["loadBalancer not an object", withKey("loadBalancer", "proxy-lb"), "proxy-lb:loadBalancer must be an object"],
+    ["loadBalancer as unparsable JSON text", withKey("loadBalancer", "{name: x"), "proxy-lb:loadBalancer must be an object"],
+    ["missing name", lb({ name: undefined }), "proxy-lb:loadBalancer.name is required"],
+    ["name with spaces", lb({ name: "my lb" }), "proxy-lb:loadBalancer.name must be 1–255 letters"],
+    ["empty name", lb({ name: "" }), "proxy-lb:loadBalancer.name must be"],
+    ["id not a uuid", lb({ id: "12345" }), "proxy-lb:loadBalancer.id must be a load balancer id"],
+    ["missing forwarding", lb({ forwarding: undefined }), "proxy-lb:loadBalancer.forwarding is required"],
+    ["empty forwarding", lb({ forwarding: [] }), "proxy-lb:loadBalancer.forwarding must list at least one forwarding rule"],
+    ["forwarding not a list", lb({ forwarding: { port: 80 } }), "proxy-lb:loadBalancer.forwarding must be a list"],
+    ["port 0", lb({ forwarding: [{ port: 0 }] }), "proxy-lb:loadBalancer.forwarding[0].port must be a whole number from 1 to 65535 (got 0)"],
+    ["port 70000", lb({ forwarding: [{ port: 70000 }] }), "proxy-lb:loadBalancer.forwarding[0].port must be a whole number from 1 to 65535 (got 70000)"],
+    ["port as text", lb({ forwarding: [{ port: "8080" }] }), "proxy-lb:loadBalancer.forwarding[0].port must be a whole number"],
+    ["fractional targetPort", lb({ forwarding: [{ port: 80, targetPort: 80.5 }] }), "proxy-lb:loadBalancer.forwarding[0].targetPort must be a whole number"],
+    ["duplicate entry port", lb({ forwarding: [{ port: 80 }, { port: 80, targetPort: 81 }] }), "proxy-lb:loadBalancer.forwarding[1].port repeats port 80"],
+    ["protocol key (TLS is not offered)", lb({ forwarding: [{ port: 443, protocol: "https" }] }), "proxy-lb:loadBalancer.forwarding[0].protocol is not a known key"],
+    ["missing health check", lb({ healthCheck: undefined }), "proxy-lb:loadBalancer.healthCheck is required"],
+    ["health check port missing", lb({ healthCheck: {} }), "proxy-lb:loadBalancer.healthCheck.port is required"],
+    ["health check path (TCP only)", lb({ healthCheck: { port: 80, path: "/" } }), "proxy-lb:loadBalancer.healthCheck.path is not a known key"],
+    ["typo in loadBalancer", lb({ nmae: "x" }), "proxy-lb:loadBalancer.nmae is not a known key; did you mean proxy-lb:loadBalancer.name?"],
+    // maskingServers
+    ["missing maskingServers", without("maskingServers"), "proxy-lb:maskingServers is required"],
+    ["neither ids nor tag", withKey("maskingServers", {}), "proxy-lb:maskingServers must give either ids"],
+    ["ids and tag together", withKey("maskingServers", { ids: [1], tag: "masking" }), "proxy-lb:maskingServers gives both ids and tag"],
+    ["empty ids", withKey("maskingServers", { ids: [] }), "proxy-lb:maskingServers.ids must list at least one droplet id"],
+    ["eleven ids", withKey("maskingServers", { ids: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] }), "proxy-lb:maskingServers.ids lists more than 10 droplets"],
+    ["duplicate id", withKey("maskingServers", { ids: [501, 502, 501] }), "proxy-lb:maskingServers.ids[2] repeats droplet 501"],
+    ["negative id", withKey("maskingServers", { ids: [-5] }), "proxy-lb:maskingServers.ids[0] must be a whole number ≥ 1 (got -5)"],
+    ["id as text", withKey("maskingServers", { ids: ["501"] }), "proxy-lb:maskingServers.ids[0] must be a whole number ≥ 1"],
+    ["ids not a list", withKey("maskingServers", { ids: 501 }), "proxy-lb:maskingServers.ids must be a list of droplet ids"],
+    ["tag with spaces", withKey("maskingServers", { tag: "masking servers" }), "proxy-lb:maskingServers.tag must be a DigitalOcean tag"],
+    ["typo: id for ids", withKey("maskingServers", { id: [501] }), "proxy-lb:maskingServers.id is not a known key; did you mean proxy-lb:maskingServers.ids?"],
+    // demand
+    ["missing demand", without("demand"), "proxy-lb:demand is required"],
+    ["missing users", demand({ users: undefined }), "proxy-lb:demand.users is required"],
+    ["negative users", demand({ users: -1 }), "proxy-lb:demand.users must be a whole number ≥ 0 (got -1)"],
+    ["fractional users", demand({ users: 1.5 }), "proxy-lb:demand.users must be a whole number ≥ 0 (got 1.5)"],
+    ["users as text", demand({ users: "12" }), "proxy-lb:demand.users must be a whole number ≥ 0 (got \"12\")"],
+    ["users null", demand({ users: null }), "proxy-lb:demand.users must be a whole number ≥ 0 (got null)"],
+    ["missing tasksPerUser", demand({ tasksPerUser: undefined }), "proxy-lb:demand.tasksPerUser is required"],
+    ["connectionsPerTask 0", demand({ connectionsPerTask: 0 }), "proxy-lb:demand.connectionsPerTask must be a whole number ≥ 1 (got 0)"],
+    ["negative newConnectionsPerSecond", demand({ newConnectionsPerSecond: -10 }), "proxy-lb:demand.newConnectionsPerSecond must be a whole number ≥ 0"],
+    ["typo: user", demand({ user: 3 }), "proxy-lb:demand.user is not a known key; did you mean proxy-lb:demand.users?"],
+    ["typo: tasksPerUsers", demand({ tasksPerUsers: 3 }), "proxy-lb:demand.tasksPerUsers is not a known key; did you mean proxy-lb:demand.tasksPerUser?"],
+    ["demand above maxNodes", demand({ users: 1000, tasksPerUser: 2000 }), "needs 250 nodes"],
+    // capacity
+    ["capacity not an object", withKey("capacity", 3), "proxy-lb:capacity must be an object"],
+    ["headroom negative", capacity({ headroom: -0.1 }), "proxy-lb:capacity.headroom must be a number from 0 to 10 (got -0.1)"],
+    ["headroom as percent text", capacity({ headroom: "25%" }), "proxy-lb:capacity.headroom must be a number from 0 to 10 (got \"25%\")"],
+    ["connectionsPerNode 0", capacity({ connectionsPerNode: 0 }), "proxy-lb:capacity.connectionsPerNode must be a whole number ≥ 1 (got 0)"],
+    ["maxNodes above DigitalOcean's 200", capacity({ maxNodes: 500 }), "proxy-lb:capacity.maxNodes must be a whole number from 1 to 200 (got 500)"],
+    ["minNodes 0", capacity({ minNodes: 0 }), "proxy-lb:capacity.minNodes must be a whole number from 1 to 200 (got 0)"],
+    ["minNodes above maxNodes", capacity({ minNodes: 5, maxNodes: 3 }), "proxy-lb:capacity.minNodes (5) must not exceed capacity.maxNodes (3)"],
+    ["demand above a configured maxNodes", capacity({ maxNodes: 2 }), "proxy-lb:capacity.maxNodes is 2"],
+    ["negative price", capacity({ pricePerNodeMonthly: -12 }), "proxy-lb:capacity.pricePerNodeMonthly must be a number from 0 to 10000"],
+    ["typo: headrom", capacity({ headrom: 0.3 }), "proxy-lb:capacity.headrom is not a known key; did you mean proxy-lb:capacity.headroom?"],
+    // top level
+    ["unknown top-level key", withKey("demnd", { users: 1 }), "proxy-lb:demnd is not a known key; did you mean proxy-lb:demand?"],
+    ["unrelated unknown key", withKey("colour", "blue"), "proxy-lb:colour is not a known key; known keys: region, loadBalancer, maskingServers, demand, capacity"],
+];
+
+describe("malformed configs", () => {
+    it("has at least 40 cases", () => expect(malformed.length).toBeGreaterThanOrEqual(40));
+
+    it.each(malformed)("refuses %s", (_what, config, expected) => {
+        const problems = problemsOf(config);
+        expect(problems.join("\n")).toContain(expected);
+        for (const line of problems) expect(line).not.toMatch(/\n|at .*\.ts:\d+|undefined|\[object Object\]/);
+    });
+
+    it("reports every problem at once, not just the first", () => {
+        const problems = problemsOf({ ...valid, region: "x", demand: { users: -1, tasksPerUser: 1.5 } });
+        expect(problems).toEqual([
+            'proxy-lb:region must be a DigitalOcean region slug such as nyc3, ams3 or sfo3 (got "x")',
+            "proxy-lb:demand.users must be a whole number ≥ 0 (got -1)",
+            "proxy-lb:demand.tasksPerUser must be a whole number ≥ 0 (got 1.5)",
+        ]);
+    });
+});
+
+describe("stack files", () => {
+    it("refuses broken YAML, naming the file and the line", () => {
+        expect(() => parseStackFile("config:\n  proxy-lb:demand:\n    users: [1,\n", "Pulumi.drop.yaml")).toThrow(/Pulumi.drop.yaml is not valid YAML: .*line/);
+    });
+    it("refuses a config that is not a mapping", () => {
+        expect(() => parseStackFile("config: [1, 2]\n", "Pulumi.x.yaml")).toThrow("Pulumi.x.yaml: config must be a mapping");
+    });
+    it("reads the config mapping of a valid file", () => {
+        expect(parseStackFile("config:\n  proxy-lb:region: nyc3\n", "f")).toEqual({ "proxy-lb:region": "nyc3" });
+    });
+});
+
+describe("arbitrary input", () => {
+    // Any JSON for any key either validates or fails with clean, key-naming lines: never a crash.
+    it.each([...OBJECT_KEYS, "region"])("never crashes on arbitrary JSON for %s", (key) => {
+        fc.assert(
+            fc.property(fc.jsonValue(), fc.boolean(), (value, asText) => {
+                const config = entries(withKey(key, asText ? JSON.stringify(value) : value));
+                try {
+                    loadSettings(config);
+                } catch (err) {
+                    expect(err).toBeInstanceOf(ConfigError);
+                    const problems = (err as ConfigError).problems;
+                    expect(problems.length).toBeGreaterThan(0);
+                    for (const line of problems) expect(line).toMatch(/^(proxy-lb:|demand needs|region )/);
+                }
+            }),
+            { numRuns: 300 },
+        );
+    });
+});
