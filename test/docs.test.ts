@@ -1,0 +1,26 @@
+// Pulumi.yaml's config block and the README's reference are generated from the schema;
+// this fails when someone edits one by hand or changes the schema without `npm run docs`.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { renderPulumiYaml, replaceReference } from "../scripts/docs";
+import { stackConfigSchema } from "../config";
+
+const read = (file: string) => readFileSync(`${__dirname}/../${file}`, "utf8");
+
+describe("generated docs", () => {
+    it("Pulumi.yaml matches the schema (run npm run docs)", () => {
+        expect(read("Pulumi.yaml")).toBe(renderPulumiYaml());
+    });
+
+    it("declares every top-level key of the schema, and only those", () => {
+        const project = parse(read("Pulumi.yaml"));
+        expect(Object.keys(project.config)).toEqual(Object.keys(stackConfigSchema.shape));
+        expect(project.name).toBe("proxy-lb");
+    });
+
+    it("README's config reference matches the schema (run npm run docs)", () => {
+        const readme = read("README.md");
+        expect(replaceReference(readme)).toBe(readme);
+    });
+});

@@ -1,0 +1,121 @@
+// The plan CLI as a user runs it: a real process, real stack files, real git history.
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(__dirname, "..");
+const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+const PLAN = path.join(ROOT, "cli/plan.ts");
+
+let repo: string;
+const planIn = (cwd: string, ...args: string[]) => spawnSync(TSX, [PLAN, ...args], { cwd, encoding: "utf8" });
+const plan = (...args: string[]) => planIn(repo, ...args);
+// An identity of its own, so commits work on a machine without a git config.
+const identity = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
+const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe", env: { ...process.env, ...identity } });
+
+beforeAll(() => {
+    // A scratch repository: the base commit has the committed drop stack; the working tree
+    // raises demand, as a drop's pull request does.
+    repo = mkdtempSync(path.join(tmpdir(), "proxy-lb-plan-"));
+    cpSync(path.join(ROOT, "Pulumi.drop.yaml"), path.join(repo, "Pulumi.drop.yaml"));
+    git("init", "-q");
+    git("commit", "-q", "--allow-empty", "-m", "empty");
+    git("tag", "before-stack");
+    git("add", ".");
+    git("commit", "-q", "-m", "drop stack");
+    git("tag", "base");
+    const raised = readFileSync(path.join(repo, "Pulumi.drop.yaml"), "utf8").replace("users: 12", "users: 40");
+    writeFileSync(path.join(repo, "Pulumi.drop.yaml"), raised);
+});
+afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+describe("npm run plan", () => {
+    it("prints the sizing of the committed example drop as JSON", () => {
+        const run = planIn(ROOT, "--stack", "drop", "--json");
+        expect(run.status).toBe(0);
+        const out = JSON.parse(run.stdout);
+        expect(out).toMatchObject({
+            sizeUnit: 3,
+            binding: "connections",
+            peak: { connections: 24000, newConnectionsPerSecond: 24000 },
+            capacity: { connections: 30000, newConnectionsPerSecond: 30000 },
+            utilization: { peak: 0.8 },
+            cost: { monthly: 36 },
+        });
+        expect(out.cost.hourly).toBeCloseTo(36 / 672, 6);
+    });
+
+    it("prints a readable table by default", () => {
+        const run = plan("--stack", "drop");
+        expect(run.status).toBe(0);
+        expect(run.stdout).toMatch(/size_unit 10, bound by simultaneous connections/);
+        expect(run.stdout).toMatch(/capacity at 10 nodes/);
+    });
+
+    it("fails on a missing stack file with the reason on stderr", () => {
+        const run = plan("--stack", "nope");
+        expect(run.status).toBe(1);
+        expect(run.stderr).toMatch(/Pulumi.nope.yaml not found/);
+        expect(run.stdout).toBe("");
+    });
+
+    it("fails on bad values naming the key, without a stack trace", () => {
+        const file = path.join(repo, "Pulumi.bad.yaml");
+        writeFileSync(file, "config:\n  proxy-lb:region: nyc3\n  proxy-lb:demand: {users: -2, tasksPerUser: 10}\n");
+        try {
+            const run = plan("--stack", "bad");
+            expect(run.status).toBe(1);
+            expect(run.stderr).toContain("proxy-lb:demand.users must be a whole number ≥ 0 (got -2)");
+            expect(run.stderr).toContain("proxy-lb:loadBalancer is required");
+            expect(run.stderr).not.toMatch(/\s+at .*:\d+:\d+/);
+        } finally {
+            rmSync(file);
+        }
+    });
+
+    it("refuses unknown flags with the usage", () => {
+        const run = plan("--stak", "drop");
+        expect(run.status).toBe(2);
+        expect(run.stderr).toMatch(/usage: npm run plan/);
+    });
+});
+
+describe("npm run plan --base (the pull-request summary)", () => {
+    it("shows nodes before → after and the cost delta", () => {
+        const run = plan("--stack", "drop", "--base", "base", "--hours", "6");
+        expect(run.status).toBe(0);
+        // 40 users × 2,000 tasks = 80,000 connections, ×1.25 = 100,000 -> 10 nodes (was 3).
+        expect(run.stdout.split("\n")[0]).toBe(
+            "size_unit 3 → 10 (+7 nodes, +$0.125/hour, +$84.00/month); a 6-hour drop window costs +$0.75",
+        );
+    });
+
+    it("gives the numbers as JSON", () => {
+        const out = JSON.parse(plan("--stack", "drop", "--base", "base", "--json", "--hours", "6").stdout);
+        expect(out).toMatchObject({ base: "base", nodes: 7, before: { sizeUnit: 3 }, after: { sizeUnit: 10 }, cost: { monthly: 84, window: { hours: 6, cost: 0.75 } } });
+        expect(out.cost.hourly).toBeCloseTo(84 / 672, 6);
+    });
+
+    it("prints the pull-request comment as markdown", () => {
+        const run = plan("--stack", "drop", "--base", "base", "--markdown");
+        expect(run.status).toBe(0);
+        expect(run.stdout).toContain("**size_unit 3 → 10 (+7 nodes");
+        expect(run.stdout).toContain("| load balancer nodes (size_unit) | 3 | 10 |");
+        expect(run.stdout).toContain("| cost per month | $36.00 | $120.00 |");
+    });
+
+    it("treats a stack file that did not exist at the base as new", () => {
+        const out = JSON.parse(plan("--stack", "drop", "--base", "before-stack", "--json").stdout);
+        expect(out.before).toBeNull();
+        expect(out.nodes).toBe(10);
+    });
+
+    it("refuses a base that is not a commit", () => {
+        const run = plan("--stack", "drop", "--base", "no-such-ref");
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain("--base no-such-ref is not a git commit");
+    });
+});
