@@ -72,11 +72,11 @@ export GOFLAGS=-mod=mod GOTOOLCHAIN=local
 refused=()
 probe() {
   if ! out=$(go mod download -json "$1" 2>&1); then
-    refused+=("$1: $(printf '%s' "$out" | grep -o '"Error": *"[^"]*' | head -1 | sed 's/"Error": *"//' | cut -c1-160)")
+    refused+=("$1 ($(printf '%s' "$out" | grep -oE '[0-9]{3} [A-Za-z ]+' | head -1 || echo 'not found'))")
   fi
 }
 log "checking the Go module proxy serves the pinned modules…"
-(cd "$work" && [ -f go.mod ] || go mod init probe >/dev/null 2>&1) || true
+[ -f "$work/go.mod" ] || (cd "$work" && go mod init proxylb.local/probe >/dev/null 2>&1)
 cd "$work"
 probe "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION"
 probe "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@${LANGUAGE_HOST[$PULUMI_VERSION]}"
@@ -98,21 +98,76 @@ build() { # name module-dir main-package ldflags
   log "built $name in $((SECONDS - start)) s"
 }
 
-# The CLI's go.mod replaces sdk/v3 with a local path, so build it from a wrapper module.
-cli=$work/cli; mkdir -p "$cli"
-cat > "$cli/go.mod" <<MOD
-module proxylb.local/pulumi-cli
-go 1.25
-require (
+# Each binary is built from a small wrapper module of our own: the upstream go.mod files
+# replace their siblings with local paths, which `go install module@version` refuses.
+wrapper() { # dir, then go.mod body
+  mkdir -p "$1"; printf 'module proxylb.local/%s\n\ngo 1.25\n\n%s\n' "$(basename "$1")" "$2" > "$1/go.mod"
+}
+
+if [ ! -x "$bin/pulumi" ]; then
+  wrapper "$work/pulumi" "require (
 	github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION
 	github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION
 )
-replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
-MOD
-printf 'package main\n\nimport _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"\n' > "$cli/tools.go"
-(cd "$cli" && go mod tidy -e >&2 2>/dev/null || true)
-[ -x "$bin/pulumi" ] || build pulumi "$cli" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
-  "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e"
+  printf 'package main\n\nimport _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"\n' > "$work/pulumi/tools.go"
+  (cd "$work/pulumi" && go mod tidy -e >&2)
+  build pulumi "$work/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
+fi
 
-log "the language host and provider build steps are not written yet: their modules were never served here"
-exit 3
+if [ ! -x "$bin/pulumi-language-nodejs" ]; then
+  wrapper "$work/language-nodejs" "require (
+	github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 ${LANGUAGE_HOST[$PULUMI_VERSION]}
+	github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION
+	github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION
+)"
+  printf 'package main\n\nimport _ "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3"\n' > "$work/language-nodejs/tools.go"
+  (cd "$work/language-nodejs" && go mod tidy -e >&2)
+  build pulumi-language-nodejs "$work/language-nodejs" github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
+fi
+
+if [ ! -x "$bin/pulumi-resource-digitalocean" ]; then
+  # The provider's own main embeds a generated schema that is not in the module, so this
+  # main passes the module's schema.json (with its version set) to the bridge itself.
+  # Replaces in dependencies are ignored: repeat the provider's.
+  dir=$work/provider-digitalocean
+  wrapper "$dir" "require (
+	github.com/pulumi/pulumi-digitalocean/provider/v4 ${PROVIDER[$DO_VERSION]}
+	github.com/digitalocean/terraform-provider-digitalocean ${TF_PROVIDER[$DO_VERSION]}
+)
+replace (
+	github.com/digitalocean/godo => github.com/digitalocean/godo ${GODO[$DO_VERSION]}
+	github.com/hashicorp/terraform-plugin-sdk/v2 => github.com/pulumi/terraform-plugin-sdk/v2 ${PLUGIN_SDK[$DO_VERSION]}
+	github.com/hashicorp/go-getter v1.5.0 => github.com/hashicorp/go-getter v1.4.0
+	github.com/hashicorp/vault => github.com/hashicorp/vault v1.2.0
+)"
+  module_dir=$(go mod download -json "github.com/pulumi/pulumi-digitalocean/provider/v4@${PROVIDER[$DO_VERSION]}" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))')
+  node -e 'const s=require(process.argv[1]); s.version=process.argv[2]; require("fs").writeFileSync(process.argv[3], JSON.stringify(s))' \
+    "$module_dir/cmd/pulumi-resource-digitalocean/schema.json" "$DO_VERSION" "$dir/schema.json"
+  cat > "$dir/main.go" <<'GO'
+package main
+
+import (
+	_ "embed"
+
+	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge"
+
+	digitalocean "github.com/pulumi/pulumi-digitalocean/provider/v4"
+	"github.com/pulumi/pulumi-digitalocean/provider/v4/pkg/version"
+)
+
+//go:embed schema.json
+var schema []byte
+
+func main() { tfbridge.Main("digitalocean", version.Version, digitalocean.Provider(), schema) }
+GO
+  (cd "$dir" && go mod tidy -e >&2)
+  # Provider() panics on an empty version: the ldflag is mandatory.
+  build pulumi-resource-digitalocean "$dir" . \
+    "-X github.com/pulumi/pulumi-digitalocean/provider/v4/pkg/version.Version=$DO_VERSION"
+fi
+
+complete "$bin" || { log "build finished without every binary in $bin"; exit 3; }
+echo "$bin"
