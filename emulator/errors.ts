@@ -1,0 +1,49 @@
+// DigitalOcean's error body: {"id": "...", "message": "...", "request_id": "..."}.
+
+const ERROR_IDS: Record<number, string> = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    422: "unprocessable_entity",
+    429: "too_many_requests",
+    500: "server_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+};
+
+export function errorIdFor(status: number): string {
+    return ERROR_IDS[status] ?? (status >= 500 ? "server_error" : "bad_request");
+}
+
+const DEFAULT_MESSAGES: Record<string, string> = {
+    unauthorized: "Unable to authenticate you",
+    not_found: "The resource you requested could not be found.",
+    too_many_requests: "API Rate limit exceeded.",
+    server_error: "Server was unable to give you a response.",
+    service_unavailable: "The service is temporarily unavailable.",
+};
+
+export class ApiError extends Error {
+    readonly id: string;
+    constructor(
+        readonly status: number,
+        message?: string,
+        id?: string,
+    ) {
+        const errId = id ?? errorIdFor(status);
+        super(message ?? DEFAULT_MESSAGES[errId] ?? errId.replace(/_/g, " "));
+        this.id = errId;
+    }
+
+    body(requestId: string): { id: string; message: string; request_id: string } {
+        return { id: this.id, message: this.message, request_id: requestId };
+    }
+}
+
+export const notFound = (): ApiError => new ApiError(404);
+export const unprocessable = (messages: string[]): ApiError => new ApiError(422, messages.join("; "));
+export const BUSY_MESSAGE = "Load Balancer can't be updated while it processes previous actions";

@@ -1,0 +1,83 @@
+// HTTP helpers shared by the API routes: per-request context, body checks, paging.
+import type { FastifyRequest } from "fastify";
+import { ApiError, notFound, unprocessable } from "./errors";
+import type { OpenApi } from "./openapi";
+import type { EmulatorStore } from "./store";
+import type { LogEntry } from "./types";
+
+export interface RequestContext {
+    entry: LogEntry;
+    requestId: string;
+    started: number;
+    /** Set by a stuckNew fault: LBs touched by this request stay "new". */
+    holdNew: boolean;
+}
+
+declare module "fastify" {
+    interface FastifyRequest {
+        emu: RequestContext | null;
+    }
+}
+
+export interface AppContext {
+    store: EmulatorStore;
+    /** Present when the OpenAPI spec could be loaded; request bodies are then schema-checked. */
+    openapi?: OpenApi;
+    validateResponses: boolean;
+}
+
+export function ctxOf(req: FastifyRequest): RequestContext {
+    if (!req.emu) throw new Error("emulator request context missing");
+    return req.emu;
+}
+
+export function objectBody(req: FastifyRequest): Record<string, unknown> {
+    const b = req.body;
+    if (!b || typeof b !== "object" || Array.isArray(b)) throw new ApiError(400, "request body must be a JSON object");
+    return b as Record<string, unknown>;
+}
+
+/** Schema check of a request body; fastify's `:param` template maps to the spec's `{param}`. */
+export function checkSchema(app: AppContext, method: string, template: string, body: unknown): void {
+    const errs = app.openapi?.requestErrors(method, toSpecPath(template), body) ?? [];
+    if (errs.length) throw unprocessable(errs);
+}
+
+export function toSpecPath(template: string): string {
+    return template.replace(/:([A-Za-z_]+)/g, "{$1}");
+}
+
+export function intParam(v: string): number {
+    if (!/^\d+$/.test(v)) throw notFound();
+    return Number(v);
+}
+
+export interface Paged<T> {
+    items: T[];
+    links: { pages?: Record<string, string> };
+    meta: { total: number };
+}
+
+/** DigitalOcean-style paging; clients stop when links.pages.next is absent. */
+export function paginate<T>(req: FastifyRequest, all: T[], keep: Record<string, string | undefined> = {}): Paged<T> {
+    const q = req.query as Record<string, string | undefined>;
+    const page = Math.max(1, parseInt(q.page ?? "", 10) || 1);
+    const perPage = Math.min(200, Math.max(1, parseInt(q.per_page ?? "", 10) || 20));
+    const last = Math.max(1, Math.ceil(all.length / perPage));
+    const path = req.url.split("?")[0];
+    const url = (p: number): string => {
+        const params = new URLSearchParams();
+        for (const [k, v] of Object.entries(keep)) if (v !== undefined) params.set(k, v);
+        params.set("page", String(p));
+        params.set("per_page", String(perPage));
+        return `http://${req.headers.host ?? "127.0.0.1"}${path}?${params}`;
+    };
+    const pages: Record<string, string> = {};
+    if (page > 1) Object.assign(pages, { first: url(1), prev: url(Math.min(page - 1, last)) });
+    if (page < last) Object.assign(pages, { next: url(page + 1), last: url(last) });
+    return {
+        items: all.slice((page - 1) * perPage, page * perPage),
+        links: Object.keys(pages).length ? { pages } : {},
+        meta: { total: all.length },
+    };
+}

@@ -1,0 +1,143 @@
+// The /v2 endpoints the DigitalOcean provider (godo) calls, plus the droplet/tag writes
+// it must never make against masking droplets (served so attempts are recorded).
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { ApiError } from "../errors";
+import { type AppContext, checkSchema, ctxOf, intParam, objectBody, paginate } from "../http";
+import { normalizeLbBody } from "../lbValidation";
+
+type Params<K extends string> = FastifyRequest<{ Params: Record<K, string> }>;
+
+/**
+ * The spec's oneOf demands exactly one of droplet_ids/tag, but the API accepts a load
+ * balancer with no targets and godo omits empty values, so check the variant in use.
+ */
+function forOneOf(body: Record<string, unknown>): Record<string, unknown> {
+    const b = { ...body };
+    if (Array.isArray(b.droplet_ids) && b.droplet_ids.length === 0) delete b.droplet_ids;
+    if (b.tag === "" || b.tag === null) delete b.tag;
+    if (b.droplet_ids === undefined && b.tag === undefined) b.droplet_ids = [];
+    return b;
+}
+
+export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
+    const { store } = ctx;
+
+    // ---- load balancers ----
+    app.post("/v2/load_balancers", async (req, reply) => {
+        const body = normalizeLbBody(objectBody(req));
+        store.checkLbBody(body);
+        checkSchema(ctx, "POST", "/v2/load_balancers", forOneOf(body));
+        const lb = store.createLb(body, { stuck: ctxOf(req).holdNew });
+        ctxOf(req).entry.id = lb.id;
+        return reply.code(202).send({ load_balancer: lb });
+    });
+
+    app.get("/v2/load_balancers", async (req) => {
+        const p = paginate(req, store.listLbs());
+        return { load_balancers: p.items, links: p.links, meta: p.meta };
+    });
+
+    app.get("/v2/load_balancers/:lb_id", async (req: Params<"lb_id">) => {
+        return { load_balancer: store.getLb(req.params.lb_id, { holdNew: ctxOf(req).holdNew }) };
+    });
+
+    app.put("/v2/load_balancers/:lb_id", async (req: Params<"lb_id">) => {
+        const body = normalizeLbBody(objectBody(req));
+        const existing = store.lbs.get(req.params.lb_id);
+        if (!existing) throw new ApiError(404);
+        store.checkLbBody(body, existing.lb.region.slug);
+        checkSchema(ctx, "PUT", "/v2/load_balancers/:lb_id", forOneOf(body));
+        return { load_balancer: store.updateLb(req.params.lb_id, body) };
+    });
+
+    app.delete("/v2/load_balancers/:lb_id", async (req: Params<"lb_id">, reply) => {
+        store.deleteLb(req.params.lb_id);
+        return reply.code(204).send();
+    });
+
+    // ---- droplets (reads) ----
+    app.get("/v2/droplets", async (req) => {
+        const q = req.query as Record<string, string | undefined>;
+        const p = paginate(req, store.listDroplets({ tag: q.tag_name, name: q.name }), { tag_name: q.tag_name, name: q.name });
+        return { droplets: p.items, links: p.links, meta: p.meta };
+    });
+
+    app.get("/v2/droplets/:droplet_id", async (req: Params<"droplet_id">) => {
+        return { droplet: store.getDroplet(intParam(req.params.droplet_id)) };
+    });
+
+    app.get("/v2/droplets/:droplet_id/actions", async (req: Params<"droplet_id">) => {
+        const p = paginate(req, store.dropletActions(intParam(req.params.droplet_id)));
+        return { actions: p.items, links: p.links, meta: p.meta };
+    });
+
+    app.get("/v2/actions/:action_id", async (req: Params<"action_id">) => {
+        return { action: store.getAction(intParam(req.params.action_id)) };
+    });
+
+    // ---- droplet writes: realistic, recorded, and what tests assert never happens ----
+    app.post("/v2/droplets", async (req, reply) => {
+        const body = objectBody(req);
+        checkSchema(ctx, "POST", "/v2/droplets", body);
+        const { droplets, actions } = store.createDroplets(body);
+        const entry = ctxOf(req).entry;
+        entry.dropletIds = droplets.map((d) => d.id);
+        if (droplets.length === 1) entry.id = String(droplets[0].id);
+        const links = {
+            actions: actions.map((a) => ({ id: a.id, rel: "create", href: `http://${req.headers.host}/v2/actions/${a.id}` })),
+        };
+        return reply.code(202).send(Array.isArray(body.names) ? { droplets, links } : { droplet: droplets[0], links });
+    });
+
+    app.delete("/v2/droplets/:droplet_id", async (req: Params<"droplet_id">, reply) => {
+        const id = intParam(req.params.droplet_id);
+        ctxOf(req).entry.dropletIds = [id];
+        store.deleteDroplet(id);
+        return reply.code(204).send();
+    });
+
+    app.delete("/v2/droplets", async (req, reply) => {
+        const tag = (req.query as Record<string, string | undefined>).tag_name;
+        if (!tag) throw new ApiError(422, "tag_name is required");
+        ctxOf(req).entry.dropletIds = store.deleteDropletsByTag(tag);
+        return reply.code(204).send();
+    });
+
+    app.post("/v2/droplets/:droplet_id/actions", async (req: Params<"droplet_id">, reply) => {
+        const id = intParam(req.params.droplet_id);
+        ctxOf(req).entry.dropletIds = [id];
+        const body = objectBody(req);
+        checkSchema(ctx, "POST", "/v2/droplets/:droplet_id/actions", body);
+        return reply.code(201).send({ action: store.dropletAction(id, body) });
+    });
+
+    // ---- tags (writes on droplet resources count as droplet writes) ----
+    app.post("/v2/tags", async (req, reply) => {
+        const name = objectBody(req).name;
+        if (typeof name !== "string" || !name) throw new ApiError(422, "name is required");
+        ctxOf(req).entry.id = name;
+        return reply.code(201).send({ tag: { name, resources: { count: store.listDroplets({ tag: name }).length } } });
+    });
+
+    app.delete("/v2/tags/:tag", async (req: Params<"tag">, reply) => {
+        ctxOf(req).entry.dropletIds = store.deleteTag(req.params.tag);
+        return reply.code(204).send();
+    });
+
+    for (const add of [true, false]) {
+        const route = { method: add ? "POST" : "DELETE", url: "/v2/tags/:tag/resources" } as const;
+        app.route({
+            ...route,
+            handler: async (req: Params<"tag">, reply) => {
+                const resources = objectBody(req).resources;
+                const entry = ctxOf(req).entry;
+                // Record the targeted droplets before validation so refused attempts still count.
+                if (Array.isArray(resources)) {
+                    entry.dropletIds = resources.filter((r) => r?.resource_type === "droplet").map((r) => Number(r.resource_id));
+                }
+                store.tagResources(req.params.tag, resources, add);
+                return reply.code(204).send();
+            },
+        });
+    }
+}

@@ -1,0 +1,114 @@
+// Seed files (JSON or YAML) describe the account the emulator starts with. Seeds are
+// minimal on purpose; this module expands them into complete API objects.
+import { readFileSync } from "node:fs";
+import { extname } from "node:path";
+import YAML from "yaml";
+import { apiTime, defaultVpcUuid, imageObject, isKnownRegion, regionObject, sizeObject } from "./catalog";
+import type { Droplet, Seed, SeedDroplet, SeedLoadBalancer } from "./types";
+
+export type { Seed, SeedDroplet, SeedLoadBalancer } from "./types";
+
+export function parseSeed(text: string, format: "json" | "yaml"): Seed {
+    const raw: unknown = format === "json" ? JSON.parse(text) : YAML.parse(text);
+    return checkSeed(raw);
+}
+
+export function loadSeedFile(path: string): Seed {
+    const text = readFileSync(path, "utf8");
+    const ext = extname(path).toLowerCase();
+    return parseSeed(text, ext === ".yaml" || ext === ".yml" ? "yaml" : "json");
+}
+
+function checkSeed(raw: unknown): Seed {
+    if (!raw || typeof raw !== "object") throw new Error("seed: expected an object with a `droplets` array");
+    const r = raw as Record<string, unknown>;
+    const droplets = r.droplets ?? [];
+    if (!Array.isArray(droplets)) throw new Error("seed: `droplets` must be an array");
+    const seen = new Set<number>();
+    droplets.forEach((d: SeedDroplet, i) => {
+        const where = `seed: droplets[${i}]`;
+        if (!Number.isInteger(d?.id) || d.id < 1) throw new Error(`${where}.id must be a positive integer`);
+        if (seen.has(d.id)) throw new Error(`${where}: duplicate id ${d.id}`);
+        seen.add(d.id);
+        if (typeof d.name !== "string" || !d.name) throw new Error(`${where}.name is required`);
+        if (typeof d.region !== "string" || !isKnownRegion(d.region)) throw new Error(`${where}.region "${d.region}" is unknown`);
+        if (typeof d.size !== "string") throw new Error(`${where}.size (slug) is required`);
+        if (d.image === undefined) throw new Error(`${where}.image is required`);
+    });
+    const lbs = r.loadBalancers ?? [];
+    if (!Array.isArray(lbs)) throw new Error("seed: `loadBalancers` must be an array");
+    return { droplets: droplets as SeedDroplet[], loadBalancers: lbs as SeedLoadBalancer[] };
+}
+
+/** Public IPv4 derived from the id so seeded droplets look stable across runs. */
+function derivedIps(id: number): { pub: string; priv: string; third: number } {
+    const third = Math.floor(id / 253) % 256;
+    const fourth = (id % 253) + 2;
+    return { pub: `164.90.${third}.${fourth}`, priv: `10.116.${third}.${fourth}`, third };
+}
+
+export function expandDroplet(d: SeedDroplet): Droplet {
+    const size = sizeObject(d.size);
+    const ips = derivedIps(d.id);
+    const features = d.features ?? ["monitoring", "droplet_agent", "private_networking"];
+    const v6 = features.includes("ipv6")
+        ? [{ ip_address: `2604:a880:400:d1::${d.id.toString(16)}:1`, netmask: 64, gateway: "2604:a880:400:d1::1", type: "public" as const }]
+        : [];
+    return {
+        id: d.id,
+        name: d.name,
+        memory: size.memory,
+        vcpus: size.vcpus,
+        disk: size.disk,
+        disk_info: size.disk_info,
+        locked: d.locked ?? false,
+        status: d.status ?? "active",
+        kernel: null,
+        created_at: d.created_at ?? "2024-06-03T09:14:07Z",
+        features,
+        backup_ids: [],
+        next_backup_window: null,
+        snapshot_ids: [],
+        image: imageObject(d.image),
+        volume_ids: d.volume_ids ?? [],
+        size,
+        size_slug: size.slug,
+        networks: {
+            v4: [
+                { ip_address: d.private_ip ?? ips.priv, netmask: "255.255.240.0", gateway: "10.116.0.1", type: "private" },
+                { ip_address: d.ip ?? ips.pub, netmask: "255.255.240.0", gateway: `164.90.${ips.third & 0xf0}.1`, type: "public" },
+            ],
+            v6,
+        },
+        region: regionObject(d.region),
+        tags: d.tags ?? [],
+        vpc_uuid: d.vpc_uuid ?? defaultVpcUuid(d.region),
+    };
+}
+
+export interface SeedFromIdsOptions {
+    region?: string;
+    size?: string;
+    image?: string;
+    /** Droplet names become `${namePrefix}-${index + 1}`. */
+    namePrefix?: string;
+    tags?: string[];
+    loadBalancers?: SeedLoadBalancer[];
+}
+
+/** Realistic droplets for the given ids (e.g. the masking servers a test must never write to). */
+export function seedFromIds(ids: number[], opts: SeedFromIdsOptions = {}): Seed {
+    return {
+        droplets: ids.map((id, i) => ({
+            id,
+            name: `${opts.namePrefix ?? "mask"}-${i + 1}`,
+            region: opts.region ?? "nyc3",
+            size: opts.size ?? "s-1vcpu-1gb",
+            image: opts.image ?? "ubuntu-22-04-x64",
+            tags: opts.tags ?? [],
+            status: "active",
+            created_at: apiTime(new Date(Date.UTC(2024, 5, 3, 9, 14, 7))),
+        })),
+        loadBalancers: opts.loadBalancers ?? [],
+    };
+}

@@ -1,0 +1,191 @@
+// Fastify app wiring: auth, request log, faults, response validation, error bodies.
+import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { ApiError, BUSY_MESSAGE, notFound } from "./errors";
+import { type AppContext, ctxOf as ctxOfReq, toSpecPath } from "./http";
+import { type OpenApi, SpecUnavailableError, loadOpenApi } from "./openapi";
+import { registerApiRoutes } from "./routes/api";
+import { registerControlRoutes } from "./routes/control";
+import { EmulatorStore, classify } from "./store";
+import type { LogEntry, Seed } from "./types";
+
+export type { Seed } from "./types";
+export { seedFromIds, loadSeedFile } from "./seed";
+export { EmulatorStore } from "./store";
+
+export interface EmulatorOptions {
+    /** 0 (default) picks a free port. */
+    port?: number;
+    /** Only loopback is allowed: the emulator has no real auth. */
+    host?: "127.0.0.1";
+    seed?: Seed;
+    stateFile?: string;
+    /** Check every /v2 response against the OpenAPI schema (+ provider contract); a mismatch becomes a 500. Default: on under vitest. */
+    validateResponses?: boolean;
+    /** Path of do-openapi-subset.json; else $DO_OPENAPI_SPEC, else the copy in emulator/openapi/. */
+    specPath?: string;
+    /** GETs before a new LB turns active (default 1: the first GET after creation). */
+    activateAfterGets?: number;
+    /** Called once per finished API request (the CLI prints these). */
+    onRequestLogged?: (entry: LogEntry) => void;
+}
+
+export interface Emulator {
+    url: string;
+    port: number;
+    state: EmulatorStore;
+    app: FastifyInstance;
+    close(): Promise<void>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const isControl = (path: string): boolean => path.startsWith("/_emulator/") || path === "/_emulator";
+
+function resolveOpenApi(opts: EmulatorOptions, validateResponses: boolean): OpenApi | undefined {
+    try {
+        return loadOpenApi(opts.specPath);
+    } catch (e) {
+        if (!(e instanceof SpecUnavailableError)) throw e;
+        // Response validation was asked for: refuse to pretend it is happening.
+        if (validateResponses) throw e;
+        process.emitWarning(`${e.message} Request bodies get semantic checks only; responses are not validated.`);
+        return undefined;
+    }
+}
+
+function parseJsonBody(_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void {
+    const text = body.toString();
+    // godo sends Content-Type: application/json with an empty body on GET/DELETE.
+    if (text.trim() === "") return done(null, undefined);
+    try {
+        done(null, JSON.parse(text));
+    } catch (e) {
+        done(new ApiError(400, `invalid JSON body: ${(e as Error).message}`));
+    }
+}
+
+export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; store: EmulatorStore; ctx: AppContext } {
+    const validateResponses = opts.validateResponses ?? !!process.env.VITEST;
+    const store = new EmulatorStore({ seed: opts.seed, stateFile: opts.stateFile, activateAfterGets: opts.activateAfterGets });
+    const ctx: AppContext = { store, openapi: resolveOpenApi(opts, validateResponses), validateResponses };
+    // No fastify logger: it would print request headers, i.e. the bearer token.
+    const app = Fastify({ logger: false, forceCloseConnections: true });
+    app.decorateRequest("emu", null);
+
+    app.removeContentTypeParser(["application/json", "text/plain"]);
+    app.addContentTypeParser("application/json", { parseAs: "string" }, parseJsonBody);
+    app.addContentTypeParser("*", { parseAs: "string" }, parseJsonBody);
+
+    app.addHook("onRequest", async (req) => {
+        const path = req.url.split("?")[0];
+        if (isControl(path)) return;
+        const authenticated = /^bearer\s+\S+/i.test(req.headers.authorization ?? "");
+        const requestId = randomUUID();
+        const entry = store.beginEntry({
+            requestId,
+            method: req.method,
+            path,
+            query: { ...(req.query as Record<string, string>) },
+            ...classify(req.method, path),
+            authenticated,
+        });
+        req.emu = { entry, requestId, started: Date.now(), holdNew: false };
+        if (!authenticated && path.startsWith("/v2/")) throw new ApiError(401);
+    });
+
+    app.addHook("preHandler", async (req, reply) => {
+        const emu = req.emu;
+        if (!emu) return;
+        if (req.body !== undefined) emu.entry.body = structuredClone(req.body);
+        const fault = store.faults.take(req.method, emu.entry.path);
+        if (!fault) return;
+        emu.entry.fault = fault.kind;
+        if (fault.delayMs) await sleep(fault.delayMs);
+        switch (fault.kind) {
+            case "error":
+                throw new ApiError(fault.status ?? 500, fault.message);
+            case "busy":
+                throw new ApiError(403, fault.message ?? BUSY_MESSAGE, "forbidden");
+            case "stuckNew":
+                emu.holdNew = true;
+                return;
+            case "drop":
+                return dropConnection(req, reply);
+            case "delay":
+                return;
+        }
+    });
+
+    function dropConnection(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+        reply.hijack();
+        req.raw.socket.destroy();
+        finish(req, 0);
+        store.persist();
+        return reply;
+    }
+
+    function finish(req: FastifyRequest, status: number): void {
+        const emu = req.emu;
+        if (!emu || emu.entry.durationMs !== undefined) return;
+        emu.entry.status = status;
+        emu.entry.durationMs = Date.now() - emu.started;
+        opts.onRequestLogged?.(emu.entry);
+    }
+
+    app.addHook("onSend", async (req, reply, payload) => {
+        const out = req.emu ? checkedPayload(req, reply, payload) : payload;
+        if (req.emu) req.emu.entry.status = reply.statusCode;
+        // Persist before the response leaves, so a client that got an answer can read the file.
+        store.persist();
+        return out;
+    });
+
+    function checkedPayload(req: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
+        reply.header("ratelimit-limit", 5000);
+        reply.header("ratelimit-remaining", Math.max(0, 5000 - (store.log.length % 5000)));
+        reply.header("ratelimit-reset", Math.floor(Date.now() / 1000) + 60);
+        const route = req.routeOptions.url;
+        if (!ctx.validateResponses || !ctx.openapi || !route || !route.startsWith("/v2/")) return payload;
+        const body = typeof payload === "string" && payload !== "" ? JSON.parse(payload) : undefined;
+        const errs = ctx.openapi.responseErrors(req.method, toSpecPath(route), reply.statusCode, body);
+        if (!errs.length) return payload;
+        const msg = `emulator response to ${req.method} ${route} (${reply.statusCode}) violates the OpenAPI schema: ${errs.join("; ")}`;
+        reply.code(500);
+        return JSON.stringify(new ApiError(500, msg, "emulator_invalid_response").body(ctxOfReq(req).requestId));
+    }
+
+    app.addHook("onResponse", async (req, reply) => finish(req, reply.statusCode));
+
+    app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+        const requestId = req.emu?.requestId ?? randomUUID();
+        if (err instanceof ApiError) return reply.code(err.status).send(err.body(requestId));
+        const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+        return reply.code(status).send(new ApiError(status, err.message).body(requestId));
+    });
+
+    app.setNotFoundHandler((req, reply) => {
+        reply.code(404).send(notFound().body(req.emu?.requestId ?? randomUUID()));
+    });
+
+    registerApiRoutes(app, ctx);
+    registerControlRoutes(app, ctx);
+    return { app, store, ctx };
+}
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+    const host = opts.host ?? "127.0.0.1";
+    if (host !== "127.0.0.1") throw new Error("the emulator only binds to 127.0.0.1");
+    const { app, store } = buildApp(opts);
+    await app.listen({ port: opts.port ?? 0, host });
+    const port = (app.server.address() as AddressInfo).port;
+    return {
+        url: `http://127.0.0.1:${port}`,
+        port,
+        state: store,
+        app,
+        close: async () => {
+            await app.close();
+        },
+    };
+}

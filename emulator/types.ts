@@ -1,0 +1,258 @@
+// Shapes shared by the emulator's store, routes and tests. API objects use the
+// DigitalOcean wire names (snake_case) so they can be served as-is.
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Minimal droplet description accepted in a seed file; everything else gets realistic defaults. */
+export interface SeedDroplet {
+    id: number;
+    name: string;
+    region: string;
+    /** Size slug, e.g. "s-2vcpu-4gb". */
+    size: string;
+    /** Image slug, numeric id, or a partial image object. */
+    image: string | number | Partial<DropletImage>;
+    tags?: string[];
+    status?: "new" | "active" | "off" | "archive";
+    created_at?: string;
+    vpc_uuid?: string;
+    /** Public IPv4; derived from the id when absent. */
+    ip?: string;
+    private_ip?: string;
+    features?: string[];
+    volume_ids?: string[];
+    locked?: boolean;
+}
+
+export interface SeedLoadBalancer {
+    id?: string;
+    name: string;
+    region: string;
+    size_unit?: number;
+    size?: string;
+    forwarding_rules: ForwardingRule[];
+    health_check?: Partial<HealthCheck>;
+    droplet_ids?: number[];
+    tag?: string;
+    ip?: string;
+    status?: LbStatus;
+    [k: string]: unknown;
+}
+
+export interface Seed {
+    droplets: SeedDroplet[];
+    loadBalancers?: SeedLoadBalancer[];
+}
+
+export interface RegionObject {
+    name: string;
+    slug: string;
+    features: string[];
+    available: boolean;
+    sizes: string[];
+}
+
+export interface SizeObject {
+    slug: string;
+    memory: number;
+    vcpus: number;
+    disk: number;
+    transfer: number;
+    price_monthly: number;
+    price_hourly: number;
+    regions: string[];
+    available: boolean;
+    description: string;
+    disk_info: { type: "local"; size: { amount: number; unit: string } }[];
+}
+
+export interface DropletImage {
+    id: number;
+    name: string;
+    distribution: string;
+    slug: string | null;
+    public: boolean;
+    regions: string[];
+    created_at: string;
+    type: "base" | "snapshot" | "backup" | "custom" | "admin";
+    min_disk_size: number;
+    size_gigabytes: number;
+    description: string;
+    tags: string[];
+    status: "available";
+    error_message: string;
+}
+
+export interface NetworkV4 {
+    ip_address: string;
+    netmask: string;
+    gateway: string;
+    type: "public" | "private";
+}
+
+export interface NetworkV6 {
+    ip_address: string;
+    netmask: number;
+    gateway: string;
+    type: "public";
+}
+
+export interface Droplet {
+    id: number;
+    name: string;
+    memory: number;
+    vcpus: number;
+    disk: number;
+    disk_info: SizeObject["disk_info"];
+    locked: boolean;
+    status: "new" | "active" | "off" | "archive";
+    kernel: null;
+    created_at: string;
+    features: string[];
+    backup_ids: number[];
+    next_backup_window: null | { start: string; end: string };
+    snapshot_ids: number[];
+    image: DropletImage;
+    volume_ids: string[];
+    size: SizeObject;
+    size_slug: string;
+    networks: { v4: NetworkV4[]; v6: NetworkV6[] };
+    region: RegionObject;
+    tags: string[];
+    vpc_uuid: string;
+}
+
+export type LbStatus = "new" | "active" | "errored";
+
+export interface ForwardingRule {
+    entry_protocol: string;
+    entry_port: number;
+    target_protocol: string;
+    target_port: number;
+    certificate_id?: string;
+    tls_passthrough?: boolean;
+}
+
+export interface HealthCheck {
+    protocol: "http" | "https" | "tcp";
+    port: number;
+    path?: string;
+    check_interval_seconds: number;
+    response_timeout_seconds: number;
+    unhealthy_threshold: number;
+    healthy_threshold: number;
+}
+
+export interface LoadBalancer {
+    id: string;
+    name: string;
+    ip: string;
+    ipv6: string;
+    /** Absent in legacy regions (ams2, nyc2, sfo1), which only know `size`. */
+    size_unit?: number;
+    size: string;
+    type: string;
+    algorithm: string;
+    status: LbStatus;
+    created_at: string;
+    forwarding_rules: ForwardingRule[];
+    health_check: HealthCheck;
+    sticky_sessions: { type: "none" | "cookies"; cookie_name?: string; cookie_ttl_seconds?: number };
+    region: RegionObject;
+    droplet_ids: number[];
+    tag: string;
+    redirect_http_to_https: boolean;
+    enable_proxy_protocol: boolean;
+    enable_backend_keepalive: boolean;
+    vpc_uuid: string;
+    disable_lets_encrypt_dns_records: boolean;
+    project_id: string;
+    http_idle_timeout_seconds: number;
+    firewall: { allow: string[]; deny: string[] };
+    network: string;
+    network_stack: string;
+    tls_cipher_policy: string;
+}
+
+/** Emulator-only bookkeeping kept next to each LB, never served. */
+export interface LbRecord {
+    lb: LoadBalancer;
+    /** GETs still needed before a "new" LB turns "active". */
+    getsUntilActive: number;
+    /** Set by a stuckNew fault on create: never activates by itself. */
+    stuck: boolean;
+}
+
+export interface Action {
+    id: number;
+    status: "in-progress" | "completed" | "errored";
+    type: string;
+    started_at: string;
+    completed_at: string | null;
+    resource_id: number | null;
+    resource_type: string;
+    region: RegionObject;
+    region_slug: string | null;
+}
+
+export type RequestKind = "load_balancer" | "droplet" | "action" | "tag" | "other";
+
+export interface LogEntry {
+    seq: number;
+    time: string;
+    requestId: string;
+    method: string;
+    path: string;
+    query: Record<string, string>;
+    /** 0 while in flight or when the connection was dropped by a fault. */
+    status: number;
+    kind: RequestKind;
+    id?: string;
+    write: boolean;
+    /** Whether an Authorization bearer token was present; the token itself is never kept. */
+    authenticated: boolean;
+    body?: unknown;
+    /** Droplets a tag write touched (resources of type "droplet"). */
+    dropletIds?: number[];
+    fault?: FaultKind;
+    durationMs?: number;
+}
+
+export interface OutOfBandChange {
+    time: string;
+    resource: "droplet" | "load_balancer";
+    id: string;
+    changes: Record<string, unknown>;
+}
+
+export type FaultKind = "error" | "busy" | "stuckNew" | "drop" | "delay";
+
+export interface FaultSpec {
+    match?: { method?: string; path?: string };
+    count?: number;
+    status?: number;
+    message?: string;
+    delayMs?: number;
+    kind?: Exclude<FaultKind, "delay">;
+}
+
+export interface Fault {
+    id: number;
+    method?: string;
+    path?: string;
+    remaining: number;
+    kind: FaultKind;
+    status?: number;
+    message?: string;
+    delayMs?: number;
+}
+
+export interface Summary {
+    reads: Partial<Record<RequestKind, Record<string, number>>>;
+    writes: Partial<Record<RequestKind, Record<string, number>>>;
+    totals: { requests: number; reads: number; writes: number; errors: number; dropped: number };
+    /** Write attempts (any status) aimed at droplets: droplet create/delete/actions and tag writes on droplet resources. */
+    dropletWrites: number;
+    dropletWritesById: Record<string, number>;
+    outOfBandChanges: number;
+}
