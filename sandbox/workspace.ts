@@ -1,0 +1,107 @@
+// A throw-away sandbox for the real engine: a copy of the project in a temporary directory
+// (so `pulumi config set` never edits the repository's stack files), a local file state
+// backend, a random passphrase and token, and the DigitalOcean API emulator seeded with the
+// stack's masking servers and its existing load balancer. Shared by `npm start` and the
+// end-to-end tests.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { loadSettings, Settings } from "../config";
+import { readStackFile } from "../config/stackFile";
+import { Emulator, seedFromIds, startEmulator } from "../emulator/server";
+
+export const ROOT = path.resolve(__dirname, "..");
+/** What the program needs at run time; everything else stays out of the copy. */
+const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "sizing", "config", "infra", "policy"];
+
+export class ToolchainUnavailable extends Error {}
+
+/** The toolchain's bin directory, found or built by scripts/toolchain.sh. */
+export function toolchainBin(): string {
+    try {
+        return execFileSync("bash", [path.join(ROOT, "scripts/toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+    } catch {
+        throw new ToolchainUnavailable("the Pulumi toolchain is not available here (scripts/toolchain.sh said why above)");
+    }
+}
+
+export interface Sandbox {
+    dir: string;
+    stack: Stack;
+    emulator: Emulator;
+    /** The stack's settings as the repository has them. */
+    baseline: Settings;
+    /** Settings as the sandbox copy's stack file now has them. */
+    current(): Settings;
+    dispose(): Promise<void>;
+}
+
+export async function openSandbox(stackName: string, bin = toolchainBin()): Promise<Sandbox> {
+    const dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-sandbox-"));
+    for (const file of [...PROGRAM_FILES, `Pulumi.${stackName}.yaml`]) cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
+    symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    const state = path.join(dir, ".pulumi-state");
+    mkdirSync(state);
+
+    const baseline = loadSettings(readStackFile(stackName, dir));
+    const emulator = await startEmulator({ port: 0, seed: seedFor(baseline) });
+    try {
+        const stack = await LocalWorkspace.createOrSelectStack(
+            { stackName, workDir: dir },
+            {
+                pulumiCommand: await PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: false }),
+                envVars: {
+                    PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+                    PULUMI_HOME: path.join(dir, ".pulumi-home"),
+                    PULUMI_BACKEND_URL: `file://${state}`,
+                    PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
+                    PULUMI_SKIP_UPDATE_CHECK: "true",
+                    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                    DIGITALOCEAN_TOKEN: `sandbox-${randomBytes(12).toString("hex")}`,
+                    DIGITALOCEAN_HTTP_RETRY_MAX: "1",
+                },
+            },
+        );
+        // The stack file pins a port; the sandbox's emulator listens on a free one.
+        await stack.setConfig("digitalocean:apiEndpoint", { value: emulator.url });
+        return {
+            dir,
+            stack,
+            emulator,
+            baseline,
+            current: () => loadSettings(readStackFile(stackName, dir)),
+            dispose: async () => {
+                await emulator.close();
+                rmSync(dir, { recursive: true, force: true });
+            },
+        };
+    } catch (err) {
+        await emulator.close();
+        rmSync(dir, { recursive: true, force: true });
+        throw err;
+    }
+}
+
+/** The account as the stack expects to find it: its masking droplets and, if adopted, its LB at one node. */
+function seedFor({ config }: Settings) {
+    const ids = config.maskingServers.ids ?? [];
+    const lb = config.loadBalancer;
+    return seedFromIds(ids, {
+        region: config.region,
+        tags: config.maskingServers.tag ? [config.maskingServers.tag] : [],
+        loadBalancers: lb.id
+            ? [{
+                id: lb.id,
+                name: lb.name,
+                region: config.region,
+                size_unit: 1,
+                droplet_ids: ids,
+                forwarding_rules: lb.forwarding.map((rule) => ({ entry_protocol: "tcp", entry_port: rule.port, target_protocol: "tcp", target_port: rule.targetPort ?? rule.port })),
+                health_check: { protocol: "tcp", port: lb.healthCheck.port },
+            }]
+            : [],
+    });
+}
