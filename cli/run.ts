@@ -1,5 +1,5 @@
 // Shared CLI shell: prints the result, or the error's lines on stderr without a stack
-// trace, and sets the exit code (1 for bad input, 2 for bad usage).
+// trace, and sets the exit code (1 for bad input, or the error's own exitCode; 2 for bad usage).
 import { ConfigError } from "../config";
 
 export function runCli(usage: string, main: () => string | Promise<string>): void {
@@ -11,7 +11,7 @@ export function runCli(usage: string, main: () => string | Promise<string>): voi
         .catch((err: unknown) => {
             if (err instanceof ConfigError) {
                 process.stderr.write(`${err.problems.join("\n")}\n`);
-                process.exitCode = 1;
+                process.exitCode = (err as ConfigError & { exitCode?: number }).exitCode ?? 1;
             } else if (isUsageError(err)) {
                 process.stderr.write(`${(err as Error).message}\n${usage}\n`);
                 process.exitCode = 2;

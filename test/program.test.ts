@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { size } from "../sizing";
 import { loadSettings } from "../config";
-import { Registration, runProgram, stackConfig } from "./programHarness";
+import { Registration, runProgram, stackConfig } from "./support/programHarness";
 
 const LB = "digitalocean:index/loadBalancer:LoadBalancer";
 const DROPLET = "digitalocean:index/droplet:Droplet";

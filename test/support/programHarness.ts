@@ -107,7 +107,7 @@ export async function runProgram(
     };
 
     vi.resetModules(); // index.ts reads config when it loads
-    const program = (await import("../index")) as unknown as { default?: () => Promise<Record<string, pulumi.Output<unknown>>> };
+    const program = (await import("../../index")) as unknown as { default?: () => Promise<Record<string, pulumi.Output<unknown>>> };
     const main = (program.default ?? program) as unknown as () => Promise<Record<string, pulumi.Output<unknown>>>;
     const exported = await main();
     const outputs: Record<string, unknown> = {};

@@ -1,0 +1,146 @@
+// npm run rollback -- --stack <name> [--to <version>] [--yes] [--policy-pack <dir>]
+// Returns the stack to the config it ran with before the most recent scale-up (or --to a
+// version), after a preview that must pass the deploy gate, and writes that config back to
+// Pulumi.<stack>.yaml so the repository matches what runs. Asks before applying unless --yes;
+// without a terminal it refuses unless --yes.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { createInterface } from "node:readline/promises";
+import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { ConfigError, NAMESPACE } from "../config";
+import { stackFileName } from "../config/stackFile";
+import { gateVerdict, previewFailure } from "../ops/gate";
+import { parseHistory, parsePreviewDigest, type UpdateInfo } from "../ops/pulumiJson";
+import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
+import { runCli } from "./run";
+import { pickRollbackTarget, restoreStackFile } from "../ops/rollback";
+import { nodeChange, nodeChangeLine } from "./report";
+
+const USAGE = "usage: npm run rollback -- --stack <name> [--to <version>] [--yes] [--policy-pack <dir>]";
+
+runCli(USAGE, async () => {
+    const { values } = parseArgs({
+        options: {
+            stack: { type: "string" },
+            to: { type: "string" },
+            yes: { type: "boolean", default: false },
+            "policy-pack": { type: "string" },
+        },
+        strict: true,
+    });
+    if (!values.stack) throw new ConfigError(["--stack is required"]);
+    const stack = values.stack;
+    const to = values.to === undefined ? undefined : parseVersion(values.to);
+    const file = stackFileName(stack);
+    const fileText = readText(file);
+    const policy = values["policy-pack"] ? ["--policy-pack", values["policy-pack"]] : [];
+
+    const pulumi = pulumiFromToolchain();
+    // --page-size 0: the whole history (the default is the last 10 entries).
+    const history = pulumi.json(["stack", "history", "--json", "--page-size", "0", "--stack", stack], parseHistory);
+    if (history.status !== 0) throw new CommandError([`pulumi stack history failed (exit ${history.status})`, history.stderr.trim()], 1);
+    const pick = pickRollbackTarget(history.value, { to });
+    if (!pick.ok) throw new ConfigError([`rollback: ${pick.reason}`]);
+
+    const restoredText = restoreStackFile(fileText, pick.restored, { defaults: projectDefaults(), file });
+    const change = nodeChangeLine(nodeChange(pick.sizing.from, pick.sizing.target));
+    const out = (line = "") => process.stdout.write(`${line}\n`);
+    out(`Roll back stack ${stack} from ${describe(pick.versions.from, pick.from)}`);
+    out(`                 to ${describe(pick.versions.target, pick.target)}`);
+    if (pick.versions.numbered) out("(this backend records no version numbers: versions count history entries, oldest = 1)");
+    out(change);
+
+    // Preview with the restored config; it must pass the same gate as any deployment.
+    const scratch = mkdtempSync(path.join(tmpdir(), "proxy-lb-rollback-"));
+    try {
+        const configFile = path.join(scratch, file);
+        writeFileSync(configFile, restoredText);
+        const preview = pulumi.json(
+            ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack, "--config-file", configFile, ...policy],
+            parsePreviewDigest,
+        );
+        const verdict = gateVerdict(preview.value, { allow: [] });
+        const failure = previewFailure(preview.status, preview.stderr, verdict);
+        if (failure) verdict.reasons.push(failure);
+        if (verdict.reasons.length > 0) {
+            throw new CommandError(["rollback: the preview does not pass the gate; nothing was changed:", ...verdict.reasons.map((r) => `  ${r}`)], 1);
+        }
+        const { from, to: toUnit } = verdict.lbChange ?? {};
+        if (toUnit !== undefined && toUnit !== pick.sizing.target.sizeUnit) {
+            throw new CommandError([
+                `rollback: the preview sizes the load balancer to ${toUnit}, but version ${pick.versions.target}'s config sizes to ${pick.sizing.target.sizeUnit}; nothing was changed`,
+            ], 1);
+        }
+        out(`preview: ${from === undefined || toUnit === undefined ? "load balancer unchanged" : `load balancer size_unit ${from} → ${toUnit}`}, nothing else changes`);
+
+        if (!(await confirmed(values.yes, stack))) return "Not applied; nothing was changed.";
+
+        const status = pulumi.interactive(["up", "--yes", "--non-interactive", "--stack", stack, "--config-file", configFile, ...policy]);
+        if (status !== 0) {
+            throw new CommandError([`rollback: pulumi up failed (exit ${status}); ${file} was left as it was. Check \`pulumi stack history --stack ${stack}\`.`], 1);
+        }
+        // Pulumi may have added to the file it used (e.g. a new encryption salt): keep its copy.
+        writeFileSync(file, readFileSync(configFile, "utf8"));
+    } finally {
+        rmSync(scratch, { recursive: true, force: true });
+    }
+    return [
+        `Rolled back: ${change}`,
+        `Wrote the restored ${NAMESPACE}:* values to ${file}. Commit it so the repository matches what runs:`,
+        `  git commit -m "rollback ${stack} to version ${pick.versions.target}" ${file}`,
+    ].join("\n");
+});
+
+function parseVersion(text: string): number {
+    const version = Number(text);
+    if (!Number.isSafeInteger(version) || version < 1) throw new ConfigError([`--to must be a version number from the stack's history (got ${JSON.stringify(text)})`]);
+    return version;
+}
+
+function readText(file: string): string {
+    try {
+        return readFileSync(file, "utf8");
+    } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new ConfigError([code === "ENOENT" ? `${file} not found in ${process.cwd()}: is --stack right?` : `${file} cannot be read: ${String(err)}`]);
+    }
+}
+
+/** Pulumi.yaml's config defaults as namespaced keys (Pulumi records them in every update's config). */
+function projectDefaults(): Record<string, unknown> {
+    let project: unknown;
+    try {
+        project = parseYaml(readFileSync("Pulumi.yaml", "utf8"));
+    } catch {
+        return {};
+    }
+    const config = (project as { config?: Record<string, { default?: unknown }> } | null)?.config ?? {};
+    const defaults: Record<string, unknown> = {};
+    for (const [key, spec] of Object.entries(config)) {
+        if (spec && typeof spec === "object" && "default" in spec) defaults[key.includes(":") ? key : `${NAMESPACE}:${key}`] = spec.default;
+    }
+    return defaults;
+}
+
+function describe(version: number, entry: UpdateInfo): string {
+    const commit = entry.environment?.["git.head"];
+    return [`version ${version}`, entry.startTime, entry.message && JSON.stringify(entry.message), commit && `commit ${commit.slice(0, 12)}`]
+        .filter(Boolean)
+        .join(", ");
+}
+
+async function confirmed(yes: boolean, stack: string): Promise<boolean> {
+    if (yes) return true;
+    if (!process.stdin.isTTY || !process.stdout.isTTY) {
+        throw new ConfigError(["rollback: no terminal to confirm on; re-run with --yes to apply. Nothing was changed."]);
+    }
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    try {
+        const answer = await rl.question(`Apply this rollback to stack ${stack}? Type "yes" to continue: `);
+        return answer.trim().toLowerCase() === "yes";
+    } finally {
+        rl.close();
+    }
+}

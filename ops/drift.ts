@@ -1,0 +1,162 @@
+// Drift: what changed outside the program, from a `pulumi refresh --preview-only --json` digest.
+// Pure.
+//
+// How a refresh preview shows a change (pkg/backend/display/json.go ShowPreviewDigest and
+// pkg/resource/deploy/step.go RefreshStep): every resource first gets a step with op
+// "refresh" whose newState is still the old state; once the provider's Read returns, a
+// resource that changed has that step replaced by one with op "update" (oldState = state,
+// newState = what Read returned), and one that is gone by op "delete" (no newState). A
+// resource that did not change keeps its "refresh" step. So drift is oldState.outputs vs
+// newState.outputs on each step, and a "delete" means deleted outside the program.
+import { isDeepStrictEqual } from "node:util";
+import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE } from "./gate";
+import { type PreviewDigest, type PreviewStep, type ResourceV3, stepName, stepType } from "./pulumiJson";
+
+export interface PropertyChange {
+    property: string;
+    from: unknown;
+    to: unknown;
+}
+
+export interface MaskingServerDrift {
+    /** The droplet id (the state's id; else from the resource name masking-server-<id>). */
+    id: string;
+    /** The droplet's name in DigitalOcean, as the state had it. */
+    name: string;
+    /** The program's resource name (masking-server-<id>). */
+    resource: string;
+    /** The droplet is gone (Read found nothing). */
+    deleted: boolean;
+    changes: PropertyChange[];
+}
+
+export interface DriftReport {
+    /** Drifted masking droplets only. */
+    maskingServers: MaskingServerDrift[];
+    /** How many masking droplets the refresh read. */
+    maskingServersChecked: number;
+    loadBalancer: PropertyChange[];
+    loadBalancerDeleted: boolean;
+    /** Error diagnostics: the refresh could not read everything, so the report is incomplete. */
+    errors: string[];
+}
+
+// What an operator looks at first; everything else that changed follows, alphabetically.
+const HEADLINE = ["name", "size", "sizeUnit", "image", "tags", "status", "region", "id"];
+
+export function driftReport(refreshPreview: PreviewDigest): DriftReport {
+    const report: DriftReport = { maskingServers: [], maskingServersChecked: 0, loadBalancer: [], loadBalancerDeleted: false, errors: [] };
+    const steps = latestPerUrn(refreshPreview.steps ?? []);
+    const lbSteps = steps.filter((s) => stepType(s) === LOAD_BALANCER_TYPE);
+    const lb = lbSteps.find((s) => stepName(s) === LOAD_BALANCER_NAME) ?? lbSteps[0];
+
+    for (const step of steps) {
+        const type = stepType(step);
+        if (type === DROPLET_TYPE) {
+            report.maskingServersChecked++;
+            const deleted = step.op === "delete";
+            const changes = deleted ? [] : stateChanges(step.oldState, step.newState);
+            if (!deleted && changes.length === 0) continue;
+            const resource = stepName(step);
+            const old = step.oldState ?? step.newState;
+            report.maskingServers.push({
+                id: old?.id ?? resource.replace(/^masking-server-/, ""),
+                name: typeof old?.outputs?.name === "string" ? old.outputs.name : resource,
+                resource,
+                deleted,
+                changes,
+            });
+        } else if (step === lb) {
+            report.loadBalancerDeleted = step.op === "delete";
+            if (!report.loadBalancerDeleted) report.loadBalancer = stateChanges(step.oldState, step.newState);
+        }
+    }
+    for (const d of refreshPreview.diagnostics ?? []) {
+        if (d.severity === "error") report.errors.push((d.message ?? "").replace(/^\s*error:\s*/, "").trim().split("\n")[0]);
+    }
+    return report;
+}
+
+/** Top-level properties whose values differ: outputs (what the provider read), else inputs. */
+export function stateChanges(before: ResourceV3 | undefined, after: ResourceV3 | undefined): PropertyChange[] {
+    if (!before || !after) return [];
+    const useOutputs = before.outputs !== undefined || after.outputs !== undefined;
+    const a = (useOutputs ? before.outputs : before.inputs) ?? {};
+    const b = (useOutputs ? after.outputs : after.inputs) ?? {};
+    const changes: PropertyChange[] = [];
+    for (const property of new Set([...Object.keys(a), ...Object.keys(b)])) {
+        if (property.startsWith("__")) continue; // bridge bookkeeping (__meta, __defaults)
+        if (!isDeepStrictEqual(a[property], b[property])) changes.push({ property, from: a[property], to: b[property] });
+    }
+    if (before.id !== after.id && !changes.some((c) => c.property === "id")) changes.push({ property: "id", from: before.id, to: after.id });
+    return changes.sort(byHeadline);
+}
+
+function byHeadline(x: PropertyChange, y: PropertyChange): number {
+    const rank = (p: string) => (HEADLINE.includes(p) ? HEADLINE.indexOf(p) : HEADLINE.length);
+    return rank(x.property) - rank(y.property) || x.property.localeCompare(y.property);
+}
+
+// A URN can appear twice (a preview --refresh also lists the ordinary step); the last says most.
+function latestPerUrn(steps: PreviewStep[]): PreviewStep[] {
+    const last = new Map<string, PreviewStep>();
+    for (const step of steps) last.set(step.urn, step);
+    return [...last.values()];
+}
+
+/** A readable report: what drifted, and what to do about it. */
+export function formatDriftReport(report: DriftReport, stack?: string): string {
+    const lines: string[] = [];
+    const on = stack ? ` (stack ${stack})` : "";
+    for (const error of report.errors) lines.push(`error: ${error}`);
+    if (report.errors.length > 0) lines.push("The refresh could not read everything: this report is incomplete.", "");
+
+    const drifted = report.maskingServers.length;
+    if (drifted === 0 && report.loadBalancer.length === 0 && !report.loadBalancerDeleted) {
+        lines.push(`No drift${on}: the ${plural(report.maskingServersChecked, "masking droplet")} and the load balancer match the stack's state.`);
+        return lines.join("\n");
+    }
+
+    if (drifted === 0) {
+        lines.push(`Masking droplets: ${report.maskingServersChecked} checked, none changed.`);
+    } else {
+        lines.push(`Masking droplets: ${drifted} of ${report.maskingServersChecked} changed outside the program${on}:`);
+        for (const server of report.maskingServers) {
+            lines.push(`  ${server.resource} (${server.name}, id ${server.id})${server.deleted ? ": DELETED" : ""}`);
+            lines.push(...server.changes.map(changeLine));
+        }
+        lines.push(
+            "  The program never writes to masking droplets and will not undo this. If it was not",
+            "  intended, put it back in the DigitalOcean console: the masking depends on these droplets.",
+        );
+    }
+
+    if (report.loadBalancerDeleted) {
+        lines.push(`Load balancer ${LOAD_BALANCER_NAME}: DELETED outside the program. Do not run \`pulumi up\` blindly: it would create a new one with a new IP.`);
+    } else if (report.loadBalancer.length > 0) {
+        lines.push(`Load balancer ${LOAD_BALANCER_NAME}: changed outside the program${on}:`);
+        lines.push(...report.loadBalancer.map(changeLine));
+        lines.push(
+            "  The stack's state still has the old values, so a plain `pulumi up` sees no change.",
+            `  \`pulumi up --refresh${stack ? ` --stack ${stack}` : ""}\` sets it back to what the config says.`,
+        );
+    } else {
+        lines.push(`Load balancer ${LOAD_BALANCER_NAME}: no change.`);
+    }
+    lines.push("Nothing was changed: this was a refresh preview.");
+    return lines.join("\n");
+}
+
+function changeLine(change: PropertyChange): string {
+    return `    ${change.property}: ${shown(change.from)} → ${shown(change.to)}`;
+}
+
+function shown(value: unknown): string {
+    if (value === undefined) return "(none)";
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function plural(n: number, word: string): string {
+    return `${n} ${word}${n === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,182 @@
+// Drift from `pulumi refresh --preview-only --json` digests, shaped as Pulumi 3.248.0 prints a
+// refresh preview (ops/fixtures.ts: "refresh" steps for unchanged resources, "update" for
+// changed ones, "delete" for gone ones), and the drift CLI against a stand-in pulumi.
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { driftReport, formatDriftReport, stateChanges } from "../ops/drift";
+import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
+import {
+    baseSteps,
+    diagnostic,
+    digest,
+    DROPLET_IDS,
+    dropletOutputs,
+    dropletState,
+    goneStep,
+    lbState,
+    refreshedStep,
+    refreshStep,
+    resourceState,
+    TYPES,
+} from "./support/pulumiFixtures";
+import { parsePreviewDigest, type PreviewStep } from "../ops/pulumiJson";
+
+const ROOT = path.resolve(__dirname, "..");
+const [D1, D2, D3] = DROPLET_IDS;
+
+// A refresh preview starts with the stack and provider, which Read never changes.
+const refreshBase = () => baseSteps().map((s) => refreshStep(s.oldState!));
+const droplets = (replace: Partial<Record<number, PreviewStep>> = {}) => DROPLET_IDS.map((id) => replace[id] ?? refreshStep(dropletState(id)));
+const refreshPreview = (steps: PreviewStep[], diagnostics: ReturnType<typeof diagnostic>[] = []) =>
+    parsePreviewDigest(JSON.parse(JSON.stringify(digest([...refreshBase(), ...steps], diagnostics))));
+
+/** A droplet as Read finds it after a console change: outputs and the inputs the bridge derives from them. */
+function dropletAfter(id: number, patch: Record<string, unknown>) {
+    const state = dropletState(id, { outputs: patch });
+    const inputs = { ...state.inputs };
+    for (const [k, v] of Object.entries(patch)) if (k in inputs) inputs[k] = v;
+    return { ...state, inputs };
+}
+
+const RESIZED = { size: "s-2vcpu-4gb", vcpus: 2, memory: 4096, disk: 80, priceHourly: 0.03571, priceMonthly: 24 };
+
+describe("driftReport", () => {
+    it("nothing changed: every resource kept its refresh step", () => {
+        const report = driftReport(refreshPreview([...droplets(), refreshStep(lbState(3))]));
+        expect(report).toEqual({ maskingServers: [], maskingServersChecked: 3, loadBalancer: [], loadBalancerDeleted: false, errors: [] });
+        expect(formatDriftReport(report, "drop")).toBe("No drift (stack drop): the 3 masking droplets and the load balancer match the stack's state.");
+    });
+
+    it("lists a droplet resized and retagged in the console, headline properties first", () => {
+        const after = dropletAfter(D2, { ...RESIZED, tags: ["masking", "resized-by-hand"] });
+        const report = driftReport(refreshPreview([...droplets({ [D2]: refreshedStep(dropletState(D2), after, ["size", "tags[1]"]) }), refreshStep(lbState(3))]));
+        expect(report.maskingServers).toEqual([
+            {
+                id: String(D2),
+                name: "mask-nyc3-02",
+                resource: `masking-server-${D2}`,
+                deleted: false,
+                changes: [
+                    { property: "size", from: "s-1vcpu-1gb", to: "s-2vcpu-4gb" },
+                    { property: "tags", from: ["masking"], to: ["masking", "resized-by-hand"] },
+                    { property: "disk", from: 25, to: 80 },
+                    { property: "memory", from: 1024, to: 4096 },
+                    { property: "priceHourly", from: 0.00893, to: 0.03571 },
+                    { property: "priceMonthly", from: 6, to: 24 },
+                    { property: "vcpus", from: 1, to: 2 },
+                ],
+            },
+        ]);
+        expect(report.loadBalancer).toEqual([]);
+        const text = formatDriftReport(report, "drop");
+        expect(text).toContain("Masking droplets: 1 of 3 changed outside the program (stack drop):");
+        expect(text).toContain(`  masking-server-${D2} (mask-nyc3-02, id ${D2})\n    size: "s-1vcpu-1gb" → "s-2vcpu-4gb"\n    tags: ["masking"] → ["masking","resized-by-hand"]`);
+        expect(text).toContain("Load balancer proxy-lb: no change.");
+    });
+
+    it("lists image, status and name changes, and a droplet deleted outside the program", () => {
+        const rebuilt = dropletAfter(D1, { image: "debian-12-x64", status: "off", name: "renamed" });
+        const report = driftReport(refreshPreview([...droplets({ [D1]: refreshedStep(dropletState(D1), rebuilt, ["image", "name"]), [D3]: goneStep(dropletState(D3)) }), refreshStep(lbState(3))]));
+        expect(report.maskingServers.map((s) => [s.resource, s.deleted, s.changes.map((c) => c.property)])).toEqual([
+            [`masking-server-${D1}`, false, ["name", "image", "status"]],
+            [`masking-server-${D3}`, true, []],
+        ]);
+        expect(report.maskingServers[0].name).toBe("mask-nyc3-01"); // the name the state knew
+        expect(formatDriftReport(report)).toContain(`masking-server-${D3} (mask-nyc3-03, id ${D3}): DELETED`);
+    });
+
+    it("reports the load balancer resized behind the program's back", () => {
+        const resized = lbState(5);
+        const report = driftReport(refreshPreview([...droplets(), refreshedStep(lbState(3), resized, ["sizeUnit"])]));
+        expect(report.maskingServers).toEqual([]);
+        expect(report.loadBalancer).toEqual([{ property: "sizeUnit", from: 3, to: 5 }]);
+        const text = formatDriftReport(report, "drop");
+        expect(text).toContain("Load balancer proxy-lb: changed outside the program (stack drop):\n    sizeUnit: 3 → 5");
+        expect(text).toContain("`pulumi up --refresh --stack drop` sets it back");
+    });
+
+    it("reports the load balancer deleted", () => {
+        const report = driftReport(refreshPreview([...droplets(), goneStep(lbState(3))]));
+        expect(report.loadBalancerDeleted).toBe(true);
+        expect(formatDriftReport(report)).toContain("DELETED outside the program");
+    });
+
+    it("ignores the bridge's bookkeeping (__meta) and reports error diagnostics", () => {
+        const touched = dropletState(D1, { outputs: { __meta: '{"schema_version":"2"}' } });
+        const report = driftReport(
+            refreshPreview([...droplets({ [D1]: refreshedStep(dropletState(D1), touched, []) }), refreshStep(lbState(3))], [
+                diagnostic("error", "Preview failed: refreshing urn:pulumi:drop::proxy-lb::digitalocean:index/droplet:Droplet::masking-server-501000102: GET https://api.digitalocean.com/v2/droplets/501000102: 401 Unable to authenticate you"),
+            ]),
+        );
+        expect(report.maskingServers).toEqual([]);
+        expect(report.errors).toEqual([
+            "Preview failed: refreshing urn:pulumi:drop::proxy-lb::digitalocean:index/droplet:Droplet::masking-server-501000102: GET https://api.digitalocean.com/v2/droplets/501000102: 401 Unable to authenticate you",
+        ]);
+        expect(formatDriftReport(report)).toMatch(/^error: Preview failed.*\nThe refresh could not read everything: this report is incomplete\./);
+    });
+
+    it("falls back to inputs for states without outputs, and notices a changed id", () => {
+        const before = resourceState(TYPES.droplet, "masking-server-1", { id: "1", inputs: { size: "a" } });
+        const after = resourceState(TYPES.droplet, "masking-server-1", { id: "2", inputs: { size: "b" } });
+        expect(stateChanges(before, after)).toEqual([
+            { property: "size", from: "a", to: "b" },
+            { property: "id", from: "1", to: "2" },
+        ]);
+    });
+
+    it("property: the changes are exactly the patched outputs that differ", () => {
+        const value = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 3 }));
+        const key = fc.constantFrom("size", "image", "tags", "status", "name", "vcpus", "memory", "backups", "newField");
+        fc.assert(
+            fc.property(fc.constantFrom(...DROPLET_IDS), fc.dictionary(key, value), (id, patch) => {
+                const old = dropletState(id);
+                const report = driftReport(refreshPreview([...droplets({ [id]: refreshedStep(old, dropletState(id, { outputs: patch }), Object.keys(patch)) }), refreshStep(lbState(3))]));
+                const base = dropletOutputs(id);
+                const differing = Object.keys(patch).filter((k) => JSON.stringify(base[k]) !== JSON.stringify(patch[k]));
+                const found = report.maskingServers.flatMap((s) => s.changes.map((c) => c.property));
+                expect(found.sort()).toEqual(differing.sort());
+                expect(report.maskingServers.length).toBe(differing.length > 0 ? 1 : 0);
+            }),
+        );
+    });
+});
+
+describe("npm run drift (a real process, a stand-in pulumi)", () => {
+    const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+    const DRIFT = path.join(ROOT, "cli/drift.ts");
+    let fake: FakeToolchain;
+    const drift = (...args: string[]) => spawnSync(TSX, [DRIFT, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...fake.env } });
+
+    beforeAll(() => {
+        fake = fakeToolchain();
+    });
+    afterAll(() => fake.remove());
+
+    it("prints the report from a refresh preview and changes nothing", () => {
+        const after = dropletAfter(D2, RESIZED);
+        fake.respond("refresh", { stdout: digest([...refreshBase(), ...droplets({ [D2]: refreshedStep(dropletState(D2), after, ["size"]) }), refreshStep(lbState(3))]) });
+        const run = drift("--stack", "drop");
+        expect(run.stderr).toBe("");
+        expect(run.status).toBe(0);
+        expect(run.stdout).toContain(`masking-server-${D2} (mask-nyc3-02, id ${D2})\n    size: "s-1vcpu-1gb" → "s-2vcpu-4gb"`);
+        expect(run.stdout).toContain("Nothing was changed: this was a refresh preview.");
+        expect(fake.calls().at(-1)?.args).toEqual(["refresh", "--preview-only", "--json", "--non-interactive", "--stack", "drop"]);
+    });
+
+    it("--json prints the report object", () => {
+        fake.respond("refresh", { stdout: digest([...refreshBase(), ...droplets(), refreshedStep(lbState(3), lbState(4), ["sizeUnit"])]) });
+        const run = drift("--stack", "drop", "--json");
+        expect(run.status).toBe(0);
+        expect(JSON.parse(run.stdout)).toMatchObject({ maskingServersChecked: 3, loadBalancer: [{ property: "sizeUnit", from: 3, to: 4 }] });
+    });
+
+    it("exits 1 when the refresh could not read everything, still printing what it found", () => {
+        fake.respond("refresh", { stdout: digest([...refreshBase(), ...droplets()], [diagnostic("error", "401 Unable to authenticate you")]), code: 255 });
+        const run = drift("--stack", "drop");
+        expect(run.status).toBe(1);
+        expect(run.stdout).toContain("error: 401 Unable to authenticate you");
+        expect(run.stderr).toContain("the report above is incomplete");
+    });
+});

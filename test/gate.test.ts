@@ -1,0 +1,344 @@
+// The deploy gate on `pulumi preview --json` digests shaped as Pulumi 3.248.0 prints them
+// (builders in ops/fixtures.ts cite the Go structs), and the gate CLI as a real process
+// against a stand-in pulumi.
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadSettings } from "../config";
+import { readStackFile } from "../config/stackFile";
+import { nodeChangeLine } from "../cli/report";
+import { gateVerdict, lbNodeChange, NO_WRITE_OPS, previewFailure } from "../ops/gate";
+import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
+import {
+    baseSteps,
+    diagnostic,
+    DROPLET_IDS,
+    dropletState,
+    digest,
+    dropletSames,
+    goneStep,
+    lbGoal,
+    lbState,
+    sameStep,
+    step,
+    TYPES,
+    updateStep,
+    urn,
+} from "./support/pulumiFixtures";
+import { changedProperties, parsePreviewDigest, type PreviewDigest, type PreviewStep, STEP_OPS, topLevelProperty } from "../ops/pulumiJson";
+
+const ROOT = path.resolve(__dirname, "..");
+const [D1, D2] = DROPLET_IDS;
+
+/** A --show-sames preview of the stack with these extra steps (the LB step included by the caller). */
+const previewOf = (steps: PreviewStep[], diagnostics = [] as ReturnType<typeof diagnostic>[]): PreviewDigest =>
+    // Through JSON, as the CLI reads it.
+    parsePreviewDigest(JSON.parse(JSON.stringify(digest([...baseSteps(), ...dropletSames(), ...steps], diagnostics))));
+
+const resize = (from: number, to: number) => updateStep(lbState(from), lbGoal(to), ["sizeUnit"]);
+const dropletsExcept = (id: number, replacement: PreviewStep): PreviewStep[] =>
+    DROPLET_IDS.map((d) => (d === id ? replacement : sameStep(dropletState(d))));
+const previewWithDroplet = (id: number, replacement: PreviewStep, lb: PreviewStep = resize(1, 3)) =>
+    parsePreviewDigest(JSON.parse(JSON.stringify(digest([...baseSteps(), ...dropletsExcept(id, replacement), lb]))));
+
+const PROTECTED_REPLACE = (u: string) =>
+    `unable to replace resource "${u}"\nas it is currently marked for protection. To unprotect the resource, remove the \`protect\` flag from the resource in your Pulumi program and run \`pulumi up\``;
+
+describe("gateVerdict passes", () => {
+    it("a pure sizeUnit update, reporting the size change from state outputs to new inputs", () => {
+        const verdict = gateVerdict(previewOf([resize(1, 3)]), { allow: [] });
+        expect(verdict).toEqual({ ok: true, reasons: [], allowed: [], lbChange: { from: 1, to: 3 } });
+    });
+
+    it("a scale-down the same way", () => {
+        expect(gateVerdict(previewOf([resize(5, 1)]), { allow: [] })).toMatchObject({ ok: true, lbChange: { from: 5, to: 1 } });
+    });
+
+    it("nothing to do: the load balancer is the same and its size is reported unchanged", () => {
+        expect(gateVerdict(previewOf([sameStep(lbState(3))]), { allow: [] })).toEqual({ ok: true, reasons: [], allowed: [], lbChange: { from: 3, to: 3 } });
+    });
+
+    it("the first deployment: droplets imported, the load balancer imported, then resized", () => {
+        const imports = DROPLET_IDS.map((id) => step("import", { new: dropletState(id) }));
+        const lbImport = step("import", { new: lbGoal(1) });
+        const preview = parsePreviewDigest(digest([...baseSteps(), ...imports, lbImport, resize(1, 2)]));
+        expect(gateVerdict(preview, { allow: [] })).toMatchObject({ ok: true, lbChange: { from: 1, to: 2 } });
+    });
+
+    it("the first load balancer being created (none exists yet)", () => {
+        const create = step("create", { new: lbGoal(2) });
+        expect(gateVerdict(previewOf([create]), { allow: [] })).toEqual({ ok: true, reasons: [], allowed: [], lbChange: { to: 2 } });
+    });
+
+    it("a refreshing preview (preview --refresh): refresh steps write nothing", () => {
+        const refreshes = DROPLET_IDS.map((id) => step("refresh", { old: dropletState(id), new: dropletState(id) }));
+        const preview = parsePreviewDigest(digest([...baseSteps(), ...refreshes, resize(1, 3)]));
+        expect(gateVerdict(preview, { allow: [] }).ok).toBe(true);
+    });
+
+    it("a plugin upgrade: the new default provider created, the old one deleted (shown as allowed)", () => {
+        const provider = (name: string) => ({ urn: urn(TYPES.provider, name), custom: true, type: TYPES.provider, id: "p", inputs: { version: name.slice(8).replaceAll("_", ".") } });
+        const preview = previewOf([resize(1, 3), step("create", { new: provider("default_4_68_0") }), step("delete", { old: provider("default_4_57_0") })]);
+        expect(gateVerdict(preview, { allow: [] })).toEqual({ ok: true, reasons: [], allowed: ["default_4_57_0: delete (a provider, no infrastructure)"], lbChange: { from: 1, to: 3 } });
+    });
+
+    it("warnings and informational output", () => {
+        const preview = previewOf([resize(1, 3)], [diagnostic("warning", "something to look at"), diagnostic("info", "console.log output")]);
+        expect(gateVerdict(preview, { allow: [] }).ok).toBe(true);
+    });
+});
+
+// [case, preview, allow, a fragment every reason set must contain]
+const refused: [string, PreviewDigest, string[], RegExp][] = [
+    [
+        "LB replace, with the protect error the engine reports in preview",
+        previewOf([updateStep(lbState(1), lbGoal(1, { inputs: { region: "ams3" } }), ["region"], "update-replace")], [
+            diagnostic("error", PROTECTED_REPLACE(urn(TYPES.loadBalancer, "proxy-lb")), urn(TYPES.loadBalancer, "proxy-lb")),
+        ]),
+        [],
+        /^proxy-lb: replace \(region\): the load balancer must never be replaced or deleted/,
+    ],
+    [
+        "LB replace without any diagnostic",
+        previewOf([updateStep(lbState(1), lbGoal(1, { inputs: { name: "proxy-lb-new" } }), ["name"], "update-replace")]),
+        ["name"],
+        /proxy-lb: replace \(name\): the load balancer must never be replaced/,
+    ],
+    ["LB delete", previewOf([goneStep(lbState(3))]), [], /^proxy-lb: delete: the load balancer must never be replaced or deleted/],
+    ["LB create-replacement step (--show-replacement-steps)", previewOf([step("create-replacement", { old: lbState(1), new: lbGoal(1) }, { replaceReasons: ["region"] })]), [], /proxy-lb: create-replacement \(region\)/],
+    ["LB delete-replaced step", previewOf([step("delete-replaced", { old: lbState(1) })]), [], /proxy-lb: delete-replaced/],
+    ["LB discard", previewOf([step("discard", { old: lbState(1) })]), [], /proxy-lb: discard/],
+    ["LB update whose detailed diff forces a replacement", previewOf([step("update", { old: lbState(1), new: lbGoal(2) }, { diffReasons: ["sizeUnit", "vpcUuid"], detailedDiff: { sizeUnit: { kind: "update", inputDiff: false }, vpcUuid: { kind: "add-replace", inputDiff: false } } })]), ["vpcUuid"], /vpcUuid would force a replacement/],
+    ["droplet update", previewWithDroplet(D1, updateStep(dropletState(D1), dropletState(D1), ["size"])), [], /^masking-server-501000101: update \(size\): masking droplets must never be written to/],
+    ["droplet delete", previewWithDroplet(D2, goneStep(dropletState(D2))), [], /^masking-server-501000102: delete: masking droplets must never be written to/],
+    ["droplet replace", previewWithDroplet(D1, updateStep(dropletState(D1), dropletState(D1), ["image"], "update-replace")), [], /^masking-server-501000101: replace \(image\): masking droplets must never be written to/],
+    ["droplet create (a new droplet)", previewOf([resize(1, 3), step("create", { new: dropletState(501000199) })]), [], /masking-server-501000199: create: masking droplets must never be written to/],
+    ["droplet losing ignoreChanges", previewWithDroplet(D1, sameStep(dropletState(D1, { options: { ignoreChanges: undefined } }))), [], /masking-server-501000101: same: the masking droplet would lose ignoreChanges: \["\*"\]/],
+    ["droplet losing protect and retainOnDelete", previewWithDroplet(D1, sameStep(dropletState(D1, { options: { protect: undefined, retainOnDelete: undefined } }))), [], /would lose protect: true, retainOnDelete: true/],
+    ["a second LB created while one exists", previewOf([sameStep(lbState(3)), step("create", { new: lbGoal(3, { name: "proxy-lb-2" }) })]), [], /^proxy-lb-2: create: a second load balancer while proxy-lb exists/],
+    ["two LBs created at once", previewOf([step("create", { new: lbGoal(3) }), step("create", { new: lbGoal(3, { name: "proxy-lb-2" }) })]), [], /a second load balancer/],
+    ["an unallowed LB property change", previewOf([updateStep(lbState(1), lbGoal(3, { inputs: { forwardingRules: [] } }), ["sizeUnit", "forwardingRules[0].entryPort"])]), [], /^proxy-lb: update \(forwardingRules, sizeUnit\): changes forwardingRules; only sizeUnit may change \(pass --allow forwardingRules if intended\)/],
+    ["an LB property allowed, another not", previewOf([updateStep(lbState(1), lbGoal(1), ["healthcheck.port", "algorithm"])]), ["healthcheck"], /changes algorithm; only sizeUnit may change/],
+    ["the LB losing protect", previewOf([updateStep(lbState(1), lbGoal(3, { protect: false }), ["sizeUnit"])]), [], /proxy-lb: update \(sizeUnit\): the load balancer would lose protect: true/],
+    ["an update that does not say what changes", previewOf([step("update", { old: lbState(1), new: lbGoal(3) })]), [], /pulumi did not say which properties change/],
+    ["an error diagnostic (the program refused its config)", previewOf([], [diagnostic("error", "Running program '/work/main' failed with an unhandled exception:\ninvalid proxy-lb configuration:\n  proxy-lb:demand.users is required", urn(TYPES.stack, "proxy-lb-drop"))]), [], /^error on proxy-lb-drop: Running program '\/work\/main' failed with an unhandled exception: invalid proxy-lb configuration: proxy-lb:demand.users is required$/],
+    ["an error diagnostic without a URN", previewOf([resize(1, 3)], [diagnostic("error", "could not load plugin for digitalocean provider")]), [], /^error: could not load plugin/],
+    ["an unexpected resource type", previewOf([resize(1, 3), step("create", { new: { urn: urn("digitalocean:index/firewall:Firewall", "fw"), custom: true, type: "digitalocean:index/firewall:Firewall" } })]), [], /fw: create: the program declares only proxy-lb and the masking droplets/],
+    ["a provider upgrade not allowed", previewOf([resize(1, 3), step("update", { old: { urn: urn(TYPES.provider, "default_4_57_0"), custom: true, type: TYPES.provider }, new: { urn: urn(TYPES.provider, "default_4_57_0"), custom: true, type: TYPES.provider } }, { diffReasons: ["version"], detailedDiff: { version: { kind: "update", inputDiff: false } } })]), [], /default_4_57_0: update \(version\): changes version; no change is expected here/],
+];
+
+describe("gateVerdict refuses", () => {
+    it.each(refused)("%s", (_, preview, allow, expected) => {
+        const verdict = gateVerdict(preview, { allow });
+        expect(verdict.ok).toBe(false);
+        expect(verdict.reasons.some((r) => expected.test(r)), verdict.reasons.join("\n")).toBe(true);
+        for (const reason of verdict.reasons) expect(reason).not.toContain("\n");
+    });
+
+    it("an unallowed property, but passes once it is allowed, saying so", () => {
+        const preview = previewOf([updateStep(lbState(1), lbGoal(3), ["sizeUnit", "forwardingRules[0].entryPort", "forwardingRules[0].targetPort"])]);
+        expect(gateVerdict(preview, { allow: [] }).ok).toBe(false);
+        expect(gateVerdict(preview, { allow: ["forwardingRules"] })).toEqual({
+            ok: true,
+            reasons: [],
+            allowed: ["proxy-lb: update forwardingRules (--allow)"],
+            lbChange: { from: 1, to: 3 },
+        });
+    });
+
+    it("a droplet change even when its property is allowed", () => {
+        const preview = previewWithDroplet(D1, updateStep(dropletState(D1), dropletState(D1), ["tags"]));
+        expect(gateVerdict(preview, { allow: ["tags"] }).ok).toBe(false);
+    });
+
+    it("a state pulumi reports as possibly corrupt", () => {
+        const preview = { ...previewOf([resize(1, 3)]), maybeCorrupt: true };
+        expect(gateVerdict(preview, { allow: [] }).reasons).toEqual(["pulumi reports that one or more resources in the state may be corrupt"]);
+    });
+
+    it("a replaced LB gives no size change to print", () => {
+        const preview = previewOf([updateStep(lbState(1), lbGoal(1), ["region"], "update-replace")]);
+        expect(gateVerdict(preview, { allow: [] }).lbChange).toBeUndefined();
+    });
+});
+
+describe("gateVerdict properties", () => {
+    const ops = fc.constantFrom(...STEP_OPS);
+
+    it("droplet steps pass exactly when every one is same/read/import/refresh", () => {
+        fc.assert(
+            fc.property(fc.array(ops, { minLength: 1, maxLength: 3 }), (dropletOps) => {
+                const steps = dropletOps.map((op, i) => {
+                    const state = dropletState(DROPLET_IDS[i]);
+                    return step(op, { old: state, new: op === "delete" ? undefined : state }, op === "update" || op === "replace" ? { diffReasons: ["size"] } : {});
+                });
+                const verdict = gateVerdict(digest([...baseSteps(), ...steps, resize(1, 3)]), { allow: [] });
+                const writes = dropletOps.map((op, i) => [op, DROPLET_IDS[i]] as const).filter(([op]) => !NO_WRITE_OPS.has(op));
+                expect(verdict.ok).toBe(writes.length === 0);
+                for (const [op, id] of writes) expect(verdict.reasons.some((r) => r.startsWith(`masking-server-${id}: ${op}`))).toBe(true);
+            }),
+        );
+    });
+
+    const lbProperties = ["sizeUnit", "name", "region", "forwardingRules", "healthcheck", "dropletIds", "dropletTag", "algorithm", "type"];
+    const pathUnder = (p: string) =>
+        fc.constantFrom(p, `${p}[0]`, `${p}[0].entryPort`, `${p}.port`, `${p}[1].targetProtocol`);
+
+    it("an LB update passes exactly when every property but sizeUnit is allowed", () => {
+        fc.assert(
+            fc.property(
+                fc.uniqueArray(fc.constantFrom(...lbProperties), { minLength: 1 }).chain((props) => fc.tuple(fc.constant(props), fc.tuple(...props.map(pathUnder)))),
+                fc.subarray(lbProperties),
+                ([props, paths], allow) => {
+                    const verdict = gateVerdict(digest([...baseSteps(), updateStep(lbState(1), lbGoal(2), paths)]), { allow });
+                    const blocked = props.filter((p) => p !== "sizeUnit" && !allow.includes(p));
+                    expect(verdict.ok).toBe(blocked.length === 0);
+                    for (const p of blocked) expect(verdict.reasons.join("\n")).toContain(p);
+                },
+            ),
+        );
+    });
+});
+
+// PropertyPath.String() from sdk/go/common/resource/properties_path.go, ported to TypeScript.
+function goPropertyPathString(path: (string | number)[]): string {
+    const requiresQuote = (c: string) => !/[A-Za-z0-9_]/.test(c);
+    return path
+        .map((k, i) => {
+            if (typeof k === "number") return `[${k}]`;
+            let quoted = false;
+            let key = "";
+            for (const c of k) {
+                if (requiresQuote(c)) {
+                    quoted = true;
+                    if (c === '"') key += "\\";
+                }
+                key += c;
+            }
+            if (quoted) return `["${key}"]`;
+            return i === 0 ? key : `.${key}`;
+        })
+        .join("");
+}
+
+describe("property paths (detailedDiff keys)", () => {
+    it.each([
+        ["sizeUnit", "sizeUnit"],
+        ["forwardingRules[0].entryPort", "forwardingRules"],
+        ["healthcheck.port", "healthcheck"],
+        ["tags[*]", "tags"],
+        ['["key.with.dots"].x', "key.with.dots"],
+        ['["say \\"hi\\""][0]', 'say "hi"'],
+    ])("%s is under %s", (path, top) => expect(topLevelProperty(path)).toBe(top));
+
+    it("the top-level key of any path Go prints", () => {
+        const key = fc.string({ unit: fc.constantFrom(..."abcXYZ019_.-[]\" $*".split("")), minLength: 1, maxLength: 8 });
+        const element = fc.oneof(key, fc.nat(20));
+        fc.assert(
+            fc.property(key, fc.array(element, { maxLength: 4 }), (first, rest) => {
+                expect(topLevelProperty(goPropertyPathString([first, ...rest]))).toBe(first);
+            }),
+        );
+    });
+
+    it("changedProperties merges detailedDiff, diffReasons and replaceReasons", () => {
+        const s = step("update", { old: lbState(1), new: lbGoal(2) }, { diffReasons: ["sizeUnit"], replaceReasons: ["region"], detailedDiff: { "forwardingRules[0].entryPort": { kind: "update", inputDiff: true } } });
+        expect(changedProperties(s)).toEqual(["forwardingRules", "region", "sizeUnit"]);
+    });
+});
+
+describe("parsePreviewDigest", () => {
+    it("keeps every field of a digest", () => {
+        const d = digest([...baseSteps(), resize(1, 3)]);
+        expect(parsePreviewDigest(JSON.parse(JSON.stringify(d)))).toEqual(d);
+    });
+
+    it("names the field that does not fit", () => {
+        expect(() => parsePreviewDigest({ steps: [{ op: "update" }] })).toThrow(/not a preview digest \(pulumi preview --json\): steps\[0\]\.urn/);
+        expect(() => parsePreviewDigest([])).toThrow(/not a preview digest/);
+    });
+});
+
+describe("the node change the gate prints", () => {
+    const settings = loadSettings(readStackFile("drop", ROOT)); // size_unit 3, $12 per node
+
+    it("prices both sides with the stack's capacity settings", () => {
+        expect(nodeChangeLine(lbNodeChange({ from: 1, to: 3 }, settings))).toBe("size_unit 1 → 3 (+2 nodes, +$0.0357/hour, +$24.00/month)");
+        expect(nodeChangeLine(lbNodeChange({ from: 10, to: 3 }, settings))).toBe("size_unit 10 → 3 (−7 nodes, −$0.125/hour, −$84.00/month)");
+        expect(nodeChangeLine(lbNodeChange({ to: 3 }, settings))).toBe("size_unit none → 3 (+3 nodes, +$0.0536/hour, +$36.00/month)");
+    });
+
+    it("uses the stack file's own sizing for the side it matches", () => {
+        expect(lbNodeChange({ from: 1, to: 3 }, settings).after).toBe(settings.sizing);
+    });
+});
+
+describe("previewFailure", () => {
+    const ok = gateVerdict(previewOf([resize(1, 3)]), { allow: [] });
+    it("explains a failed preview the digest does not (a policy violation)", () => {
+        expect(previewFailure(255, "Policy Violations:\n    [mandatory]  lb-protected\nerror: preview failed\n", ok)).toBe("pulumi preview failed (exit 255): error: preview failed");
+    });
+    it("stays quiet on success, or when an error diagnostic already explains it", () => {
+        expect(previewFailure(0, "", ok)).toBeUndefined();
+        const failed = gateVerdict(previewOf([], [diagnostic("error", "boom")]), { allow: [] });
+        expect(previewFailure(255, "error: boom", failed)).toBeUndefined();
+    });
+});
+
+describe("npm run gate (a real process, a stand-in pulumi)", () => {
+    const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+    const GATE = path.join(ROOT, "cli/gate.ts");
+    let fake: FakeToolchain;
+    const gate = (env: Record<string, string>, ...args: string[]) =>
+        spawnSync(TSX, [GATE, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+
+    beforeAll(() => {
+        fake = fakeToolchain();
+    });
+    afterAll(() => fake.remove());
+
+    it("passes a pure resize and prints the node change", () => {
+        fake.respond("preview", { stdout: digest([...baseSteps(), ...dropletSames(), resize(1, 3)]), code: 0 });
+        const run = gate(fake.env, "--stack", "drop");
+        expect(run.stderr).toBe("");
+        expect(run.status).toBe(0);
+        expect(run.stdout).toBe("gate: stack drop ok\nsize_unit 1 → 3 (+2 nodes, +$0.0357/hour, +$24.00/month)\n");
+        expect(fake.calls().at(-1)?.args).toEqual(["preview", "--json", "--show-sames", "--non-interactive", "--stack", "drop"]);
+    });
+
+    it("refuses a droplet write with exit 1 and a reason per line, passing --policy-pack on", () => {
+        fake.respond("preview", { stdout: digest([...baseSteps(), ...dropletsExcept(D1, updateStep(dropletState(D1), dropletState(D1), ["size"])), resize(1, 3)]) });
+        const run = gate(fake.env, "--stack", "drop", "--policy-pack", "policy");
+        expect(run.status).toBe(1);
+        expect(run.stderr).toBe("gate: stack drop refused:\n  masking-server-501000101: update (size): masking droplets must never be written to (only same/read/import/refresh are safe)\n");
+        expect(fake.calls().at(-1)?.args.slice(-2)).toEqual(["--policy-pack", "policy"]);
+    });
+
+    it("refuses a failed preview whose digest has no error (policy violations are not in the JSON)", () => {
+        fake.respond("preview", { stdout: digest([...baseSteps(), resize(1, 3)]), stderr: "error: preview failed: 1 mandatory policy violation\n", code: 255 });
+        const run = gate(fake.env, "--stack", "drop", "--allow", "forwardingRules");
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain("pulumi preview failed (exit 255): error: preview failed: 1 mandatory policy violation");
+    });
+
+    it("fails clearly when pulumi prints no JSON", () => {
+        fake.respond("preview", { stdout: "", stderr: "error: no stack named 'drop' found\n", code: 255 });
+        const run = gate(fake.env, "--stack", "drop");
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain("failed (exit 255): printed nothing on stdout");
+        expect(run.stderr).toContain("error: no stack named 'drop' found");
+    });
+
+    it("stops with the toolchain script's message and exit 3 when there is no toolchain", () => {
+        const bare = { PROXY_LB_TOOLCHAIN_CACHE: path.join(fake.env.FAKE_PULUMI_DIR, "no-cache"), PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` };
+        const run = gate(bare, "--stack", "drop");
+        expect(run.status).toBe(3);
+        expect(run.stderr).toMatch(/toolchain: no Pulumi 3\.248\.0 toolchain with the digitalocean 4\.57\.0 plugin here/);
+    });
+
+    it("refuses bad usage with exit 2", () => {
+        expect(gate(fake.env, "--stack", "drop", "--bogus").status).toBe(2);
+        expect(gate(fake.env).status).toBe(1);
+    });
+});
