@@ -8,8 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { parse as parseYaml } from "yaml";
-import { ConfigError, NAMESPACE } from "../config";
+import { ConfigError, NAMESPACE, PROJECT_CONFIG_DEFAULTS } from "../config";
 import { stackFileName } from "../config/stackFile";
 import { gateVerdict, previewFailure } from "../ops/gate";
 import { parseHistory, parsePreviewDigest, type UpdateInfo } from "../ops/pulumiJson";
@@ -44,7 +43,7 @@ runCli(USAGE, async () => {
     const pick = pickRollbackTarget(history.value, { to });
     if (!pick.ok) throw new ConfigError([`rollback: ${pick.reason}`]);
 
-    const restoredText = restoreStackFile(fileText, pick.restored, { defaults: projectDefaults(), file });
+    const restoredText = restoreStackFile(fileText, pick.restored, { defaults: PROJECT_CONFIG_DEFAULTS, file });
     const change = nodeChangeLine(nodeChange(pick.sizing.from, pick.sizing.target));
     const out = (line = "") => process.stdout.write(`${line}\n`);
     out(`Roll back stack ${stack} from ${describe(pick.versions.from, pick.from)}`);
@@ -106,22 +105,6 @@ function readText(file: string): string {
         const code = (err as NodeJS.ErrnoException).code;
         throw new ConfigError([code === "ENOENT" ? `${file} not found in ${process.cwd()}: is --stack right?` : `${file} cannot be read: ${String(err)}`]);
     }
-}
-
-/** Pulumi.yaml's config defaults as namespaced keys (Pulumi records them in every update's config). */
-function projectDefaults(): Record<string, unknown> {
-    let project: unknown;
-    try {
-        project = parseYaml(readFileSync("Pulumi.yaml", "utf8"));
-    } catch {
-        return {};
-    }
-    const config = (project as { config?: Record<string, { default?: unknown }> } | null)?.config ?? {};
-    const defaults: Record<string, unknown> = {};
-    for (const [key, spec] of Object.entries(config)) {
-        if (spec && typeof spec === "object" && "default" in spec) defaults[key.includes(":") ? key : `${NAMESPACE}:${key}`] = spec.default;
-    }
-    return defaults;
 }
 
 function describe(version: number, entry: UpdateInfo): string {

@@ -180,3 +180,14 @@ export type StackConfigInput = z.input<typeof stackConfigSchema>;
 
 /** Top-level keys whose values are objects (Pulumi hands them to programs as JSON text). */
 export const OBJECT_KEYS = ["loadBalancer", "maskingServers", "demand", "capacity"] as const;
+
+/**
+ * The defaults Pulumi.yaml declares (namespaced): the optional top-level keys default to an
+ * empty object there, since Pulumi demands a value for every declared key. Pulumi records
+ * them in every update's config, so rollback must not write them into stack files.
+ */
+export const PROJECT_CONFIG_DEFAULTS: Readonly<Record<string, unknown>> = Object.fromEntries(
+    Object.entries(stackConfigSchema.shape)
+        .filter(([, schema]) => schema instanceof z.ZodDefault || schema instanceof z.ZodOptional)
+        .map(([key]) => [`${NAMESPACE}:${key}`, {}]),
+);

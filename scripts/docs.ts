@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { z } from "zod";
-import { NAMESPACE, OBJECT_KEYS, stackConfigSchema } from "../config/schema";
+import { NAMESPACE, OBJECT_KEYS, PROJECT_CONFIG_DEFAULTS, stackConfigSchema } from "../config/schema";
 
 interface JsonSchema {
     type?: string;
@@ -30,12 +30,11 @@ const END = "<!-- config-reference:end -->";
 export function renderPulumiYaml(): string {
     const config: Record<string, unknown> = {};
     for (const [key, schema] of Object.entries(jsonSchema.properties ?? {})) {
-        const optional = !(jsonSchema.required ?? []).includes(key);
+        const fallback = PROJECT_CONFIG_DEFAULTS[`${NAMESPACE}:${key}`];
         config[key] = {
             type: (OBJECT_KEYS as readonly string[]).includes(key) ? "object" : schema.type,
             description: schema.description,
-            // Pulumi insists on a value for every declared key without a default.
-            ...(optional ? { default: {} } : {}),
+            ...(fallback === undefined ? {} : { default: fallback }),
         };
     }
     const project = {
