@@ -6,11 +6,23 @@
 # long build it checks that every module version is served, so a machine that cannot build
 # the whole set learns why in seconds.
 #
-#   scripts/toolchain.sh           find or build; prints the directory to put first on PATH
-#   scripts/toolchain.sh --check   find only; exit 3 if the toolchain is not there
+#   scripts/toolchain.sh                 find or build; prints the directory to put first on PATH
+#   scripts/toolchain.sh --check         find only; exit 3 if the toolchain is not there
+#   scripts/toolchain.sh --engine-only   just the engine: pulumi and the YAML language host,
+#                                        for the tests of what the engine and the state backend
+#                                        do (locking, history, preview JSON), which need no provider
 #
 # Exit codes: 0 ready, 3 not available (the message says why and what to do).
 set -euo pipefail
+
+check=false engine_only=false
+for arg in "$@"; do
+  case $arg in
+    --check) check=true ;;
+    --engine-only) engine_only=true ;;
+    *) printf 'usage: %s [--check] [--engine-only]\n' "$0" >&2; exit 2 ;;
+  esac
+done
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 pin() { node -p "require('$here/package.json').dependencies['$1']"; }
@@ -24,6 +36,9 @@ declare -A PROVIDER=([4.57.0]=v4.0.0-20260212141852-e330ca757797 [4.68.0]=v4.0.0
 declare -A TF_PROVIDER=([4.57.0]=v1.23.1-0.20260129073314-ea617eca38d7 [4.68.0]=v1.23.1-0.20260515075955-24e346fd2370)
 declare -A PLUGIN_SDK=([4.57.0]=v2.0.0-20250923233607-7f1981c8674a [4.68.0]=v2.0.0-20260318212141-5525259d096b)
 declare -A GODO=([4.57.0]=v1.172.0 [4.68.0]=v1.190.0)
+# The YAML language host runs provider-free programs for the engine tests; its releases
+# are independent of the CLI's.
+YAML_HOST_VERSION=v1.25.0
 
 cache=${PROXY_LB_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/proxy-lb/toolchain}/pulumi-$PULUMI_VERSION-digitalocean-$DO_VERSION
 bin=$cache/bin
@@ -34,14 +49,22 @@ official() {
   log "  pulumi plugin install resource digitalocean $DO_VERSION"
 }
 
-complete() { [ -x "$1/pulumi" ] && [ -x "$1/pulumi-language-nodejs" ] && [ -x "$1/pulumi-resource-digitalocean" ]; }
+if $engine_only; then
+  complete() { [ -x "$1/pulumi" ] && [ -x "$1/pulumi-language-yaml" ]; }
+else
+  complete() { [ -x "$1/pulumi" ] && [ -x "$1/pulumi-language-nodejs" ] && [ -x "$1/pulumi-resource-digitalocean" ]; }
+fi
 
 # 1. A cached build.
 if complete "$bin"; then echo "$bin"; exit 0; fi
 
 # 2. An installed toolchain at the pinned versions (plugin from PULUMI_HOME or PATH).
-if command -v pulumi >/dev/null && [ "$(pulumi version 2>/dev/null)" = "v$PULUMI_VERSION" ] \
-   && command -v pulumi-language-nodejs >/dev/null; then
+installed_cli=false
+command -v pulumi >/dev/null && [ "$(pulumi version 2>/dev/null)" = "v$PULUMI_VERSION" ] && installed_cli=true
+if $engine_only && $installed_cli && command -v pulumi-language-yaml >/dev/null; then
+  dirname "$(command -v pulumi)"; exit 0
+fi
+if ! $engine_only && $installed_cli && command -v pulumi-language-nodejs >/dev/null; then
   plugins=$(pulumi plugin ls --json 2>/dev/null || echo '[]')
   if command -v pulumi-resource-digitalocean >/dev/null \
      || node -e "process.exit(JSON.parse(process.argv[1]).some(p => p.name === 'digitalocean' && p.version === '$DO_VERSION') ? 0 : 1)" "$plugins"; then
@@ -49,8 +72,9 @@ if command -v pulumi >/dev/null && [ "$(pulumi version 2>/dev/null)" = "v$PULUMI
   fi
 fi
 
-if [ "${1:-}" = "--check" ]; then
-  log "no Pulumi $PULUMI_VERSION toolchain with the digitalocean $DO_VERSION plugin here (cache: $bin)"
+if $check; then
+  if $engine_only; then log "no Pulumi $PULUMI_VERSION engine here (cache: $bin)"
+  else log "no Pulumi $PULUMI_VERSION toolchain with the digitalocean $DO_VERSION plugin here (cache: $bin)"; fi
   exit 3
 fi
 
@@ -79,11 +103,15 @@ log "checking the Go module proxy serves the pinned modules…"
 [ -f "$work/go.mod" ] || (cd "$work" && go mod init proxylb.local/probe >/dev/null 2>&1)
 cd "$work"
 probe "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION"
-probe "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@${LANGUAGE_HOST[$PULUMI_VERSION]}"
-probe "github.com/pulumi/pulumi-digitalocean/provider/v4@${PROVIDER[$DO_VERSION]}"
-probe "github.com/digitalocean/terraform-provider-digitalocean@${TF_PROVIDER[$DO_VERSION]}"
-probe "github.com/pulumi/terraform-plugin-sdk/v2@${PLUGIN_SDK[$DO_VERSION]}"
-probe "github.com/digitalocean/godo@${GODO[$DO_VERSION]}"
+if $engine_only; then
+  probe "github.com/pulumi/pulumi-yaml@$YAML_HOST_VERSION"
+else
+  probe "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@${LANGUAGE_HOST[$PULUMI_VERSION]}"
+  probe "github.com/pulumi/pulumi-digitalocean/provider/v4@${PROVIDER[$DO_VERSION]}"
+  probe "github.com/digitalocean/terraform-provider-digitalocean@${TF_PROVIDER[$DO_VERSION]}"
+  probe "github.com/pulumi/terraform-plugin-sdk/v2@${PLUGIN_SDK[$DO_VERSION]}"
+  probe "github.com/digitalocean/godo@${GODO[$DO_VERSION]}"
+fi
 if [ ${#refused[@]} -gt 0 ]; then
   log "cannot build the toolchain here: the Go module proxy refuses"
   for r in "${refused[@]}"; do log "  $r"; done
@@ -92,7 +120,7 @@ fi
 
 build() { # name module-dir main-package ldflags
   local name=$1 dir=$2 pkg=$3 ldflags=$4 start=$SECONDS
-  log "building $name (a cold build takes 10-30 minutes on 2 cores; cached afterwards)…"
+  log "building $name (cold: about 4 minutes on 2 cores for the CLI; cached afterwards)…"
   (cd "$dir" && CGO_ENABLED=0 go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$bin/$name.tmp" "$pkg") >&2
   mv "$bin/$name.tmp" "$bin/$name"
   log "built $name in $((SECONDS - start)) s"
@@ -114,6 +142,15 @@ replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-202
   (cd "$work/pulumi" && go mod tidy -e >&2)
   build pulumi "$work/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
     "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
+fi
+
+if $engine_only; then
+  if [ ! -x "$bin/pulumi-language-yaml" ]; then
+    log "building pulumi-language-yaml $YAML_HOST_VERSION…"
+    GOBIN=$bin CGO_ENABLED=0 go install -trimpath "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$YAML_HOST_VERSION" >&2
+  fi
+  complete "$bin" || { log "build finished without every binary in $bin"; exit 3; }
+  echo "$bin"; exit 0
 fi
 
 if [ ! -x "$bin/pulumi-language-nodejs" ]; then

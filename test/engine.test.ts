@@ -1,0 +1,232 @@
+// The real Pulumi engine and file state backend (CLI 3.248.0 built from the Go module
+// proxy), on provider-free YAML programs that stand in for index.ts: the DigitalOcean
+// provider cannot be built on these machines, but what the engine and the backend do does
+// not depend on it. These tests show, with the real CLI: the project's Pulumi.yaml and
+// committed stack files are accepted; two runs on one stack lock each other out and a
+// killed run's lock is cleared by `pulumi cancel`; the history and preview JSON that
+// rollback and gate read parse and pick as designed; a secret token stays encrypted.
+import { spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { loadSettings, PROJECT_CONFIG_DEFAULTS } from "../config";
+import { readStackFile } from "../config/stackFile";
+import { parseHistory, parsePreviewDigest, jsonFromStdout } from "../ops/pulumiJson";
+import { pickRollbackTarget, restoreStackFile } from "../ops/rollback";
+import { renderPulumiYaml } from "../scripts/docs";
+
+const ROOT = path.resolve(__dirname, "..");
+const STEP_TIMEOUT_MS = 60_000;
+
+/** The engine's bin directory, or why there is none (`npm test` builds it first where Go exists). */
+function findEngine(): { bin?: string; reason?: string } {
+    const run = spawnSync("bash", [path.join(ROOT, "scripts/toolchain.sh"), "--engine-only", "--check"], { encoding: "utf8" });
+    return run.status === 0 ? { bin: run.stdout.trim() } : { reason: run.stderr.trim() };
+}
+const engine = findEngine();
+// CI sets PROXY_LB_REQUIRE_ENGINE: there a missing engine is a failure, not a skip.
+const required = process.env.PROXY_LB_REQUIRE_ENGINE === "1";
+if (!engine.bin && required) throw new Error(`PROXY_LB_REQUIRE_ENGINE=1 but the engine is not available: ${engine.reason}`);
+if (!engine.bin) console.warn(`engine tests skipped: ${engine.reason} (npm test builds the engine first wherever Go is installed)`);
+
+interface Project {
+    dir: string;
+    env: NodeJS.ProcessEnv;
+    pulumi(...args: string[]): { status: number | null; stdout: string; stderr: string };
+    pulumiAsync(...args: string[]): { done: Promise<{ status: number | null; stdout: string; stderr: string }>; kill(signal: NodeJS.Signals): void };
+}
+
+let projects: string[] = [];
+afterEach(() => {
+    for (const dir of projects) {
+        killPluginsOf(dir);
+        rmSync(dir, { recursive: true, force: true });
+    }
+    projects = [];
+});
+
+/**
+ * Pulumi starts plugins in process groups of their own, so a killed CLI leaves its language
+ * host running. Find this project's plugins by their PULUMI_HOME and stop them.
+ */
+function killPluginsOf(dir: string): void {
+    const home = `PULUMI_HOME=${path.join(dir, "home")}`;
+    for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+        try {
+            if (readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(home)) process.kill(Number(pid), "SIGKILL");
+        } catch {
+            // gone already, or not ours to read
+        }
+    }
+}
+
+/**
+ * A scratch copy of the project for the YAML runtime: the real Pulumi.yaml (same name and
+ * config declarations) with a program that echoes the config, plus the real stack file.
+ */
+function project(stack: string, program: Record<string, unknown>): Project {
+    const dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-engine-"));
+    projects.push(dir);
+    const manifest = { ...parse(renderPulumiYaml()), runtime: "yaml", ...program };
+    writeFileSync(path.join(dir, "Pulumi.yaml"), stringify(manifest));
+    cpSync(path.join(ROOT, `Pulumi.${stack}.yaml`), path.join(dir, `Pulumi.${stack}.yaml`));
+    mkdirSync(path.join(dir, "state"));
+    const env = {
+        ...process.env,
+        PATH: `${engine.bin}${path.delimiter}${process.env.PATH}`,
+        PULUMI_HOME: path.join(dir, "home"),
+        PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+        PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+    const pulumi = (...args: string[]) => {
+        const run = spawnSync("pulumi", [...args, "--non-interactive", "--stack", stack], { cwd: dir, env, encoding: "utf8", timeout: STEP_TIMEOUT_MS });
+        return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+    };
+    const pulumiAsync = (...args: string[]) => {
+        // Its own process group, so a kill reaches the language host and program too (as a
+        // killed terminal session would), not only the CLI.
+        const child = spawn("pulumi", [...args, "--non-interactive", "--stack", stack], { cwd: dir, env, detached: true, timeout: STEP_TIMEOUT_MS });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        const done = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
+        return { done, kill: (signal: NodeJS.Signals) => process.kill(-child.pid!, signal) };
+    };
+    const init = spawnSync("pulumi", ["stack", "init", stack, "--non-interactive"], { cwd: dir, env, encoding: "utf8" });
+    if (init.status !== 0) throw new Error(`pulumi stack init failed: ${init.stderr}`);
+    return { dir, env, pulumi, pulumiAsync };
+}
+
+const ECHO_CONFIG = { outputs: { demand: "${demand}", region: "${region}" } };
+
+/** A program that blocks reading a FIFO until the test writes to it: a run held open on demand. */
+function heldProgram(dir: string) {
+    const fifo = path.join(dir, "release.fifo");
+    if (spawnSync("mkfifo", [fifo]).status !== 0) throw new Error("mkfifo failed");
+    return {
+        program: { variables: { released: { "fn::readFile": "./release.fifo" } }, outputs: { ...ECHO_CONFIG.outputs, released: "${released}" } },
+        release: () => writeFileSync(fifo, "released\n"),
+    };
+}
+
+function lockFiles(dir: string): string[] {
+    const locks = path.join(dir, "state", ".pulumi", "locks");
+    if (!existsSync(locks)) return [];
+    // Each lock is <id>.json (beside it the bucket library's .attrs metadata).
+    return readdirSync(locks, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith(".json")).map((e) => e.name);
+}
+
+const waitFor = async (what: string, ok: () => boolean) => {
+    for (let i = 0; i < 200; i++) {
+        if (ok()) return;
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+};
+
+describe.skipIf(!engine.bin)("the real engine and file state backend", () => {
+    beforeAll(() => expect(engine.bin).toBeTruthy());
+
+    it("accepts the project's Pulumi.yaml and the committed drop stack, and runs with its config", () => {
+        const p = project("drop", ECHO_CONFIG);
+        const up = p.pulumi("up", "--yes");
+        expect(up.status, up.stderr).toBe(0);
+        const outputs = JSON.parse(p.pulumi("stack", "output", "--json").stdout);
+        expect(outputs).toEqual({ demand: { users: 12, tasksPerUser: 2000 }, region: "nyc3" });
+    }, STEP_TIMEOUT_MS);
+
+    it("refuses a second run on a stack while one holds it, and the first completes intact", async () => {
+        const p = project("dev", {});
+        const held = heldProgram(p.dir);
+        writeFileSync(path.join(p.dir, "Pulumi.yaml"), stringify({ ...parse(readFileSync(path.join(p.dir, "Pulumi.yaml"), "utf8")), ...held.program }));
+        const first = p.pulumiAsync("up", "--yes", "--skip-preview");
+        await waitFor("the first run's lock", () => lockFiles(p.dir).length === 1);
+
+        const second = p.pulumi("up", "--yes");
+        expect(second.status).not.toBe(0);
+        expect(second.stderr).toMatch(/the stack is currently locked by 1 lock\(s\)/);
+
+        held.release();
+        const done = await first.done;
+        expect(done.status, done.stderr).toBe(0);
+        expect(lockFiles(p.dir)).toEqual([]);
+        expect(JSON.parse(p.pulumi("stack", "output", "--json").stdout)).toMatchObject({ demand: { users: 1, tasksPerUser: 2000 }, released: "released\n" });
+    }, STEP_TIMEOUT_MS);
+
+    it("after a run is killed (SIGKILL), its lock stays until `pulumi cancel`, then the stack runs again intact", async () => {
+        const p = project("dev", {});
+        const held = heldProgram(p.dir);
+        writeFileSync(path.join(p.dir, "Pulumi.yaml"), stringify({ ...parse(readFileSync(path.join(p.dir, "Pulumi.yaml"), "utf8")), ...held.program }));
+        const killed = p.pulumiAsync("up", "--yes", "--skip-preview");
+        await waitFor("the run's lock", () => lockFiles(p.dir).length === 1);
+        killed.kill("SIGKILL");
+        await killed.done;
+        expect(lockFiles(p.dir)).toHaveLength(1); // nothing cleaned up after a SIGKILL
+
+        const refused = p.pulumi("up", "--yes");
+        expect(refused.status).not.toBe(0);
+        expect(refused.stderr).toContain("delete the lock file with `pulumi cancel`");
+
+        // The documented recovery (README, "If a run was interrupted").
+        expect(p.pulumi("cancel", "--yes").status).toBe(0);
+        expect(lockFiles(p.dir)).toEqual([]);
+        const rerun = p.pulumiAsync("up", "--yes", "--skip-preview");
+        await waitFor("the rerun's lock", () => lockFiles(p.dir).length === 1);
+        held.release();
+        const done = await rerun.done;
+        expect(done.status, done.stderr).toBe(0);
+        expect(JSON.parse(p.pulumi("stack", "output", "--json").stdout).demand).toEqual({ users: 1, tasksPerUser: 2000 });
+    }, STEP_TIMEOUT_MS);
+
+    it("records each update's config in a history that rollback reads to return to the pre-drop size", () => {
+        const p = project("dev", ECHO_CONFIG);
+        const file = path.join(p.dir, "Pulumi.dev.yaml");
+        const baselineText = readFileSync(file, "utf8");
+        expect(p.pulumi("up", "--yes").status).toBe(0); // baseline: 1 user
+        expect(p.pulumi("config", "set", "--path", "proxy-lb:demand.users", "12").status).toBe(0);
+        expect(p.pulumi("up", "--yes").status).toBe(0); // the drop: 12 users
+
+        const history = parseHistory(jsonFromStdout(p.pulumi("stack", "history", "--json", "--page-size", "0").stdout));
+        expect(history).toHaveLength(2);
+        const pick = pickRollbackTarget(history);
+        if (!pick.ok) throw new Error(pick.reason);
+        const baseline = loadSettings(readStackFile("dev", ROOT)).sizing;
+        expect(pick.sizing.target.sizeUnit).toBe(baseline.sizeUnit);
+        expect(pick.sizing.from.sizeUnit).toBe(3);
+        expect(pick.restored["proxy-lb:demand"]).toEqual({ users: 1, tasksPerUser: 2000 });
+        // Writing it back gives the repository's file its pre-drop values again.
+        const restored = restoreStackFile(readFileSync(file, "utf8"), pick.restored, { defaults: PROJECT_CONFIG_DEFAULTS, file: "Pulumi.dev.yaml" });
+        expect(Object.keys(parse(restored).config)).toEqual(Object.keys(parse(baselineText).config));
+        expect(parse(restored), restored).toEqual(parse(baselineText));
+    }, STEP_TIMEOUT_MS);
+
+    it("prints preview JSON that the gate's parser reads", () => {
+        const p = project("dev", ECHO_CONFIG);
+        expect(p.pulumi("up", "--yes").status).toBe(0);
+        const preview = p.pulumi("preview", "--json", "--show-sames");
+        expect(preview.status, preview.stderr).toBe(0);
+        const digest = parsePreviewDigest(jsonFromStdout(preview.stdout));
+        expect(digest.steps?.map((s) => s.op)).toContain("same");
+        expect(digest.steps?.some((s) => s.urn.endsWith("pulumi:pulumi:Stack::proxy-lb-dev"))).toBe(true);
+    }, STEP_TIMEOUT_MS);
+
+    it("keeps a DigitalOcean token given as a secret out of the stack file, the state and the output", () => {
+        const token = "dop_v1_enginetest0123456789abcdef0123456789abcdef0123456789abcdef";
+        const p = project("dev", ECHO_CONFIG);
+        const set = spawnSync("pulumi", ["config", "set", "--secret", "digitalocean:token", "--stack", "dev", "--non-interactive"], { cwd: p.dir, env: p.env, input: token, encoding: "utf8" });
+        expect(set.status, set.stderr).toBe(0);
+        const runs = [p.pulumi("preview"), p.pulumi("up", "--yes"), p.pulumi("stack", "output", "--json", "--show-secrets"), p.pulumi("stack", "history", "--json"), p.pulumi("config")];
+        for (const run of runs) expect(run.stdout + run.stderr).not.toContain(token);
+        expect(readFileSync(path.join(p.dir, "Pulumi.dev.yaml"), "utf8")).toMatch(/digitalocean:token:\n\s+secure: /);
+        for (const entry of readdirSync(p.dir, { recursive: true, withFileTypes: true })) {
+            if (entry.isFile() && !entry.name.endsWith(".fifo")) expect(readFileSync(path.join(entry.parentPath, entry.name), "utf8")).not.toContain(token);
+        }
+        // It is there, encrypted: the passphrase gets it back.
+        expect(p.pulumi("config", "get", "digitalocean:token").stdout.trim()).toBe(token);
+    }, STEP_TIMEOUT_MS);
+});
