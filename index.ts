@@ -5,6 +5,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadSettings, Settings } from "./config";
 import { importMaskingServer, readMaskingServers } from "./infra/maskingServers";
+import { LOAD_BALANCER_NAME } from "./infra/names";
 
 const { config, sizing } = validatedSettings();
 
@@ -12,7 +13,7 @@ export = async () => {
     const maskingServers = (await readMaskingServers(config.maskingServers)).map(importMaskingServer);
 
     const loadBalancer = new digitalocean.LoadBalancer(
-        "proxy-lb",
+        LOAD_BALANCER_NAME,
         {
             name: config.loadBalancer.name,
             region: config.region,

@@ -4,6 +4,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
+import { maskingServerName } from "./names";
 
 export const MASKING_SERVER_OPTIONS = {
     protect: true, // never deleted or replaced
@@ -31,7 +32,7 @@ export async function readMaskingServers(servers: StackConfig["maskingServers"])
 /** Imports a masking droplet declared exactly as it is, so there is no diff even without ignoreChanges. */
 export function importMaskingServer(live: LiveDroplet): digitalocean.Droplet {
     return new digitalocean.Droplet(
-        `masking-server-${live.id}`,
+        maskingServerName(live.id),
         {
             name: live.name,
             image: live.image,

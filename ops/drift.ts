@@ -9,7 +9,7 @@
 // resource that did not change keeps its "refresh" step. So drift is oldState.outputs vs
 // newState.outputs on each step, and a "delete" means deleted outside the program.
 import { isDeepStrictEqual } from "node:util";
-import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE } from "./gate";
+import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE, maskingServerId } from "../infra/names";
 import { type PreviewDigest, type PreviewStep, type ResourceV3, stepName, stepType } from "./pulumiJson";
 
 export interface PropertyChange {
@@ -60,7 +60,7 @@ export function driftReport(refreshPreview: PreviewDigest): DriftReport {
             const resource = stepName(step);
             const old = step.oldState ?? step.newState;
             report.maskingServers.push({
-                id: old?.id ?? resource.replace(/^masking-server-/, ""),
+                id: old?.id ?? maskingServerId(resource) ?? resource,
                 name: typeof old?.outputs?.name === "string" ? old.outputs.name : resource,
                 resource,
                 deleted,

@@ -19,9 +19,7 @@ import {
     stepType,
 } from "./pulumiJson";
 
-export const LOAD_BALANCER_TYPE = "digitalocean:index/loadBalancer:LoadBalancer";
-export const DROPLET_TYPE = "digitalocean:index/droplet:Droplet";
-export const LOAD_BALANCER_NAME = "proxy-lb";
+import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE } from "../infra/names";
 export const SIZE_PROPERTY = "sizeUnit";
 const STACK_TYPE = "pulumi:pulumi:Stack";
 const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
