@@ -9,6 +9,7 @@
 //   - error diagnostics (and a possibly corrupt state) fail the gate.
 import type { Settings } from "../config";
 import { nodeChange, type NodeChange } from "../cli/report";
+import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE } from "../infra/names";
 import { size, type Sizing } from "../sizing";
 import {
     changedProperties,
@@ -19,7 +20,6 @@ import {
     stepType,
 } from "./pulumiJson";
 
-import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE } from "../infra/names";
 export const SIZE_PROPERTY = "sizeUnit";
 const STACK_TYPE = "pulumi:pulumi:Stack";
 const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
