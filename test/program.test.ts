@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { size } from "../sizing";
 import { loadSettings } from "../config";
-import { Registration, runProgram, stackConfig } from "./support/programHarness";
+import { runProgram, stackConfig } from "./support/programHarness";
 
 const LB = "digitalocean:index/loadBalancer:LoadBalancer";
 const DROPLET = "digitalocean:index/droplet:Droplet";
@@ -123,11 +123,11 @@ describe("the program under mocks", () => {
 
     it("stops on bad config before declaring anything, naming the key, without a stack trace", async () => {
         const config = { ...base, demand: { users: -1, tasksPerUser: 2000 } };
-        const registered: Registration[] = [];
-        const error = await runProgram(stackConfig(config), droplets, registered).catch((err: unknown) => err);
+        const seen = { registrations: [], invokes: [] };
+        const error = await runProgram(stackConfig(config), droplets, seen).catch((err: unknown) => err);
         expect(error).toBeInstanceOf(pulumi.RunError); // RunError: Pulumi prints the message alone
         expect((error as Error).message).toContain("proxy-lb:demand.users must be a whole number ≥ 0 (got -1)");
-        expect(registered).toEqual([]);
+        expect(seen).toEqual({ registrations: [], invokes: [] }); // no resource, no API read
     });
 
     it("stops when demand needs more nodes than allowed, naming the nodes needed", async () => {

@@ -53,13 +53,13 @@ export function stackConfig(values: Record<string, unknown>): Record<string, str
     );
 }
 
-/** `registrations` may be passed in to see what was registered before a failure. */
+/** `seen` may be passed in to see what reached the engine before a failure. */
 export async function runProgram(
     config: Record<string, string>,
     droplets: FakeDroplet[],
-    registrations: Registration[] = [],
+    seen: Pick<ProgramRun, "registrations" | "invokes"> = { registrations: [], invokes: [] },
 ): Promise<ProgramRun> {
-    const invokes: ProgramRun["invokes"] = [];
+    const { registrations, invokes } = seen;
     const byId = new Map(droplets.map((d) => [d.id, liveDroplet(d)]));
 
     pulumi.runtime.setAllConfig(config);
