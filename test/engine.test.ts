@@ -4,9 +4,10 @@
 // not depend on it. These tests show, with the real CLI: the project's Pulumi.yaml and
 // committed stack files are accepted; two runs on one stack lock each other out and a
 // killed run's lock is cleared by `pulumi cancel`; the history and preview JSON that
-// rollback and gate read parse and pick as designed; a secret token stays encrypted.
+// rollback and gate read parse and pick as designed; `npm run rollback` and `npm run drift`
+// work end to end on the CLI; a secret token stays encrypted.
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -100,6 +101,23 @@ function project(stack: string, program: Record<string, unknown>): Project {
     const init = spawnSync("pulumi", ["stack", "init", stack, "--non-interactive"], { cwd: dir, env, encoding: "utf8" });
     if (init.status !== 0) throw new Error(`pulumi stack init failed: ${init.stderr}`);
     return { dir, env, pulumi, pulumiAsync };
+}
+
+/**
+ * What scripts/toolchain.sh --check accepts as the full toolchain, for running the project's
+ * commands on a YAML stand-in program: the real pulumi and YAML host, and placeholders for the
+ * Node.js host and DigitalOcean plugin, which a YAML program without resources never starts.
+ */
+function toolchainRig(dir: string): string {
+    const pins = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies;
+    const cache = path.join(dir, "toolchain");
+    const bin = path.join(cache, `pulumi-${pins["@pulumi/pulumi"]}-digitalocean-${pins["@pulumi/digitalocean"]}`, "bin");
+    mkdirSync(bin, { recursive: true });
+    for (const real of ["pulumi", "pulumi-language-yaml"]) symlinkSync(path.join(engine.bin!, real), path.join(bin, real));
+    for (const absent of ["pulumi-language-nodejs", "pulumi-resource-digitalocean"]) {
+        writeFileSync(path.join(bin, absent), "#!/bin/sh\necho 'not available in the engine tests' >&2\nexit 1\n", { mode: 0o755 });
+    }
+    return cache;
 }
 
 const ECHO_CONFIG = { outputs: { demand: "${demand}", region: "${region}" } };
@@ -203,6 +221,45 @@ describe.skipIf(!engine.bin)("the real engine and file state backend", () => {
         const restored = restoreStackFile(readFileSync(file, "utf8"), pick.restored, { defaults: PROJECT_CONFIG_DEFAULTS, file: "Pulumi.dev.yaml" });
         expect(Object.keys(parse(restored).config)).toEqual(Object.keys(parse(baselineText).config));
         expect(parse(restored), restored).toEqual(parse(baselineText));
+    }, STEP_TIMEOUT_MS);
+
+    it("npm run rollback returns the stack to its pre-drop config through the real CLI and writes the stack file back", () => {
+        const p = project("dev", ECHO_CONFIG);
+        const file = path.join(p.dir, "Pulumi.dev.yaml");
+        const baselineText = readFileSync(file, "utf8");
+        expect(p.pulumi("up", "--yes").status).toBe(0);
+        expect(p.pulumi("config", "set", "--path", "proxy-lb:demand.users", "12").status).toBe(0);
+        expect(p.pulumi("up", "--yes").status).toBe(0);
+
+        const rollback = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "cli/rollback.ts"), "--stack", "dev", "--yes"], {
+            cwd: p.dir,
+            env: { ...p.env, PROXY_LB_TOOLCHAIN_CACHE: toolchainRig(p.dir) },
+            encoding: "utf8",
+            timeout: STEP_TIMEOUT_MS,
+        });
+        expect(rollback.status, rollback.stdout + rollback.stderr).toBe(0);
+        expect(rollback.stdout).toContain("size_unit 3 → 1");
+        expect(rollback.stdout).toContain("Commit it so the repository matches what runs");
+        expect(parse(readFileSync(file, "utf8"))).toEqual(parse(baselineText));
+        expect(JSON.parse(p.pulumi("stack", "output", "--json").stdout).demand).toEqual({ users: 1, tasksPerUser: 2000 });
+        const history = parseHistory(jsonFromStdout(p.pulumi("stack", "history", "--json", "--page-size", "0").stdout));
+        expect(history.filter((h) => h.kind === "update" && h.result === "succeeded")).toHaveLength(3);
+    }, STEP_TIMEOUT_MS);
+
+    it("npm run drift runs the real read-only refresh preview and changes nothing", () => {
+        const p = project("dev", ECHO_CONFIG);
+        expect(p.pulumi("up", "--yes").status).toBe(0);
+        const state = () => p.pulumi("stack", "export").stdout;
+        const before = state();
+        const drift = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "cli/drift.ts"), "--stack", "dev"], {
+            cwd: p.dir,
+            env: { ...p.env, PROXY_LB_TOOLCHAIN_CACHE: toolchainRig(p.dir) },
+            encoding: "utf8",
+            timeout: STEP_TIMEOUT_MS,
+        });
+        expect(drift.status, drift.stdout + drift.stderr).toBe(0);
+        expect(drift.stdout).toContain("No drift");
+        expect(state()).toBe(before);
     }, STEP_TIMEOUT_MS);
 
     it("prints preview JSON that the gate's parser reads", () => {
