@@ -16,6 +16,7 @@ import {
     ResourceValidationPolicy,
     validateResourceOfType,
 } from "@pulumi/policy";
+import { MAX_SIZE_UNIT } from "../sizing";
 
 export const DROPLETS_PROTECTED_AND_FROZEN = "masking-droplets-protected-and-frozen";
 export const LB_PROTECTED = "lb-protected";
@@ -29,8 +30,8 @@ export const POLICY_NAMES = [
     LB_TCP_PASSTHROUGH_ONLY,
 ] as const;
 
-/** Upper bound for `maxNodes`; the config schema enforces it, and so does the code. */
-export const MAX_NODES_LIMIT = 200;
+/** Upper bound for `maxNodes`: DigitalOcean's size_unit limit, as sizing/ defines it. */
+export const MAX_NODES_LIMIT = MAX_SIZE_UNIT;
 
 /** Policy config of LB_SIZE_UNIT_WITHIN_BOUNDS, as delivered by `args.getConfig()`. */
 export interface SizeUnitPolicyConfig {
