@@ -8,9 +8,10 @@
 #
 #   scripts/toolchain.sh                 find or build; prints the directory to put first on PATH
 #   scripts/toolchain.sh --check         find only; exit 3 if the toolchain is not there
-#   scripts/toolchain.sh --engine-only   just the engine: pulumi and the YAML language host,
-#                                        for the tests of what the engine and the state backend
-#                                        do (locking, history, preview JSON), which need no provider
+#   scripts/toolchain.sh --engine-only   the engine without the DigitalOcean provider, for the
+#                                        engine tests: pulumi, the YAML language host (stand-in
+#                                        programs) and a Node.js language host (index.ts up to
+#                                        its first provider call, i.e. config validation)
 #
 # Exit codes: 0 ready, 3 not available (the message says why and what to do).
 set -euo pipefail
@@ -36,11 +37,16 @@ declare -A PROVIDER=([4.57.0]=v4.0.0-20260212141852-e330ca757797 [4.68.0]=v4.0.0
 declare -A TF_PROVIDER=([4.57.0]=v1.23.1-0.20260129073314-ea617eca38d7 [4.68.0]=v1.23.1-0.20260515075955-24e346fd2370)
 declare -A PLUGIN_SDK=([4.57.0]=v2.0.0-20250923233607-7f1981c8674a [4.68.0]=v2.0.0-20260318212141-5525259d096b)
 declare -A GODO=([4.57.0]=v1.172.0 [4.68.0]=v1.190.0)
-# The YAML language host runs provider-free programs for the engine tests; its releases
-# are independent of the CLI's.
+# Engine-only hosts. The YAML host's releases are independent of the CLI's. The Node.js host's
+# own module is refused by the proxy here, so the engine tests use the host from the last
+# release that shipped it inside sdk/v3 (v3.68.0); the language host protocol is backward
+# compatible, and the full toolchain never uses it.
 YAML_HOST_VERSION=v1.25.0
+LEGACY_NODEJS_HOST_SDK=v3.68.0
 
-cache=${PROXY_LB_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/proxy-lb/toolchain}/pulumi-$PULUMI_VERSION-digitalocean-$DO_VERSION
+cache_root=${PROXY_LB_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/proxy-lb/toolchain}
+if $engine_only; then cache=$cache_root/pulumi-$PULUMI_VERSION-engine
+else cache=$cache_root/pulumi-$PULUMI_VERSION-digitalocean-$DO_VERSION; fi
 bin=$cache/bin
 log() { printf 'toolchain: %s\n' "$*" >&2; }
 official() {
@@ -50,7 +56,7 @@ official() {
 }
 
 if $engine_only; then
-  complete() { [ -x "$1/pulumi" ] && [ -x "$1/pulumi-language-yaml" ]; }
+  complete() { [ -x "$1/pulumi" ] && [ -x "$1/pulumi-language-yaml" ] && [ -x "$1/pulumi-language-nodejs" ]; }
 else
   complete() { [ -x "$1/pulumi" ] && [ -x "$1/pulumi-language-nodejs" ] && [ -x "$1/pulumi-resource-digitalocean" ]; }
 fi
@@ -61,7 +67,7 @@ if complete "$bin"; then echo "$bin"; exit 0; fi
 # 2. An installed toolchain at the pinned versions (plugin from PULUMI_HOME or PATH).
 installed_cli=false
 command -v pulumi >/dev/null && [ "$(pulumi version 2>/dev/null)" = "v$PULUMI_VERSION" ] && installed_cli=true
-if $engine_only && $installed_cli && command -v pulumi-language-yaml >/dev/null; then
+if $engine_only && $installed_cli && command -v pulumi-language-yaml >/dev/null && command -v pulumi-language-nodejs >/dev/null; then
   dirname "$(command -v pulumi)"; exit 0
 fi
 if ! $engine_only && $installed_cli && command -v pulumi-language-nodejs >/dev/null; then
@@ -105,6 +111,7 @@ cd "$work"
 probe "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION"
 if $engine_only; then
   probe "github.com/pulumi/pulumi-yaml@$YAML_HOST_VERSION"
+  probe "github.com/pulumi/pulumi/sdk/v3@$LEGACY_NODEJS_HOST_SDK"
 else
   probe "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@${LANGUAGE_HOST[$PULUMI_VERSION]}"
   probe "github.com/pulumi/pulumi-digitalocean/provider/v4@${PROVIDER[$DO_VERSION]}"
@@ -120,7 +127,7 @@ fi
 
 build() { # name module-dir main-package ldflags
   local name=$1 dir=$2 pkg=$3 ldflags=$4 start=$SECONDS
-  log "building $name (cold: about 4 minutes on 2 cores for the CLI; cached afterwards)…"
+  log "building $name (cold, the CLI takes about 4 minutes on 2 cores; cached afterwards)…"
   (cd "$dir" && CGO_ENABLED=0 go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$bin/$name.tmp" "$pkg") >&2
   mv "$bin/$name.tmp" "$bin/$name"
   log "built $name in $((SECONDS - start)) s"
@@ -148,6 +155,13 @@ if $engine_only; then
   if [ ! -x "$bin/pulumi-language-yaml" ]; then
     log "building pulumi-language-yaml $YAML_HOST_VERSION…"
     GOBIN=$bin CGO_ENABLED=0 go install -trimpath "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$YAML_HOST_VERSION" >&2
+  fi
+  if [ ! -x "$bin/pulumi-language-nodejs" ]; then
+    wrapper "$work/legacy-language-nodejs" "require github.com/pulumi/pulumi/sdk/v3 $LEGACY_NODEJS_HOST_SDK"
+    printf 'package main\n\nimport _ "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"\n' > "$work/legacy-language-nodejs/tools.go"
+    (cd "$work/legacy-language-nodejs" && go mod tidy -e >&2)
+    build pulumi-language-nodejs "$work/legacy-language-nodejs" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
+      "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$LEGACY_NODEJS_HOST_SDK"
   fi
   complete "$bin" || { log "build finished without every binary in $bin"; exit 3; }
   echo "$bin"; exit 0

@@ -1,7 +1,9 @@
 // The real Pulumi engine and file state backend (CLI 3.248.0 built from the Go module
-// proxy), on provider-free YAML programs that stand in for index.ts: the DigitalOcean
-// provider cannot be built on these machines, but what the engine and the backend do does
-// not depend on it. These tests show, with the real CLI: the project's Pulumi.yaml and
+// proxy). The DigitalOcean provider cannot be built on these machines, so index.ts itself
+// runs only up to its first provider call: enough to show that bad config stops it with a
+// key-naming message before any API request. The rest uses provider-free YAML programs that
+// stand in for index.ts, since what the engine and the backend do does not depend on the
+// provider. These tests show, with the real CLI: the project's Pulumi.yaml and
 // committed stack files are accepted; two runs on one stack lock each other out and a
 // killed run's lock is cleared by `pulumi cancel`; the history and preview JSON that
 // rollback and gate read parse and pick as designed; `npm run rollback` and `npm run drift`
@@ -14,6 +16,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { loadSettings, PROJECT_CONFIG_DEFAULTS } from "../config";
 import { readStackFile } from "../config/stackFile";
+import { openSandbox } from "../sandbox/workspace";
 import { parseHistory, parsePreviewDigest, jsonFromStdout } from "../ops/pulumiJson";
 import { pickRollbackTarget, restoreStackFile } from "../ops/rollback";
 import { renderPulumiYaml } from "../scripts/docs";
@@ -149,6 +152,43 @@ const waitFor = async (what: string, ok: () => boolean) => {
 
 describe.skipIf(!engine.bin)("the real engine and file state backend", () => {
     beforeAll(() => expect(engine.bin).toBeTruthy());
+
+    // Without the provider, index.ts fails at its first provider call (reading the droplets)
+    // with "no resource plugin". Our message instead shows the config was refused before any
+    // provider call, so before any API request.
+    it("index.ts refuses bad config naming the key, without a stack trace, before any provider call", async () => {
+        const sandbox = await openSandbox("dev", engine.bin);
+        const set = (key: string, value: string) => sandbox.stack.setConfig(key, { value }, key.includes("."));
+        const previewError = () =>
+            sandbox.stack.preview().then(
+                () => undefined,
+                (err: { stdout?: string; stderr?: string; message: string }) => `${err.stdout ?? ""}${err.stderr ?? ""}${err.message}`,
+            );
+        try {
+            // The control: with the stack file's valid config the program gets to the provider.
+            expect(await previewError()).toMatch(/no resource plugin 'pulumi-resource-digitalocean' found/);
+            // [settings to apply, a line the output must contain]; each case starts from the stack file's values.
+            const cases: [[string, string][], string][] = [
+                [[["proxy-lb:demand.users", "-1"]], "proxy-lb:demand.users must be a whole number ≥ 0 (got -1)"],
+                [[["proxy-lb:demand.user", "3"]], "proxy-lb:demand.user is not a known key; did you mean proxy-lb:demand.users?"],
+                [[["proxy-lb:demand.users", "1000"]], "demand needs 250 nodes"],
+                [[["proxy-lb:region", "sfo1"], ["proxy-lb:demand.users", "12"]], "region sfo1 is a legacy region"],
+            ];
+            for (const [settings, expected] of cases) {
+                for (const [key, value] of settings) await set(key, value);
+                const output = await previewError();
+                expect(output, `${JSON.stringify(settings)} was accepted`).toBeDefined();
+                expect(output).toContain(expected);
+                expect(output).not.toMatch(/resource plugin/);
+                expect(output).not.toMatch(/\s+at .+:\d+:\d+\)?\n/); // no stack trace
+                await sandbox.stack.workspace.removeConfig("dev", "proxy-lb:demand.user", true);
+                await set("proxy-lb:demand.users", String(sandbox.baseline.config.demand.users));
+                await set("proxy-lb:region", sandbox.baseline.config.region);
+            }
+        } finally {
+            await sandbox.dispose();
+        }
+    }, 4 * STEP_TIMEOUT_MS);
 
     it("accepts the project's Pulumi.yaml and the committed drop stack, and runs with its config", () => {
         const p = project("drop", ECHO_CONFIG);
