@@ -15,7 +15,7 @@ import { Emulator, seedFromIds, startEmulator } from "../emulator/server";
 
 export const ROOT = path.resolve(__dirname, "..");
 /** What the program needs at run time; everything else stays out of the copy. */
-const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "sizing", "config", "infra", "policy"];
+const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "sizing", "config", "infra"];
 
 export class ToolchainUnavailable extends Error {}
 
