@@ -126,13 +126,23 @@ function toolchainRig(dir: string): string {
 const ECHO_CONFIG = { outputs: { demand: "${demand}", region: "${region}" } };
 
 /** A program that blocks reading a FIFO until the test writes to it: a run held open on demand. */
-function heldProgram(dir: string) {
-    const fifo = path.join(dir, "release.fifo");
+const HELD_PROGRAM = { variables: { released: { "fn::readFile": "./release.fifo" } }, outputs: { ...ECHO_CONFIG.outputs, released: "${released}" } };
+
+/** Makes the held program's FIFO; the returned function lets the run go on. */
+function holdOpen(p: Project): () => void {
+    const fifo = path.join(p.dir, "release.fifo");
     if (spawnSync("mkfifo", [fifo]).status !== 0) throw new Error("mkfifo failed");
-    return {
-        program: { variables: { released: { "fn::readFile": "./release.fifo" } }, outputs: { ...ECHO_CONFIG.outputs, released: "${released}" } },
-        release: () => writeFileSync(fifo, "released\n"),
-    };
+    return () => writeFileSync(fifo, "released\n");
+}
+
+/** One of the project's commands (cli/<name>.ts) run in the scratch project, as a user runs it. */
+function projectCommand(p: Project, name: string, ...args: string[]) {
+    return spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, `cli/${name}.ts`), ...args], {
+        cwd: p.dir,
+        env: { ...p.env, PROXY_LB_TOOLCHAIN_CACHE: toolchainRig(p.dir) },
+        encoding: "utf8",
+        timeout: STEP_TIMEOUT_MS,
+    });
 }
 
 function lockFiles(dir: string): string[] {
@@ -199,9 +209,8 @@ describe.skipIf(!engine.bin)("the real engine and file state backend", () => {
     }, STEP_TIMEOUT_MS);
 
     it("refuses a second run on a stack while one holds it, and the first completes intact", async () => {
-        const p = project("dev", {});
-        const held = heldProgram(p.dir);
-        writeFileSync(path.join(p.dir, "Pulumi.yaml"), stringify({ ...parse(readFileSync(path.join(p.dir, "Pulumi.yaml"), "utf8")), ...held.program }));
+        const p = project("dev", HELD_PROGRAM);
+        const release = holdOpen(p);
         const first = p.pulumiAsync("up", "--yes", "--skip-preview");
         await waitFor("the first run's lock", () => lockFiles(p.dir).length === 1);
 
@@ -209,7 +218,7 @@ describe.skipIf(!engine.bin)("the real engine and file state backend", () => {
         expect(second.status).not.toBe(0);
         expect(second.stderr).toMatch(/the stack is currently locked by 1 lock\(s\)/);
 
-        held.release();
+        release();
         const done = await first.done;
         expect(done.status, done.stderr).toBe(0);
         expect(lockFiles(p.dir)).toEqual([]);
@@ -217,9 +226,8 @@ describe.skipIf(!engine.bin)("the real engine and file state backend", () => {
     }, STEP_TIMEOUT_MS);
 
     it("after a run is killed (SIGKILL), its lock stays until `pulumi cancel`, then the stack runs again intact", async () => {
-        const p = project("dev", {});
-        const held = heldProgram(p.dir);
-        writeFileSync(path.join(p.dir, "Pulumi.yaml"), stringify({ ...parse(readFileSync(path.join(p.dir, "Pulumi.yaml"), "utf8")), ...held.program }));
+        const p = project("dev", HELD_PROGRAM);
+        const release = holdOpen(p);
         const killed = p.pulumiAsync("up", "--yes", "--skip-preview");
         await waitFor("the run's lock", () => lockFiles(p.dir).length === 1);
         killed.kill("SIGKILL");
@@ -235,7 +243,7 @@ describe.skipIf(!engine.bin)("the real engine and file state backend", () => {
         expect(lockFiles(p.dir)).toEqual([]);
         const rerun = p.pulumiAsync("up", "--yes", "--skip-preview");
         await waitFor("the rerun's lock", () => lockFiles(p.dir).length === 1);
-        held.release();
+        release();
         const done = await rerun.done;
         expect(done.status, done.stderr).toBe(0);
         expect(JSON.parse(p.pulumi("stack", "output", "--json").stdout).demand).toEqual({ users: 1, tasksPerUser: 2000 });
@@ -271,12 +279,7 @@ describe.skipIf(!engine.bin)("the real engine and file state backend", () => {
         expect(p.pulumi("config", "set", "--path", "proxy-lb:demand.users", "12").status).toBe(0);
         expect(p.pulumi("up", "--yes").status).toBe(0);
 
-        const rollback = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "cli/rollback.ts"), "--stack", "dev", "--yes"], {
-            cwd: p.dir,
-            env: { ...p.env, PROXY_LB_TOOLCHAIN_CACHE: toolchainRig(p.dir) },
-            encoding: "utf8",
-            timeout: STEP_TIMEOUT_MS,
-        });
+        const rollback = projectCommand(p, "rollback", "--stack", "dev", "--yes");
         expect(rollback.status, rollback.stdout + rollback.stderr).toBe(0);
         expect(rollback.stdout).toContain("size_unit 3 → 1");
         expect(rollback.stdout).toContain("Commit it so the repository matches what runs");
@@ -291,12 +294,7 @@ describe.skipIf(!engine.bin)("the real engine and file state backend", () => {
         expect(p.pulumi("up", "--yes").status).toBe(0);
         const state = () => p.pulumi("stack", "export").stdout;
         const before = state();
-        const drift = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "cli/drift.ts"), "--stack", "dev"], {
-            cwd: p.dir,
-            env: { ...p.env, PROXY_LB_TOOLCHAIN_CACHE: toolchainRig(p.dir) },
-            encoding: "utf8",
-            timeout: STEP_TIMEOUT_MS,
-        });
+        const drift = projectCommand(p, "drift", "--stack", "dev");
         expect(drift.status, drift.stdout + drift.stderr).toBe(0);
         expect(drift.stdout).toContain("No drift");
         expect(state()).toBe(before);
