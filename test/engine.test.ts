@@ -12,7 +12,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { loadSettings, PROJECT_CONFIG_DEFAULTS } from "../config";
 import { readStackFile } from "../config/stackFile";
@@ -160,9 +160,9 @@ const waitFor = async (what: string, ok: () => boolean) => {
     throw new Error(`timed out waiting for ${what}`);
 };
 
+// Skipped only on a machine with neither Go (to build the engine) nor pulumi 3.248 installed,
+// with the reason printed above; CI sets PROXY_LB_REQUIRE_ENGINE=1, so there it always runs.
 describe.skipIf(!engine.bin)("the real engine and file state backend", () => {
-    beforeAll(() => expect(engine.bin).toBeTruthy());
-
     // Without the provider, index.ts fails at its first provider call (reading the droplets)
     // with "no resource plugin". Our message instead shows the config was refused before any
     // provider call, so before any API request.
