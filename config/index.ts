@@ -2,10 +2,13 @@
 // sized settings, or one error whose lines each name the offending key. Pure.
 import { distance as levenshtein } from "fastest-levenshtein";
 import { z } from "zod";
-import { size, Sizing, SizingError } from "../sizing";
-import { NAMESPACE, OBJECT_KEYS, StackConfig, stackConfigSchema } from "./schema";
+import { Sizing } from "../sizing";
+import { parseInstant } from "../sizing/calendar";
+import { calendarSettings, CalendarSettings, Schedule } from "./schedule";
+import { JSON_TEXT_KEYS, NAMESPACE, StackConfig, stackConfigSchema } from "./schema";
 
 export * from "./schema";
+export * from "./schedule";
 
 export class ConfigError extends Error {
     constructor(readonly problems: string[]) {
@@ -16,7 +19,18 @@ export class ConfigError extends Error {
 
 export interface Settings {
     config: StackConfig;
+    /** the size for `now`: the baseline's, or the active drops' */
     sizing: Sizing;
+    /** which drops are active at `now`, since and until when, and the next change */
+    schedule: Schedule;
+    calendar: CalendarSettings["calendar"];
+    /** worth saying, not stopping for (a drop already over), each naming the key */
+    warnings: string[];
+}
+
+export interface LoadOptions {
+    /** epoch ms or a Date: the time to size for; defaults to the clock */
+    now?: number | Date;
 }
 
 /**
@@ -25,14 +39,26 @@ export interface Settings {
  * them to programs (JSON text) or as a stack file holds them (parsed YAML). Other
  * namespaces (digitalocean:…) are ignored.
  */
-export function loadSettings(entries: Record<string, unknown>): Settings {
+export function loadSettings(entries: Record<string, unknown>, options: LoadOptions = {}): Settings {
     const config = parseStackConfig(entries);
-    try {
-        return { config, sizing: size(config) };
-    } catch (err) {
-        if (err instanceof SizingError) throw new ConfigError([err.message]);
-        throw err;
+    const now = options.now === undefined ? Date.now() : Number(options.now);
+    const settings = calendarSettings(config, now);
+    if ("problems" in settings) throw new ConfigError(settings.problems);
+    return { config, sizing: settings.sizing, schedule: settings.schedule, calendar: settings.calendar, warnings: settings.warnings };
+}
+
+/**
+ * The time to size for: PROXY_LB_NOW (ISO-8601 with an offset or Z) when set, for previews
+ * "as of" a time and for tests; otherwise the clock.
+ */
+export function nowFromEnvironment(env: Record<string, string | undefined> = process.env, clock: () => number = Date.now): number {
+    const text = env.PROXY_LB_NOW;
+    if (text === undefined || text === "") return clock();
+    const at = parseInstant(text.trim());
+    if (at === undefined) {
+        throw new ConfigError([`PROXY_LB_NOW must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z (got ${JSON.stringify(text)})`]);
     }
+    return at;
 }
 
 export function parseStackConfig(entries: Record<string, unknown>): StackConfig {
@@ -40,7 +66,7 @@ export function parseStackConfig(entries: Record<string, unknown>): StackConfig 
     for (const [key, value] of Object.entries(entries)) {
         if (!key.startsWith(`${NAMESPACE}:`)) continue;
         const name = key.slice(NAMESPACE.length + 1);
-        ours[name] = (OBJECT_KEYS as readonly string[]).includes(name) ? parseJsonText(value) : value;
+        ours[name] = JSON_TEXT_KEYS.includes(name) ? parseJsonText(value) : value;
     }
     const result = stackConfigSchema.safeParse(ours, { reportInput: true });
     if (result.success) return result.data;

@@ -3,6 +3,7 @@
 // this schema. Pure: no Pulumi import, no I/O.
 import { z } from "zod";
 import { CAPACITY_DEFAULTS, DEMAND_DEFAULTS, MAX_SIZE_UNIT } from "../sizing";
+import { DEFAULT_LEAD_MINUTES, HOUR_MS, MAX_DROP_HOURS, MAX_LEAD_MINUTES, parseInstant } from "../sizing/calendar";
 
 export const NAMESPACE = "proxy-lb";
 
@@ -165,6 +166,64 @@ export const capacitySchema = z
         }
     });
 
+// ---------------------------------------------------------------------------
+// The drop calendar (sizing/calendar.ts): between drops the stack runs at `demand`; inside a
+// drop's window, from leadMinutes before its start to its end, at the drop's demand; where
+// windows overlap, their demands add.
+
+const instant = (what: string) =>
+    z
+        .string({ error: `must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z` })
+        .refine((value) => parseInstant(value) !== undefined, {
+            error: "must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z or 2027-11-26T09:00:00-05:00",
+        })
+        .describe(what);
+
+export const dropSchema = z
+    .strictObject(
+        {
+            name: text(
+                /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/,
+                "must be 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit",
+            ).describe("the drop's name, unique in the calendar (shown in plan, schedule and observe)"),
+            start: instant("when the drop starts (ISO-8601 with an offset or Z); the load balancer is scaled up leadMinutes before"),
+            end: instant("when the drop ends (ISO-8601 with an offset or Z); the size returns to the baseline then"),
+            demand: demandSchema.describe("the drop's peak demand (same keys as proxy-lb:demand); replaces the baseline during the window"),
+        },
+        { error: "must be an object with name, start, end and demand" },
+    )
+    .superRefine((drop, ctx) => {
+        const start = parseInstant(drop.start);
+        const end = parseInstant(drop.end);
+        if (start === undefined || end === undefined) return; // already reported on the key
+        if (end <= start) {
+            ctx.addIssue({ code: "custom", path: ["end"], message: `(${drop.end}) must be after start (${drop.start})` });
+        } else if (end - start > MAX_DROP_HOURS * HOUR_MS) {
+            const hours = Number(((end - start) / HOUR_MS).toFixed(2));
+            ctx.addIssue({
+                code: "custom",
+                path: ["end"],
+                message: `(${drop.end}) is ${hours} hours after start (${drop.start}); a drop window may last at most ${MAX_DROP_HOURS} hours (7 days): check the dates, or raise proxy-lb:demand for a longer period`,
+            });
+        }
+    });
+
+export const dropsSchema = z
+    .array(dropSchema, { error: "must be a list of drops like { name, start, end, demand }" })
+    .superRefine((drops, ctx) => {
+        const seen = new Map<string, number>();
+        drops.forEach((drop, index) => {
+            const first = seen.get(drop.name);
+            if (first !== undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: [index, "name"],
+                    message: `repeats "${drop.name}" (already proxy-lb:drops[${first}].name): each drop needs its own name`,
+                });
+            } else seen.set(drop.name, index);
+        });
+    });
+
 export const stackConfigSchema = z.strictObject({
     region: text(/^[a-z]{3}[1-9]$/, "must be a DigitalOcean region slug such as nyc3, ams3 or sfo3").describe(
         "DigitalOcean region of the load balancer and the masking servers",
@@ -173,6 +232,12 @@ export const stackConfigSchema = z.strictObject({
     maskingServers: maskingServersSchema.describe("the masking droplets behind it: never modified"),
     demand: demandSchema.describe("expected peak demand of the drop"),
     capacity: capacitySchema.default(capacitySchema.parse({})).describe("per-node capacity, limits and price"),
+    drops: dropsSchema
+        .default([])
+        .describe("the drop calendar: each drop's demand replaces proxy-lb:demand (the between-drops baseline) during its window; overlapping windows add their demands"),
+    leadMinutes: wholeNumber(0, MAX_LEAD_MINUTES)
+        .prefault(DEFAULT_LEAD_MINUTES)
+        .describe("scale up this many minutes before each drop's start (a DigitalOcean load balancer resize takes minutes)"),
 });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
@@ -181,13 +246,23 @@ export type StackConfigInput = z.input<typeof stackConfigSchema>;
 /** Top-level keys whose values are objects (Pulumi hands them to programs as JSON text). */
 export const OBJECT_KEYS = ["loadBalancer", "maskingServers", "demand", "capacity"] as const;
 
+/** Top-level keys whose values are lists (Pulumi hands these to programs as JSON text too). */
+export const LIST_KEYS = ["drops"] as const;
+
+/** Every top-level key a program receives as JSON text. */
+export const JSON_TEXT_KEYS: readonly string[] = [...OBJECT_KEYS, ...LIST_KEYS];
+
 /**
  * The defaults Pulumi.yaml declares (namespaced): the optional top-level keys default to an
- * empty object there, since Pulumi demands a value for every declared key. Pulumi records
- * them in every update's config, so rollback must not write them into stack files.
+ * empty object there (an empty list for lists, the schema's default for plain values), since
+ * Pulumi demands a value for every declared key. Pulumi records them in every update's
+ * config, so rollback must not write them into stack files.
  */
 export const PROJECT_CONFIG_DEFAULTS: Readonly<Record<string, unknown>> = Object.fromEntries(
     Object.entries(stackConfigSchema.shape)
-        .filter(([, schema]) => schema instanceof z.ZodDefault || schema instanceof z.ZodOptional)
-        .map(([key]) => [`${NAMESPACE}:${key}`, {}]),
+        .filter(([, schema]) => schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault || schema instanceof z.ZodOptional)
+        .map(([key, schema]) => [
+            `${NAMESPACE}:${key}`,
+            (OBJECT_KEYS as readonly string[]).includes(key) ? {} : (LIST_KEYS as readonly string[]).includes(key) ? [] : schema.parse(undefined),
+        ]),
 );

@@ -33,6 +33,8 @@ export function renderPulumiYaml(): string {
         const fallback = PROJECT_CONFIG_DEFAULTS[`${NAMESPACE}:${key}`];
         config[key] = {
             type: (OBJECT_KEYS as readonly string[]).includes(key) ? "object" : schema.type,
+            // Pulumi refuses an array key that does not say what its items are.
+            ...(schema.type === "array" ? { items: { type: schema.items?.type } } : {}),
             description: schema.description,
             ...(fallback === undefined ? {} : { default: fallback }),
         };

@@ -1,0 +1,335 @@
+/**
+ * The drop calendar: which demand the load balancer must carry at a given time.
+ *
+ *   outside every window      the baseline demand (proxy-lb:demand)
+ *   inside one window         that drop's demand, from `lead` before its start to its end
+ *   inside several windows    their demands added (both crowds connect at once):
+ *                             peak connections = Σ users × tasksPerUser × connectionsPerTask
+ *                             new connections/s = Σ each drop's new connections/s (each one
+ *                             defaulting to its own peak connections, as for a single drop)
+ *
+ * Headroom is applied once, to the sum, by `size` (sizing/index.ts): the sizing stays exact and
+ * its errors (more than maxNodes, a legacy region) are raised for every step, never capped.
+ *
+ * Pure: times are epoch milliseconds, no clock, no I/O, no Pulumi.
+ */
+import { HOURS_PER_MONTH, size, Sizing, SizingError, type Capacity, type Demand } from "./index";
+
+/** A drop window may last at most this long (a longer one is almost surely a typo in a date). */
+export const MAX_DROP_HOURS = 7 * 24;
+/** Scale up this long before a drop starts: a DigitalOcean load balancer resize takes minutes. */
+export const DEFAULT_LEAD_MINUTES = 30;
+export const MAX_LEAD_MINUTES = 24 * 60;
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+
+export interface DropWindow {
+    name: string;
+    /** epoch ms */
+    start: number;
+    /** epoch ms, after start */
+    end: number;
+    demand: Demand;
+    /** How messages name this drop, e.g. `proxy-lb:drops[0] ("black-friday")`; defaults to the name. */
+    label?: string;
+}
+
+export interface Calendar {
+    /** The between-drops demand. */
+    baseline: Demand;
+    drops: readonly DropWindow[];
+    leadMinutes: number;
+}
+
+export interface SizingContext {
+    region: string;
+    capacity: Capacity;
+}
+
+/** A stretch of time with one set of active drops, hence one size. */
+export interface Step {
+    /** epoch ms; null = since forever */
+    from: number | null;
+    /** epoch ms, exclusive; null = for ever after */
+    to: number | null;
+    /** Names of the drops whose window (lead included) covers this step, in calendar order. */
+    active: string[];
+    /** Of those, the ones still in their lead time (scaled up, not started yet). */
+    leading: string[];
+    demand: Demand;
+    sizing: Sizing;
+    /** One line: why this size. */
+    why: string;
+}
+
+// ---------------------------------------------------------------------------
+// Times
+
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):?(\d{2}))$/;
+
+/**
+ * An ISO-8601 time that carries its offset (`Z` or `±hh:mm`) as epoch ms, or undefined when
+ * the text is not one (no offset, or a date that does not exist such as February 30).
+ * A time without an offset is refused rather than read in some machine's local zone.
+ */
+export function parseInstant(text: string): number | undefined {
+    const m = INSTANT.exec(text);
+    if (m === null) return undefined;
+    const [, y, mo, d, h, mi, s = "0", frac = "", zone, sign, oh = "0", om = "0"] = m;
+    const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number);
+    const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return undefined;
+    if (Number(oh) > 23 || Number(om) > 59) return undefined;
+    const local = Date.UTC(year, month - 1, day, hour, minute, second, Number(frac.padEnd(3, "0").slice(0, 3)));
+    // Date.UTC maps years 0–99 to 1900–1999; such dates are never a drop anyway.
+    if (year < 1970) return undefined;
+    const offset = zone === "Z" ? 0 : (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om)) * MINUTE_MS;
+    return local - offset;
+}
+
+/** 2027-11-26T14:00:00Z: UTC, whole seconds, stable for output and tests. */
+export function formatInstant(ms: number): string {
+    return new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+}
+
+// ---------------------------------------------------------------------------
+// Demand
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function peakConnections(d: Demand): bigint {
+    return BigInt(d.users) * BigInt(d.tasksPerUser) * BigInt(d.connectionsPerTask);
+}
+
+/**
+ * The demand of several crowds at once: peak connections add, and so do new connections/s
+ * (each drop's own figure, or its peak connections when it gives none). One demand is
+ * returned unchanged. The sum is expressed as one user holding every connection, which
+ * `size` reads exactly.
+ */
+export function combineDemands(demands: readonly Demand[], what = "the overlapping drops"): Demand {
+    if (demands.length === 0) throw new Error("combineDemands needs at least one demand");
+    if (demands.length === 1) return demands[0];
+    let connections = 0n;
+    let newPerSecond = 0n;
+    for (const d of demands) {
+        const peak = peakConnections(d);
+        connections += peak;
+        newPerSecond += d.newConnectionsPerSecond === undefined ? peak : BigInt(d.newConnectionsPerSecond);
+    }
+    if (connections > SAFE || newPerSecond > SAFE) {
+        throw new SizingError("exceedsMaxNodes", `${what} add up to more than ${Number.MAX_SAFE_INTEGER} connections, far beyond any load balancer`, Infinity);
+    }
+    return { users: 1, tasksPerUser: Number(connections), connectionsPerTask: 1, newConnectionsPerSecond: Number(newPerSecond) };
+}
+
+// ---------------------------------------------------------------------------
+// Steps
+
+const leadMs = (calendar: Calendar) => calendar.leadMinutes * MINUTE_MS;
+const scaleUpAt = (calendar: Calendar, drop: DropWindow) => drop.start - leadMs(calendar);
+
+/** Every time the set of active drops can change, sorted, without repeats. */
+export function boundaries(calendar: Calendar): number[] {
+    const times = new Set<number>();
+    for (const drop of calendar.drops) {
+        times.add(scaleUpAt(calendar, drop));
+        times.add(drop.end);
+    }
+    return [...times].sort((a, b) => a - b);
+}
+
+/** The drops whose window, lead included, covers `at`: scaleUpAt ≤ at < end. */
+export function activeDrops(calendar: Calendar, at: number): DropWindow[] {
+    return calendar.drops.filter((drop) => scaleUpAt(calendar, drop) <= at && at < drop.end);
+}
+
+function labelOf(drop: DropWindow): string {
+    return drop.label ?? `drop "${drop.name}"`;
+}
+
+/** The step that holds `at`: its active drops, demand, exact size and why. */
+export function stepAt(calendar: Calendar, context: SizingContext, at: number): Step {
+    const times = boundaries(calendar);
+    const from = times.filter((t) => t <= at).pop() ?? null;
+    const to = times.find((t) => t > at) ?? null;
+    return makeStep(calendar, context, activeDrops(calendar, at), from, to, at);
+}
+
+/** The steps covering [from, to): the first starts at `from`, the last ends at `to`. */
+export function stepsBetween(calendar: Calendar, context: SizingContext, from: number, to: number): Step[] {
+    if (!(to > from)) throw new Error(`the period must end after it starts (from ${formatInstant(from)} to ${formatInstant(to)})`);
+    const cuts = [from, ...boundaries(calendar).filter((t) => t > from && t < to), to];
+    const steps: Step[] = [];
+    for (let i = 0; i + 1 < cuts.length; i++) {
+        steps.push(makeStep(calendar, context, activeDrops(calendar, cuts[i]), cuts[i], cuts[i + 1], cuts[i]));
+    }
+    return steps;
+}
+
+/**
+ * Every distinct step of the calendar that is not over by `notBefore`, sized: a demand this
+ * configuration cannot serve throws here (a SizingError naming the drops), long before the drop.
+ */
+export function allSteps(calendar: Calendar, context: SizingContext, notBefore = -Infinity): Step[] {
+    const times = boundaries(calendar);
+    const starts = [null, ...times];
+    return starts
+        .map((from, i) => ({ from, to: times[i] ?? null }))
+        .filter(({ to }) => to === null || to > notBefore)
+        .map(({ from, to }) => {
+            const probe = from ?? (to ?? 0) - 1;
+            return makeStep(calendar, context, activeDrops(calendar, probe), from, to, probe);
+        });
+}
+
+/**
+ * Every sizing problem of the steps not over by `notBefore`, one message each (the baseline's
+ * as `size` words it; a drop's prefixed with its label): empty when every step can be served.
+ */
+export function sizingProblems(calendar: Calendar, context: SizingContext, notBefore = -Infinity): string[] {
+    const times = boundaries(calendar);
+    const problems: string[] = [];
+    [null, ...times].forEach((from, i) => {
+        const to = times[i] ?? null;
+        if (to !== null && to <= notBefore) return;
+        const probe = from ?? (to ?? 0) - 1;
+        try {
+            makeStep(calendar, context, activeDrops(calendar, probe), from, to, probe);
+        } catch (err) {
+            if (!(err instanceof SizingError)) throw err;
+            if (!problems.includes(err.message)) problems.push(err.message);
+        }
+    });
+    return problems;
+}
+
+function makeStep(calendar: Calendar, context: SizingContext, active: DropWindow[], from: number | null, to: number | null, at: number): Step {
+    const what =
+        active.length === 0
+            ? "proxy-lb:demand (between drops)"
+            : active.length === 1
+              ? labelOf(active[0])
+              : `${active.map(labelOf).join(" + ")} overlapping${from === null ? "" : ` from ${formatInstant(from)}`}${to === null ? "" : ` to ${formatInstant(to)}`}`;
+    const demand = active.length === 0 ? calendar.baseline : combineDemands(active.map((d) => d.demand), what);
+    let sizing: Sizing;
+    try {
+        sizing = size({ region: context.region, demand, capacity: context.capacity });
+    } catch (err) {
+        if (err instanceof SizingError && active.length > 0) {
+            throw new SizingError(err.code, `${what}: ${err.message}`, err.nodesNeeded, err.region);
+        }
+        throw err;
+    }
+    const leading = active.filter((d) => at < d.start).map((d) => d.name);
+    return { from, to, active: active.map((d) => d.name), leading, demand, sizing, why: whyText(calendar, active, at) };
+}
+
+function whyText(calendar: Calendar, active: DropWindow[], at: number): string {
+    if (active.length === 0) return "baseline (proxy-lb:demand)";
+    const one = (d: DropWindow) =>
+        at < d.start
+            ? `${d.name} starts ${formatInstant(d.start)} (scaled up ${calendar.leadMinutes} min ahead)`
+            : `${d.name} until ${formatInstant(d.end)}`;
+    if (active.length === 1) return `drop ${one(active[0])}`;
+    return `drops overlap, demands add: ${active.map(one).join(" + ")}`;
+}
+
+// ---------------------------------------------------------------------------
+// Cost
+
+/** What `sizeUnit` nodes cost over `ms` milliseconds (DigitalOcean bills monthly ÷ 672 per hour). */
+export function costOver(sizeUnit: number, pricePerNodeMonthly: number, ms: number): number {
+    return (sizeUnit * pricePerNodeMonthly * (ms / HOUR_MS)) / HOURS_PER_MONTH;
+}
+
+const cents4 = (n: number) => Math.round(n * 10_000) / 10_000;
+
+export interface WindowCost {
+    name: string;
+    /** when the scale-up starts (start − lead) */
+    from: number;
+    to: number;
+    hours: number;
+    /** the load balancer's cost over the window, at the sizes the calendar gives it */
+    cost: number;
+    /** the part of that above what the baseline size would have cost */
+    added: number;
+}
+
+export interface PeriodCost {
+    hours: number;
+    cost: number;
+    /** what the period would cost at the baseline size throughout */
+    baseline: number;
+    added: number;
+}
+
+/** Cost of steps clipped to [from, to), and what the baseline size would have cost. */
+function costBetween(steps: readonly Step[], baseline: Sizing, from: number, to: number): PeriodCost {
+    let cost = 0;
+    for (const step of steps) {
+        const a = Math.max(step.from ?? -Infinity, from);
+        const b = Math.min(step.to ?? Infinity, to);
+        if (b > a) cost += costOver(step.sizing.sizeUnit, step.sizing.cost.perNodeMonthly, b - a);
+    }
+    const base = costOver(baseline.sizeUnit, baseline.cost.perNodeMonthly, to - from);
+    return { hours: (to - from) / HOUR_MS, cost: cents4(cost), baseline: cents4(base), added: cents4(cost - base) };
+}
+
+/** The cost of a period as the timeline runs it. */
+export function periodCost(calendar: Calendar, context: SizingContext, from: number, to: number): PeriodCost {
+    const steps = stepsBetween(calendar, context, from, to);
+    const baseline = size({ region: context.region, demand: calendar.baseline, capacity: context.capacity });
+    return costBetween(steps, baseline, from, to);
+}
+
+/** Each drop's whole window (lead included) and what it costs, for the drops that touch [from, to). */
+export function windowCosts(calendar: Calendar, context: SizingContext, from: number, to: number): WindowCost[] {
+    return calendar.drops
+        .filter((drop) => scaleUpAt(calendar, drop) < to && drop.end > from)
+        .map((drop) => {
+            const start = scaleUpAt(calendar, drop);
+            const cost = periodCost(calendar, context, start, drop.end);
+            return { name: drop.name, from: start, to: drop.end, hours: cost.hours, cost: cost.cost, added: cost.added };
+        });
+}
+
+export interface Timeline {
+    from: number;
+    to: number;
+    steps: Step[];
+    windows: WindowCost[];
+    total: PeriodCost;
+}
+
+export function timeline(calendar: Calendar, context: SizingContext, from: number, to: number): Timeline {
+    const steps = stepsBetween(calendar, context, from, to);
+    const baseline = size({ region: context.region, demand: calendar.baseline, capacity: context.capacity });
+    return { from, to, steps, windows: windowCosts(calendar, context, from, to), total: costBetween(steps, baseline, from, to) };
+}
+
+export interface Due {
+    at: number;
+    /** the step holding `at` */
+    now: Step;
+    /** the first later step, if the calendar has one */
+    next: Step | null;
+    /** the first later step whose size differs from now's, if any */
+    nextResize: Step | null;
+}
+
+/** What the calendar wants at `at`, and what comes next. */
+export function dueAt(calendar: Calendar, context: SizingContext, at: number): Due {
+    const now = stepAt(calendar, context, at);
+    const later = allSteps(calendar, context, at).filter((s) => s.from !== null && s.from > at);
+    return {
+        at,
+        now,
+        next: later[0] ?? null,
+        nextResize: later.find((s) => s.sizing.sizeUnit !== now.sizing.sizeUnit) ?? null,
+    };
+}
+
+export { HOUR_MS, MINUTE_MS };
