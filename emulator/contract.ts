@@ -74,7 +74,8 @@ export function contractFor(operationId: string, status: number): Schema | undef
         case "droplets_list":
             return list("droplets", droplet);
         case "droplets_create":
-            return wrap("droplet", droplet, ["links"]);
+            // One name -> {droplet}, `names` -> {droplets}.
+            return { anyOf: [wrap("droplet", droplet, ["links"]), wrap("droplets", { type: "array", items: droplet }, ["links"])] };
         case "actions_get":
         case "dropletActions_post":
             return wrap("action", action);

@@ -1,6 +1,7 @@
 // HTTP helpers shared by the API routes: per-request context, body checks, paging.
 import type { FastifyRequest } from "fastify";
 import { ApiError, notFound, unprocessable } from "./errors";
+import { withoutNulls } from "./nulls";
 import type { OpenApi } from "./openapi";
 import type { EmulatorStore } from "./store";
 import type { LogEntry } from "./types";
@@ -31,11 +32,19 @@ export function ctxOf(req: FastifyRequest): RequestContext {
     return req.emu;
 }
 
+/**
+ * A JSON object body with null members removed at every depth. godo serialises unset
+ * slices and pointers without `omitempty` as null (`"ssh_keys": null`, `"tags": null`,
+ * `glb_settings.cdn: null`) and the API treats them as absent, so the schema check and the
+ * store must too; a required member sent as null then reads as missing. Nulls inside
+ * arrays are kept (they are values, not unset fields). The request log keeps the raw body.
+ */
 export function objectBody(req: FastifyRequest): Record<string, unknown> {
     const b = req.body;
     if (!b || typeof b !== "object" || Array.isArray(b)) throw new ApiError(400, "request body must be a JSON object");
-    return b as Record<string, unknown>;
+    return withoutNulls(b as Record<string, unknown>);
 }
+
 
 /** Schema check of a request body; fastify's `:param` template maps to the spec's `{param}`. */
 export function checkSchema(app: AppContext, method: string, template: string, body: unknown): void {

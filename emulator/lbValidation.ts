@@ -112,3 +112,15 @@ export function lbSemanticErrors(body: Record<string, unknown>, ctx: LbCheckCont
     }
     return errs;
 }
+
+/**
+ * The spec's oneOf demands exactly one of droplet_ids/tag, but the API accepts a load
+ * balancer with no targets and godo omits empty values, so check the variant in use.
+ */
+export function forOneOf(body: Record<string, unknown>): Record<string, unknown> {
+    const b = { ...body };
+    if (Array.isArray(b.droplet_ids) && b.droplet_ids.length === 0) delete b.droplet_ids;
+    if (b.tag === "" || b.tag === null) delete b.tag;
+    if (b.droplet_ids === undefined && b.tag === undefined) b.droplet_ids = [];
+    return b;
+}

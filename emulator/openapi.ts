@@ -62,6 +62,11 @@ function formatErrors(errors: ErrorObject[] | null | undefined): string[] {
     return [...out];
 }
 
+/** Keys a schema requires, including those of its allOf parts (the droplet create variants keep them there). */
+function requiredKeys(schema: Schema): string[] {
+    return [...(schema.required ?? []), ...(schema.allOf ?? []).flatMap((s: Schema) => requiredKeys(s))];
+}
+
 export class OpenApi {
     readonly patches: SpecPatches = { sizeUnitMax: 0, regionEnums: 0 };
     private readonly ajv: Ajv;
@@ -104,7 +109,7 @@ export class OpenApi {
         if (!opts.wholeSchema && Array.isArray(schema.oneOf) && body && typeof body === "object") {
             const matching = schema.oneOf
                 .map((b: Schema, i: number) => ({ b, i }))
-                .filter(({ b }: { b: Schema }) => (b.required ?? []).every((k: string) => k in (body as object)));
+                .filter(({ b }: { b: Schema }) => requiredKeys(b).every((k: string) => k in (body as object)));
             if (matching.length === 1) {
                 target = matching[0].b;
                 key += `:${matching[0].i}`;

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import YAML from "yaml";
 import { apiTime, defaultVpcUuid, imageObject, isKnownRegion, regionObject, sizeObject } from "./catalog";
-import type { Droplet, Seed, SeedDroplet, SeedLoadBalancer } from "./types";
+import type { Droplet, NetworkV6, Seed, SeedDroplet, SeedLoadBalancer } from "./types";
 
 export type { Seed, SeedDroplet, SeedLoadBalancer } from "./types";
 
@@ -47,13 +47,37 @@ function derivedIps(id: number): { pub: string; priv: string; third: number } {
     return { pub: `164.90.${third}.${fourth}`, priv: `10.116.${third}.${fourth}`, third };
 }
 
+/** The public IPv6 network a droplet with the "ipv6" feature shows. */
+export function ipv6Network(id: number): NetworkV6 {
+    // Two 16-bit groups: a droplet id can exceed 0xffff and one group holds at most four hex digits.
+    const groups = `${(id >>> 16).toString(16)}:${(id & 0xffff).toString(16)}`;
+    return { ip_address: `2604:a880:400:d1::${groups}:1`, netmask: 64, gateway: "2604:a880:400:d1::1", type: "public" };
+}
+
+/** With backups enabled the API shows the next daily window (next UTC midnight, 23 hours long); backup_ids stay empty until one runs. */
+export function nextBackupWindow(now: Date = new Date()): { start: string; end: string } {
+    const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+    return { start: apiTime(start), end: apiTime(new Date(start.getTime() + 23 * 3600_000)) };
+}
+
+/**
+ * Features of a droplet created with these flags, as the API reports them: every droplet is
+ * in a VPC ("private_networking"), the agent is installed unless with_droplet_agent is false.
+ */
+export function createdDropletFeatures(body: { monitoring?: unknown; ipv6?: unknown; backups?: unknown; with_droplet_agent?: unknown }): string[] {
+    const features = ["private_networking"];
+    if (body.backups === true) features.push("backups");
+    if (body.ipv6 === true) features.push("ipv6");
+    if (body.monitoring === true) features.push("monitoring");
+    if (body.with_droplet_agent !== false) features.push("droplet_agent");
+    return features;
+}
+
 export function expandDroplet(d: SeedDroplet): Droplet {
     const size = sizeObject(d.size);
     const ips = derivedIps(d.id);
     const features = d.features ?? ["monitoring", "droplet_agent", "private_networking"];
-    const v6 = features.includes("ipv6")
-        ? [{ ip_address: `2604:a880:400:d1::${d.id.toString(16)}:1`, netmask: 64, gateway: "2604:a880:400:d1::1", type: "public" as const }]
-        : [];
+    const v6 = features.includes("ipv6") ? [ipv6Network(d.id)] : [];
     return {
         id: d.id,
         name: d.name,
@@ -67,7 +91,7 @@ export function expandDroplet(d: SeedDroplet): Droplet {
         created_at: d.created_at ?? "2024-06-03T09:14:07Z",
         features,
         backup_ids: [],
-        next_backup_window: null,
+        next_backup_window: features.includes("backups") ? nextBackupWindow() : null,
         snapshot_ids: [],
         image: imageObject(d.image),
         volume_ids: d.volume_ids ?? [],

@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { ApiError, BUSY_MESSAGE, notFound } from "./errors";
 import { type AppContext, ctxOf as ctxOfReq, toSpecPath } from "./http";
+import { withoutNulls } from "./nulls";
+import { forOneOf, normalizeLbBody } from "./lbValidation";
 import { type OpenApi, SpecUnavailableError, loadOpenApi } from "./openapi";
 import { registerApiRoutes } from "./routes/api";
 import { registerControlRoutes } from "./routes/control";
@@ -65,10 +67,21 @@ function parseJsonBody(_req: FastifyRequest, body: string | Buffer, done: (err: 
     }
 }
 
+/** Seeded LBs ("made in the console") must be bodies the API would have accepted. */
+function checkSeedAgainstSpec(seed: Seed | undefined, openapi: OpenApi | undefined): void {
+    for (const [i, raw] of (seed?.loadBalancers ?? []).entries()) {
+        const { id: _id, ip: _ip, status: _status, created_at: _created, ...config } = withoutNulls(raw);
+        const errs = openapi?.requestErrors("POST", "/v2/load_balancers", forOneOf(normalizeLbBody(config))) ?? [];
+        if (errs.length) throw new Error(`seed: loadBalancers[${i}] is not a load balancer the API accepts: ${errs.join("; ")}`);
+    }
+}
+
 export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; store: EmulatorStore; ctx: AppContext } {
     const validateResponses = opts.validateResponses ?? !!process.env.VITEST;
+    const openapi = resolveOpenApi(opts, validateResponses);
+    checkSeedAgainstSpec(opts.seed, openapi);
     const store = new EmulatorStore({ seed: opts.seed, stateFile: opts.stateFile, activateAfterGets: opts.activateAfterGets });
-    const ctx: AppContext = { store, openapi: resolveOpenApi(opts, validateResponses), validateResponses };
+    const ctx: AppContext = { store, openapi, validateResponses };
     // No fastify logger: it would print request headers, i.e. the bearer token.
     const app = Fastify({ logger: false, forceCloseConnections: true });
     app.decorateRequest("emu", null);

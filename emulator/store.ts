@@ -17,13 +17,16 @@ import {
 import { ApiError, notFound, unprocessable } from "./errors";
 import { Faults } from "./faults";
 import { lbSemanticErrors, normalizeLbBody } from "./lbValidation";
-import { expandDroplet } from "./seed";
+import { withoutNulls } from "./nulls";
+import { createdDropletFeatures, expandDroplet, ipv6Network, nextBackupWindow } from "./seed";
 import type {
     Action,
     Droplet,
     DropletImage,
     ForwardingRule,
+    GlbSettings,
     HealthCheck,
+    LbDomain,
     LbRecord,
     LbStatus,
     LoadBalancer,
@@ -89,7 +92,7 @@ export class EmulatorStore {
     private applySeed(seed: Seed): void {
         for (const d of seed.droplets) this.droplets.set(d.id, expandDroplet(d));
         for (const [i, s] of (seed.loadBalancers ?? []).entries()) {
-            const body = normalizeLbBody(s as Body);
+            const body = normalizeLbBody(withoutNulls(s as Body));
             const errs = lbSemanticErrors(body, { dropletExists: (id) => this.droplets.has(id) });
             if (errs.length) throw new Error(`seed: loadBalancers[${i}]: ${errs.join("; ")}`);
             // Deterministic id/time so a seeded account looks the same on every start.
@@ -219,6 +222,7 @@ export class EmulatorStore {
                 status: "new",
                 created_at: apiTime(),
                 vpc_uuid: typeof body.vpc_uuid === "string" ? body.vpc_uuid : undefined,
+                features: createdDropletFeatures(body),
             });
             this.droplets.set(d.id, d);
             droplets.push(clone(d));
@@ -266,14 +270,21 @@ export class EmulatorStore {
                 break;
             case "enable_backups":
                 if (!d.features.includes("backups")) d.features.push("backups");
+                d.next_backup_window = nextBackupWindow();
                 break;
             case "disable_backups":
                 d.features = d.features.filter((f) => f !== "backups");
+                d.next_backup_window = null;
                 break;
             case "snapshot":
                 d.snapshot_ids.push(this.counters.nextActionId + 7);
                 break;
             case "enable_ipv6":
+                if (!d.features.includes("ipv6")) {
+                    d.features.push("ipv6");
+                    d.networks.v6 = [ipv6Network(id)];
+                }
+                break;
             case "password_reset":
             case "change_kernel":
             case "restore":
@@ -529,6 +540,17 @@ function buildLb(body: Body, identity: { id: string; ip: string; created_at: str
         network_stack: networkStack,
         tls_cipher_policy: (body.tls_cipher_policy as string) ?? "DEFAULT",
     };
+    if (Array.isArray(body.domains) && body.domains.length) {
+        lb.domains = (body.domains as LbDomain[]).map((d) => ({
+            name: d.name,
+            is_managed: d.is_managed === true,
+            ...(d.certificate_id ? { certificate_id: d.certificate_id } : {}),
+        }));
+    }
+    if (body.glb_settings && typeof body.glb_settings === "object") lb.glb_settings = clone(body.glb_settings as GlbSettings);
+    if (Array.isArray(body.target_load_balancer_ids) && body.target_load_balancer_ids.length) {
+        lb.target_load_balancer_ids = [...(body.target_load_balancer_ids as string[])];
+    }
     if (legacy) delete lb.size_unit;
     return lb;
 }

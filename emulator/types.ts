@@ -143,6 +143,22 @@ export interface HealthCheck {
     healthy_threshold: number;
 }
 
+/** Domain of a GLOBAL load balancer. */
+export interface LbDomain {
+    name: string;
+    is_managed: boolean;
+    certificate_id?: string;
+}
+
+/** Forwarding settings of a GLOBAL load balancer (godo sends `cdn: null` when unset). */
+export interface GlbSettings {
+    target_protocol: string;
+    target_port: number;
+    cdn?: { is_enabled: boolean };
+    region_priorities?: Record<string, number>;
+    failover_threshold?: number;
+}
+
 export interface LoadBalancer {
     id: string;
     name: string;
@@ -172,6 +188,10 @@ export interface LoadBalancer {
     network: string;
     network_stack: string;
     tls_cipher_policy: string;
+    /** Only on GLOBAL load balancers (served when the body had them). */
+    domains?: LbDomain[];
+    glb_settings?: GlbSettings;
+    target_load_balancer_ids?: string[];
 }
 
 /** Emulator-only bookkeeping kept next to each LB, never served. */

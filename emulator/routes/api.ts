@@ -3,21 +3,9 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError } from "../errors";
 import { type AppContext, checkSchema, ctxOf, intParam, objectBody, paginate } from "../http";
-import { normalizeLbBody } from "../lbValidation";
+import { forOneOf, normalizeLbBody } from "../lbValidation";
 
 type Params<K extends string> = FastifyRequest<{ Params: Record<K, string> }>;
-
-/**
- * The spec's oneOf demands exactly one of droplet_ids/tag, but the API accepts a load
- * balancer with no targets and godo omits empty values, so check the variant in use.
- */
-function forOneOf(body: Record<string, unknown>): Record<string, unknown> {
-    const b = { ...body };
-    if (Array.isArray(b.droplet_ids) && b.droplet_ids.length === 0) delete b.droplet_ids;
-    if (b.tag === "" || b.tag === null) delete b.tag;
-    if (b.droplet_ids === undefined && b.tag === undefined) b.droplet_ids = [];
-    return b;
-}
 
 export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
     const { store } = ctx;
