@@ -131,8 +131,10 @@ function schemaAt(path: readonly PropertyKey[]): z.ZodType | undefined {
 
 function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
     let current = schema;
-    while (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodPipe) {
-        current = current instanceof z.ZodPipe ? (current.in as z.ZodType) : (current.unwrap() as z.ZodType);
+    while (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodPrefault || current instanceof z.ZodPipe) {
+        // A pipe from a transform (the number keys' decimal-text conversion) is its output's shape.
+        if (current instanceof z.ZodPipe) current = (current.in instanceof z.ZodTransform ? current.out : current.in) as z.ZodType;
+        else current = current.unwrap() as z.ZodType;
     }
     return current;
 }

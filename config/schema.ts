@@ -10,16 +10,35 @@ export const NAMESPACE = "proxy-lb";
 /** DigitalOcean's limit for load balancer targets given by droplet id. */
 export const MAX_DROPLET_IDS = 10;
 
+/** Plain decimal text: an optional minus, digits, optionally a point and more digits. */
+const DECIMAL_TEXT = /^-?[0-9]+(\.[0-9]+)?$/;
+
+/**
+ * The number that plain decimal text ("0.3", "12", "-1") stands for; any other value is
+ * returned unchanged, for the number schema to refuse it as given. `pulumi config set
+ * --path` stores a value such as 0.3 as the string "0.3" (only integers and booleans are
+ * typed), and Pulumi's own config.getNumber accepts it, so every number key does too.
+ * Whitespace, exponents, hex, separators and text that overflows to Infinity stay refused.
+ */
+export function numberFromDecimalText(value: unknown): unknown {
+    if (typeof value !== "string" || !DECIMAL_TEXT.test(value)) return value;
+    const number = Number(value);
+    return Number.isFinite(number) ? number : value;
+}
+
+// Number keys convert decimal text first (a transform), and zod's JSON Schema (the generated
+// docs) leaves out the `.default()` of a transformed key: give their defaults with
+// `.prefault()`, which is parsed like a given value and shown as the default.
 function wholeNumber(min: number, max?: number) {
     const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max}`;
     const error = `must be a whole number ${range}`;
     const base = z.number({ error }).int({ error }).min(min, { error });
-    return max === undefined ? base : base.max(max, { error });
+    return z.preprocess(numberFromDecimalText, max === undefined ? base : base.max(max, { error }));
 }
 
 function decimal(min: number, max: number) {
     const error = `must be a number from ${min} to ${max}`;
-    return z.number({ error }).min(min, { error }).max(max, { error });
+    return z.preprocess(numberFromDecimalText, z.number({ error }).min(min, { error }).max(max, { error }));
 }
 
 function text(pattern: RegExp, error: string) {
@@ -123,7 +142,7 @@ export const demandSchema = z.strictObject(
         users: wholeNumber(0).describe("proxy users running during the drop"),
         tasksPerUser: wholeNumber(0).describe("tasks each user runs at the peak"),
         connectionsPerTask: wholeNumber(1)
-            .default(DEMAND_DEFAULTS.connectionsPerTask)
+            .prefault(DEMAND_DEFAULTS.connectionsPerTask)
             .describe("simultaneous connections one task holds"),
         newConnectionsPerSecond: wholeNumber(0)
             .optional()
@@ -136,22 +155,22 @@ export const capacitySchema = z
     .strictObject(
         {
             connectionsPerNode: wholeNumber(1)
-                .default(CAPACITY_DEFAULTS.connectionsPerNode)
+                .prefault(CAPACITY_DEFAULTS.connectionsPerNode)
                 .describe("simultaneous connections one load balancer node handles"),
             newConnectionsPerSecondPerNode: wholeNumber(1)
-                .default(CAPACITY_DEFAULTS.newConnectionsPerSecondPerNode)
+                .prefault(CAPACITY_DEFAULTS.newConnectionsPerSecondPerNode)
                 .describe("new connections per second one node accepts"),
             headroom: decimal(0, 10)
-                .default(CAPACITY_DEFAULTS.headroom)
+                .prefault(CAPACITY_DEFAULTS.headroom)
                 .describe("plan this fraction above the expected peak (0.25 = 25%)"),
             minNodes: wholeNumber(1, MAX_SIZE_UNIT)
-                .default(CAPACITY_DEFAULTS.minNodes)
+                .prefault(CAPACITY_DEFAULTS.minNodes)
                 .describe("never size below this many nodes"),
             maxNodes: wholeNumber(1, MAX_SIZE_UNIT)
-                .default(CAPACITY_DEFAULTS.maxNodes)
+                .prefault(CAPACITY_DEFAULTS.maxNodes)
                 .describe("refuse demand that needs more nodes than this (an error, never a silent cap)"),
             pricePerNodeMonthly: decimal(0, 10_000)
-                .default(CAPACITY_DEFAULTS.pricePerNodeMonthly)
+                .prefault(CAPACITY_DEFAULTS.pricePerNodeMonthly)
                 .describe("USD per node per month; hourly = monthly / 672"),
         },
         { error: "must be an object" },

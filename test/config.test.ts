@@ -2,7 +2,7 @@
 // value), before any resource or API call; nothing crashes on arbitrary input.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadSettings, OBJECT_KEYS, parseStackConfig } from "../config";
+import { ConfigError, loadSettings, numberFromDecimalText, OBJECT_KEYS, parseStackConfig } from "../config";
 import { parseStackFile } from "../config/stackFile";
 
 const valid = {
@@ -71,7 +71,7 @@ const malformed: [string, Config, string][] = [
     ["forwarding not a list", lb({ forwarding: { port: 80 } }), "proxy-lb:loadBalancer.forwarding must be a list"],
     ["port 0", lb({ forwarding: [{ port: 0 }] }), "proxy-lb:loadBalancer.forwarding[0].port must be a whole number from 1 to 65535 (got 0)"],
     ["port 70000", lb({ forwarding: [{ port: 70000 }] }), "proxy-lb:loadBalancer.forwarding[0].port must be a whole number from 1 to 65535 (got 70000)"],
-    ["port as text", lb({ forwarding: [{ port: "8080" }] }), "proxy-lb:loadBalancer.forwarding[0].port must be a whole number"],
+    ["port as text with a protocol", lb({ forwarding: [{ port: "8080/tcp" }] }), "proxy-lb:loadBalancer.forwarding[0].port must be a whole number from 1 to 65535 (got \"8080/tcp\")"],
     ["fractional targetPort", lb({ forwarding: [{ port: 80, targetPort: 80.5 }] }), "proxy-lb:loadBalancer.forwarding[0].targetPort must be a whole number"],
     ["duplicate entry port", lb({ forwarding: [{ port: 80 }, { port: 80, targetPort: 81 }] }), "proxy-lb:loadBalancer.forwarding[1].port repeats port 80"],
     ["protocol key (TLS is not offered)", lb({ forwarding: [{ port: 443, protocol: "https" }] }), "proxy-lb:loadBalancer.forwarding[0].protocol is not a known key"],
@@ -87,7 +87,7 @@ const malformed: [string, Config, string][] = [
     ["eleven ids", withKey("maskingServers", { ids: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] }), "proxy-lb:maskingServers.ids lists more than 10 droplets"],
     ["duplicate id", withKey("maskingServers", { ids: [501, 502, 501] }), "proxy-lb:maskingServers.ids[2] repeats droplet 501"],
     ["negative id", withKey("maskingServers", { ids: [-5] }), "proxy-lb:maskingServers.ids[0] must be a whole number ≥ 1 (got -5)"],
-    ["id as text", withKey("maskingServers", { ids: ["501"] }), "proxy-lb:maskingServers.ids[0] must be a whole number ≥ 1"],
+    ["id as a droplet name", withKey("maskingServers", { ids: ["mask-01"] }), "proxy-lb:maskingServers.ids[0] must be a whole number ≥ 1 (got \"mask-01\")"],
     ["ids not a list", withKey("maskingServers", { ids: 501 }), "proxy-lb:maskingServers.ids must be a list of droplet ids"],
     ["tag with spaces", withKey("maskingServers", { tag: "masking servers" }), "proxy-lb:maskingServers.tag must be a DigitalOcean tag"],
     ["typo: id for ids", withKey("maskingServers", { id: [501] }), "proxy-lb:maskingServers.id is not a known key; did you mean proxy-lb:maskingServers.ids?"],
@@ -96,7 +96,9 @@ const malformed: [string, Config, string][] = [
     ["missing users", demand({ users: undefined }), "proxy-lb:demand.users is required"],
     ["negative users", demand({ users: -1 }), "proxy-lb:demand.users must be a whole number ≥ 0 (got -1)"],
     ["fractional users", demand({ users: 1.5 }), "proxy-lb:demand.users must be a whole number ≥ 0 (got 1.5)"],
-    ["users as text", demand({ users: "12" }), "proxy-lb:demand.users must be a whole number ≥ 0 (got \"12\")"],
+    ["users as words", demand({ users: "twelve" }), "proxy-lb:demand.users must be a whole number ≥ 0 (got \"twelve\")"],
+    ["users as negative decimal text", demand({ users: "-1" }), "proxy-lb:demand.users must be a whole number ≥ 0 (got -1)"],
+    ["users as fractional decimal text", demand({ users: "1.5" }), "proxy-lb:demand.users must be a whole number ≥ 0 (got 1.5)"],
     ["users null", demand({ users: null }), "proxy-lb:demand.users must be a whole number ≥ 0 (got null)"],
     ["missing tasksPerUser", demand({ tasksPerUser: undefined }), "proxy-lb:demand.tasksPerUser is required"],
     ["connectionsPerTask 0", demand({ connectionsPerTask: 0 }), "proxy-lb:demand.connectionsPerTask must be a whole number ≥ 1 (got 0)"],
@@ -136,6 +138,90 @@ describe("malformed configs", () => {
             "proxy-lb:demand.users must be a whole number ≥ 0 (got -1)",
             "proxy-lb:demand.tasksPerUser must be a whole number ≥ 0 (got 1.5)",
         ]);
+    });
+});
+
+// `pulumi config set --path proxy-lb:capacity.headroom 0.3` stores the string "0.3" (only
+// integers and booleans are typed), and Pulumi's config.getNumber accepts it: so does every
+// number key here, but only plain decimal text.
+describe("numbers given as decimal text", () => {
+    const accepted: [string, Config, (config: ReturnType<typeof parseStackConfig>) => unknown, number][] = [
+        ["capacity.headroom \"0.3\"", capacity({ headroom: "0.3" }), (c) => c.capacity.headroom, 0.3],
+        ["capacity.headroom \"0\"", capacity({ headroom: "0" }), (c) => c.capacity.headroom, 0],
+        ["capacity.pricePerNodeMonthly \"12.50\"", capacity({ pricePerNodeMonthly: "12.50" }), (c) => c.capacity.pricePerNodeMonthly, 12.5],
+        ["capacity.maxNodes \"40\"", capacity({ maxNodes: "40" }), (c) => c.capacity.maxNodes, 40],
+        ["demand.users \"12\"", demand({ users: "12" }), (c) => c.demand.users, 12],
+        ["demand.users \"007\"", demand({ users: "007" }), (c) => c.demand.users, 7],
+        ["demand.newConnectionsPerSecond \"5000\"", demand({ newConnectionsPerSecond: "5000" }), (c) => c.demand.newConnectionsPerSecond, 5000],
+        ["a forwarding port \"8080\"", lb({ forwarding: [{ port: "8080", targetPort: "80" }] }), (c) => c.loadBalancer.forwarding?.[0]?.targetPort, 80],
+        ["a droplet id \"501\"", withKey("maskingServers", { ids: ["501", 502] }), (c) => c.maskingServers.ids?.[0], 501],
+    ];
+    it.each(accepted)("accepts %s as the number", (_what, config, read, expected) => {
+        const parsed = parseStackConfig(entries(config));
+        expect(read(parsed)).toBe(expected);
+        expect(typeof read(parsed)).toBe("number");
+    });
+
+    it("converts inside objects given as JSON text, as Pulumi hands them to programs", () => {
+        const parsed = parseStackConfig({ ...entries(valid), "proxy-lb:capacity": JSON.stringify({ headroom: "0.3", minNodes: "2" }) });
+        expect(parsed.capacity).toMatchObject({ headroom: 0.3, minNodes: 2 });
+    });
+
+    it("sizes the same from text as from numbers", () => {
+        const fromText = loadSettings(entries(capacity({ headroom: "0.3", connectionsPerNode: "8000" }))).sizing;
+        const fromNumbers = loadSettings(entries(capacity({ headroom: 0.3, connectionsPerNode: 8000 }))).sizing;
+        expect(fromText).toEqual(fromNumbers);
+    });
+
+    // Not plain decimal text: refused naming the key and the value exactly as given.
+    const refused = ["abc", "1e999", "1e3", " 3", "3 ", "", "0x10", "1_000", "1,000", "Infinity", "-Infinity", "NaN", "+3", ".5", "5.", "-", "0.3.1", "٣", "9".repeat(400)];
+    it.each(refused)("refuses %j for a number key and an integer key", (text) => {
+        const shown = JSON.stringify(text).length > 60 ? `${JSON.stringify(text).slice(0, 57)}...` : JSON.stringify(text);
+        expect(problemsOf(capacity({ headroom: text }))).toEqual([`proxy-lb:capacity.headroom must be a number from 0 to 10 (got ${shown})`]);
+        expect(problemsOf(demand({ users: text }))).toEqual([`proxy-lb:demand.users must be a whole number ≥ 0 (got ${shown})`]);
+    });
+
+    it("still refuses other types: booleans, null, lists", () => {
+        expect(problemsOf(capacity({ headroom: true }))).toEqual(["proxy-lb:capacity.headroom must be a number from 0 to 10 (got true)"]);
+        expect(problemsOf(demand({ users: null }))).toEqual(["proxy-lb:demand.users must be a whole number ≥ 0 (got null)"]);
+        expect(problemsOf(demand({ users: ["12"] }))).toEqual(['proxy-lb:demand.users must be a whole number ≥ 0 (got ["12"])']);
+    });
+
+    it("property: any finite number's canonical decimal text converts back to the same number", () => {
+        const plainDecimal = (x: number) => /^-?[0-9]+(\.[0-9]+)?$/.test(String(x)); // String() uses exponents below 1e-6 and from 1e21
+        fc.assert(
+            fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }).filter(plainDecimal), (x) => {
+                expect(numberFromDecimalText(String(x))).toBe(x === 0 ? 0 : x); // "-0" is written "0"
+            }),
+            { numRuns: 1000 },
+        );
+    });
+
+    it("property: a headroom or user count written as text gives the same config as the number", () => {
+        fc.assert(
+            fc.property(fc.double({ min: 0, max: 10, noNaN: true }).filter((x) => !String(x).includes("e")), fc.nat({ max: 1_000_000 }), (headroom, users) => {
+                const fromText = parseStackConfig(entries({ ...valid, demand: { users: String(users), tasksPerUser: 1 }, capacity: { headroom: String(headroom) } }));
+                expect(fromText.capacity.headroom).toBe(headroom === 0 ? 0 : headroom);
+                expect(fromText.demand.users).toBe(users);
+            }),
+            { numRuns: 300 },
+        );
+    });
+
+    it("property: any text with whitespace or a letter is refused, naming the key and the text", () => {
+        const spoiler = fc.constantFrom(" ", "\t", "\n", "\u00a0", "\u2003", "\ufeff", "e", "E", "x", "a", "Z", "é", "_");
+        const numberish = fc.oneof(fc.double().map(String), fc.integer().map(String), fc.string());
+        fc.assert(
+            fc.property(numberish, spoiler, numberish, fc.nat(), (before, inserted, after, at) => {
+                const cut = at % (before.length + 1);
+                const text = `${before.slice(0, cut)}${inserted}${before.slice(cut)}${after}`;
+                expect(numberFromDecimalText(text)).toBe(text);
+                const problems = problemsOf(capacity({ headroom: text }));
+                expect(problems).toHaveLength(1);
+                expect(problems[0]).toMatch(/^proxy-lb:capacity\.headroom must be a number from 0 to 10 \(got ".*"\)$/s);
+            }),
+            { numRuns: 500 },
+        );
     });
 });
 
