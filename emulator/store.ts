@@ -35,6 +35,7 @@ import type {
     RequestKind,
     Seed,
     Summary,
+    TagObject,
 } from "./types";
 
 export interface StoreOptions {
@@ -61,6 +62,7 @@ export interface PersistedState {
     counters: Counters;
     log: LogEntry[];
     outOfBand: OutOfBandChange[];
+    tags?: [string, { lastDroplet?: number }][];
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -72,6 +74,8 @@ export class EmulatorStore {
     readonly actions = new Map<number, Action>();
     /** Actions still "in-progress"; they complete on their next GET. */
     readonly pendingActions = new Set<number>();
+    /** Tags that exist in the account, with the droplet tagged last (for last_tagged_uri). */
+    readonly tags = new Map<string, { lastDroplet?: number }>();
     log: LogEntry[] = [];
     outOfBand: OutOfBandChange[] = [];
     readonly faults = new Faults();
@@ -82,6 +86,8 @@ export class EmulatorStore {
         this.activateAfterGets = opts.activateAfterGets ?? 1;
         if (opts.stateFile && existsSync(opts.stateFile)) this.restore(JSON.parse(readFileSync(opts.stateFile, "utf8")));
         else if (opts.seed) this.applySeed(opts.seed);
+        // Tags carried by droplets exist (a state file from before tags were kept lists none).
+        for (const d of this.droplets.values()) for (const t of d.tags) this.noteTag(t, d.id);
         if (!this.counters.nextDropletId) {
             this.counters.nextDropletId = Math.max(500_000_000, ...[...this.droplets.keys()].map((id) => id + 1));
         }
@@ -112,6 +118,7 @@ export class EmulatorStore {
         for (const r of p.loadBalancers) this.lbs.set(r.lb.id, r);
         for (const a of p.actions) this.actions.set(a.id, a);
         for (const id of p.pendingActions) this.pendingActions.add(id);
+        for (const [name, t] of p.tags ?? []) this.tags.set(name, t);
         this.counters = p.counters;
         this.log = p.log;
         this.outOfBand = p.outOfBand;
@@ -127,6 +134,7 @@ export class EmulatorStore {
             counters: this.counters,
             log: this.log,
             outOfBand: this.outOfBand,
+            tags: [...this.tags],
         });
     }
 
@@ -225,6 +233,7 @@ export class EmulatorStore {
                 features: createdDropletFeatures(body),
             });
             this.droplets.set(d.id, d);
+            for (const t of d.tags) this.noteTag(t, d.id);
             droplets.push(clone(d));
             actions.push(this.newAction("create", d.id, d.region.slug));
         }
@@ -318,16 +327,69 @@ export class EmulatorStore {
             .map((r) => Number(r.resource_id));
         const missing = ids.filter((id) => !this.droplets.has(id));
         if (missing.length) throw new ApiError(404, `droplet(s) not found: ${missing.join(", ")}`);
+        if (!add && !this.tags.has(tag)) throw notFound();
         for (const id of ids) {
             const d = this.droplets.get(id)!;
             if (add && !d.tags.includes(tag)) d.tags.push(tag);
+            if (add) this.noteTag(tag, id);
             if (!add) d.tags = d.tags.filter((t) => t !== tag);
         }
+        if (add) this.noteTag(tag);
         return ids;
     }
 
-    /** Deleting a tag untags every droplet carrying it. */
+    /** Registers a tag; with a droplet id, that droplet becomes the tag's last tagged resource. */
+    private noteTag(tag: string, dropletId?: number): void {
+        const t = this.tags.get(tag) ?? {};
+        if (dropletId !== undefined) t.lastDroplet = dropletId;
+        this.tags.set(tag, t);
+    }
+
+    createTag(name: string, apiBase = ""): TagObject {
+        // DigitalOcean: up to 255 letters, numbers, colons, dashes and underscores.
+        if (!/^[A-Za-z0-9:_-]{1,255}$/.test(name)) throw unprocessable([`tag name "${name}" must be 1-255 letters, numbers, colons, dashes or underscores`]);
+        this.noteTag(name);
+        return this.tagObject(name, apiBase);
+    }
+
+    getTag(name: string, apiBase = ""): TagObject {
+        if (!this.tags.has(name)) throw notFound();
+        return this.tagObject(name, apiBase);
+    }
+
+    listTags(apiBase = ""): TagObject[] {
+        return [...this.tags.keys()].sort().map((n) => this.tagObject(n, apiBase));
+    }
+
+    /**
+     * The API's tag object: counts per resource type and the URI of the resource tagged last.
+     * Only droplets carry tags here, so the other types count 0. URIs are absolute, as the
+     * API's are, on `apiBase` (the emulator's own URL).
+     */
+    private tagObject(name: string, apiBase: string): TagObject {
+        const carriers = this.listDroplets({ tag: name }).map((d) => d.id);
+        const recorded = this.tags.get(name)?.lastDroplet;
+        const last = recorded !== undefined && carriers.includes(recorded) ? recorded : carriers[carriers.length - 1];
+        const uri = last === undefined ? undefined : `${apiBase}/v2/droplets/${last}`;
+        const droplets = { count: carriers.length, ...(uri ? { last_tagged_uri: uri } : {}) };
+        return {
+            name,
+            resources: {
+                count: carriers.length,
+                ...(uri ? { last_tagged_uri: uri } : {}),
+                droplets,
+                images: { count: 0 },
+                volumes: { count: 0 },
+                volume_snapshots: { count: 0 },
+                databases: { count: 0 },
+            },
+        };
+    }
+
+    /** Deleting a tag untags every droplet carrying it; an unknown tag is 404. */
     deleteTag(tag: string): number[] {
+        if (!this.tags.has(tag)) throw notFound();
+        this.tags.delete(tag);
         const ids = this.listDroplets({ tag }).map((d) => d.id);
         for (const id of ids) {
             const d = this.droplets.get(id)!;
@@ -449,6 +511,7 @@ export class EmulatorStore {
                 throw unprocessable(["tags must be an array of strings"]);
             }
             d.tags = [...changes.tags];
+            for (const t of d.tags) this.noteTag(t, id);
         }
         if (changes.status !== undefined) {
             if (!["new", "active", "off", "archive"].includes(changes.status as string)) throw unprocessable(["status must be new, active, off or archive"]);

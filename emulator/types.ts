@@ -276,3 +276,20 @@ export interface Summary {
     dropletWritesById: Record<string, number>;
     outOfBandChanges: number;
 }
+
+interface TaggedCount {
+    count: number;
+    last_tagged_uri?: string;
+}
+
+/** GET /v2/tags/{tag}: `{tag: TagObject}` (godo.Tag). */
+export interface TagObject {
+    name: string;
+    resources: TaggedCount & {
+        droplets: TaggedCount;
+        images: TaggedCount;
+        volumes: TaggedCount;
+        volume_snapshots: TaggedCount;
+        databases: TaggedCount;
+    };
+}

@@ -7,6 +7,8 @@ import { forOneOf, normalizeLbBody } from "../lbValidation";
 
 type Params<K extends string> = FastifyRequest<{ Params: Record<K, string> }>;
 
+const apiBase = (req: FastifyRequest): string => `http://${req.headers.host ?? "127.0.0.1"}`;
+
 export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
     const { store } = ctx;
 
@@ -104,8 +106,15 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
         const name = objectBody(req).name;
         if (typeof name !== "string" || !name) throw new ApiError(422, "name is required");
         ctxOf(req).entry.id = name;
-        return reply.code(201).send({ tag: { name, resources: { count: store.listDroplets({ tag: name }).length } } });
+        return reply.code(201).send({ tag: store.createTag(name, apiBase(req)) });
     });
+
+    app.get("/v2/tags", async (req) => {
+        const p = paginate(req, store.listTags(apiBase(req)));
+        return { tags: p.items, links: p.links, meta: p.meta };
+    });
+
+    app.get("/v2/tags/:tag", async (req: Params<"tag">) => ({ tag: store.getTag(req.params.tag, apiBase(req)) }));
 
     app.delete("/v2/tags/:tag", async (req: Params<"tag">, reply) => {
         ctxOf(req).entry.dropletIds = store.deleteTag(req.params.tag);
