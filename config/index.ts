@@ -148,8 +148,8 @@ function describeKey(path: readonly PropertyKey[]): string | undefined {
     return schemaAt(path)?.description;
 }
 
-// A typo suggestion: the known key within two edits (case-insensitive), if any.
-function closest(word: string, candidates: string[]): string | undefined {
+/** A typo suggestion: the known key within two edits (case-insensitive), if any. */
+export function closest(word: string, candidates: string[]): string | undefined {
     let best: { key: string; distance: number } | undefined;
     for (const key of candidates) {
         const distance = levenshtein(word.toLowerCase(), key.toLowerCase());

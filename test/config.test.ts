@@ -226,14 +226,98 @@ describe("numbers given as decimal text", () => {
 });
 
 describe("stack files", () => {
-    it("refuses broken YAML, naming the file and the line", () => {
-        expect(() => parseStackFile("config:\n  proxy-lb:demand:\n    users: [1,\n", "Pulumi.drop.yaml")).toThrow(/Pulumi.drop.yaml is not valid YAML: .*line/);
-    });
-    it("refuses a config that is not a mapping", () => {
-        expect(() => parseStackFile("config: [1, 2]\n", "Pulumi.x.yaml")).toThrow("Pulumi.x.yaml: config must be a mapping");
-    });
+    const problemsIn = (text: string, file = "Pulumi.drop.yaml"): string[] => {
+        try {
+            parseStackFile(text, file);
+        } catch (err) {
+            if (err instanceof ConfigError) return err.problems;
+            throw err;
+        }
+        throw new Error("parseStackFile accepted it");
+    };
+
     it("reads the config mapping of a valid file", () => {
         expect(parseStackFile("config:\n  proxy-lb:region: nyc3\n", "f")).toEqual({ "proxy-lb:region": "nyc3" });
+    });
+    it("reads the committed stack files with their other Pulumi keys and namespaces", () => {
+        const text = "encryptionsalt: v1:abc\nconfig:\n  digitalocean:token:\n    secure: v1:xyz\n  proxy-lb:region: nyc3\n";
+        expect(parseStackFile(text, "f")).toEqual({ "digitalocean:token": { secure: "v1:xyz" }, "proxy-lb:region": "nyc3" });
+    });
+
+    // [what is wrong, the file's text, the problems expected, in full]
+    const broken: [string, string, string[]][] = [
+        [
+            "an unclosed flow list (the error is at the end of the file: shown on the last line with content)",
+            "config:\n  proxy-lb:demand:\n    users: [1,\n\n",
+            [
+                "Pulumi.drop.yaml is not valid YAML at line 3, column 15: Flow sequence in block collection must be sufficiently indented and end with a ]",
+                "  3 |     users: [1,",
+                "    |               ^",
+            ],
+        ],
+        [
+            "a repeated key",
+            "config:\n  proxy-lb:region: nyc3\n  proxy-lb:region: ams3\n",
+            ["Pulumi.drop.yaml is not valid YAML at line 3, column 3: Map keys must be unique", "  3 |   proxy-lb:region: ams3", "    |   ^"],
+        ],
+        [
+            "a tab as indentation (shown as →, one column)",
+            "config:\n\tproxy-lb:region: nyc3\n",
+            ["Pulumi.drop.yaml is not valid YAML at line 2, column 1: Tabs are not allowed as indentation", "  2 | →proxy-lb:region: nyc3", "    | ^"],
+        ],
+        [
+            "an unclosed quote",
+            "config:\n  proxy-lb:region: 'nyc3\n",
+            ["Pulumi.drop.yaml is not valid YAML at line 2, column 25: Missing closing 'quote", "  2 |   proxy-lb:region: 'nyc3", "    |                         ^"],
+        ],
+        ["an empty file", "", ["Pulumi.drop.yaml is empty: expected a `config:` block with proxy-lb: keys"]],
+        ["a file of blank lines", "\n  \n", ["Pulumi.drop.yaml is empty: expected a `config:` block with proxy-lb: keys"]],
+        ["a file of comments only", "# the drop stack\n# config: to come\n", ["Pulumi.drop.yaml has only comments: expected a `config:` block with proxy-lb: keys"]],
+        ["a list instead of a mapping", "- proxy-lb:region: nyc3\n", ["Pulumi.drop.yaml must be a YAML mapping with a `config:` block of proxy-lb: keys (got a list)"]],
+        ["a typo in `config`", "confg:\n  proxy-lb:region: nyc3\n", ["Pulumi.drop.yaml: `confg` is not a Pulumi stack-file key; did you mean `config`?"]],
+        ["a typo in `encryptionsalt`", "encryptionsalts: v1:abc\nconfig:\n  proxy-lb:region: nyc3\n", ["Pulumi.drop.yaml: `encryptionsalts` is not a Pulumi stack-file key; did you mean `encryptionsalt`?"]],
+        [
+            "an unrelated top-level key",
+            "owner: ops\nconfig:\n  proxy-lb:region: nyc3\n",
+            ["Pulumi.drop.yaml: `owner` is not a Pulumi stack-file key (those are config, environment, secretsprovider, encryptedkey, encryptionsalt)"],
+        ],
+        ["config keys at the top level", "proxy-lb:region: nyc3\n", ["Pulumi.drop.yaml: `proxy-lb:region` is at the top level; config keys go under `config:` (indented)"]],
+        ["no config block", "encryptionsalt: v1:abc\n", ["Pulumi.drop.yaml has no `config:` block: expected one with proxy-lb: keys"]],
+        ["an empty config block", "config:\n", ["Pulumi.drop.yaml: `config:` is empty: expected proxy-lb: keys under it, such as proxy-lb:region"]],
+        ["a config that is not a mapping", "config: [1, 2]\n", ["Pulumi.drop.yaml: config must be a mapping of keys to values"]],
+        [
+            "keys without the namespace",
+            "config:\n  region: nyc3\n  demnd: {users: 1}\n  colour: blue\n",
+            [
+                "Pulumi.drop.yaml: `region` has no namespace; did you mean `proxy-lb:region`?",
+                "Pulumi.drop.yaml: `demnd` has no namespace; did you mean `proxy-lb:demand`?",
+                "Pulumi.drop.yaml: `colour` has no namespace: config keys are written <namespace>:<name>, such as proxy-lb:region",
+            ],
+        ],
+        [
+            "a misspelt namespace",
+            "config:\n  proxylb:region: nyc3\n  Proxy-LB:demand: {users: 1}\n  digitalocean:token: x\n",
+            [
+                "Pulumi.drop.yaml: `proxylb:region` is not in the proxy-lb: namespace; did you mean `proxy-lb:region`?",
+                "Pulumi.drop.yaml: `Proxy-LB:demand` is not in the proxy-lb: namespace; did you mean `proxy-lb:demand`?",
+            ],
+        ],
+    ];
+    it.each(broken)("says what is wrong with %s", (_what, text, expected) => {
+        expect(problemsIn(text)).toEqual(expected);
+    });
+
+    it("shows a long line around the error, not all of it", () => {
+        const [, line, caret] = problemsIn(`config:\n  proxy-lb:loadBalancer: {name: ${"x".repeat(300)}\n`);
+        expect(line.length).toBeLessThan(120);
+        expect(line).toMatch(/^ {2}2 \| …x+$/);
+        expect(caret.indexOf("^")).toBe(line.length); // just after the end of the line, where } is missing
+    });
+
+    it("names where a stack file at a git ref went wrong, as plan --base reads it", () => {
+        expect(problemsIn("confg: {}\n", "Pulumi.drop.yaml at origin/main")).toEqual([
+            "Pulumi.drop.yaml at origin/main: `confg` is not a Pulumi stack-file key; did you mean `config`?",
+        ]);
     });
 });
 
