@@ -194,7 +194,8 @@ const instant = (what: string) =>
     z
         .string({ error: `must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z` })
         .refine((value) => parseInstant(value) !== undefined, {
-            error: "must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z or 2027-11-26T09:00:00-05:00",
+            // A refinement's issue is "custom", whose value the messages leave out: name it here.
+            error: (issue) => `must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z or 2027-11-26T09:00:00-05:00 (got ${JSON.stringify(issue.input)})`,
         })
         .describe(what);
 
@@ -268,8 +269,8 @@ export const OBJECT_KEYS = ["loadBalancer", "maskingServers", "demand", "capacit
 /** Top-level keys whose values are lists (Pulumi hands these to programs as JSON text too). */
 export const LIST_KEYS = ["drops"] as const;
 
-/** Every top-level key a program receives as JSON text. */
-export const JSON_TEXT_KEYS: readonly string[] = [...OBJECT_KEYS, ...LIST_KEYS];
+/** Every top-level key a program receives as JSON text (Pulumi hands numbers over as text too). */
+export const JSON_TEXT_KEYS: readonly string[] = [...OBJECT_KEYS, ...LIST_KEYS, "leadMinutes"];
 
 /**
  * The defaults Pulumi.yaml declares (namespaced): the optional top-level keys default to an

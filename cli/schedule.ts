@@ -1,0 +1,55 @@
+// npm run schedule -- --stack <name> [--now ISO] [--json]
+// What the drop calendar wants now: the size, the active drop(s) and the next boundary with its
+// size and time. Reads Pulumi.<stack>.yaml only; the size the load balancer has now is in the
+// stack's state, which `pulumi up` (the scheduled workflow) compares against.
+import { parseArgs } from "node:util";
+import { ConfigError, loadSettings, nowFromEnvironment, type Schedule } from "../config";
+import { readStackFile } from "../config/stackFile";
+import { parseInstant } from "../sizing/calendar";
+import { runCli } from "./run";
+
+const USAGE = "usage: npm run schedule -- --stack <name> [--now <ISO-8601 time>] [--json]";
+
+runCli(USAGE, () => {
+    const { values } = parseArgs({
+        options: {
+            stack: { type: "string" },
+            now: { type: "string" },
+            json: { type: "boolean", default: false },
+        },
+        strict: true,
+    });
+    if (!values.stack) throw new ConfigError(["--stack is required"]);
+    const now = values.now === undefined ? nowFromEnvironment() : instantFlag("--now", values.now);
+    const settings = loadSettings(readStackFile(values.stack), { now });
+    for (const warning of settings.warnings) process.stderr.write(`warning: ${warning}\n`);
+    const { schedule } = settings;
+    if (values.json) return JSON.stringify({ stack: values.stack, ...schedule, warnings: settings.warnings }, null, 2);
+    return scheduleText(values.stack, schedule);
+});
+
+export function instantFlag(flag: string, text: string): number {
+    const at = parseInstant(text);
+    if (at === undefined) throw new ConfigError([`${flag} must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z (got ${JSON.stringify(text)})`]);
+    return at;
+}
+
+function scheduleText(stack: string, s: Schedule): string {
+    const nodes = (n: number) => `size_unit ${n}`;
+    const lines = [`stack ${stack} at ${s.now}: ${nodes(s.sizeUnit)}: ${s.why}`];
+    lines.push(
+        s.active.length === 0
+            ? "active drops: none"
+            : `active drops: ${s.active.map((d) => `${d.name} (scaled up ${d.scaleUpAt}, ${d.start} to ${d.end})`).join("; ")}`,
+    );
+    if (s.next === null) {
+        lines.push("next boundary: none (no drop later in the calendar)");
+    } else {
+        const same = s.next.sizeUnit === s.sizeUnit ? " (no resize)" : "";
+        lines.push(`next boundary: ${s.next.at}: ${nodes(s.next.sizeUnit)}${same}: ${s.next.why}`);
+        if (s.nextResize !== null && s.nextResize.at !== s.next.at) {
+            lines.push(`next resize: ${s.nextResize.at}: ${nodes(s.nextResize.sizeUnit)}: ${s.nextResize.why}`);
+        }
+    }
+    return lines.join("\n");
+}

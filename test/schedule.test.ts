@@ -1,0 +1,240 @@
+// The drop calendar as a user configures and runs it: proxy-lb:drops validated by the one
+// schema (messages name the key), loadSettings sizing for a given `now`, PROXY_LB_NOW, the
+// schedule CLI as a real process, and the scheduled workflow sharing deploy's lock.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { ConfigError, loadSettings, nowFromEnvironment, parseStackConfig } from "../config";
+import { parseStackFile } from "../config/stackFile";
+import { parseInstant } from "../sizing/calendar";
+
+const ROOT = path.resolve(__dirname, "..");
+const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+const at = (iso: string) => parseInstant(iso)!;
+
+const base = {
+    region: "nyc3",
+    loadBalancer: { name: "proxy-lb", forwarding: [{ port: 8080 }], healthCheck: { port: 8080 } },
+    maskingServers: { ids: [501, 502] },
+    demand: { users: 12, tasksPerUser: 2000 },
+};
+const blackFriday = { name: "black-friday", start: "2027-11-26T14:00:00Z", end: "2027-11-26T20:00:00Z", demand: { users: 40, tasksPerUser: 2000 } };
+const restock = { name: "restock", start: "2027-11-26T19:00:00Z", end: "2027-11-26T22:00:00Z", demand: { users: 20, tasksPerUser: 2000 } };
+const entries = (config: Record<string, unknown>) => Object.fromEntries(Object.entries(config).map(([k, v]) => [`proxy-lb:${k}`, v]));
+const withDrops = (drops: unknown, extra: Record<string, unknown> = {}) => entries({ ...base, drops, ...extra });
+const BEFORE = at("2027-11-01T00:00:00Z");
+
+function problemsOf(config: Record<string, unknown>, now = BEFORE): string[] {
+    try {
+        loadSettings(config, { now });
+    } catch (err) {
+        if (err instanceof ConfigError) return err.problems;
+        throw err;
+    }
+    return [];
+}
+
+describe("proxy-lb:drops and proxy-lb:leadMinutes in the schema", () => {
+    it("default to no drops and a 30-minute lead", () => {
+        const config = parseStackConfig(entries(base));
+        expect(config.drops).toEqual([]);
+        expect(config.leadMinutes).toBe(30);
+    });
+
+    it("read as JSON text, as Pulumi hands lists and numbers to programs", () => {
+        const asPulumi: Record<string, unknown> = { ...entries(base), "proxy-lb:drops": JSON.stringify([blackFriday]), "proxy-lb:leadMinutes": "45" };
+        for (const key of ["proxy-lb:loadBalancer", "proxy-lb:maskingServers", "proxy-lb:demand"]) asPulumi[key] = JSON.stringify(asPulumi[key]);
+        const config = parseStackConfig(asPulumi);
+        expect(config.drops[0].name).toBe("black-friday");
+        expect(config.leadMinutes).toBe(45);
+    });
+
+    // [what is wrong, drops, extra keys, the message expected (the key is always named)]
+    const malformed: [string, unknown, Record<string, unknown>, string][] = [
+        ["drops not a list", { name: "x" }, {}, "proxy-lb:drops must be a list of drops like { name, start, end, demand }"],
+        ["a drop not an object", ["black-friday"], {}, "proxy-lb:drops[0] must be an object with name, start, end and demand"],
+        ["a missing start", [{ ...blackFriday, start: undefined }], {}, "proxy-lb:drops[0].start is required"],
+        ["a time without offset", [{ ...blackFriday, start: "2027-11-26T14:00:00" }], {}, 'proxy-lb:drops[0].start must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z or 2027-11-26T09:00:00-05:00 (got "2027-11-26T14:00:00")'],
+        ["a date that does not exist", [{ ...blackFriday, end: "2027-02-30T10:00:00Z" }], {}, "proxy-lb:drops[0].end must be an ISO-8601 time"],
+        ["a time as a number", [{ ...blackFriday, start: 1795701600 }], {}, "proxy-lb:drops[0].start must be an ISO-8601 time with an offset or Z"],
+        ["end before start", [{ ...blackFriday, end: "2027-11-26T13:00:00Z" }], {}, "proxy-lb:drops[0].end (2027-11-26T13:00:00Z) must be after start (2027-11-26T14:00:00Z)"],
+        ["end equal to start", [{ ...blackFriday, end: blackFriday.start }], {}, "proxy-lb:drops[0].end (2027-11-26T14:00:00Z) must be after start"],
+        ["a window longer than 7 days", [{ ...blackFriday, end: "2027-12-04T14:00:01Z" }], {}, "proxy-lb:drops[0].end (2027-12-04T14:00:01Z) is 192 hours after start (2027-11-26T14:00:00Z); a drop window may last at most 168 hours (7 days)"],
+        ["a repeated name", [blackFriday, { ...restock, name: "black-friday" }], {}, 'proxy-lb:drops[1].name repeats "black-friday" (already proxy-lb:drops[0].name): each drop needs its own name'],
+        ["a name with spaces", [{ ...blackFriday, name: "black friday" }], {}, "proxy-lb:drops[0].name must be 1–64 letters, digits, dots, dashes or underscores"],
+        ["a drop's bad demand", [{ ...blackFriday, demand: { users: -1, tasksPerUser: 10 } }], {}, "proxy-lb:drops[0].demand.users must be a whole number ≥ 0 (got -1)"],
+        ["a typo in a drop", [{ ...blackFriday, demnd: {} }], {}, "proxy-lb:drops[0].demnd is not a known key; did you mean proxy-lb:drops[0].demand?"],
+        ["a negative lead", [blackFriday], { leadMinutes: -5 }, "proxy-lb:leadMinutes must be a whole number from 0 to 1440 (got -5)"],
+        ["a lead over a day", [blackFriday], { leadMinutes: 1441 }, "proxy-lb:leadMinutes must be a whole number from 0 to 1440 (got 1441)"],
+        [
+            "a drop needing more than maxNodes",
+            [{ ...blackFriday, demand: { users: 1000, tasksPerUser: 2000 } }],
+            {},
+            'proxy-lb:drops[0] ("black-friday"): demand needs 250 nodes (peak 2,000,000 connections with 25% headroom at 10,000 per node) but proxy-lb:capacity.maxNodes is 200',
+        ],
+        [
+            "two overlapping drops that together need more than maxNodes",
+            [{ ...blackFriday, demand: { users: 500, tasksPerUser: 2000 } }, { ...restock, demand: { users: 500, tasksPerUser: 2000 } }],
+            {},
+            'proxy-lb:drops[0] ("black-friday") + proxy-lb:drops[1] ("restock") overlapping from 2027-11-26T18:30:00Z to 2027-11-26T20:00:00Z: demand needs 250 nodes',
+        ],
+    ];
+
+    it.each(malformed)("refuses %s, naming the key", (_what, drops, extra, expected) => {
+        const problems = problemsOf(withDrops(drops, extra));
+        expect(problems.join("\n")).toContain(expected);
+        for (const line of problems) expect(line).toMatch(/^proxy-lb:/);
+    });
+
+    it("refuses a future drop the configuration cannot serve today, not when it starts", () => {
+        const huge = [{ ...blackFriday, start: "2030-01-01T00:00:00Z", end: "2030-01-01T06:00:00Z", demand: { users: 1000, tasksPerUser: 2000 } }];
+        expect(problemsOf(withDrops(huge))).toHaveLength(1);
+    });
+
+    it("a drop that is over is a warning naming it, not an error", () => {
+        const settings = loadSettings(withDrops([blackFriday, restock]), { now: at("2027-11-26T21:00:00Z") });
+        expect(settings.warnings).toEqual([
+            'proxy-lb:drops[0] ("black-friday") ended at 2027-11-26T20:00:00Z, before now (2027-11-26T21:00:00Z): it no longer changes the size; remove it from the calendar',
+        ]);
+        expect(settings.sizing.sizeUnit).toBe(5);
+        // ...and one over does not stop the program even when it could not be served any more.
+        const overAndHuge = [{ ...blackFriday, demand: { users: 1000, tasksPerUser: 2000 } }];
+        expect(loadSettings(withDrops(overAndHuge), { now: at("2027-11-27T00:00:00Z") }).warnings).toHaveLength(1);
+    });
+
+    it("never crashes on arbitrary JSON in proxy-lb:drops (property)", () => {
+        fc.assert(
+            fc.property(fc.jsonValue(), (value) => {
+                const problems = problemsOf(withDrops(value));
+                for (const line of problems) expect(line).toMatch(/^proxy-lb:/);
+            }),
+        );
+    });
+});
+
+describe("loadSettings(entries, { now })", () => {
+    const config = withDrops([blackFriday, restock]);
+    it.each([
+        ["before the calendar", "2027-11-26T12:00:00Z", 3, [], "2027-11-26T13:30:00Z"],
+        ["in black-friday's lead", "2027-11-26T13:30:00Z", 10, ["black-friday"], "2027-11-26T18:30:00Z"],
+        ["while both run", "2027-11-26T19:30:00Z", 15, ["black-friday", "restock"], "2027-11-26T20:00:00Z"],
+        ["restock alone", "2027-11-26T20:00:00Z", 5, ["restock"], "2027-11-26T22:00:00Z"],
+        ["after the last drop", "2027-11-26T22:00:00Z", 3, [], null],
+    ])("%s (%s): size_unit %i, active %j until %s", (_what, now, sizeUnit, active, until) => {
+        const settings = loadSettings(config, { now: at(now) });
+        expect(settings.sizing.sizeUnit).toBe(sizeUnit);
+        expect(settings.schedule.active.map((d) => d.name)).toEqual(active);
+        expect(settings.schedule.until).toBe(until);
+        expect(settings.schedule.now).toBe(now);
+    });
+
+    it("accepts a Date as well as epoch ms", () => {
+        expect(loadSettings(config, { now: new Date("2027-11-26T19:30:00Z") }).sizing.sizeUnit).toBe(15);
+    });
+
+    it("gives the next boundary and the next resize", () => {
+        const { schedule } = loadSettings(config, { now: at("2027-11-26T12:00:00Z") });
+        expect(schedule.next).toEqual({ at: "2027-11-26T13:30:00Z", sizeUnit: 10, active: ["black-friday"], why: expect.stringContaining("black-friday starts") });
+        expect(schedule.nextResize?.at).toBe("2027-11-26T13:30:00Z");
+    });
+});
+
+describe("nowFromEnvironment", () => {
+    it("reads PROXY_LB_NOW with its offset, and falls back to the clock", () => {
+        expect(nowFromEnvironment({ PROXY_LB_NOW: "2027-11-26T09:00:00-05:00" })).toBe(at("2027-11-26T14:00:00Z"));
+        expect(nowFromEnvironment({}, () => 42)).toBe(42);
+        expect(nowFromEnvironment({ PROXY_LB_NOW: "" }, () => 7)).toBe(7);
+    });
+
+    it("refuses a PROXY_LB_NOW it cannot read, naming it", () => {
+        expect(() => nowFromEnvironment({ PROXY_LB_NOW: "tomorrow" })).toThrow(ConfigError);
+        expect(() => nowFromEnvironment({ PROXY_LB_NOW: "2027-11-26T14:00:00" })).toThrow(/PROXY_LB_NOW must be an ISO-8601 time with an offset or Z.*got "2027-11-26T14:00:00"/);
+    });
+});
+
+describe("npm run schedule", () => {
+    let dir: string;
+    const schedule = (args: string[], env: Record<string, string> = {}) =>
+        spawnSync(TSX, [path.join(ROOT, "cli/schedule.ts"), ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, PROXY_LB_NOW: "", ...env } });
+
+    beforeAll(() => {
+        dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-schedule-"));
+        writeFileSync(path.join(dir, "Pulumi.drop.yaml"), readFileSync(path.join(ROOT, "Pulumi.drop.yaml")));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("the committed drop stack's calendar is valid and has a drop", () => {
+        const config = parseStackConfig(parseStackFile(readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8"), "Pulumi.drop.yaml"));
+        expect(config.drops.length).toBeGreaterThan(0);
+    });
+
+    it("says the size due now, the active drops and the next boundary (--now, --json)", () => {
+        const run = schedule(["--stack", "drop", "--now", "2027-11-26T19:10:00Z", "--json"]);
+        expect(run.status).toBe(0);
+        const out = JSON.parse(run.stdout);
+        expect(out).toMatchObject({
+            stack: "drop",
+            now: "2027-11-26T19:10:00Z",
+            sizeUnit: 15,
+            active: [{ name: "black-friday-2027", end: "2027-11-26T20:00:00Z" }, { name: "restock-2027", end: "2027-11-26T22:00:00Z" }],
+            until: "2027-11-26T20:00:00Z",
+            next: { at: "2027-11-26T20:00:00Z", sizeUnit: 5, active: ["restock-2027"] },
+        });
+    });
+
+    it("takes the time from PROXY_LB_NOW, and --now wins over it", () => {
+        const fromEnv = JSON.parse(schedule(["--stack", "drop", "--json"], { PROXY_LB_NOW: "2027-11-26T13:45:00Z" }).stdout);
+        expect(fromEnv).toMatchObject({ now: "2027-11-26T13:45:00Z", sizeUnit: 10 });
+        const both = JSON.parse(schedule(["--stack", "drop", "--json", "--now", "2027-11-26T12:00:00Z"], { PROXY_LB_NOW: "2027-11-26T13:45:00Z" }).stdout);
+        expect(both).toMatchObject({ now: "2027-11-26T12:00:00Z", sizeUnit: 3, next: { at: "2027-11-26T13:30:00Z", sizeUnit: 10 } });
+    });
+
+    it("prints it for people, with past drops as warnings on stderr", () => {
+        const run = schedule(["--stack", "drop", "--now", "2027-11-27T00:00:00Z"]);
+        expect(run.status).toBe(0);
+        expect(run.stdout).toBe(
+            "stack drop at 2027-11-27T00:00:00Z: size_unit 3: baseline (proxy-lb:demand)\nactive drops: none\nnext boundary: none (no drop later in the calendar)\n",
+        );
+        expect(run.stderr).toContain('warning: proxy-lb:drops[0] ("black-friday-2027") ended at 2027-11-26T20:00:00Z');
+    });
+
+    it("refuses a time without offset, naming the flag, and unknown flags with the usage", () => {
+        const bad = schedule(["--stack", "drop", "--now", "2027-11-26 14:00"]);
+        expect(bad.status).toBe(1);
+        expect(bad.stderr).toContain('--now must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z (got "2027-11-26 14:00")');
+        const badEnv = schedule(["--stack", "drop"], { PROXY_LB_NOW: "noon" });
+        expect(badEnv.status).toBe(1);
+        expect(badEnv.stderr).toContain("PROXY_LB_NOW must be an ISO-8601 time");
+        const flag = schedule(["--stack", "drop", "--at", "x"]);
+        expect(flag.status).toBe(2);
+        expect(flag.stderr).toContain("usage: npm run schedule");
+    });
+});
+
+describe(".github/workflows/schedule.yml", () => {
+    const workflow = (name: string) => parse(readFileSync(path.join(ROOT, ".github/workflows", name), "utf8"));
+
+    it("runs every 10 minutes in deploy's concurrency group, never cancelling a running up", () => {
+        const schedule = workflow("schedule.yml");
+        const deploy = workflow("deploy.yml");
+        expect(schedule.on.schedule).toEqual([{ cron: "*/10 * * * *" }]);
+        expect(schedule.concurrency).toEqual(deploy.concurrency);
+        expect(schedule.concurrency["cancel-in-progress"]).toBe(false);
+    });
+
+    it("pins one time for the gate and the up, and gates before it applies", () => {
+        const steps: { name?: string; run?: string; uses?: string; with?: Record<string, unknown> }[] = workflow("schedule.yml").jobs.up.steps;
+        const index = (pred: (s: (typeof steps)[number]) => boolean) => steps.findIndex(pred);
+        const pin = index((s) => s.run?.includes("PROXY_LB_NOW=") ?? false);
+        const gate = index((s) => s.run?.includes("npm run -s gate -- --stack drop") ?? false);
+        const up = index((s) => s.uses?.startsWith("pulumi/actions@") ?? false);
+        expect(pin).toBeGreaterThanOrEqual(0);
+        expect(gate).toBeGreaterThan(pin);
+        expect(up).toBeGreaterThan(gate);
+        expect(steps[up].with).toMatchObject({ command: "up", "stack-name": "drop" });
+    });
+});
