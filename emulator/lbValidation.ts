@@ -27,6 +27,7 @@ const present = (v: unknown): boolean => v !== undefined && v !== null;
 
 export interface LbCheckContext {
     dropletExists(id: number): boolean;
+    certificateExists?(id: string): boolean;
     /** Region of the LB being updated; region cannot change in place. */
     existingRegion?: string;
 }
@@ -66,6 +67,9 @@ export function lbSemanticErrors(body: Record<string, unknown>, ctx: LbCheckCont
             }
             for (const k of ["entry_port", "target_port"]) {
                 if (!inRange(r[k], 1, 65535)) errs.push(`${p}.${k} must be an integer between 1 and 65535`);
+            }
+            if (typeof r.certificate_id === "string" && r.certificate_id && ctx.certificateExists && !ctx.certificateExists(r.certificate_id)) {
+                errs.push(`${p}.certificate_id: certificate ${r.certificate_id} not found`);
             }
             if ((r.entry_protocol === "udp") !== (r.target_protocol === "udp")) {
                 errs.push(`${p}: udp must be used as both entry_protocol and target_protocol`);

@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import YAML from "yaml";
 import { apiTime, defaultVpcUuid, imageObject, isKnownRegion, regionObject, sizeObject } from "./catalog";
-import type { Droplet, NetworkV6, Seed, SeedDroplet, SeedLoadBalancer } from "./types";
+import { createHash } from "node:crypto";
+import type { Certificate, Droplet, NetworkV6, Seed, SeedCertificate, SeedDroplet, SeedLoadBalancer } from "./types";
 
 export type { Seed, SeedDroplet, SeedLoadBalancer } from "./types";
 
@@ -37,7 +38,12 @@ function checkSeed(raw: unknown): Seed {
     });
     const lbs = r.loadBalancers ?? [];
     if (!Array.isArray(lbs)) throw new Error("seed: `loadBalancers` must be an array");
-    return { droplets: droplets as SeedDroplet[], loadBalancers: lbs as SeedLoadBalancer[] };
+    const certs = r.certificates ?? [];
+    if (!Array.isArray(certs)) throw new Error("seed: `certificates` must be an array");
+    certs.forEach((c: SeedCertificate, i) => {
+        if (typeof c?.id !== "string" || !c.id || typeof c.name !== "string" || !c.name) throw new Error(`seed: certificates[${i}] needs an id and a name`);
+    });
+    return { droplets: droplets as SeedDroplet[], loadBalancers: lbs as SeedLoadBalancer[], certificates: certs as SeedCertificate[] };
 }
 
 /** Public IPv4 derived from the id so seeded droplets look stable across runs. */
@@ -71,6 +77,19 @@ export function createdDropletFeatures(body: { monitoring?: unknown; ipv6?: unkn
     if (body.monitoring === true) features.push("monitoring");
     if (body.with_droplet_agent !== false) features.push("droplet_agent");
     return features;
+}
+
+export function expandCertificate(c: SeedCertificate): Certificate {
+    return {
+        id: c.id,
+        name: c.name,
+        dns_names: c.dns_names ?? [],
+        not_after: c.not_after ?? "2027-06-03T09:14:07Z",
+        sha1_fingerprint: createHash("sha1").update(`cert:${c.id}`).digest("hex"),
+        created_at: "2024-06-03T09:00:00Z",
+        state: "verified",
+        type: c.type ?? "custom",
+    };
 }
 
 export function expandDroplet(d: SeedDroplet): Droplet {
@@ -118,6 +137,7 @@ export interface SeedFromIdsOptions {
     namePrefix?: string;
     tags?: string[];
     loadBalancers?: SeedLoadBalancer[];
+    certificates?: SeedCertificate[];
 }
 
 /** Realistic droplets for the given ids (e.g. the masking servers a test must never write to). */
@@ -134,5 +154,6 @@ export function seedFromIds(ids: number[], opts: SeedFromIdsOptions = {}): Seed 
             created_at: apiTime(new Date(Date.UTC(2024, 5, 3, 9, 14, 7))),
         })),
         loadBalancers: opts.loadBalancers ?? [],
+        certificates: opts.certificates ?? [],
     };
 }

@@ -18,9 +18,10 @@ import { ApiError, notFound, unprocessable } from "./errors";
 import { Faults } from "./faults";
 import { lbSemanticErrors, normalizeLbBody } from "./lbValidation";
 import { withoutNulls } from "./nulls";
-import { createdDropletFeatures, expandDroplet, ipv6Network, nextBackupWindow } from "./seed";
+import { createdDropletFeatures, expandCertificate, expandDroplet, ipv6Network, nextBackupWindow } from "./seed";
 import type {
     Action,
+    Certificate,
     Droplet,
     DropletImage,
     ForwardingRule,
@@ -63,6 +64,7 @@ export interface PersistedState {
     log: LogEntry[];
     outOfBand: OutOfBandChange[];
     tags?: [string, { lastDroplet?: number }][];
+    certificates?: Certificate[];
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -74,6 +76,7 @@ export class EmulatorStore {
     readonly actions = new Map<number, Action>();
     /** Actions still "in-progress"; they complete on their next GET. */
     readonly pendingActions = new Set<number>();
+    readonly certificates = new Map<string, Certificate>();
     /** Tags that exist in the account, with the droplet tagged last (for last_tagged_uri). */
     readonly tags = new Map<string, { lastDroplet?: number }>();
     log: LogEntry[] = [];
@@ -97,9 +100,10 @@ export class EmulatorStore {
 
     private applySeed(seed: Seed): void {
         for (const d of seed.droplets) this.droplets.set(d.id, expandDroplet(d));
+        for (const c of seed.certificates ?? []) this.certificates.set(c.id, expandCertificate(c));
         for (const [i, s] of (seed.loadBalancers ?? []).entries()) {
             const body = normalizeLbBody(withoutNulls(s as Body));
-            const errs = lbSemanticErrors(body, { dropletExists: (id) => this.droplets.has(id) });
+            const errs = lbSemanticErrors(body, { dropletExists: (id) => this.droplets.has(id), certificateExists: (id) => this.certificates.has(id) });
             if (errs.length) throw new Error(`seed: loadBalancers[${i}]: ${errs.join("; ")}`);
             // Deterministic id/time so a seeded account looks the same on every start.
             const lb = buildLb(body, {
@@ -119,6 +123,7 @@ export class EmulatorStore {
         for (const a of p.actions) this.actions.set(a.id, a);
         for (const id of p.pendingActions) this.pendingActions.add(id);
         for (const [name, t] of p.tags ?? []) this.tags.set(name, t);
+        for (const c of p.certificates ?? []) this.certificates.set(c.id, c);
         this.counters = p.counters;
         this.log = p.log;
         this.outOfBand = p.outOfBand;
@@ -135,6 +140,7 @@ export class EmulatorStore {
             log: this.log,
             outOfBand: this.outOfBand,
             tags: [...this.tags],
+            certificates: [...this.certificates.values()],
         });
     }
 
@@ -427,6 +433,18 @@ export class EmulatorStore {
         return clone(a);
     }
 
+    // ---- certificates (read by the provider for forwarding rules with certificate_id) ----
+
+    getCertificate(id: string): Certificate {
+        const c = this.certificates.get(id);
+        if (!c) throw notFound();
+        return clone(c);
+    }
+
+    listCertificates(): Certificate[] {
+        return [...this.certificates.values()].sort((a, b) => a.name.localeCompare(b.name)).map(clone);
+    }
+
     // ---- load balancers -------------------------------------------------------------------------
 
     private allocateLbIp(): string {
@@ -442,7 +460,11 @@ export class EmulatorStore {
     }
 
     checkLbBody(body: Body, existingRegion?: string): void {
-        const errs = lbSemanticErrors(body, { dropletExists: (id) => this.droplets.has(id), existingRegion });
+        const errs = lbSemanticErrors(body, {
+            dropletExists: (id) => this.droplets.has(id),
+            certificateExists: (id) => this.certificates.has(id),
+            existingRegion,
+        });
         if (errs.length) throw unprocessable(errs);
     }
 
@@ -636,6 +658,8 @@ export function classify(method: string, path: string): { kind: RequestKind; id?
             return { kind: "droplet", id, write };
         case "actions":
             return { kind: "action", id, write };
+        case "certificates":
+            return { kind: "certificate", id, write };
         case "tags":
             return { kind: "tag", id, write };
         default:

@@ -39,9 +39,31 @@ export interface SeedLoadBalancer {
     [k: string]: unknown;
 }
 
+/** A TLS certificate in the account (forwarding rules and GLOBAL domains refer to it by id). */
+export interface SeedCertificate {
+    id: string;
+    name: string;
+    type?: "custom" | "lets_encrypt";
+    dns_names?: string[];
+    not_after?: string;
+}
+
 export interface Seed {
     droplets: SeedDroplet[];
     loadBalancers?: SeedLoadBalancer[];
+    certificates?: SeedCertificate[];
+}
+
+/** godo.Certificate as GET /v2/certificates/{id} serves it. */
+export interface Certificate {
+    id: string;
+    name: string;
+    dns_names: string[];
+    not_after: string;
+    sha1_fingerprint: string;
+    created_at: string;
+    state: "verified";
+    type: "custom" | "lets_encrypt";
 }
 
 export interface RegionObject {
@@ -215,7 +237,7 @@ export interface Action {
     region_slug: string | null;
 }
 
-export type RequestKind = "load_balancer" | "droplet" | "action" | "tag" | "other";
+export type RequestKind = "load_balancer" | "droplet" | "action" | "tag" | "certificate" | "other";
 
 export interface LogEntry {
     seq: number;

@@ -45,6 +45,14 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
         return reply.code(204).send();
     });
 
+    // ---- certificates (the provider resolves forwarding rules' certificate_id through them) ----
+    app.get("/v2/certificates", async (req) => {
+        const p = paginate(req, store.listCertificates());
+        return { certificates: p.items, links: p.links, meta: p.meta };
+    });
+
+    app.get("/v2/certificates/:cert_id", async (req: Params<"cert_id">) => ({ certificate: store.getCertificate(req.params.cert_id) }));
+
     // ---- droplets (reads) ----
     app.get("/v2/droplets", async (req) => {
         const q = req.query as Record<string, string | undefined>;
