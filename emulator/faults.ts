@@ -3,10 +3,18 @@ import type { Fault, FaultSpec } from "./types";
 
 export class FaultError extends Error {}
 
-/** `path` beginning with "^" is a regular expression; anything else is a path prefix. */
+/** `{name}` stands for one path segment, e.g. /v2/load_balancers/{id} matches any LB's own path. */
+function templateRegex(template: string): RegExp {
+    const escaped = template.split(/\{[^/{}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    return new RegExp(`^${escaped.join("[^/]+")}$`);
+}
+
+/** `path` beginning with "^" is a regular expression, one with `{name}` segments a template; anything else is a prefix. */
 function pathMatches(pattern: string | undefined, path: string): boolean {
     if (!pattern) return true;
-    return pattern.startsWith("^") ? new RegExp(pattern).test(path) : path.startsWith(pattern);
+    if (pattern.startsWith("^")) return new RegExp(pattern).test(path);
+    if (/\{[^/{}]+\}/.test(pattern)) return templateRegex(pattern).test(path);
+    return path.startsWith(pattern);
 }
 
 export class Faults {
@@ -27,6 +35,12 @@ export class Faults {
             throw new FaultError('give a status, a delayMs, or kind "error" | "busy" | "stuckNew" | "drop"');
         }
         if (kind === "error" && spec.status === undefined) throw new FaultError('kind "error" needs a status');
+        const when = spec.when ?? "before";
+        if (when !== "before" && when !== "after") throw new FaultError('when must be "before" or "after"');
+        if (when === "after" && kind !== "drop" && kind !== "error") throw new FaultError('when "after" applies to kind "drop" or "error"');
+        if (spec.retryAfterSeconds !== undefined && (!Number.isInteger(spec.retryAfterSeconds) || spec.retryAfterSeconds < 0)) {
+            throw new FaultError("retryAfterSeconds must be a non-negative integer");
+        }
         if (spec.match?.path?.startsWith("^")) {
             try {
                 new RegExp(spec.match.path);
@@ -40,9 +54,11 @@ export class Faults {
             path: spec.match?.path,
             remaining: count,
             kind,
+            when,
             status: kind === "busy" ? 403 : spec.status,
             message: spec.message,
             delayMs: spec.delayMs,
+            retryAfterSeconds: spec.retryAfterSeconds ?? (spec.status === 429 ? 1 : undefined),
         };
         this.faults.push(fault);
         return fault;

@@ -4,7 +4,7 @@ import { ApiError, notFound, unprocessable } from "./errors";
 import { withoutNulls } from "./nulls";
 import type { OpenApi } from "./openapi";
 import type { EmulatorStore } from "./store";
-import type { LogEntry } from "./types";
+import type { Fault, LogEntry } from "./types";
 
 export interface RequestContext {
     entry: LogEntry;
@@ -12,6 +12,10 @@ export interface RequestContext {
     started: number;
     /** Set by a stuckNew fault: LBs touched by this request stay "new". */
     holdNew: boolean;
+    /** A fault to apply once the request has been handled (its change applied). */
+    afterFault?: Fault;
+    /** Digest of the stored state before a write was handled, to tell effective writes from attempts. */
+    stateBefore?: string;
 }
 
 declare module "fastify" {

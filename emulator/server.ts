@@ -10,7 +10,7 @@ import { type OpenApi, SpecUnavailableError, loadOpenApi } from "./openapi";
 import { registerApiRoutes } from "./routes/api";
 import { registerControlRoutes } from "./routes/control";
 import { EmulatorStore, classify } from "./store";
-import type { LogEntry, Seed } from "./types";
+import type { Fault, LogEntry, Seed } from "./types";
 
 export type { Seed } from "./types";
 export { seedFromIds, loadSeedFile } from "./seed";
@@ -41,6 +41,8 @@ export interface Emulator {
     close(): Promise<void>;
 }
 
+/** DigitalOcean's hourly request quota, as its ratelimit-limit header says. */
+const RATE_LIMIT = 5000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const isControl = (path: string): boolean => path.startsWith("/_emulator/") || path === "/_emulator";
 
@@ -112,11 +114,17 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
         if (!emu) return;
         if (req.body !== undefined) emu.entry.body = structuredClone(req.body);
         const fault = store.faults.take(req.method, emu.entry.path);
+        if (emu.entry.write) emu.stateBefore = store.digest();
         if (!fault) return;
         emu.entry.fault = fault.kind;
         if (fault.delayMs) await sleep(fault.delayMs);
+        if (fault.when === "after") {
+            emu.afterFault = fault;
+            return;
+        }
         switch (fault.kind) {
             case "error":
+                setRetryHeaders(reply, fault);
                 throw new ApiError(fault.status ?? 500, fault.message);
             case "busy":
                 throw new ApiError(403, fault.message ?? BUSY_MESSAGE, "forbidden");
@@ -130,8 +138,20 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
         }
     });
 
+    /** 429 (or any fault with retryAfterSeconds): Retry-After plus DigitalOcean's ratelimit-* headers showing the quota spent. */
+    function setRetryHeaders(reply: FastifyReply, fault: Fault): void {
+        if (fault.retryAfterSeconds === undefined) return;
+        reply.header("retry-after", fault.retryAfterSeconds);
+        if (fault.status === 429) {
+            reply.header("ratelimit-limit", RATE_LIMIT);
+            reply.header("ratelimit-remaining", 0);
+            reply.header("ratelimit-reset", Math.floor(Date.now() / 1000) + fault.retryAfterSeconds);
+        }
+    }
+
     function dropConnection(req: FastifyRequest, reply: FastifyReply): FastifyReply {
         reply.hijack();
+        if (req.emu?.stateBefore !== undefined) req.emu.entry.changed = false;
         req.raw.socket.destroy();
         finish(req, 0);
         store.persist();
@@ -147,17 +167,34 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
     }
 
     app.addHook("onSend", async (req, reply, payload) => {
-        const out = req.emu ? checkedPayload(req, reply, payload) : payload;
-        if (req.emu) req.emu.entry.status = reply.statusCode;
+        const emu = req.emu;
+        if (emu?.stateBefore !== undefined) emu.entry.changed = store.digest() !== emu.stateBefore;
+        const after = emu?.afterFault;
+        if (after?.kind === "drop") {
+            // The change is applied; the client never hears about it.
+            req.raw.socket.destroy();
+            finish(req, 0);
+            store.persist();
+            return payload;
+        }
+        if (after?.kind === "error") {
+            setRetryHeaders(reply, after);
+            reply.code(after.status ?? 500);
+            payload = JSON.stringify(new ApiError(after.status ?? 500, after.message).body(emu!.requestId));
+        }
+        const out = emu ? checkedPayload(req, reply, payload) : payload;
+        if (emu) emu.entry.status = reply.statusCode;
         // Persist before the response leaves, so a client that got an answer can read the file.
         store.persist();
         return out;
     });
 
     function checkedPayload(req: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
-        reply.header("ratelimit-limit", 5000);
-        reply.header("ratelimit-remaining", Math.max(0, 5000 - (store.log.length % 5000)));
-        reply.header("ratelimit-reset", Math.floor(Date.now() / 1000) + 60);
+        if (!reply.hasHeader("ratelimit-remaining")) {
+            reply.header("ratelimit-limit", RATE_LIMIT);
+            reply.header("ratelimit-remaining", Math.max(0, RATE_LIMIT - (store.log.length % RATE_LIMIT)));
+            reply.header("ratelimit-reset", Math.floor(Date.now() / 1000) + 60);
+        }
         const route = req.routeOptions.url;
         if (!ctx.validateResponses || !ctx.openapi || !route || !route.startsWith("/v2/")) return payload;
         const body = typeof payload === "string" && payload !== "" ? JSON.parse(payload) : undefined;

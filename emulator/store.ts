@@ -1,7 +1,7 @@
 // In-memory account state (droplets, load balancers, actions), the request log, and
 // optional persistence to a JSON file. Knows nothing about HTTP.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
     DEFAULT_PROJECT_ID,
     LB_SIZE_SLUG_NODES,
@@ -153,6 +153,13 @@ export class EmulatorStore {
         renameSync(tmp, file);
     }
 
+    /** Fingerprint of the account's resources (not the log): equal before and after a write that changed nothing. */
+    digest(): string {
+        const lbs = [...this.lbs.values()].map((r) => r.lb);
+        const body = JSON.stringify([[...this.droplets.values()], lbs, [...this.tags.keys()].sort(), [...this.certificates.keys()]]);
+        return createHash("sha1").update(body).digest("hex");
+    }
+
     // ---- request log ----------------------------------------------------------------------
 
     beginEntry(e: Omit<LogEntry, "seq" | "time" | "status">): LogEntry {
@@ -170,7 +177,8 @@ export class EmulatorStore {
         const s: Summary = {
             reads: {},
             writes: {},
-            totals: { requests: 0, reads: 0, writes: 0, errors: 0, dropped: 0 },
+            effectiveWrites: {},
+            totals: { requests: 0, reads: 0, writes: 0, effectiveWrites: 0, errors: 0, dropped: 0 },
             dropletWrites: 0,
             dropletWritesById: {},
             outOfBandChanges: this.outOfBand.length,
@@ -185,6 +193,11 @@ export class EmulatorStore {
             const key = e.id ?? "*";
             perKind[key] = (perKind[key] ?? 0) + 1;
             if (!e.write) continue;
+            if (e.changed) {
+                s.totals.effectiveWrites++;
+                const eff = (s.effectiveWrites[e.kind] ??= {});
+                eff[key] = (eff[key] ?? 0) + 1;
+            }
             const touched = e.dropletIds?.length ? e.dropletIds.map(String) : e.kind === "droplet" ? [e.id ?? "*"] : [];
             if (touched.length) s.dropletWrites++;
             for (const id of touched) s.dropletWritesById[id] = (s.dropletWritesById[id] ?? 0) + 1;

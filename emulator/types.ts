@@ -257,6 +257,8 @@ export interface LogEntry {
     /** Droplets a tag write touched (resources of type "droplet"). */
     dropletIds?: number[];
     fault?: FaultKind;
+    /** On writes: whether the request changed stored state (false for refused, faulted-before and no-op writes). */
+    changed?: boolean;
     durationMs?: number;
 }
 
@@ -269,13 +271,20 @@ export interface OutOfBandChange {
 
 export type FaultKind = "error" | "busy" | "stuckNew" | "drop" | "delay";
 
+/** "before": the request is not applied; "after": it is applied, then the answer is lost (drop) or replaced (error). */
+export type FaultWhen = "before" | "after";
+
 export interface FaultSpec {
+    /** `path`: a prefix; a template with `{name}` segments (`/v2/load_balancers/{id}`); or a regular expression starting with "^". */
     match?: { method?: string; path?: string };
     count?: number;
     status?: number;
     message?: string;
     delayMs?: number;
     kind?: Exclude<FaultKind, "delay">;
+    when?: FaultWhen;
+    /** Sent as Retry-After; default 1 for 429. */
+    retryAfterSeconds?: number;
 }
 
 export interface Fault {
@@ -284,15 +293,19 @@ export interface Fault {
     path?: string;
     remaining: number;
     kind: FaultKind;
+    when: FaultWhen;
     status?: number;
     message?: string;
     delayMs?: number;
+    retryAfterSeconds?: number;
 }
 
 export interface Summary {
     reads: Partial<Record<RequestKind, Record<string, number>>>;
     writes: Partial<Record<RequestKind, Record<string, number>>>;
-    totals: { requests: number; reads: number; writes: number; errors: number; dropped: number };
+    /** Writes that changed stored state, per kind and id (attempts are in `writes`). */
+    effectiveWrites: Partial<Record<RequestKind, Record<string, number>>>;
+    totals: { requests: number; reads: number; writes: number; effectiveWrites: number; errors: number; dropped: number };
     /** Write attempts (any status) aimed at droplets: droplet create/delete/actions and tag writes on droplet resources. */
     dropletWrites: number;
     dropletWritesById: Record<string, number>;
