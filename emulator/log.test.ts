@@ -45,7 +45,9 @@ describe("request log and summary", () => {
         expect(summary).toEqual({
             reads: { load_balancer: { [lb.id]: 2 }, droplet: { [MASKING_IDS[0]]: 1, "*": 1 } },
             writes: { load_balancer: { [lb.id]: 2, "*": 1 } },
-            totals: { requests: 7, reads: 4, writes: 3, errors: 1, dropped: 0 },
+            // The refused create changed nothing: an attempt, not an effective write.
+            effectiveWrites: { load_balancer: { [lb.id]: 2 } },
+            totals: { requests: 7, reads: 4, writes: 3, effectiveWrites: 2, errors: 1, dropped: 0 },
             dropletWrites: 0,
             dropletWritesById: {},
             outOfBandChanges: 0,
