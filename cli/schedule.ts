@@ -5,8 +5,8 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadSettings, nowFromEnvironment, type Schedule } from "../config";
 import { readStackFile } from "../config/stackFile";
-import { parseInstant } from "../sizing/calendar";
 import { runCli } from "./run";
+import { instantFlag } from "./timeline";
 
 const USAGE = "usage: npm run schedule -- --stack <name> [--now <ISO-8601 time>] [--json]";
 
@@ -27,12 +27,6 @@ runCli(USAGE, () => {
     if (values.json) return JSON.stringify({ stack: values.stack, ...schedule, warnings: settings.warnings }, null, 2);
     return scheduleText(values.stack, schedule);
 });
-
-export function instantFlag(flag: string, text: string): number {
-    const at = parseInstant(text);
-    if (at === undefined) throw new ConfigError([`${flag} must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z (got ${JSON.stringify(text)})`]);
-    return at;
-}
 
 function scheduleText(stack: string, s: Schedule): string {
     const nodes = (n: number) => `size_unit ${n}`;

@@ -228,12 +228,16 @@ function makeStep(calendar: Calendar, context: SizingContext, active: DropWindow
 
 function whyText(calendar: Calendar, active: DropWindow[], at: number): string {
     if (active.length === 0) return "baseline (proxy-lb:demand)";
-    const one = (d: DropWindow) =>
-        at < d.start
-            ? `${d.name} starts ${formatInstant(d.start)} (scaled up ${calendar.leadMinutes} min ahead)`
-            : `${d.name} until ${formatInstant(d.end)}`;
-    if (active.length === 1) return `drop ${one(active[0])}`;
-    return `drops overlap, demands add: ${active.map(one).join(" + ")}`;
+    if (active.length > 1) return `overlap, demands add: ${active.map((d) => d.name).join(" + ")}`;
+    const [d] = active;
+    return at < d.start
+        ? `${d.name}: scaled up ${calendar.leadMinutes} min before its start at ${shortInstant(d.start)}`
+        : `${d.name} until ${shortInstant(d.end)}`;
+}
+
+/** 2027-11-26T14:00Z: seconds left out when zero; still a time the calendar accepts. */
+export function shortInstant(ms: number): string {
+    return formatInstant(ms).replace(/:00Z$/, "Z");
 }
 
 // ---------------------------------------------------------------------------

@@ -133,8 +133,9 @@ describe("the steps of a calendar", () => {
             ["2027-11-26T22:00:00Z", "2027-11-27T00:00:00Z", 3, ""],
         ]);
         expect(steps[1].leading).toEqual(["black-friday"]);
-        expect(steps[1].why).toBe("drop black-friday starts 2027-11-26T14:00:00Z (scaled up 30 min ahead)");
-        expect(steps[2].why).toBe("drops overlap, demands add: black-friday until 2027-11-26T20:00:00Z + restock starts 2027-11-26T19:00:00Z (scaled up 30 min ahead)");
+        expect(steps[1].why).toBe("black-friday: scaled up 30 min before its start at 2027-11-26T14:00Z");
+        expect(steps[2].why).toBe("overlap, demands add: black-friday + restock");
+        expect(steps[3].why).toBe("restock until 2027-11-26T22:00Z");
         expect(steps[0].why).toBe("baseline (proxy-lb:demand)");
     });
 
