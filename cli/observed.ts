@@ -64,7 +64,13 @@ export function observedWindow(settings: Settings, target: Target, now: number):
         from,
         to,
         drop: target.drop ?? null,
-        planned: { region: config.region, capacity: config.capacity, demand: own ?? biggest.demand, sizeUnit: biggest.sizing.sizeUnit },
+        // A drop's own plan (its demand alone); a window's, the largest size the calendar gave it.
+        planned: {
+            region: config.region,
+            capacity: config.capacity,
+            demand: own ?? biggest.demand,
+            sizeUnit: own ? size({ region: config.region, demand: own, capacity: config.capacity }).sizeUnit : biggest.sizing.sizeUnit,
+        },
         overlapping: target.drop === undefined ? [] : overlapping,
     };
 }
