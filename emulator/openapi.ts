@@ -8,12 +8,22 @@ import { contractFor } from "./contract";
 
 export const SPEC_ENV = "DO_OPENAPI_SPEC";
 export const DEFAULT_SPEC_PATH = resolve(__dirname, "openapi", "do-openapi-subset.json");
+/** Load balancer monitoring metrics (unmodified subset, always the copy in this repository). */
+export const METRICS_SPEC_PATH = resolve(__dirname, "openapi", "do-openapi-lb-metrics.json");
 
 export class SpecUnavailableError extends Error {}
 
 type Schema = Record<string, any>;
+interface Parameter {
+    in: string;
+    name: string;
+    required?: boolean;
+    schema?: Schema;
+}
+
 interface Operation {
     operationId: string;
+    parameters?: Parameter[];
     requestBody?: { content?: Record<string, { schema?: Schema }> };
     responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
 }
@@ -119,6 +129,23 @@ export class OpenApi {
         return v(body) ? [] : formatErrors(v.errors);
     }
 
+    /** Errors of a request's query string against the operation's query parameters. */
+    queryErrors(method: string, template: string, query: Record<string, unknown>): string[] {
+        const op = this.operation(method, template);
+        const errs: string[] = [];
+        for (const p of op?.parameters ?? []) {
+            if (p.in !== "query") continue;
+            const v = query[p.name];
+            if (v === undefined) {
+                if (p.required) errs.push(`query parameter ${p.name} is required`);
+                continue;
+            }
+            const check = this.compile(`query:${op!.operationId}:${p.name}`, p.schema ?? {});
+            if (!check(v)) errs.push(`query parameter ${p.name} ${formatErrors(check.errors).join(", ").replace(/^body /, "")}`);
+        }
+        return errs;
+    }
+
     /** Errors of a response body against the spec schema for that status plus the provider-contract overlay. */
     responseErrors(method: string, template: string, status: number, body: unknown): string[] {
         const op = this.operation(method, template);
@@ -152,6 +179,9 @@ export function loadOpenApi(specPath?: string): OpenApi {
     } catch (e) {
         throw new SpecUnavailableError(`DigitalOcean OpenAPI spec at ${path} is not valid JSON: ${(e as Error).message}`);
     }
+    const metrics = JSON.parse(readFileSync(METRICS_SPEC_PATH, "utf8")) as { paths: Record<string, Record<string, Operation>> };
+    const paths = (spec as { paths: Record<string, unknown> }).paths;
+    for (const [p, ops] of Object.entries(metrics.paths)) paths[p] ??= ops;
     api = new OpenApi(spec as ConstructorParameters<typeof OpenApi>[0], path);
     loaded.set(path, api);
     return api;

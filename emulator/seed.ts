@@ -5,6 +5,7 @@ import { extname } from "node:path";
 import YAML from "yaml";
 import { apiTime, defaultVpcUuid, imageObject, isKnownRegion, regionObject, sizeObject } from "./catalog";
 import { createHash } from "node:crypto";
+import { checkSeedMetrics } from "./metrics";
 import type { Certificate, Droplet, NetworkV6, Seed, SeedCertificate, SeedDroplet, SeedLoadBalancer } from "./types";
 
 export type { Seed, SeedDroplet, SeedLoadBalancer } from "./types";
@@ -43,7 +44,13 @@ function checkSeed(raw: unknown): Seed {
     certs.forEach((c: SeedCertificate, i) => {
         if (typeof c?.id !== "string" || !c.id || typeof c.name !== "string" || !c.name) throw new Error(`seed: certificates[${i}] needs an id and a name`);
     });
-    return { droplets: droplets as SeedDroplet[], loadBalancers: lbs as SeedLoadBalancer[], certificates: certs as SeedCertificate[] };
+    const metrics = r.metrics === undefined ? undefined : checkSeedMetrics(r.metrics);
+    return {
+        droplets: droplets as SeedDroplet[],
+        loadBalancers: lbs as SeedLoadBalancer[],
+        certificates: certs as SeedCertificate[],
+        ...(metrics ? { metrics } : {}),
+    };
 }
 
 /** Public IPv4 derived from the id so seeded droplets look stable across runs. */

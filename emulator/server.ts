@@ -9,6 +9,7 @@ import { forOneOf, normalizeLbBody } from "./lbValidation";
 import { type OpenApi, SpecUnavailableError, loadOpenApi } from "./openapi";
 import { registerApiRoutes } from "./routes/api";
 import { registerControlRoutes } from "./routes/control";
+import { registerMetricsRoutes } from "./routes/metrics";
 import { EmulatorStore, classify } from "./store";
 import type { Fault, LogEntry, Seed } from "./types";
 
@@ -219,6 +220,7 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
     });
 
     registerApiRoutes(app, ctx);
+    registerMetricsRoutes(app, ctx);
     registerControlRoutes(app, ctx);
     return { app, store, ctx };
 }

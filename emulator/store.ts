@@ -17,6 +17,7 @@ import {
 import { ApiError, notFound, unprocessable } from "./errors";
 import { Faults } from "./faults";
 import { lbSemanticErrors, normalizeLbBody } from "./lbValidation";
+import { type LbMetric, type LbMetricsSeed, type MatrixResponse, type MetricWindow, checkLbMetrics, metricMatrix } from "./metrics";
 import { withoutNulls } from "./nulls";
 import { createdDropletFeatures, expandCertificate, expandDroplet, ipv6Network, nextBackupWindow } from "./seed";
 import type {
@@ -65,6 +66,7 @@ export interface PersistedState {
     outOfBand: OutOfBandChange[];
     tags?: [string, { lastDroplet?: number }][];
     certificates?: Certificate[];
+    metrics?: [string, LbMetricsSeed][];
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -77,6 +79,8 @@ export class EmulatorStore {
     /** Actions still "in-progress"; they complete on their next GET. */
     readonly pendingActions = new Set<number>();
     readonly certificates = new Map<string, Certificate>();
+    /** Seeded or control-set monitoring series per LB id. */
+    readonly metrics = new Map<string, LbMetricsSeed>();
     /** Tags that exist in the account, with the droplet tagged last (for last_tagged_uri). */
     readonly tags = new Map<string, { lastDroplet?: number }>();
     log: LogEntry[] = [];
@@ -112,14 +116,19 @@ export class EmulatorStore {
                 created_at: typeof s.created_at === "string" ? s.created_at : "2024-06-03T10:00:00Z",
                 status: s.status ?? "active",
             });
-            this.lbs.set(lb.id, { lb, getsUntilActive: 0, stuck: false });
+            this.lbs.set(lb.id, { lb, getsUntilActive: 0, stuck: false, sizeHistory: [[0, nodesOf(lb)]] });
+        }
+        for (const [id, m] of Object.entries(seed.metrics?.loadBalancers ?? {})) {
+            if (!this.lbs.has(id)) throw new Error(`seed: metrics.loadBalancers.${id}: no seeded load balancer has that id`);
+            this.metrics.set(id, m);
         }
     }
 
     private restore(p: PersistedState): void {
         if (p.version !== 1) throw new Error(`state file: unsupported version ${String(p.version)}`);
         for (const d of p.droplets) this.droplets.set(d.id, d);
-        for (const r of p.loadBalancers) this.lbs.set(r.lb.id, r);
+        for (const r of p.loadBalancers) this.lbs.set(r.lb.id, { ...r, sizeHistory: r.sizeHistory ?? [[0, nodesOf(r.lb)]] });
+        for (const [id, m] of p.metrics ?? []) this.metrics.set(id, m);
         for (const a of p.actions) this.actions.set(a.id, a);
         for (const id of p.pendingActions) this.pendingActions.add(id);
         for (const [name, t] of p.tags ?? []) this.tags.set(name, t);
@@ -141,6 +150,7 @@ export class EmulatorStore {
             outOfBand: this.outOfBand,
             tags: [...this.tags],
             certificates: [...this.certificates.values()],
+            metrics: [...this.metrics],
         });
     }
 
@@ -484,7 +494,7 @@ export class EmulatorStore {
     createLb(body: Body, opts: { stuck?: boolean } = {}): LoadBalancer {
         this.checkLbBody(body);
         const lb = buildLb(body, { id: randomUUID(), ip: this.allocateLbIp(), created_at: apiTime(), status: "new" });
-        const rec: LbRecord = { lb, getsUntilActive: this.activateAfterGets, stuck: !!opts.stuck };
+        const rec: LbRecord = { lb, getsUntilActive: this.activateAfterGets, stuck: !!opts.stuck, sizeHistory: [[unixNow(), nodesOf(lb)]] };
         this.lbs.set(lb.id, rec);
         const served = this.render(rec);
         if (rec.getsUntilActive <= 0 && !rec.stuck) lb.status = "active";
@@ -521,11 +531,35 @@ export class EmulatorStore {
         );
         next.ipv6 = old.ipv6;
         rec.lb = next;
+        noteSize(rec);
         return this.render(rec);
     }
 
     deleteLb(id: string): void {
         if (!this.lbs.delete(id)) throw notFound();
+        this.metrics.delete(id);
+    }
+
+    // ---- monitoring ----------------------------------------------------------------------------
+
+    lbMetric(metric: LbMetric, window: MetricWindow): MatrixResponse {
+        const rec = this.lbs.get(window.lbId);
+        if (!rec) throw notFound();
+        return metricMatrix(metric, this.metrics.get(window.lbId), rec.sizeHistory ?? [[0, nodesOf(rec.lb)]], window);
+    }
+
+    /** Sets (replaces per metric) an LB's series, e.g. for an LB a test created through the API. */
+    setLbMetrics(id: string, raw: unknown): LbMetricsSeed {
+        if (!this.lbs.has(id)) throw notFound();
+        let m: LbMetricsSeed;
+        try {
+            m = checkLbMetrics("metrics", raw);
+        } catch (e) {
+            throw unprocessable([(e as Error).message]);
+        }
+        const merged = { ...(this.metrics.get(id) ?? {}), ...m };
+        this.metrics.set(id, merged);
+        return clone(merged);
     }
 
     // ---- out-of-band changes (a person in the console) -----------------------------------------
@@ -573,10 +607,25 @@ export class EmulatorStore {
         if (changes.size_unit !== undefined) {
             if (!Number.isInteger(changes.size_unit) || (changes.size_unit as number) < 1) throw unprocessable(["size_unit must be a positive integer"]);
             rec.lb.size_unit = changes.size_unit as number;
+            noteSize(rec);
         }
         this.outOfBand.push({ time: new Date().toISOString(), resource: "load_balancer", id, changes: clone(changes) });
         return this.render(rec);
     }
+}
+
+const unixNow = (): number => Math.floor(Date.now() / 1000);
+
+/** Nodes of an LB: size_unit, or the legacy size slug's node count. */
+function nodesOf(lb: LoadBalancer): number {
+    return lb.size_unit ?? LB_SIZE_SLUG_NODES[lb.size] ?? 1;
+}
+
+/** Appends the LB's node count to its history when it changed. */
+function noteSize(rec: LbRecord): void {
+    const history = (rec.sizeHistory ??= []);
+    const nodes = nodesOf(rec.lb);
+    if (history[history.length - 1]?.[1] !== nodes) history.push([unixNow(), nodes]);
 }
 
 // ---- LB object construction --------------------------------------------------------------------

@@ -1,6 +1,8 @@
 // Shapes shared by the emulator's store, routes and tests. API objects use the
 // DigitalOcean wire names (snake_case) so they can be served as-is.
 
+import type { SeedMetrics } from "./metrics";
+
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 /** Minimal droplet description accepted in a seed file; everything else gets realistic defaults. */
@@ -52,6 +54,8 @@ export interface Seed {
     droplets: SeedDroplet[];
     loadBalancers?: SeedLoadBalancer[];
     certificates?: SeedCertificate[];
+    /** Monitoring series per seeded LB id (see metrics.ts). */
+    metrics?: SeedMetrics;
 }
 
 /** godo.Certificate as GET /v2/certificates/{id} serves it. */
@@ -223,6 +227,8 @@ export interface LbRecord {
     getsUntilActive: number;
     /** Set by a stuckNew fault on create: never activates by itself. */
     stuck: boolean;
+    /** [unix seconds since, nodes]: what frontend_connections_limit follows. */
+    sizeHistory?: [number, number][];
 }
 
 export interface Action {

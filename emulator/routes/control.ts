@@ -45,5 +45,9 @@ export function registerControlRoutes(app: FastifyInstance, ctx: AppContext): vo
         return { load_balancer: store.patchLb(req.params.id, objectBody(req)) };
     });
 
+    app.put("/_emulator/metrics/load_balancers/:id", async (req: FastifyRequest<{ Params: { id: string } }>) => {
+        return { metrics: store.setLbMetrics(req.params.id, req.body) };
+    });
+
     app.get("/_emulator/state", async () => ({ ...store.snapshot(), faults: store.faults.list() }));
 }
