@@ -2,8 +2,7 @@
 // Runs `pulumi preview --json` and lets the deployment through only if it resizes proxy-lb
 // in place and touches nothing else (ops/gate.ts). Exit 0 with the node change, 1 with one
 // line per reason, 3 when the Pulumi toolchain is missing.
-import { parseArgs } from "node:util";
-import { ConfigError, loadSettings } from "../config";
+import { loadSettings } from "../config";
 import { readStackFile } from "../config/stackFile";
 import { gateVerdict, lbNodeChange, previewFailure, type GateVerdict } from "../ops/gate";
 import { parsePreviewDigest } from "../ops/pulumiJson";
@@ -13,33 +12,46 @@ import { nodeChangeLine } from "./report";
 
 const USAGE = "usage: npm run gate -- --stack <name> [--allow <property>]... [--policy-pack <dir>]";
 
-runCli(USAGE, () => {
-    const { values } = parseArgs({
+const HELP = `Runs \`pulumi preview --json\` for the stack and lets the deployment through only if it
+resizes the load balancer in place and touches nothing else: it refuses, one line per reason,
+a replaced or deleted load balancer, any write to a masking server, and any other change.
+
+  --stack <name>          the stack (its Pulumi.<name>.yaml is validated first)
+  --allow <property>      also permit a change to this load balancer property; repeatable
+  --policy-pack <dir>     run the preview with this policy pack (e.g. policy)
+  -h, --help              this help
+
+exit codes: 0 passes (prints the node change); 1 refused, the preview failed, or the config
+is wrong (reasons on stderr); 2 bad usage; 3 the Pulumi toolchain is not built yet`;
+
+runCli(
+    {
+        usage: USAGE,
+        help: HELP,
         options: {
-            stack: { type: "string" },
             allow: { type: "string", multiple: true, default: [] },
             "policy-pack": { type: "string" },
         },
-        strict: true,
-    });
-    if (!values.stack) throw new ConfigError(["--stack is required"]);
-    const stack = values.stack;
-    const settings = loadSettings(readStackFile(stack)); // bad config fails here, before pulumi runs
+    },
+    (values) => {
+        const { stack } = values;
+        const settings = loadSettings(readStackFile(stack)); // bad config fails here, before pulumi runs
 
-    const pulumi = pulumiFromToolchain();
-    // --show-sames: an unchanged load balancer must be visible to notice a second one being created.
-    const args = ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack];
-    if (values["policy-pack"]) args.push("--policy-pack", values["policy-pack"]);
-    const preview = pulumi.json(args, parsePreviewDigest);
+        const pulumi = pulumiFromToolchain();
+        // --show-sames: an unchanged load balancer must be visible to notice a second one being created.
+        const args = ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack];
+        if (values["policy-pack"]) args.push("--policy-pack", values["policy-pack"]);
+        const preview = pulumi.json(args, parsePreviewDigest);
 
-    const verdict = gateVerdict(preview.value, { allow: values.allow });
-    const failure = previewFailure(preview.status, preview.stderr, verdict);
-    if (failure) verdict.reasons.push(failure);
-    if (verdict.reasons.length > 0) {
-        throw new CommandError([`gate: stack ${stack} refused:`, ...verdict.reasons.map((r) => `  ${r}`)], 1);
-    }
-    return [`gate: stack ${stack} ok`, ...verdict.allowed.map((a) => `  allowed: ${a}`), changeLine(verdict, settings)].join("\n");
-});
+        const verdict = gateVerdict(preview.value, { allow: values.allow });
+        const failure = previewFailure(preview.status, preview.stderr, verdict);
+        if (failure) verdict.reasons.push(failure);
+        if (verdict.reasons.length > 0) {
+            throw new CommandError([`gate: stack ${stack} refused:`, ...verdict.reasons.map((r) => `  ${r}`)], 1);
+        }
+        return [`gate: stack ${stack} ok`, ...verdict.allowed.map((a) => `  allowed: ${a}`), changeLine(verdict, settings)].join("\n");
+    },
+);
 
 function changeLine(verdict: GateVerdict, settings: ReturnType<typeof loadSettings>): string {
     const change = verdict.lbChange;

@@ -7,94 +7,108 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
-import { parseArgs } from "node:util";
 import { ConfigError, NAMESPACE, PROJECT_CONFIG_DEFAULTS } from "../config";
 import { stackFileName } from "../config/stackFile";
 import { gateVerdict, previewFailure } from "../ops/gate";
 import { parseHistory, parsePreviewDigest, type UpdateInfo } from "../ops/pulumiJson";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
-import { runCli } from "./run";
+import { runCli, UsageError } from "./run";
 import { pickRollbackTarget, restoreStackFile } from "../ops/rollback";
 import { nodeChange, nodeChangeLine } from "./report";
 
 const USAGE = "usage: npm run rollback -- --stack <name> [--to <version>] [--yes] [--policy-pack <dir>]";
 
-runCli(USAGE, async () => {
-    const { values } = parseArgs({
+const HELP = `Returns the stack to the config it ran with before its most recent scale-up (from the
+stack's update history), after a preview that must pass the same gate as any deployment, and
+writes that config back to Pulumi.<stack>.yaml (commit it). Asks before applying.
+
+  --stack <name>          the stack
+  --to <version>          roll back to this version of the stack's history instead
+  --yes                   apply without asking (needed without a terminal, e.g. in CI)
+  --policy-pack <dir>     run the preview and the update with this policy pack
+  -h, --help              this help
+
+exit codes: 0 rolled back, or not applied when you answer no (nothing changed); 1 no point
+to roll back to, the preview does not pass the gate, or pulumi failed (nothing changed unless
+it says so); 2 bad usage; 3 the Pulumi toolchain is not built yet`;
+
+runCli(
+    {
+        usage: USAGE,
+        help: HELP,
         options: {
-            stack: { type: "string" },
             to: { type: "string" },
             yes: { type: "boolean", default: false },
             "policy-pack": { type: "string" },
         },
-        strict: true,
-    });
-    if (!values.stack) throw new ConfigError(["--stack is required"]);
-    const stack = values.stack;
-    const to = values.to === undefined ? undefined : parseVersion(values.to);
-    const file = stackFileName(stack);
-    const fileText = readText(file);
-    const policy = values["policy-pack"] ? ["--policy-pack", values["policy-pack"]] : [];
+    },
+    async (values) => {
+        const { stack } = values;
+        const to = values.to === undefined ? undefined : parseVersion(values.to);
+        const file = stackFileName(stack);
+        const fileText = readText(file);
+        const policy = values["policy-pack"] ? ["--policy-pack", values["policy-pack"]] : [];
 
-    const pulumi = pulumiFromToolchain();
-    // --page-size 0: the whole history (the default is the last 10 entries).
-    const history = pulumi.json(["stack", "history", "--json", "--page-size", "0", "--stack", stack], parseHistory);
-    if (history.status !== 0) throw new CommandError([`pulumi stack history failed (exit ${history.status})`, history.stderr.trim()], 1);
-    const pick = pickRollbackTarget(history.value, { to });
-    if (!pick.ok) throw new ConfigError([`rollback: ${pick.reason}`]);
+        const pulumi = pulumiFromToolchain();
+        // --page-size 0: the whole history (the default is the last 10 entries).
+        const history = pulumi.json(["stack", "history", "--json", "--page-size", "0", "--stack", stack], parseHistory);
+        if (history.status !== 0) throw new CommandError([`pulumi stack history failed (exit ${history.status})`, history.stderr.trim()], 1);
+        const pick = pickRollbackTarget(history.value, { to });
+        if (!pick.ok) throw new ConfigError([`rollback: ${pick.reason}`]);
 
-    const restoredText = restoreStackFile(fileText, pick.restored, { defaults: PROJECT_CONFIG_DEFAULTS, file });
-    const change = nodeChangeLine(nodeChange(pick.sizing.from, pick.sizing.target));
-    const out = (line = "") => process.stdout.write(`${line}\n`);
-    out(`Roll back stack ${stack} from ${describe(pick.versions.from, pick.from)}`);
-    out(`                 to ${describe(pick.versions.target, pick.target)}`);
-    if (pick.versions.numbered) out("(this backend records no version numbers: versions count history entries, oldest = 1)");
-    out(change);
+        const restoredText = restoreStackFile(fileText, pick.restored, { defaults: PROJECT_CONFIG_DEFAULTS, file });
+        const change = nodeChangeLine(nodeChange(pick.sizing.from, pick.sizing.target));
+        const out = (line = "") => process.stdout.write(`${line}\n`);
+        out(`Roll back stack ${stack} from ${describe(pick.versions.from, pick.from)}`);
+        out(`                 to ${describe(pick.versions.target, pick.target)}`);
+        if (pick.versions.numbered) out("(this backend records no version numbers: versions count history entries, oldest = 1)");
+        out(change);
 
-    // Preview with the restored config; it must pass the same gate as any deployment.
-    const scratch = mkdtempSync(path.join(tmpdir(), "proxy-lb-rollback-"));
-    try {
-        const configFile = path.join(scratch, file);
-        writeFileSync(configFile, restoredText);
-        const preview = pulumi.json(
-            ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack, "--config-file", configFile, ...policy],
-            parsePreviewDigest,
-        );
-        const verdict = gateVerdict(preview.value, { allow: [] });
-        const failure = previewFailure(preview.status, preview.stderr, verdict);
-        if (failure) verdict.reasons.push(failure);
-        if (verdict.reasons.length > 0) {
-            throw new CommandError(["rollback: the preview does not pass the gate; nothing was changed:", ...verdict.reasons.map((r) => `  ${r}`)], 1);
+        // Preview with the restored config; it must pass the same gate as any deployment.
+        const scratch = mkdtempSync(path.join(tmpdir(), "proxy-lb-rollback-"));
+        try {
+            const configFile = path.join(scratch, file);
+            writeFileSync(configFile, restoredText);
+            const preview = pulumi.json(
+                ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack, "--config-file", configFile, ...policy],
+                parsePreviewDigest,
+            );
+            const verdict = gateVerdict(preview.value, { allow: [] });
+            const failure = previewFailure(preview.status, preview.stderr, verdict);
+            if (failure) verdict.reasons.push(failure);
+            if (verdict.reasons.length > 0) {
+                throw new CommandError(["rollback: the preview does not pass the gate; nothing was changed:", ...verdict.reasons.map((r) => `  ${r}`)], 1);
+            }
+            const { from, to: toUnit } = verdict.lbChange ?? {};
+            if (toUnit !== undefined && toUnit !== pick.sizing.target.sizeUnit) {
+                throw new CommandError([
+                    `rollback: the preview sizes the load balancer to ${toUnit}, but version ${pick.versions.target}'s config sizes to ${pick.sizing.target.sizeUnit}; nothing was changed`,
+                ], 1);
+            }
+            out(`preview: ${from === undefined || toUnit === undefined ? "load balancer unchanged" : `load balancer size_unit ${from} → ${toUnit}`}, nothing else changes`);
+
+            if (!(await confirmed(values.yes, stack))) return "Not applied; nothing was changed.";
+
+            const status = pulumi.interactive(["up", "--yes", "--non-interactive", "--stack", stack, "--config-file", configFile, ...policy]);
+            if (status !== 0) {
+                throw new CommandError([`rollback: pulumi up failed (exit ${status}); ${file} was left as it was. Check \`pulumi stack history --stack ${stack}\`.`], 1);
+            }
+            // Pulumi may have added to the file it used (e.g. a new encryption salt): keep its copy.
+            writeFileSync(file, readFileSync(configFile, "utf8"));
+        } finally {
+            rmSync(scratch, { recursive: true, force: true });
         }
-        const { from, to: toUnit } = verdict.lbChange ?? {};
-        if (toUnit !== undefined && toUnit !== pick.sizing.target.sizeUnit) {
-            throw new CommandError([
-                `rollback: the preview sizes the load balancer to ${toUnit}, but version ${pick.versions.target}'s config sizes to ${pick.sizing.target.sizeUnit}; nothing was changed`,
-            ], 1);
-        }
-        out(`preview: ${from === undefined || toUnit === undefined ? "load balancer unchanged" : `load balancer size_unit ${from} → ${toUnit}`}, nothing else changes`);
-
-        if (!(await confirmed(values.yes, stack))) return "Not applied; nothing was changed.";
-
-        const status = pulumi.interactive(["up", "--yes", "--non-interactive", "--stack", stack, "--config-file", configFile, ...policy]);
-        if (status !== 0) {
-            throw new CommandError([`rollback: pulumi up failed (exit ${status}); ${file} was left as it was. Check \`pulumi stack history --stack ${stack}\`.`], 1);
-        }
-        // Pulumi may have added to the file it used (e.g. a new encryption salt): keep its copy.
-        writeFileSync(file, readFileSync(configFile, "utf8"));
-    } finally {
-        rmSync(scratch, { recursive: true, force: true });
-    }
-    return [
-        `Rolled back: ${change}`,
-        `Wrote the restored ${NAMESPACE}:* values to ${file}. Commit it so the repository matches what runs:`,
-        `  git commit -m "rollback ${stack} to version ${pick.versions.target}" ${file}`,
-    ].join("\n");
-});
+        return [
+            `Rolled back: ${change}`,
+            `Wrote the restored ${NAMESPACE}:* values to ${file}. Commit it so the repository matches what runs:`,
+            `  git commit -m "rollback ${stack} to version ${pick.versions.target}" ${file}`,
+        ].join("\n");
+    },
+);
 
 function parseVersion(text: string): number {
     const version = Number(text);
-    if (!Number.isSafeInteger(version) || version < 1) throw new ConfigError([`--to must be a version number from the stack's history (got ${JSON.stringify(text)})`]);
+    if (!Number.isSafeInteger(version) || version < 1) throw new UsageError(`--to must be a version number from the stack's history (got ${JSON.stringify(text)})`);
     return version;
 }
 

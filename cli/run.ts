@@ -1,18 +1,75 @@
-// Shared CLI shell: prints the result, or the error's lines on stderr without a stack
-// trace, and sets the exit code (1 for bad input, or the error's own exitCode; 2 for bad usage).
+// Shared CLI shell: one way to read flags (node:util parseArgs) for every command in cli/, with
+// `--help` (usage and details on stdout, exit 0) and a required `--stack`; then it prints the
+// result, or the error's lines on stderr without a stack trace, and sets the exit code:
+//   0 done, 1 bad input or a failed step (or the error's own exitCode, e.g. 3 for a missing
+//   toolchain), 2 bad usage (the usage line follows on stderr).
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError } from "../config";
+import { stackFileName } from "../config/stackFile";
 
-export function runCli(usage: string, main: () => string | Promise<string>): void {
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+const COMMON = {
+    stack: { type: "string" },
+    help: { type: "boolean", short: "h" },
+} as const satisfies Options;
+
+/** The flags as parsed, with --stack present and a valid stack name. */
+export type CliValues<O extends Options> = Omit<
+    ReturnType<typeof parseArgs<{ options: O & typeof COMMON; strict: true; args: string[] }>>["values"],
+    "stack" | "help"
+> & { stack: string };
+
+export interface CliSpec<O extends Options> {
+    /** The one-line usage, e.g. "usage: npm run plan -- --stack <name> [--json]". */
+    usage: string;
+    /** What --help adds below the usage: what the command does, each flag, the exit codes. */
+    help: string;
+    /** The command's own flags (--stack and --help are added). */
+    options: O;
+}
+
+/** Output with an exit code of its own (drift found, for instance), not an error. */
+export interface CliResult {
+    output: string;
+    exitCode: number;
+}
+
+/** Bad usage: exit 2, the message and the usage line on stderr. */
+export class UsageError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UsageError";
+    }
+}
+
+type Main<V> = (values: V) => string | CliResult | Promise<string | CliResult>;
+
+export function runCli<O extends Options>(spec: CliSpec<O>, main: Main<CliValues<O>>, argv?: string[]): void;
+/** Older form: `main` reads its own flags; --help and a missing --stack are handled here. */
+export function runCli(usage: string, main: Main<void>, argv?: string[]): void;
+export function runCli<O extends Options>(spec: CliSpec<O> | string, main: Main<CliValues<O>> | Main<void>, argv = process.argv.slice(2)): void {
+    const { usage, help } = typeof spec === "string" ? { usage: spec, help: "" } : spec;
+    if (wantsHelp(argv)) {
+        process.stdout.write(`${usage}\n${help ? `\n${help.trimEnd()}\n` : ""}`);
+        return;
+    }
     Promise.resolve()
-        .then(main)
-        .then((out) => {
-            process.stdout.write(`${out}\n`);
+        .then(() => {
+            if (typeof spec !== "string") return (main as Main<CliValues<O>>)(parse(spec, argv));
+            requireStack(parseArgs({ args: argv, options: COMMON, strict: false }).values.stack);
+            return (main as Main<void>)();
+        })
+        .then((result) => {
+            const { output, exitCode } = typeof result === "string" ? { output: result, exitCode: 0 } : result;
+            process.stdout.write(`${output}\n`);
+            process.exitCode = exitCode;
         })
         .catch((err: unknown) => {
             if (err instanceof ConfigError) {
                 process.stderr.write(`${err.problems.join("\n")}\n`);
                 process.exitCode = (err as ConfigError & { exitCode?: number }).exitCode ?? 1;
-            } else if (isUsageError(err)) {
+            } else if (err instanceof UsageError || isParseArgsError(err)) {
                 process.stderr.write(`${(err as Error).message}\n${usage}\n`);
                 process.exitCode = 2;
             } else {
@@ -21,8 +78,30 @@ export function runCli(usage: string, main: () => string | Promise<string>): voi
         });
 }
 
+function parse<O extends Options>(spec: CliSpec<O>, args: string[]): CliValues<O> {
+    const { values } = parseArgs({ args, options: { ...spec.options, ...COMMON }, strict: true });
+    requireStack((values as { stack?: unknown }).stack);
+    return values as unknown as CliValues<O>;
+}
+
+function requireStack(stack: unknown): asserts stack is string {
+    if (typeof stack !== "string" || stack === "") throw new UsageError("--stack is required");
+    try {
+        stackFileName(stack);
+    } catch (err) {
+        if (err instanceof ConfigError) throw new UsageError(err.problems.join("\n"));
+        throw err;
+    }
+}
+
+// --help anywhere before a `--` wins over every other flag, even a bad one.
+function wantsHelp(args: string[]): boolean {
+    const end = args.indexOf("--");
+    return (end < 0 ? args : args.slice(0, end)).some((arg) => arg === "--help" || arg === "-h");
+}
+
 // node:util parseArgs reports unknown or malformed flags with these codes.
-function isUsageError(err: unknown): boolean {
+function isParseArgsError(err: unknown): boolean {
     const code = (err as { code?: string } | null)?.code;
     return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
 }

@@ -30,19 +30,17 @@ export interface Pulumi {
     json<T>(args: string[], parse: (json: unknown) => T): { value: T; status: number | null; stderr: string };
 }
 
-/** The pinned toolchain, or a CommandError (exit 3) carrying the toolchain script's message. */
+/** What a user reads when the toolchain is missing: what to run, no internal flags. */
+export const TOOLCHAIN_MISSING =
+    "The Pulumi toolchain is not built yet. Run `npm start` once (it builds it, a few minutes) or `bash scripts/toolchain.sh`.";
+
+/** The pinned toolchain, or a CommandError (exit 3) saying what to run, with the toolchain script's own words below. */
 export function pulumiFromToolchain(cwd = process.cwd()): Pulumi {
     const check = spawnSync("bash", [TOOLCHAIN_SCRIPT, "--check"], { encoding: "utf8" });
-    const bin = check.stdout.trim().split("\n").at(-1) ?? "";
+    const bin = (check.stdout ?? "").trim().split("\n").at(-1) ?? "";
     if (check.status !== 0 || bin === "") {
-        const message = (check.stderr || check.error?.message || "").trim().split("\n").filter(Boolean);
-        throw new CommandError(
-            [
-                ...(message.length ? message : [`scripts/toolchain.sh --check failed (exit ${check.status})`]),
-                "The Pulumi toolchain is needed: run scripts/toolchain.sh (no --check) to find or build it.",
-            ],
-            3,
-        );
+        const said = (check.stderr || check.error?.message || "").trim().split("\n").filter(Boolean);
+        throw new CommandError([TOOLCHAIN_MISSING, ...said.map((line) => `  ${line}`)], 3);
     }
     const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`, PULUMI_SKIP_UPDATE_CHECK: "true" };
     const exe = path.join(bin, "pulumi");

@@ -81,6 +81,36 @@ describe("npm run plan", () => {
         expect(run.status).toBe(2);
         expect(run.stderr).toMatch(/usage: npm run plan/);
     });
+
+    it("says what is wrong with a stack file, not only which keys are missing", () => {
+        const file = path.join(repo, "Pulumi.typo.yaml");
+        writeFileSync(file, "confg:\n  proxy-lb:region: nyc3\n");
+        try {
+            const run = plan("--stack", "typo");
+            expect(run.status).toBe(1);
+            expect(run.stderr).toBe("Pulumi.typo.yaml: `confg` is not a Pulumi stack-file key; did you mean `config`?\n");
+        } finally {
+            rmSync(file);
+        }
+    });
+});
+
+describe("npm run plan: flags that do not go together", () => {
+    // [the flags, the message]: each is bad usage, exit 2, the message and the usage on stderr, nothing on stdout.
+    const refused: [string[], string][] = [
+        [["--json", "--markdown", "--base", "base"], "--json and --markdown are two output formats: give one"],
+        [["--markdown", "--json"], "--json and --markdown are two output formats: give one"],
+        [["--markdown"], "--markdown and --hours compare with a base: add --base <git-ref>"],
+        [["--hours", "6"], "--markdown and --hours compare with a base: add --base <git-ref>"],
+        [["--base", "base", "--hours", "0"], '--hours must be a positive number of hours (got "0")'],
+        [["--base", "base", "--hours", "six"], '--hours must be a positive number of hours (got "six")'],
+    ];
+    it.each(refused)("refuses %j", (flags, message) => {
+        const run = plan("--stack", "drop", ...flags);
+        expect(run.status).toBe(2);
+        expect(run.stdout).toBe("");
+        expect(run.stderr).toMatch(new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\nusage: npm run plan`));
+    });
 });
 
 describe("npm run plan --base (the pull-request summary)", () => {
