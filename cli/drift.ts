@@ -1,37 +1,51 @@
 // npm run drift -- --stack <name> [--json]
 // What changed outside the program: `pulumi refresh --preview-only --json` (reads only; the
 // state is not written) turned into a report of masking droplets and load balancer drift.
-// Changes nothing. Exit 0 with the report, 1 if the refresh could not read everything,
-// 3 when the Pulumi toolchain is missing.
-import { parseArgs } from "node:util";
-import { ConfigError } from "../config";
-import { stackFileName } from "../config/stackFile";
-import { driftReport, formatDriftReport } from "../ops/drift";
+// Changes nothing. Its exit code is meant for a scheduled job: see HELP.
+import { driftReport, formatDriftReport, type DriftReport } from "../ops/drift";
 import { parsePreviewDigest } from "../ops/pulumiJson";
-import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
+import { pulumiFromToolchain } from "../ops/pulumiCli";
 import { runCli } from "./run";
 
 const USAGE = "usage: npm run drift -- --stack <name> [--json]";
 
-runCli(USAGE, () => {
-    const { values } = parseArgs({
-        options: { stack: { type: "string" }, json: { type: "boolean", default: false } },
-        strict: true,
-    });
-    if (!values.stack) throw new ConfigError(["--stack is required"]);
-    const stack = values.stack;
-    stackFileName(stack); // validates the name before it reaches a command line
+/** Exit codes: a scheduled job alerts on anything but 0, and can tell drift (4) from a failed check. */
+const EXIT = { noDrift: 0, error: 1, drift: 4 } as const;
 
+const HELP = `Runs a read-only refresh preview (\`pulumi refresh --preview-only\`) and reports masking
+droplets changed outside the program (size, image, tags, name; status when it changes with
+one of those) and load balancer drift. It changes nothing: a droplet changed in the console
+is reported, never "repaired".
+
+  --stack <name>     the stack
+  --json             print the report as one JSON object
+  -h, --help         this help
+
+exit codes (for a scheduled job):
+  0  no drift
+  4  drift found (the report is on stdout)
+  1  the check failed: the refresh could not read everything (the partial report is on
+     stdout, the reason on stderr) or pulumi failed
+  2  bad usage
+  3  the Pulumi toolchain is not built yet`;
+
+runCli({ usage: USAGE, help: HELP, options: { json: { type: "boolean", default: false } } }, (values) => {
+    const { stack } = values;
     const pulumi = pulumiFromToolchain();
     const refresh = pulumi.json(["refresh", "--preview-only", "--json", "--non-interactive", "--stack", stack], parsePreviewDigest);
     const report = driftReport(refresh.value);
     if (refresh.status !== 0 && report.errors.length === 0) {
         report.errors.push(`pulumi refresh --preview-only failed (exit ${refresh.status}): ${refresh.stderr.trim().split("\n").at(-1) ?? ""}`);
     }
-    const text = values.json ? JSON.stringify(report, null, 2) : formatDriftReport(report, stack);
+    const output = values.json ? JSON.stringify(report, null, 2) : formatDriftReport(report, stack);
     if (report.errors.length > 0) {
-        process.stdout.write(`${text}\n`);
-        throw new CommandError(["drift: the refresh could not read everything, so the report above is incomplete"], 1);
+        // An incomplete check must not pass for "no drift" nor for "drift": it failed.
+        process.stderr.write("drift: the refresh could not read everything, so the report is incomplete\n");
+        return { output, exitCode: EXIT.error };
     }
-    return text;
+    return { output, exitCode: driftFound(report) ? EXIT.drift : EXIT.noDrift };
 });
+
+function driftFound(report: DriftReport): boolean {
+    return report.maskingServers.length > 0 || report.loadBalancer.length > 0 || report.loadBalancerDeleted;
+}

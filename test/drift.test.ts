@@ -154,21 +154,30 @@ describe("npm run drift (a real process, a stand-in pulumi)", () => {
     });
     afterAll(() => fake.remove());
 
-    it("prints the report from a refresh preview and changes nothing", () => {
+    // Exit codes for a scheduled job: 0 no drift, 4 drift found, 1 the check failed, 2 usage, 3 no toolchain.
+    it("exits 0 when nothing drifted", () => {
+        fake.respond("refresh", { stdout: digest([...refreshBase(), ...droplets(), refreshStep(lbState(3))]), code: 0 });
+        const run = drift("--stack", "drop");
+        expect(run.stderr).toBe("");
+        expect(run.status).toBe(0);
+        expect(run.stdout).toContain("No drift (stack drop)");
+    });
+
+    it("exits 4 with the report when a masking droplet drifted, and changes nothing", () => {
         const after = dropletAfter(D2, RESIZED);
         fake.respond("refresh", { stdout: digest([...refreshBase(), ...droplets({ [D2]: refreshedStep(dropletState(D2), after, ["size"]) }), refreshStep(lbState(3))]) });
         const run = drift("--stack", "drop");
         expect(run.stderr).toBe("");
-        expect(run.status).toBe(0);
+        expect(run.status).toBe(4);
         expect(run.stdout).toContain(`masking-server-${D2} (mask-nyc3-02, id ${D2})\n    size: "s-1vcpu-1gb" → "s-2vcpu-4gb"`);
         expect(run.stdout).toContain("Nothing was changed: this was a refresh preview.");
         expect(fake.calls().at(-1)?.args).toEqual(["refresh", "--preview-only", "--json", "--non-interactive", "--stack", "drop"]);
     });
 
-    it("--json prints the report object", () => {
+    it("--json prints the report object, with the same exit code (4: the load balancer drifted)", () => {
         fake.respond("refresh", { stdout: digest([...refreshBase(), ...droplets(), refreshedStep(lbState(3), lbState(4), ["sizeUnit"])]) });
         const run = drift("--stack", "drop", "--json");
-        expect(run.status).toBe(0);
+        expect(run.status).toBe(4);
         expect(JSON.parse(run.stdout)).toMatchObject({ maskingServersChecked: 3, loadBalancer: [{ property: "sizeUnit", from: 3, to: 4 }] });
     });
 
@@ -177,6 +186,44 @@ describe("npm run drift (a real process, a stand-in pulumi)", () => {
         const run = drift("--stack", "drop");
         expect(run.status).toBe(1);
         expect(run.stdout).toContain("error: 401 Unable to authenticate you");
-        expect(run.stderr).toContain("the report above is incomplete");
+        expect(run.stderr).toContain("the report is incomplete");
+    });
+
+    it("exits 1, not 4, when drift was found but the refresh could not read everything", () => {
+        const after = dropletAfter(D2, RESIZED);
+        const steps = [...refreshBase(), ...droplets({ [D2]: refreshedStep(dropletState(D2), after, ["size"]) })];
+        fake.respond("refresh", { stdout: digest(steps, [diagnostic("error", "429 Too Many Requests")]), code: 255 });
+        const run = drift("--stack", "drop");
+        expect(run.status).toBe(1);
+        expect(run.stdout).toContain(`masking-server-${D2}`);
+    });
+
+    it("exits 1 when pulumi fails without an error in its JSON", () => {
+        fake.respond("refresh", { stdout: digest([...refreshBase(), ...droplets(), refreshStep(lbState(3))]), stderr: "error: the stack is locked\n", code: 255 });
+        const run = drift("--stack", "drop");
+        expect(run.status).toBe(1);
+        expect(run.stdout).toContain("pulumi refresh --preview-only failed (exit 255): error: the stack is locked");
+    });
+
+    it("exits 3 when there is no toolchain, and 2 on bad usage, without running pulumi", () => {
+        const calls = fake.calls().length;
+        const bare = spawnSync(TSX, [DRIFT, "--stack", "drop"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, PROXY_LB_TOOLCHAIN_CACHE: path.join(fake.env.FAKE_PULUMI_DIR, "no-cache") },
+        });
+        expect(bare.status).toBe(3);
+        expect(bare.stderr).toMatch(/^The Pulumi toolchain is not built yet\. Run `npm start` once/);
+        expect(drift().status).toBe(2);
+        expect(drift("--stack", "drop", "--verbose").status).toBe(2);
+        expect(fake.calls().length).toBe(calls);
+    });
+
+    it("documents its exit codes in --help", () => {
+        const help = drift("--help").stdout;
+        expect(help).toMatch(/0 {2}no drift/);
+        expect(help).toMatch(/4 {2}drift found/);
+        expect(help).toMatch(/1 {2}the check failed/);
+        expect(help).toMatch(/3 {2}the Pulumi toolchain is not built yet/);
     });
 });
