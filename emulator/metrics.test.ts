@@ -40,7 +40,7 @@ describe("load balancer monitoring metrics", () => {
     /** GET a metric; the answer is checked against the vendored spec's operation. */
     const metric = async (name: string, q: Record<string, string | number>) => {
         const url = `${BASE}/${name}`;
-        const res = await api.get(`${url}?${new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)]))}`);
+        const res = await api.get(`${url}?${new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, String(v)]))}`);
         expect(spec.responseErrors("GET", url, res.status, res.body), JSON.stringify(res.body)).toEqual([]);
         return res;
     };
