@@ -4,6 +4,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadSettings, Settings } from "./config";
+import { createdLoadBalancerArgs, differencesFromLive, liveLoadBalancerArgs } from "./infra/loadBalancerSettings";
 import { importMaskingServer, readMaskingServers } from "./infra/maskingServers";
 import { LOAD_BALANCER_NAME } from "./infra/names";
 
@@ -15,17 +16,8 @@ export = async () => {
     const loadBalancer = new digitalocean.LoadBalancer(
         LOAD_BALANCER_NAME,
         {
-            name: config.loadBalancer.name,
-            region: config.region,
-            type: "REGIONAL",
+            ...(config.loadBalancer.id ? await adoptedAsItIs(config.loadBalancer.id) : createdLoadBalancerArgs(config)),
             sizeUnit: sizing.sizeUnit,
-            forwardingRules: config.loadBalancer.forwarding.map((rule) => ({
-                entryProtocol: "tcp",
-                entryPort: rule.port,
-                targetProtocol: "tcp",
-                targetPort: rule.targetPort ?? rule.port,
-            })),
-            healthcheck: { protocol: "tcp", port: config.loadBalancer.healthCheck.port },
             ...(config.maskingServers.ids
                 ? { dropletIds: config.maskingServers.ids }
                 : { dropletTag: config.maskingServers.tag }),
@@ -45,6 +37,17 @@ export = async () => {
         maskingServerIds: pulumi.all(maskingServers.map((server) => server.id)),
     };
 };
+
+// An adopted LB keeps every live setting; only its size and targets are the program's.
+// A config that contradicts it stops here, before any write.
+async function adoptedAsItIs(id: string) {
+    const live = await digitalocean.getLoadBalancer({ id });
+    const differences = differencesFromLive(config, live);
+    if (differences.length) {
+        throw new pulumi.RunError(`the configuration does not match the adopted load balancer (nothing was changed):\n  ${differences.join("\n  ")}`);
+    }
+    return liveLoadBalancerArgs(live);
+}
 
 // Bad config stops the program before any resource is declared, with one line per key
 // and no stack trace.

@@ -73,19 +73,29 @@ export const loadBalancerSchema = z
             forwarding: z
                 .array(forwardingRule, { error: "must be a list of forwarding rules" })
                 .min(1, { error: "must list at least one forwarding rule" })
-                .describe("TCP passthrough forwarding rules"),
+                .optional()
+                .describe("TCP passthrough forwarding rules; for an adopted load balancer, optional (its live rules are kept) and, when given, must match it"),
             healthCheck: z
                 .strictObject(
                     { port: port().describe("TCP port probed on each masking server") },
                     { error: "must be an object like { port: 8080 }" },
                 )
-                .describe("TCP health check"),
+                .optional()
+                .describe("TCP health check; for an adopted load balancer, optional (its live check is kept) and, when given, must match it"),
         },
         { error: "must be an object with name, forwarding and healthCheck" },
     )
     .superRefine((lb, ctx) => {
+        // A load balancer the program creates needs its traffic rules; an adopted one keeps its own.
+        if (lb.id === undefined) {
+            for (const key of ["forwarding", "healthCheck"] as const) {
+                if (lb[key] === undefined) {
+                    ctx.addIssue({ code: "custom", path: [key], message: "is required when loadBalancer.id is not set (the program creates the load balancer)" });
+                }
+            }
+        }
         const seen = new Set<number>();
-        lb.forwarding.forEach((rule, index) => {
+        lb.forwarding?.forEach((rule, index) => {
             if (seen.has(rule.port)) {
                 ctx.addIssue({
                     code: "custom",

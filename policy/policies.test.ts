@@ -4,6 +4,7 @@
 import Ajv from "ajv";
 import type { PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
+import { MASKING_SERVER_OPTIONS } from "../infra/maskingServers";
 import {
     DROPLETS_PROTECTED_AND_FROZEN,
     LB_PROTECTED,
@@ -170,12 +171,23 @@ describe(DROPLETS_PROTECTED_AND_FROZEN, () => {
         expect(reports[0]).toContain("not protected");
     });
 
-    it("reports ignoreChanges that does not contain \"*\"", async () => {
+    it("passes the program's own options: every input frozen but the deprecated privateNetworking", async () => {
+        expect(await run(p(), droplet("mask-ams3-01", { protect: true, ignoreChanges: MASKING_SERVER_OPTIONS.ignoreChanges }))).toEqual({ reports: [], notApplicable: false });
+    });
+
+    it("reports ignoreChanges that leaves inputs free, naming them", async () => {
         const { reports } = await run(p(), droplet("mask-ams3-02", { protect: true, ignoreChanges: ["name"] }));
         expect(reports).toHaveLength(1);
         expect(reports[0]).toContain('"mask-ams3-02"');
         expect(reports[0]).toContain('["name"]');
-        expect(reports[0]).toContain('does not contain "*"');
+        expect(reports[0]).toMatch(/leaves .*image.*size.* free/);
+    });
+
+    it("reports a list that misses a single input", async () => {
+        const missingSize = MASKING_SERVER_OPTIONS.ignoreChanges.filter((input) => input !== "size");
+        const { reports } = await run(p(), droplet("mask-ams3-02", { protect: true, ignoreChanges: missingSize }));
+        expect(reports).toHaveLength(1);
+        expect(reports[0]).toContain("leaves size free");
     });
 
     it("reports a droplet without ignoreChanges", async () => {

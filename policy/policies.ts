@@ -16,6 +16,7 @@ import {
     ResourceValidationPolicy,
     validateResourceOfType,
 } from "@pulumi/policy";
+import { FROZEN_DROPLET_INPUTS } from "../infra/maskingServers";
 import { MAX_SIZE_UNIT } from "../sizing";
 
 export const DROPLETS_PROTECTED_AND_FROZEN = "masking-droplets-protected-and-frozen";
@@ -62,14 +63,15 @@ export function resolveMaxNodes(config: SizeUnitPolicyConfig): number {
     return v;
 }
 
-// 1. Masking droplets must never be modified: protect blocks delete/replace, ignoreChanges ["*"]
-//    makes the engine reuse the old inputs so no update is ever sent. Only options are checked:
+// 1. Masking droplets must never be modified: protect blocks delete/replace, ignoreChanges on
+//    every input (["*"], or the program's list, which leaves out only a deprecated computed
+//    flag) makes the engine reuse the old inputs so no update is ever sent. Only options are checked:
 //    with ignoreChanges ["*"] the props the analyzer receives are the *old* inputs anyway.
 //    retainOnDelete (also set by the program) is not exposed to policies in @pulumi/policy 1.21.
 const dropletsProtectedAndFrozen: ResourceValidationPolicy = {
     name: DROPLETS_PROTECTED_AND_FROZEN,
     description:
-        "Masking droplets must be protected and have ignoreChanges [\"*\"]: modifying them breaks the proxy masking service.",
+        "Masking droplets must be protected and ignore changes to every input: modifying them breaks the proxy masking service.",
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: validateResourceOfType(
@@ -80,12 +82,13 @@ const dropletsProtectedAndFrozen: ResourceValidationPolicy = {
                 reportViolation(`${what} is not protected: set protect: true so it can never be deleted or replaced.`);
             }
             const ignoreChanges = args.opts.ignoreChanges ?? [];
+            const unfrozen = FROZEN_DROPLET_INPUTS.filter((input) => !ignoreChanges.includes(input));
             if (ignoreChanges.length === 0) {
-                reportViolation(`${what} has no ignoreChanges: set ignoreChanges: ["*"] so Pulumi never updates it.`);
-            } else if (!ignoreChanges.includes("*")) {
+                reportViolation(`${what} has no ignoreChanges: freeze every input (MASKING_SERVER_OPTIONS) so Pulumi never updates it.`);
+            } else if (!ignoreChanges.includes("*") && unfrozen.length) {
                 reportViolation(
-                    `${what} has ignoreChanges ${JSON.stringify(ignoreChanges)}, which does not contain "*": ` +
-                        `set ignoreChanges: ["*"] so Pulumi never updates it.`,
+                    `${what} has ignoreChanges ${JSON.stringify(ignoreChanges)}, which leaves ${unfrozen.join(", ")} free: ` +
+                        `freeze every input (MASKING_SERVER_OPTIONS) so Pulumi never updates it.`,
                 );
             }
         },

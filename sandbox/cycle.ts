@@ -3,7 +3,8 @@
 // Exits non-zero if any promise does not hold: the LB keeps its id and IP, the masking
 // droplets receive zero writes, protection refuses destroy.
 import { nodeChange, nodeChangeLine } from "../cli/report";
-import { openSandbox, Sandbox, ToolchainUnavailable } from "./workspace";
+import { ToolchainUnavailable } from "../ops/toolchain";
+import { openSandbox, Sandbox } from "./workspace";
 
 const DROP = { users: 12, tasksPerUser: 2000 }; // the runbook's example drop: 24,000 connections
 
@@ -67,7 +68,7 @@ main().then(
     (code) => (process.exitCode = code),
     (err: unknown) => {
         if (err instanceof ToolchainUnavailable) {
-            console.error(`npm start: ${err.message}`);
+            console.error(`npm start: the Pulumi toolchain is not available here (the reasons are above).`);
             process.exitCode = 3;
         } else {
             throw err;

@@ -3,7 +3,6 @@
 // backend, a random passphrase and token, and the DigitalOcean API emulator seeded with the
 // stack's masking servers and its existing load balancer. Shared by `npm start` and the
 // end-to-end tests.
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,21 +11,11 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 import { loadSettings, Settings } from "../config";
 import { readStackFile } from "../config/stackFile";
 import { Emulator, seedFromIds, startEmulator } from "../emulator/server";
+import { findToolchain, Toolchain, toolchainEnv } from "../ops/toolchain";
 
 export const ROOT = path.resolve(__dirname, "..");
 /** What the program needs at run time; everything else stays out of the copy. */
-const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "sizing", "config", "infra"];
-
-export class ToolchainUnavailable extends Error {}
-
-/** The toolchain's bin directory, found or built by scripts/toolchain.sh. */
-export function toolchainBin(): string {
-    try {
-        return execFileSync("bash", [path.join(ROOT, "scripts/toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
-    } catch {
-        throw new ToolchainUnavailable("the Pulumi toolchain is not available here (scripts/toolchain.sh said why above)");
-    }
-}
+export const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "sizing", "config", "infra"];
 
 export interface Sandbox {
     dir: string;
@@ -39,7 +28,7 @@ export interface Sandbox {
     dispose(): Promise<void>;
 }
 
-export async function openSandbox(stackName: string, bin = toolchainBin()): Promise<Sandbox> {
+export async function openSandbox(stackName: string, toolchain: Toolchain = findToolchain({ progress: true })): Promise<Sandbox> {
     const dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-sandbox-"));
     for (const file of [...PROGRAM_FILES, `Pulumi.${stackName}.yaml`]) cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
     symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
@@ -52,16 +41,14 @@ export async function openSandbox(stackName: string, bin = toolchainBin()): Prom
         const stack = await LocalWorkspace.createOrSelectStack(
             { stackName, workDir: dir },
             {
-                pulumiCommand: await PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: false }),
+                pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchain.bin), skipVersionCheck: false }),
                 envVars: {
-                    PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
-                    PULUMI_HOME: path.join(dir, ".pulumi-home"),
+                    ...(toolchainEnv(toolchain, {}) as Record<string, string>),
+                    PATH: `${toolchain.bin}${path.delimiter}${process.env.PATH ?? ""}`,
+                    PULUMI_HOME: toolchain.home,
                     PULUMI_BACKEND_URL: `file://${state}`,
                     PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
-                    PULUMI_SKIP_UPDATE_CHECK: "true",
-                    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
                     DIGITALOCEAN_TOKEN: `sandbox-${randomBytes(12).toString("hex")}`,
-                    DIGITALOCEAN_HTTP_RETRY_MAX: "1",
                 },
             },
         );
@@ -99,8 +86,8 @@ function seedFor({ config }: Settings) {
                 region: config.region,
                 size_unit: 1,
                 droplet_ids: ids,
-                forwarding_rules: lb.forwarding.map((rule) => ({ entry_protocol: "tcp", entry_port: rule.port, target_protocol: "tcp", target_port: rule.targetPort ?? rule.port })),
-                health_check: { protocol: "tcp", port: lb.healthCheck.port },
+                forwarding_rules: (lb.forwarding ?? [{ port: 8080 }]).map((rule) => ({ entry_protocol: "tcp", entry_port: rule.port, target_protocol: "tcp", target_port: rule.targetPort ?? rule.port })),
+                health_check: { protocol: "tcp", port: lb.healthCheck?.port ?? 8080 },
             }]
             : [],
     });

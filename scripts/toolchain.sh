@@ -1,224 +1,198 @@
 #!/usr/bin/env bash
-# Provides the real Pulumi toolchain at the versions this project pins, offline:
-#   pulumi (CLI and engine), pulumi-language-nodejs, pulumi-resource-digitalocean.
-# It uses an installed toolchain when its versions match; otherwise it builds the three from
-# the Go module proxy into a cache outside the repository, keyed by the versions. Before any
-# long build it checks that every module version is served, so a machine that cannot build
-# the whole set learns why in seconds.
+# Provides the real Pulumi toolchain at the versions this project pins:
+#   pulumi (CLI and engine) and pulumi-language-nodejs on one bin directory, and
+#   pulumi-resource-digitalocean installed as a real plugin into a Pulumi home.
+# Everything lives in a cache outside the repository, keyed by the versions and the source
+# archives' hashes, so a warm run takes a second. Where it comes from, in this order:
+#   1. the cache;
+#   2. source archives (--sources DIR or PROXY_LB_TOOLCHAIN_SRC; by default ../shared/toolchain-src
+#      beside the repository when it exists): the CLI from the Go module proxy, the language host
+#      and the provider from the archives, each archive's sha256 checked first;
+#   3. the official way (Pulumi's installer and `pulumi plugin install`) on a machine with internet.
+# Only where none works does it stop, with exit 3, saying why and what to do.
 #
-#   scripts/toolchain.sh                 find or build; prints the directory to put first on PATH
-#   scripts/toolchain.sh --check         find only; exit 3 if the toolchain is not there
-#   scripts/toolchain.sh --engine-only   the engine without the DigitalOcean provider, for the
-#                                        engine tests: pulumi, the YAML language host (stand-in
-#                                        programs) and a Node.js language host (index.ts up to
-#                                        its first provider call, i.e. config validation)
-#
-# Exit codes: 0 ready, 3 not available (the message says why and what to do).
+#   scripts/toolchain.sh            find or build; prints the bin directory (last line of stdout)
+#   scripts/toolchain.sh --check    find only; exit 3 when it is not there yet
+#   --home DIR                      also install the plugin into this Pulumi home (default: the
+#                                   toolchain's own home, <cache>/home, which the sandbox uses)
+#   --sources DIR                   where the source archives are
 set -euo pipefail
 
-check=false engine_only=false
-for arg in "$@"; do
-  case $arg in
-    --check) check=true ;;
-    --engine-only) engine_only=true ;;
-    *) printf 'usage: %s [--check] [--engine-only]\n' "$0" >&2; exit 2 ;;
-  esac
-done
-
+usage() { printf 'usage: %s [--check] [--home DIR] [--sources DIR]\n' "$0" >&2; exit 2; }
 here=$(cd "$(dirname "$0")/.." && pwd)
+check=false home="" sources=${PROXY_LB_TOOLCHAIN_SRC:-}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --check) check=true ;;
+    --home) [ $# -ge 2 ] || usage; home=$2; shift ;;
+    --sources) [ $# -ge 2 ] || usage; sources=$2; shift ;;
+    *) usage ;;
+  esac
+  shift
+done
+[ -n "$sources" ] || { [ -d "$here/../shared/toolchain-src" ] && sources=$(cd "$here/../shared/toolchain-src" && pwd); } || true
+
 pin() { node -p "require('$here/package.json').dependencies['$1']"; }
 PULUMI_VERSION=$(pin @pulumi/pulumi)          # CLI and language host match the Node SDK
 DO_VERSION=$(pin @pulumi/digitalocean)        # the plugin must match the npm package exactly
 
-# Module versions per pinned release (offline-toolchain.md; checked against the tags of
-# pulumi/pulumi and pulumi/pulumi-digitalocean).
-declare -A LANGUAGE_HOST=([3.248.0]=v3.0.0-20260624120734-a88168d865b7)
-declare -A PROVIDER=([4.57.0]=v4.0.0-20260212141852-e330ca757797 [4.68.0]=v4.0.0-20260522121353-8f6905a3c429)
-declare -A TF_PROVIDER=([4.57.0]=v1.23.1-0.20260129073314-ea617eca38d7 [4.68.0]=v1.23.1-0.20260515075955-24e346fd2370)
-declare -A PLUGIN_SDK=([4.57.0]=v2.0.0-20250923233607-7f1981c8674a [4.68.0]=v2.0.0-20260318212141-5525259d096b)
-declare -A GODO=([4.57.0]=v1.172.0 [4.68.0]=v1.190.0)
-# Engine-only hosts. The YAML host's releases are independent of the CLI's. The Node.js host's
-# own module is refused by the proxy here, so the engine tests use the host from the last
-# release that shipped it inside sdk/v3 (v3.68.0); the language host protocol is backward
-# compatible, and the full toolchain never uses it.
-YAML_HOST_VERSION=v1.25.0
-LEGACY_NODEJS_HOST_SDK=v3.68.0
+# The archives behind each pinned version (shared/toolchain-src/README.md): name and sha256.
+declare -A HOST_ARCHIVE=([3.248.0]="pulumi-language-nodejs-v3.248.0.tar.xz bd05def815cc3664ac8030e85536608f71dd32a5ce19888889b4249872a20532")
+declare -A PROVIDER_ARCHIVE=([4.57.0]="pulumi-digitalocean-v4.57.0.tar.xz 5457e2fa2188e0c90cd41c4eec5243f70613eccee5e2b3061a024a4d32660f4a")
+declare -A UPSTREAM_ARCHIVE=([4.57.0]="terraform-provider-digitalocean-ea617eca38d7.tar.xz 60dd48c1718289e9502792be010f98ebedcd03ae10f97dc2002ce5a1381c8e3d")
 
-cache_root=${PROXY_LB_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/proxy-lb/toolchain}
-if $engine_only; then cache=$cache_root/pulumi-$PULUMI_VERSION-engine
-else cache=$cache_root/pulumi-$PULUMI_VERSION-digitalocean-$DO_VERSION; fi
-bin=$cache/bin
 log() { printf 'toolchain: %s\n' "$*" >&2; }
-official() {
-  log "Install Pulumi the official way instead (https://www.pulumi.com/docs/install/):"
+if [ -z "${HOST_ARCHIVE[$PULUMI_VERSION]:-}" ] || [ -z "${PROVIDER_ARCHIVE[$DO_VERSION]:-}" ]; then
+  log "no source archives are known for pulumi $PULUMI_VERSION / digitalocean $DO_VERSION: add their names and sha256 to scripts/toolchain.sh"
+  exit 3
+fi
+read -r host_archive host_sha <<<"${HOST_ARCHIVE[$PULUMI_VERSION]}"
+read -r provider_archive provider_sha <<<"${PROVIDER_ARCHIVE[$DO_VERSION]}"
+read -r upstream_archive upstream_sha <<<"${UPSTREAM_ARCHIVE[$DO_VERSION]}"
+
+# The key is the pinned hashes, not the archives' actual ones, so --check needs no archives.
+key=$(printf '%s\n' "$host_sha" "$provider_sha" "$upstream_sha" | sha256sum | cut -c1-12)
+cache_root=${PROXY_LB_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/proxy-lb/toolchain}
+cache=$cache_root/pulumi-$PULUMI_VERSION-digitalocean-$DO_VERSION-$key
+bin=$cache/bin
+provider_bin=$cache/provider/pulumi-resource-digitalocean
+[ -n "$home" ] || home=$cache/home
+
+plugin_installed() { [ -x "$1/plugins/resource-digitalocean-v$DO_VERSION/pulumi-resource-digitalocean" ]; }
+ready() { [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-nodejs" ] && [ -x "$provider_bin" ]; }
+install_plugin() { # into $home, from the built binary; idempotent
+  plugin_installed "$home" && return 0
+  mkdir -p "$home"
+  PULUMI_HOME=$home PULUMI_SKIP_UPDATE_CHECK=true "$bin/pulumi" plugin install resource digitalocean "$DO_VERSION" --file "$provider_bin" >&2
+}
+done_() { install_plugin; echo "$bin"; exit 0; }
+
+official_help() {
+  log "To install it the official way (https://www.pulumi.com/docs/install/):"
   log "  curl -fsSL https://get.pulumi.com | sh -s -- --version $PULUMI_VERSION"
   log "  pulumi plugin install resource digitalocean $DO_VERSION"
+  log "or give the source archives of the pinned versions with --sources DIR (or PROXY_LB_TOOLCHAIN_SRC)."
 }
 
-if $engine_only; then
-  complete() { [ -x "$1/pulumi" ] && [ -x "$1/pulumi-language-yaml" ] && [ -x "$1/pulumi-language-nodejs" ]; }
-else
-  complete() { [ -x "$1/pulumi" ] && [ -x "$1/pulumi-language-nodejs" ] && [ -x "$1/pulumi-resource-digitalocean" ]; }
-fi
-
-# 1. A cached build.
-if complete "$bin"; then echo "$bin"; exit 0; fi
-
-# 2. An installed toolchain at the pinned versions (plugin from PULUMI_HOME or PATH).
-installed_cli=false
-command -v pulumi >/dev/null && [ "$(pulumi version 2>/dev/null)" = "v$PULUMI_VERSION" ] && installed_cli=true
-if $engine_only && $installed_cli && command -v pulumi-language-yaml >/dev/null && command -v pulumi-language-nodejs >/dev/null; then
-  dirname "$(command -v pulumi)"; exit 0
-fi
-if ! $engine_only && $installed_cli && command -v pulumi-language-nodejs >/dev/null; then
-  plugins=$(pulumi plugin ls --json 2>/dev/null || echo '[]')
-  if command -v pulumi-resource-digitalocean >/dev/null \
-     || node -e "process.exit(JSON.parse(process.argv[1]).some(p => p.name === 'digitalocean' && p.version === '$DO_VERSION') ? 0 : 1)" "$plugins"; then
-    dirname "$(command -v pulumi)"; exit 0
-  fi
-fi
-
+if ready; then done_; fi
 if $check; then
-  if $engine_only; then log "no Pulumi $PULUMI_VERSION engine here (cache: $bin)"
-  else log "no Pulumi $PULUMI_VERSION toolchain with the digitalocean $DO_VERSION plugin here (cache: $bin)"; fi
+  log "the Pulumi $PULUMI_VERSION toolchain with the digitalocean $DO_VERSION plugin is not built yet."
+  log "Run \`npm start\` (or \`bash scripts/toolchain.sh\`) once: it builds or installs it (a few minutes, then cached)."
   exit 3
 fi
 
-# 3. Build from the Go module proxy.
-if ! command -v go >/dev/null; then
-  log "neither a matching pulumi $PULUMI_VERSION nor Go to build it is installed."
-  official; exit 3
-fi
-if [ -z "${LANGUAGE_HOST[$PULUMI_VERSION]:-}" ] || [ -z "${PROVIDER[$DO_VERSION]:-}" ]; then
-  log "no known module versions for pulumi $PULUMI_VERSION / digitalocean $DO_VERSION: add them to scripts/toolchain.sh"
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9 # one build at a time per cache (parallel test workers, two terminals)
+if ready; then done_; fi
+
+# Runs a long step with its output in a log, printing which step and the elapsed time.
+step() { # title, then the command
+  local title=$1 start=$SECONDS steplog ticker status=0
+  shift
+  steplog=$cache/logs/$(printf '%s' "$title" | tr -c 'a-zA-Z0-9' '-').log
+  mkdir -p "$cache/logs"
+  log "$title…"
+  ( while sleep 20; do log "  $title: $((SECONDS - start)) s"; done ) &
+  ticker=$!
+  "$@" >"$steplog" 2>&1 || status=$?
+  kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null || true
+  if [ $status -ne 0 ]; then
+    log "$title failed (exit $status) after $((SECONDS - start)) s; the end of its log ($steplog):"
+    tail -n 25 "$steplog" >&2
+    exit 1
+  fi
+  log "$title: done in $((SECONDS - start)) s"
+}
+
+verify() { # archive name, expected sha256
+  local file=$sources/$1 actual
+  [ -f "$file" ] || { log "$file is missing from the sources directory"; exit 3; }
+  actual=$(sha256sum "$file" | cut -d' ' -f1)
+  if [ "$actual" != "$2" ]; then
+    log "$file has sha256 $actual, not the pinned $2: refusing to build from it"
+    exit 3
+  fi
+}
+
+build_from_sources() {
+  command -v go >/dev/null || { log "building from the source archives needs Go (1.24 or later), which is not installed"; official_help; exit 3; }
+  verify "$host_archive" "$host_sha"
+  verify "$provider_archive" "$provider_sha"
+  verify "$upstream_archive" "$upstream_sha"
+  log "building Pulumi $PULUMI_VERSION and the digitalocean $DO_VERSION plugin from $sources into $cache"
+  log "(about 8 minutes cold on 2 cores; seconds once cached)"
+  export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
+  local src=$cache/src
+  rm -rf "$src"; mkdir -p "$src" "$bin" "$cache/provider"
+
+  # The CLI: a small wrapper module of our own, since pkg/v3's go.mod replaces sdk/v3 with a
+  # local path (which `go install module@version` refuses).
+  mkdir -p "$src/pulumi"
+  cat >"$src/pulumi/go.mod" <<EOF
+module proxylb.local/pulumi
+
+go 1.25
+
+require (
+	github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION
+	github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION
+)
+
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+EOF
+  printf 'package main\n\nimport _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"\n' >"$src/pulumi/tools.go"
+  step "pulumi CLI $PULUMI_VERSION: resolving modules from the Go module proxy" bash -c "cd '$src/pulumi' && go mod tidy"
+  step "pulumi CLI $PULUMI_VERSION: building" bash -c "cd '$src/pulumi' && go build -trimpath -tags osusergo,grpcnotrace \
+    -ldflags '-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION' -o '$bin/pulumi.tmp' github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
+
+  # The language host: its go.mod replaces pkg/v3 and sdk/v3 with monorepo paths; use the releases.
+  tar -xJf "$sources/$host_archive" -C "$src"
+  local host=$src/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs
+  step "pulumi-language-nodejs $PULUMI_VERSION: resolving modules" bash -c "cd '$host' && go mod edit \
+    -dropreplace github.com/pulumi/pulumi/pkg/v3 -dropreplace github.com/pulumi/pulumi/sdk/v3 \
+    -require github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION -require github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION && go mod tidy"
+  step "pulumi-language-nodejs $PULUMI_VERSION: building" bash -c "cd '$host' && go build -trimpath \
+    -ldflags '-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION' -o '$bin/pulumi-language-nodejs.tmp' ."
+
+  # The provider: the Terraform provider goes into its upstream/ (its go.mod points there), the
+  # vendored godo gets the go.mod the provider's patch adds, and main.go embeds a generated schema.
+  tar -xJf "$sources/$provider_archive" -C "$src"
+  local provider=$src/pulumi-digitalocean
+  mkdir -p "$provider/upstream"
+  tar -xJf "$sources/$upstream_archive" -C "$provider/upstream" --strip-components=1
+  (cd "$provider/upstream" && patch -s -p1 <../patches/0001-Add-go.mod-to-vendored-github.com-digitalocean-godo.patch)
+  step "pulumi-resource-digitalocean $DO_VERSION: generating its embedded schema" bash -c \
+    "cd '$provider/provider/cmd/pulumi-resource-digitalocean' && VERSION=$DO_VERSION go run generate.go"
+  step "pulumi-resource-digitalocean $DO_VERSION: building" bash -c "cd '$provider/provider' && go build -trimpath \
+    -ldflags '-s -w -X github.com/pulumi/pulumi-digitalocean/provider/v4/pkg/version.Version=$DO_VERSION' \
+    -o '$provider_bin.tmp' ./cmd/pulumi-resource-digitalocean"
+
+  mv "$bin/pulumi.tmp" "$bin/pulumi"
+  mv "$bin/pulumi-language-nodejs.tmp" "$bin/pulumi-language-nodejs"
+  mv "$provider_bin.tmp" "$provider_bin"
+  rm -rf "$src"
+}
+
+install_officially() {
+  command -v curl >/dev/null || return 1
+  log "no source archives: trying Pulumi's official installer for $PULUMI_VERSION…"
+  local root=$cache/official
+  curl -fsSL --max-time 30 https://get.pulumi.com -o "$cache/install.sh" 2>/dev/null || { log "  get.pulumi.com is not reachable"; return 1; }
+  sh "$cache/install.sh" --version "$PULUMI_VERSION" --install-root "$root" --no-edit-path >&2 || return 1
+  mkdir -p "$bin" "$cache/provider"
+  cp "$root/bin/pulumi" "$root/bin/pulumi-language-nodejs" "$bin/"
+  local official_home=$cache/official-home
+  PULUMI_HOME=$official_home PULUMI_SKIP_UPDATE_CHECK=true "$bin/pulumi" plugin install resource digitalocean "$DO_VERSION" >&2 || return 1
+  cp "$official_home/plugins/resource-digitalocean-v$DO_VERSION/pulumi-resource-digitalocean" "$provider_bin"
+}
+
+if [ -n "$sources" ] && [ -d "$sources" ]; then
+  build_from_sources
+elif ! install_officially; then
+  log "cannot provide the Pulumi toolchain here: no source archives (looked for ${sources:-$here/../shared/toolchain-src}) and the official installer is unreachable."
+  official_help
   exit 3
 fi
-
-work=$cache/src
-mkdir -p "$work" "$bin"
-export GOFLAGS=-mod=mod GOTOOLCHAIN=local
-
-# Every module version must be served before hours of building start.
-refused=()
-probe() {
-  if ! out=$(go mod download -json "$1" 2>&1); then
-    refused+=("$1 ($(printf '%s' "$out" | grep -oE '[0-9]{3} [A-Za-z ]+' | head -1 || echo 'not found'))")
-  fi
-}
-log "checking the Go module proxy serves the pinned modules…"
-[ -f "$work/go.mod" ] || (cd "$work" && go mod init proxylb.local/probe >/dev/null 2>&1)
-cd "$work"
-probe "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION"
-if $engine_only; then
-  probe "github.com/pulumi/pulumi-yaml@$YAML_HOST_VERSION"
-  probe "github.com/pulumi/pulumi/sdk/v3@$LEGACY_NODEJS_HOST_SDK"
-else
-  probe "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@${LANGUAGE_HOST[$PULUMI_VERSION]}"
-  probe "github.com/pulumi/pulumi-digitalocean/provider/v4@${PROVIDER[$DO_VERSION]}"
-  probe "github.com/digitalocean/terraform-provider-digitalocean@${TF_PROVIDER[$DO_VERSION]}"
-  probe "github.com/pulumi/terraform-plugin-sdk/v2@${PLUGIN_SDK[$DO_VERSION]}"
-  probe "github.com/digitalocean/godo@${GODO[$DO_VERSION]}"
-fi
-if [ ${#refused[@]} -gt 0 ]; then
-  log "cannot build the toolchain here: the Go module proxy refuses"
-  for r in "${refused[@]}"; do log "  $r"; done
-  official; exit 3
-fi
-
-build() { # name module-dir main-package ldflags
-  local name=$1 dir=$2 pkg=$3 ldflags=$4 start=$SECONDS
-  log "building $name (cold, the CLI takes about 4 minutes on 2 cores; cached afterwards)…"
-  (cd "$dir" && CGO_ENABLED=0 go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$bin/$name.tmp" "$pkg") >&2
-  mv "$bin/$name.tmp" "$bin/$name"
-  log "built $name in $((SECONDS - start)) s"
-}
-
-# Each binary is built from a small wrapper module of our own: the upstream go.mod files
-# replace their siblings with local paths, which `go install module@version` refuses.
-wrapper() { # dir, then go.mod body
-  mkdir -p "$1"; printf 'module proxylb.local/%s\n\ngo 1.25\n\n%s\n' "$(basename "$1")" "$2" > "$1/go.mod"
-}
-
-if [ ! -x "$bin/pulumi" ]; then
-  wrapper "$work/pulumi" "require (
-	github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION
-	github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION
-)
-replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e"
-  printf 'package main\n\nimport _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"\n' > "$work/pulumi/tools.go"
-  (cd "$work/pulumi" && go mod tidy -e >&2)
-  build pulumi "$work/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
-    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
-fi
-
-if $engine_only; then
-  if [ ! -x "$bin/pulumi-language-yaml" ]; then
-    log "building pulumi-language-yaml $YAML_HOST_VERSION…"
-    GOBIN=$bin CGO_ENABLED=0 go install -trimpath "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$YAML_HOST_VERSION" >&2
-  fi
-  if [ ! -x "$bin/pulumi-language-nodejs" ]; then
-    wrapper "$work/legacy-language-nodejs" "require github.com/pulumi/pulumi/sdk/v3 $LEGACY_NODEJS_HOST_SDK"
-    printf 'package main\n\nimport _ "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"\n' > "$work/legacy-language-nodejs/tools.go"
-    (cd "$work/legacy-language-nodejs" && go mod tidy -e >&2)
-    build pulumi-language-nodejs "$work/legacy-language-nodejs" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
-      "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$LEGACY_NODEJS_HOST_SDK"
-  fi
-  complete "$bin" || { log "build finished without every binary in $bin"; exit 3; }
-  echo "$bin"; exit 0
-fi
-
-if [ ! -x "$bin/pulumi-language-nodejs" ]; then
-  wrapper "$work/language-nodejs" "require (
-	github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 ${LANGUAGE_HOST[$PULUMI_VERSION]}
-	github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION
-	github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION
-)"
-  printf 'package main\n\nimport _ "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3"\n' > "$work/language-nodejs/tools.go"
-  (cd "$work/language-nodejs" && go mod tidy -e >&2)
-  build pulumi-language-nodejs "$work/language-nodejs" github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 \
-    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
-fi
-
-if [ ! -x "$bin/pulumi-resource-digitalocean" ]; then
-  # The provider's own main embeds a generated schema that is not in the module, so this
-  # main passes the module's schema.json (with its version set) to the bridge itself.
-  # Replaces in dependencies are ignored: repeat the provider's.
-  dir=$work/provider-digitalocean
-  wrapper "$dir" "require (
-	github.com/pulumi/pulumi-digitalocean/provider/v4 ${PROVIDER[$DO_VERSION]}
-	github.com/digitalocean/terraform-provider-digitalocean ${TF_PROVIDER[$DO_VERSION]}
-)
-replace (
-	github.com/digitalocean/godo => github.com/digitalocean/godo ${GODO[$DO_VERSION]}
-	github.com/hashicorp/terraform-plugin-sdk/v2 => github.com/pulumi/terraform-plugin-sdk/v2 ${PLUGIN_SDK[$DO_VERSION]}
-	github.com/hashicorp/go-getter v1.5.0 => github.com/hashicorp/go-getter v1.4.0
-	github.com/hashicorp/vault => github.com/hashicorp/vault v1.2.0
-)"
-  module_dir=$(go mod download -json "github.com/pulumi/pulumi-digitalocean/provider/v4@${PROVIDER[$DO_VERSION]}" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))')
-  node -e 'const s=require(process.argv[1]); s.version=process.argv[2]; require("fs").writeFileSync(process.argv[3], JSON.stringify(s))' \
-    "$module_dir/cmd/pulumi-resource-digitalocean/schema.json" "$DO_VERSION" "$dir/schema.json"
-  cat > "$dir/main.go" <<'GO'
-package main
-
-import (
-	_ "embed"
-
-	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge"
-
-	digitalocean "github.com/pulumi/pulumi-digitalocean/provider/v4"
-	"github.com/pulumi/pulumi-digitalocean/provider/v4/pkg/version"
-)
-
-//go:embed schema.json
-var schema []byte
-
-func main() { tfbridge.Main("digitalocean", version.Version, digitalocean.Provider(), schema) }
-GO
-  (cd "$dir" && go mod tidy -e >&2)
-  # Provider() panics on an empty version: the ldflag is mandatory.
-  build pulumi-resource-digitalocean "$dir" . \
-    "-X github.com/pulumi/pulumi-digitalocean/provider/v4/pkg/version.Version=$DO_VERSION"
-fi
-
-complete "$bin" || { log "build finished without every binary in $bin"; exit 3; }
-echo "$bin"
+ready || { log "the build finished without every binary in $cache"; exit 3; }
+done_

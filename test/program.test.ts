@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { size } from "../sizing";
 import { loadSettings } from "../config";
+import { FROZEN_DROPLET_INPUTS } from "../infra/maskingServers";
 import { runProgram, stackConfig } from "./support/programHarness";
 
 const LB = "digitalocean:index/loadBalancer:LoadBalancer";
@@ -58,7 +59,8 @@ describe("the program under mocks", () => {
         expect(imported.map((r) => r.importId).sort()).toEqual(["501", "502", "503"]);
         for (const server of imported) {
             expect(server.protect).toBe(true);
-            expect(server.ignoreChanges).toEqual(["*"]);
+            expect(server.ignoreChanges).toEqual(FROZEN_DROPLET_INPUTS);
+            expect(server.ignoreChanges).not.toContain("privateNetworking");
             expect(server.retainOnDelete).toBe(true);
         }
     });
@@ -78,8 +80,8 @@ describe("the program under mocks", () => {
             tags: ["masking"],
             volumeIds: [],
         });
-        // Only reads go to the API for droplets.
-        expect(run.invokes.map((i) => i.token)).toEqual(Array(3).fill("digitalocean:index/getDroplet:getDroplet"));
+        // Only reads go to the API: the droplets and the adopted LB.
+        expect(run.invokes.map((i) => i.token)).toEqual([...Array(3).fill("digitalocean:index/getDroplet:getDroplet"), "digitalocean:index/getLoadBalancer:getLoadBalancer"]);
     });
 
     it("targets a tag and imports the droplets that carry it", async () => {

@@ -46,6 +46,39 @@ export function liveDroplet(d: FakeDroplet) {
     };
 }
 
+/** An adopted load balancer as getLoadBalancer returns it: TCP 8080 and 443 → 8443, as the tests' config has it. */
+export function liveLoadBalancer(id: string, dropletIds: number[]) {
+    const rule = (entryPort: number, targetPort: number) => ({ entryProtocol: "tcp", entryPort, targetProtocol: "tcp", targetPort, certificateId: "", certificateName: "", tlsPassthrough: false });
+    return {
+        id,
+        name: "proxy-lb",
+        region: "nyc3",
+        type: "REGIONAL",
+        network: "EXTERNAL",
+        vpcUuid: "5a4981aa-9653-4bd1-bef5-d6bff52042e4",
+        projectId: "09dbbd01-33ad-5529-abf6-7cbe22e359fa",
+        ip: "203.0.113.10",
+        sizeUnit: 1,
+        size: "",
+        status: "active",
+        dropletIds,
+        dropletTag: "",
+        forwardingRules: [rule(8080, 8080), rule(443, 8443)],
+        healthchecks: [{ protocol: "tcp", port: 8080, path: "", checkIntervalSeconds: 10, responseTimeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 5 }],
+        stickySessions: [{ type: "none", cookieName: "", cookieTtlSeconds: 0 }],
+        firewalls: [],
+        enableProxyProtocol: false,
+        enableBackendKeepalive: false,
+        httpIdleTimeoutSeconds: 60,
+        redirectHttpToHttps: false,
+        disableLetsEncryptDnsRecords: false,
+        algorithm: "round_robin",
+        domains: [],
+        glbSettings: [],
+        targetLoadBalancerIds: [],
+    };
+}
+
 /** Stack config as Pulumi hands it to programs: namespaced keys, objects as JSON text. */
 export function stackConfig(values: Record<string, unknown>): Record<string, string> {
     return Object.fromEntries(
@@ -76,6 +109,7 @@ export async function runProgram(
                     if (!droplet) throw new Error(`droplet ${args.inputs.id} not found`);
                     return droplet;
                 }
+                if (args.token === "digitalocean:index/getLoadBalancer:getLoadBalancer") return liveLoadBalancer(String(args.inputs.id), [...byId.keys()]);
                 if (args.token === "digitalocean:index/getDroplets:getDroplets") {
                     const tag = args.inputs.filters?.[0]?.values?.[0];
                     return { droplets: [...byId.values()].filter((d) => d.tags.includes(tag)) };

@@ -1,0 +1,99 @@
+// What the load balancer is declared with. A created LB gets the config's TCP passthrough
+// rules and health check. An adopted LB (loadBalancer.id) is declared exactly as it is live,
+// every setting read with getLoadBalancer, so a resize's PUT carries its live traffic rules
+// unchanged: the program manages only the node count and the masking server targets.
+// Pure: types only from the provider package, no resource or invoke here.
+import type * as digitalocean from "@pulumi/digitalocean";
+import type { StackConfig } from "../config";
+
+type LoadBalancerArgs = digitalocean.LoadBalancerArgs;
+type LiveLoadBalancer = digitalocean.GetLoadBalancerResult;
+type ForwardingRule = { entryProtocol: string; entryPort: number; targetProtocol: string; targetPort: number };
+
+/** The settings the config describes (forwarding and health check are optional for an adopted LB). */
+export function configuredTraffic(lb: StackConfig["loadBalancer"]) {
+    return {
+        forwardingRules: lb.forwarding?.map(
+            (rule): ForwardingRule => ({ entryProtocol: "tcp", entryPort: rule.port, targetProtocol: "tcp", targetPort: rule.targetPort ?? rule.port }),
+        ),
+        healthcheck: lb.healthCheck && { protocol: "tcp", port: lb.healthCheck.port },
+    };
+}
+
+/** The arguments for a load balancer the program creates. */
+export function createdLoadBalancerArgs(config: StackConfig): LoadBalancerArgs {
+    const { forwardingRules, healthcheck } = configuredTraffic(config.loadBalancer);
+    return { name: config.loadBalancer.name, region: config.region, type: "REGIONAL", forwardingRules, healthcheck };
+}
+
+/**
+ * The arguments that declare an adopted load balancer as it is live. Deprecated inputs
+ * (`algorithm`, `size`) are left out: the API ignores them and declaring them only warns.
+ * Empty optional blocks are left out too, so the declaration matches what the provider reads.
+ */
+export function liveLoadBalancerArgs(live: LiveLoadBalancer): LoadBalancerArgs {
+    const firewall = live.firewalls[0];
+    const sticky = live.stickySessions[0];
+    const health = live.healthchecks[0];
+    return {
+        name: live.name,
+        region: live.region,
+        type: live.type || undefined,
+        vpcUuid: live.vpcUuid || undefined,
+        projectId: live.projectId || undefined,
+        forwardingRules: live.forwardingRules.map((rule) => ({
+            entryProtocol: rule.entryProtocol,
+            entryPort: rule.entryPort,
+            targetProtocol: rule.targetProtocol,
+            targetPort: rule.targetPort,
+            ...(rule.certificateName ? { certificateName: rule.certificateName } : {}),
+            ...(rule.tlsPassthrough ? { tlsPassthrough: true } : {}),
+        })),
+        healthcheck: health && {
+            protocol: health.protocol,
+            port: health.port,
+            ...(health.path ? { path: health.path } : {}),
+            checkIntervalSeconds: health.checkIntervalSeconds,
+            responseTimeoutSeconds: health.responseTimeoutSeconds,
+            healthyThreshold: health.healthyThreshold,
+            unhealthyThreshold: health.unhealthyThreshold,
+        },
+        stickySessions: sticky && {
+            type: sticky.type,
+            ...(sticky.cookieName ? { cookieName: sticky.cookieName } : {}),
+            ...(sticky.cookieTtlSeconds ? { cookieTtlSeconds: sticky.cookieTtlSeconds } : {}),
+        },
+        firewall: firewall && (firewall.allows.length || firewall.denies.length) ? { allows: firewall.allows, denies: firewall.denies } : undefined,
+        enableProxyProtocol: live.enableProxyProtocol,
+        enableBackendKeepalive: live.enableBackendKeepalive,
+        httpIdleTimeoutSeconds: live.httpIdleTimeoutSeconds || undefined,
+        redirectHttpToHttps: live.redirectHttpToHttps,
+        disableLetsEncryptDnsRecords: live.disableLetsEncryptDnsRecords,
+    };
+}
+
+/**
+ * How the config's forwarding and health check differ from the live LB, one line per
+ * difference naming the key. Empty when the config leaves them out (adopt as it is).
+ */
+export function differencesFromLive(config: StackConfig, live: LiveLoadBalancer): string[] {
+    const problems: string[] = [];
+    const where = `load balancer ${live.id ?? config.loadBalancer.id}`;
+    if (live.region !== config.region) {
+        problems.push(`proxy-lb:region is ${config.region} but ${where} is in ${live.region}; a load balancer cannot move region (a new one would have a new IP)`);
+    }
+    const { forwardingRules, healthcheck } = configuredTraffic(config.loadBalancer);
+    if (forwardingRules) {
+        const show = (r: ForwardingRule) => `${r.entryProtocol} ${r.entryPort} → ${r.targetProtocol} ${r.targetPort}`;
+        const wanted = forwardingRules.map(show).sort();
+        const actual = live.forwardingRules.map(show).sort();
+        for (const rule of wanted.filter((r) => !actual.includes(r))) problems.push(`proxy-lb:loadBalancer.forwarding has ${rule}, which ${where} does not forward`);
+        for (const rule of actual.filter((r) => !wanted.includes(r))) problems.push(`proxy-lb:loadBalancer.forwarding lacks ${rule}, which ${where} forwards`);
+    }
+    const liveHealth = live.healthchecks[0];
+    if (healthcheck && (liveHealth?.protocol !== healthcheck.protocol || liveHealth.port !== healthcheck.port)) {
+        const actual = liveHealth ? `${liveHealth.protocol} ${liveHealth.port}` : "none";
+        problems.push(`proxy-lb:loadBalancer.healthCheck is tcp ${healthcheck.port} but ${where} checks ${actual}`);
+    }
+    return problems;
+}

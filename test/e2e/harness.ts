@@ -1,0 +1,206 @@
+// End-to-end rig: the real Pulumi CLI, Node.js language host and DigitalOcean provider
+// (scripts/toolchain.sh) running this project's program against the local API emulator.
+// Each project is a throw-away copy of the program with its own stack file, file state
+// backend, passphrase, token and emulator, driven with the `pulumi` CLI as operators do.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { Emulator, Seed, seedFromIds, startEmulator } from "../../emulator/server";
+import { jsonFromStdout, parsePreviewDigest, PreviewDigest } from "../../ops/pulumiJson";
+import { findToolchain, Toolchain, toolchainEnv } from "../../ops/toolchain";
+import { PROGRAM_FILES } from "../../sandbox/workspace";
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const LB_ID = "6d4b9d3e-2f0a-4c1e-9b7a-3f5e8c2a1d40";
+export const MASKING_IDS = [501000101, 501000102, 501000103];
+const COMMAND_TIMEOUT_MS = 240_000;
+
+/**
+ * The real toolchain, or an error that fails every end-to-end test with the reason (never a
+ * skip): `npm test` builds it first, and says why when it cannot.
+ */
+export function toolchain(): Toolchain {
+    return (cached ??= findToolchain({ check: true }));
+}
+let cached: Toolchain | undefined;
+
+/** A stack config as a stack file holds it (namespaced keys, nested YAML values). */
+export type StackConfig = Record<string, unknown>;
+
+export function baseConfig(overrides: StackConfig = {}): StackConfig {
+    return {
+        "proxy-lb:region": "nyc3",
+        "proxy-lb:loadBalancer": { name: "proxy-lb", id: LB_ID, forwarding: [{ port: 8080 }], healthCheck: { port: 8080 } },
+        "proxy-lb:maskingServers": { ids: MASKING_IDS },
+        "proxy-lb:demand": { users: 1, tasksPerUser: 2000 },
+        ...overrides,
+    };
+}
+
+/** The account as an operator would have it: the masking droplets and the LB in front of them at one node. */
+export function baseSeed({ lb = true, ids = MASKING_IDS, tags = ["masking"] }: { lb?: boolean; ids?: number[]; tags?: string[] } = {}): Seed {
+    return seedFromIds(ids, {
+        region: "nyc3",
+        tags,
+        loadBalancers: lb
+            ? [{
+                id: LB_ID,
+                name: "proxy-lb",
+                region: "nyc3",
+                size_unit: 1,
+                droplet_ids: ids,
+                forwarding_rules: [{ entry_protocol: "tcp", entry_port: 8080, target_protocol: "tcp", target_port: 8080 }],
+                health_check: { protocol: "tcp", port: 8080 },
+            }]
+            : [],
+    });
+}
+
+export interface Run {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+export interface E2eProject {
+    dir: string;
+    stack: string;
+    emulator: Emulator;
+    env: NodeJS.ProcessEnv;
+    /** Replaces the stack file's config (the emulator endpoint is always added). */
+    writeConfig(config: StackConfig): void;
+    readStackFile(): string;
+    /** Runs `pulumi <args> --stack <stack> --non-interactive` in the project. */
+    pulumi(...args: string[]): Promise<Run>;
+    /** Starts a run that the test may kill; the kill reaches every process of this project. */
+    start(...args: string[]): { done: Promise<Run>; kill(signal: NodeJS.Signals): void };
+    /** `pulumi up --yes`; throws with the output unless `allowFailure`. */
+    up(opts?: { allowFailure?: boolean; args?: string[] }): Promise<Run>;
+    /** `pulumi preview --json` as the gate reads it. */
+    preview(...args: string[]): Promise<{ digest: PreviewDigest; run: Run }>;
+    outputs(): Promise<Record<string, unknown>>;
+    dispose(): Promise<void>;
+}
+
+const open: E2eProject[] = [];
+
+export async function openProject({
+    config = baseConfig(),
+    seed = baseSeed(),
+    stack = "e2e",
+    files = {},
+}: { config?: StackConfig; seed?: Seed; stack?: string; files?: Record<string, string> } = {}): Promise<E2eProject> {
+    const tools = toolchain();
+    const dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-e2e-"));
+    for (const file of PROGRAM_FILES) cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
+    for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
+    symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    mkdirSync(path.join(dir, ".state"));
+    const emulator = await startEmulator({ port: 0, seed });
+    const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
+    const env: NodeJS.ProcessEnv = {
+        ...toolchainEnv(tools),
+        PULUMI_HOME: tools.home,
+        PULUMI_BACKEND_URL: `file://${path.join(dir, ".state")}`,
+        PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
+        DIGITALOCEAN_TOKEN: `e2e-${randomBytes(12).toString("hex")}`,
+        // Marks every process of this project (CLI, language host, program, provider) so a
+        // killed run's survivors in their own process groups can be found and stopped.
+        PROXY_LB_E2E_PROJECT: dir,
+    };
+    delete env.DIGITALOCEAN_API_URL;
+
+    const writeConfig = (config: StackConfig) =>
+        writeFileSync(stackFile, stringify({ config: { "digitalocean:apiEndpoint": emulator.url, ...config } }));
+    writeConfig(config);
+
+    const start = (...args: string[]) => {
+        const child = spawn("pulumi", [...args, "--stack", stack, "--non-interactive"], { cwd: dir, env, detached: true });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        const timer = setTimeout(() => killProjectProcesses(dir), COMMAND_TIMEOUT_MS);
+        // 'exit', not 'close': a killed CLI's plugins may keep its pipes open until they are stopped.
+        const done = new Promise<Run>((resolve) =>
+            child.on("exit", (status) => {
+                clearTimeout(timer);
+                setImmediate(() => resolve({ status, stdout, stderr }));
+            }),
+        );
+        return {
+            done,
+            kill(signal: NodeJS.Signals) {
+                process.kill(-child.pid!, signal);
+                if (signal === "SIGKILL") killProjectProcesses(dir);
+            },
+        };
+    };
+    const pulumi = (...args: string[]) => start(...args).done;
+
+    const project: E2eProject = {
+        dir,
+        stack,
+        emulator,
+        env,
+        writeConfig,
+        readStackFile: () => readFileSync(stackFile, "utf8"),
+        pulumi,
+        start,
+        async up({ allowFailure = false, args = [] } = {}) {
+            const run = await pulumi("up", "--yes", "--skip-preview", ...args);
+            if (run.status !== 0 && !allowFailure) throw new Error(`pulumi up failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+            return run;
+        },
+        async preview(...args: string[]) {
+            const run = await pulumi("preview", "--json", ...args);
+            return { digest: parsePreviewDigest(jsonFromStdout(run.stdout)), run };
+        },
+        async outputs() {
+            const run = await pulumi("stack", "output", "--json", "--show-secrets");
+            if (run.status !== 0) throw new Error(`pulumi stack output failed: ${run.stderr}`);
+            return JSON.parse(run.stdout) as Record<string, unknown>;
+        },
+        async dispose() {
+            killProjectProcesses(dir);
+            await emulator.close();
+            rmSync(dir, { recursive: true, force: true });
+            open.splice(open.indexOf(project), 1);
+        },
+    };
+    const init = await pulumi("stack", "init");
+    if (init.status !== 0) {
+        await project.dispose();
+        throw new Error(`pulumi stack init failed: ${init.stderr}`);
+    }
+    open.push(project);
+    return project;
+}
+
+/** Disposes every project a test left open (call from afterEach). */
+export async function disposeAll(): Promise<void> {
+    await Promise.all([...open].map((p) => p.dispose()));
+}
+
+/** Stops every process that carries this project's marker (plugins outlive a killed CLI). */
+export function killProjectProcesses(dir: string): void {
+    const marker = `PROXY_LB_E2E_PROJECT=${dir}`;
+    for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+        if (Number(pid) === process.pid) continue;
+        try {
+            if (readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker)) process.kill(Number(pid), "SIGKILL");
+        } catch {
+            // gone already, or not ours to read
+        }
+    }
+}
+
+/** Writes the emulator saw, by kind: load balancer writes per id, and every write aimed at a droplet. */
+export function writes(emulator: Emulator) {
+    const summary = emulator.state.summary();
+    const lb = Object.values(summary.writes.load_balancer ?? {}).reduce((a, b) => a + b, 0);
+    return { lb, droplet: summary.dropletWrites, all: summary.totals.writes };
+}
