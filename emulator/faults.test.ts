@@ -169,6 +169,16 @@ describe("fault injection", () => {
         expect([...seen]).toEqual(["new"]);
     });
 
+    it("stuck in new out of band: a seeded/adopted LB held in new stays new until released", async () => {
+        const lb = await createLb();
+        expect((await api.get(`/v2/load_balancers/${lb.id}`)).body.load_balancer.status).toBe("active");
+        expect((await control.patch(`/_emulator/load_balancers/${lb.id}`, { status: "new", stuck: true })).status).toBe(200);
+        for (let i = 0; i < 5; i++) expect((await api.get(`/v2/load_balancers/${lb.id}`)).body.load_balancer.status).toBe("new");
+        expect((await control.patch(`/_emulator/load_balancers/${lb.id}`, { stuck: false })).status).toBe(200);
+        expect((await api.get(`/v2/load_balancers/${lb.id}`)).body.load_balancer.status).toBe("active");
+        expect((await control.patch(`/_emulator/load_balancers/${lb.id}`, { stuck: "yes" })).status).toBe(422);
+    });
+
     it("drop before vs after: the same lost answer, but only 'after' applied the change (so a retry must be idempotent)", async () => {
         const lb = await createLb();
         await reset();

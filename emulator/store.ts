@@ -594,7 +594,7 @@ export class EmulatorStore {
     patchLb(id: string, changes: Body): LoadBalancer {
         const rec = this.lbs.get(id);
         if (!rec) throw notFound();
-        const allowed = ["status", "name", "size_unit"];
+        const allowed = ["status", "name", "size_unit", "stuck"];
         const unknown = Object.keys(changes).filter((k) => !allowed.includes(k));
         if (unknown.length) throw unprocessable([`cannot change ${unknown.join(", ")} (allowed: ${allowed.join(", ")})`]);
         if (changes.status !== undefined) {
@@ -602,6 +602,11 @@ export class EmulatorStore {
             rec.lb.status = changes.status as LbStatus;
             rec.stuck = false;
             rec.getsUntilActive = rec.lb.status === "new" ? this.activateAfterGets : 0;
+        }
+        // stuck: a "new" LB that never turns active by itself (e.g. an adopted LB mid-provisioning).
+        if (changes.stuck !== undefined) {
+            if (typeof changes.stuck !== "boolean") throw unprocessable(["stuck must be true or false"]);
+            rec.stuck = changes.stuck;
         }
         if (changes.name !== undefined) rec.lb.name = String(changes.name);
         if (changes.size_unit !== undefined) {
