@@ -1,13 +1,14 @@
-// npm run plan -- --stack <name> [--json] [--base <git-ref> [--markdown | --json] [--hours N]]
+// npm run plan -- --stack <name> [--json] [--from ISO] [--to ISO] [--base <git-ref> [--markdown | --json] [--hours N]] [--observed <file-or-drop>]
 // Sizes a stack from its Pulumi.<stack>.yaml alone: no Pulumi CLI, credentials or network.
 import { execFileSync } from "node:child_process";
-import { ConfigError, loadSettings } from "../config";
+import { ConfigError, loadSettings, nowFromEnvironment, type Settings } from "../config";
 import { parseStackFile, readStackFile, stackFileName } from "../config/stackFile";
-import type { Sizing } from "../sizing";
+import { proposeFromObservation } from "./observed";
 import { nodeChange, nodeChangeLine, nodeChangeMarkdown, sizingJson, sizingTable } from "./report";
+import { calendarChanged, calendarMarkdown, changePeriod, period, timelineJson, timelineOf, timelineText } from "./timeline";
 import { runCli, UsageError } from "./run";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--json] [--base <git-ref> [--markdown | --json] [--hours N]]";
+const USAGE = "usage: npm run plan -- --stack <name> [--json] [--from ISO] [--to ISO] [--base <git-ref> [--markdown | --json] [--hours N]] [--observed <file-or-drop>]";
 
 const HELP = `Sizes a stack from its Pulumi.<stack>.yaml alone: no Pulumi CLI, credentials or network.
 
@@ -18,6 +19,13 @@ const HELP = `Sizes a stack from its Pulumi.<stack>.yaml alone: no Pulumi CLI, c
   --markdown         with --base: the change as a pull-request comment (markdown); --json and
                      --markdown are two output formats, give one
   --hours N          with --base: also what an N-hour drop window costs
+  --from, --to ISO   the period of the drop calendar's timeline (ISO-8601 with an offset or Z);
+                     default: now (the clock or PROXY_LB_NOW) and 7 days on; with --base
+                     --markdown, until the last drop the change touches if that is later
+  --observed <file-or-drop>
+                     propose the demand a past drop really used for the next drop: the JSON of
+                     \`npm run observe -- --json\`, or a drop's name (reads its metrics: needs
+                     DIGITALOCEAN_TOKEN)
   -h, --help         this help
 
 exit codes: 0 done; 1 the stack file or its config is wrong (one line per problem on
@@ -32,6 +40,9 @@ runCli(
             base: { type: "string" },
             markdown: { type: "boolean", default: false },
             hours: { type: "string" },
+            from: { type: "string" },
+            to: { type: "string" },
+            observed: { type: "string" },
         },
     },
     (values) => {
@@ -42,12 +53,25 @@ runCli(
         }
         const hours = values.hours === undefined ? undefined : parseHours(values.hours);
 
-        const after = loadSettings(readStackFile(stack)).sizing;
+        // The size for now (the clock, or PROXY_LB_NOW) and the calendar's timeline from then.
+        const now = nowFromEnvironment();
+        const stackEntries = readStackFile(stack);
+        const settings = loadSettings(stackEntries, { now });
+        for (const warning of settings.warnings) process.stderr.write(`warning: ${warning}\n`);
+        const after = settings.sizing;
+        if (values.observed !== undefined) return proposeFromObservation(stack, settings, values.observed, { json: values.json, stackEntries });
         if (values.base === undefined) {
-            return values.json ? JSON.stringify(sizingJson(stack, after), null, 2) : sizingTable(stack, after);
+            const span = period(now, values.from, values.to);
+            const upcoming = timelineOf(settings, span.from, span.to);
+            return values.json
+                ? JSON.stringify({ ...sizingJson(stack, after), timeline: timelineJson(upcoming) }, null, 2)
+                : [sizingTable(stack, after), "", timelineText(upcoming)].join("\n");
         }
 
-        const change = nodeChange(sizingAt(values.base, stack), after, hours);
+        const base = settingsAt(values.base, stack, now);
+        const change = nodeChange(base?.sizing ?? null, after, hours);
+        const span = values.from === undefined && values.to === undefined ? changePeriod(base, settings, now) : period(now, values.from, values.to);
+        const timelines = { before: base && timelineOf(base, span.from, span.to), after: timelineOf(settings, span.from, span.to) };
         if (values.json) {
             return JSON.stringify({
                 stack,
@@ -56,10 +80,19 @@ runCli(
                 after: sizingJson(stack, after),
                 nodes: change.nodes,
                 cost: { hourly: change.hourly, monthly: change.monthly, ...(change.window ? { window: change.window } : {}) },
+                timeline: {
+                    calendarChanged: calendarChanged(base, settings),
+                    before: timelines.before && timelineJson(timelines.before),
+                    after: timelineJson(timelines.after),
+                    added: Number((timelines.after.total.cost - (timelines.before?.total.cost ?? 0)).toFixed(4)),
+                },
             }, null, 2);
         }
-        if (values.markdown) return nodeChangeMarkdown(stack, values.base, change);
-        return [nodeChangeLine(change), "", sizingTable(stack, after)].join("\n");
+        if (values.markdown) {
+            const summary = nodeChangeMarkdown(stack, values.base, change);
+            return calendarChanged(base, settings) ? `${summary}\n\n${calendarMarkdown(timelines.before, timelines.after)}` : summary;
+        }
+        return [nodeChangeLine(change), "", sizingTable(stack, after), "", timelineText(timelines.after)].join("\n");
     },
 );
 
@@ -69,8 +102,8 @@ function parseHours(text: string): number {
     return hours;
 }
 
-/** The sizing the stack file had at a git ref; null when the file did not exist there. */
-function sizingAt(ref: string, stack: string): Sizing | null {
+/** The settings the stack file had at a git ref, sized for `now`; null when the file did not exist there. */
+function settingsAt(ref: string, stack: string, now: number): Settings | null {
     const file = stackFileName(stack);
     try {
         execFileSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { stdio: "ignore" });
@@ -84,7 +117,7 @@ function sizingAt(ref: string, stack: string): Sizing | null {
         return null; // a stack file new in this change
     }
     try {
-        return loadSettings(parseStackFile(text, `${file} at ${ref}`)).sizing;
+        return loadSettings(parseStackFile(text, `${file} at ${ref}`), { now });
     } catch (err) {
         if (err instanceof ConfigError) throw new ConfigError(err.problems.map((p) => `at --base ${ref}: ${p}`));
         throw err;

@@ -2,31 +2,44 @@
 // What the drop calendar wants now: the size, the active drop(s) and the next boundary with its
 // size and time. Reads Pulumi.<stack>.yaml only; the size the load balancer has now is in the
 // stack's state, which `pulumi up` (the scheduled workflow) compares against.
-import { parseArgs } from "node:util";
-import { ConfigError, loadSettings, nowFromEnvironment, type Schedule } from "../config";
+import { loadSettings, nowFromEnvironment, type Schedule } from "../config";
 import { readStackFile } from "../config/stackFile";
 import { runCli } from "./run";
 import { instantFlag } from "./timeline";
 
 const USAGE = "usage: npm run schedule -- --stack <name> [--now <ISO-8601 time>] [--json]";
 
-runCli(USAGE, () => {
-    const { values } = parseArgs({
+const HELP = `Says what the drop calendar (proxy-lb:drops) wants now: the size, the active drops and
+until when, and the next boundary with its size and time. Offline: it reads the stack file only;
+\`pulumi up\` compares with the size in the stack's state.
+
+  --stack <name>     the stack: reads Pulumi.<name>.yaml in the current directory
+  --now <ISO>        the time to ask about (ISO-8601 with an offset or Z); default: PROXY_LB_NOW
+                     when set, else the clock
+  --json             the same as one JSON object
+  -h, --help         this help
+
+exit codes: 0 done; 1 the stack file, its config or a time is wrong (one line per problem on
+stderr); 2 bad usage`;
+
+runCli(
+    {
+        usage: USAGE,
+        help: HELP,
         options: {
-            stack: { type: "string" },
             now: { type: "string" },
             json: { type: "boolean", default: false },
         },
-        strict: true,
-    });
-    if (!values.stack) throw new ConfigError(["--stack is required"]);
-    const now = values.now === undefined ? nowFromEnvironment() : instantFlag("--now", values.now);
-    const settings = loadSettings(readStackFile(values.stack), { now });
-    for (const warning of settings.warnings) process.stderr.write(`warning: ${warning}\n`);
-    const { schedule } = settings;
-    if (values.json) return JSON.stringify({ stack: values.stack, ...schedule, warnings: settings.warnings }, null, 2);
-    return scheduleText(values.stack, schedule);
-});
+    },
+    (values) => {
+        const now = values.now === undefined ? nowFromEnvironment() : instantFlag("--now", values.now);
+        const settings = loadSettings(readStackFile(values.stack), { now });
+        for (const warning of settings.warnings) process.stderr.write(`warning: ${warning}\n`);
+        const { schedule } = settings;
+        if (values.json) return JSON.stringify({ stack: values.stack, ...schedule, warnings: settings.warnings }, null, 2);
+        return scheduleText(values.stack, schedule);
+    },
+);
 
 function scheduleText(stack: string, s: Schedule): string {
     const nodes = (n: number) => `size_unit ${n}`;

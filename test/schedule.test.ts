@@ -238,3 +238,94 @@ describe(".github/workflows/schedule.yml", () => {
         expect(steps[up].with).toMatchObject({ command: "up", "stack-name": "drop" });
     });
 });
+
+describe("npm run plan: the calendar's timeline and the pull-request summary of a calendar change", () => {
+    let repo: string;
+    const identity = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
+    const git = (...args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8", env: { ...process.env, ...identity } });
+    const plan = (args: string[], now = "2027-11-25T12:00:00Z") =>
+        spawnSync(TSX, [path.join(ROOT, "cli/plan.ts"), ...args], { cwd: repo, encoding: "utf8", env: { ...process.env, PROXY_LB_NOW: now } });
+    const committed = readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8");
+
+    beforeAll(() => {
+        // The base commit has the stack without a calendar; the working tree adds the committed one.
+        repo = mkdtempSync(path.join(tmpdir(), "proxy-lb-timeline-"));
+        const withoutCalendar = committed.replace(/ {2}proxy-lb:drops:[\s\S]*?proxy-lb:leadMinutes: 30[^\n]*\n/, "");
+        expect(withoutCalendar).not.toContain("proxy-lb:drops");
+        writeFileSync(path.join(repo, "Pulumi.drop.yaml"), withoutCalendar);
+        git("init", "-q");
+        git("add", ".");
+        git("commit", "-q", "-m", "no calendar");
+        git("tag", "base");
+        writeFileSync(path.join(repo, "Pulumi.drop.yaml"), committed);
+    });
+    afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+    it("--json gives each step's time, nodes and why, each window's cost and the period's, for the next 7 days", () => {
+        const run = plan(["--stack", "drop", "--json"]);
+        expect(run.status).toBe(0);
+        const { sizeUnit, timeline } = JSON.parse(run.stdout);
+        expect(sizeUnit).toBe(3);
+        expect(timeline.from).toBe("2027-11-25T12:00:00Z");
+        expect(timeline.to).toBe("2027-12-02T12:00:00Z");
+        expect(timeline.steps.map((s: { from: string; sizeUnit: number }) => [s.from, s.sizeUnit])).toEqual([
+            ["2027-11-25T12:00:00Z", 3],
+            ["2027-11-26T13:30:00Z", 10],
+            ["2027-11-26T18:30:00Z", 15],
+            ["2027-11-26T20:00:00Z", 5],
+            ["2027-11-26T22:00:00Z", 3],
+        ]);
+        const cost = (nodes: number, hours: number) => (nodes * 12 * hours) / 672;
+        expect(timeline.windows).toEqual([
+            { name: "black-friday-2027", from: "2027-11-26T13:30:00Z", to: "2027-11-26T20:00:00Z", hours: 6.5, cost: expect.closeTo(cost(10, 5) + cost(15, 1.5), 4), added: expect.closeTo(cost(7, 5) + cost(12, 1.5), 4) },
+            { name: "restock-2027", from: "2027-11-26T18:30:00Z", to: "2027-11-26T22:00:00Z", hours: 3.5, cost: expect.closeTo(cost(15, 1.5) + cost(5, 2), 4), added: expect.closeTo(cost(12, 1.5) + cost(2, 2), 4) },
+        ]);
+        expect(timeline.cost.hours).toBe(168);
+        expect(timeline.cost.baseline).toBeCloseTo(cost(3, 168), 4);
+        expect(timeline.cost.added).toBeCloseTo(cost(7, 5) + cost(12, 1.5) + cost(2, 2), 4);
+    });
+
+    it("--from/--to choose the period; the table says why each step", () => {
+        const run = plan(["--stack", "drop", "--from", "2027-11-26T18:00:00Z", "--to", "2027-11-26T21:00:00Z"]);
+        expect(run.status).toBe(0);
+        expect(run.stdout).toContain("timeline 2027-11-26T18:00Z → 2027-11-26T21:00Z:");
+        expect(run.stdout).toMatch(/2027-11-26T18:30Z │\s+15 │ overlap, demands add: black-friday-2027 \+ restock-2027/);
+        const bad = plan(["--stack", "drop", "--from", "2027-11-26T18:00:00Z", "--to", "2027-11-26T17:00:00Z"]);
+        expect(bad.status).toBe(1);
+        expect(bad.stderr).toContain("--to (2027-11-26T17:00:00Z) must be after --from (2027-11-26T18:00:00Z)");
+    });
+
+    it("--base --markdown adds the calendar change: a Mermaid chart of nodes before and after, each step and the added cost", () => {
+        const run = plan(["--stack", "drop", "--base", "base", "--markdown"]);
+        expect(run.status).toBe(0);
+        const md = run.stdout;
+        expect(md).toContain("#### Drop calendar, 2027-11-25T12:00Z → 2027-12-02T12:00Z");
+        expect(md).toMatch(/\*\*This change costs \+\$1\.02 over this period\*\* \(\$9\.00 → \$10\.02/);
+        expect(md).toContain("```mermaid\n%%{init:");
+        expect(md).toContain("xychart-beta");
+        expect(md).toContain("    line [3, 3, 3, 3, 3, 3]\n    line [3, 10, 15, 5, 3, 3]");
+        expect(md).toContain("| 2027-11-26T18:30Z | 3 | 15 | overlap, demands add: black-friday-2027 + restock-2027 |");
+        expect(md).toContain("| black-friday-2027 | 2027-11-26T13:30Z → 2027-11-26T20:00Z | 6.5 | $1.29 | +$0.95 |");
+    });
+
+    it("--base --json carries both timelines and the added cost; an unchanged calendar adds no section", () => {
+        const out = JSON.parse(plan(["--stack", "drop", "--base", "base", "--json"]).stdout);
+        expect(out.timeline.calendarChanged).toBe(true);
+        expect(out.timeline.before.steps).toHaveLength(1);
+        expect(out.timeline.after.steps).toHaveLength(5);
+        expect(out.timeline.added).toBeCloseTo(1.0179, 3);
+        git("add", ".");
+        git("commit", "-q", "-m", "calendar");
+        const same = plan(["--stack", "drop", "--base", "HEAD", "--markdown"]);
+        expect(same.status).toBe(0);
+        expect(same.stdout).not.toContain("Drop calendar");
+    });
+
+    it("a summary made after a drop extends to the last drop the change touches", () => {
+        const later = committed.replace('start: "2027-11-26T19:00:00Z"', 'start: "2027-12-20T19:00:00Z"').replace('end: "2027-11-26T22:00:00Z"', 'end: "2027-12-20T22:00:00Z"');
+        writeFileSync(path.join(repo, "Pulumi.drop.yaml"), later);
+        const out = JSON.parse(plan(["--stack", "drop", "--base", "HEAD", "--json"]).stdout);
+        expect(out.timeline.after.to).toBe("2027-12-20T22:00:00Z");
+        writeFileSync(path.join(repo, "Pulumi.drop.yaml"), committed);
+    });
+});
