@@ -1,9 +1,23 @@
 // What a drop really used (sizing/observe.ts): table tests over several connection curves,
 // one of which hits the limit, and properties of the suggested demand and size.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fetchLbMetrics, type MetricsRequest } from "../cli/metrics";
+import { dropCurvePoints } from "../emulator/metrics";
+import { type Emulator, startEmulator } from "../emulator/server";
+import { TEST_TOKEN } from "../emulator/testkit";
 import { CAPACITY_DEFAULTS, nodesFor, type Demand } from "../sizing";
 import { bucketize, observe, ObservationError, suggestDemand, valueAt, type Planned, type Sample, type Series } from "../sizing/observe";
+
+const ROOT = path.resolve(__dirname, "..");
+const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+// Async: the emulator runs in this process and must keep answering while a CLI waits on it.
+const execFileAsync = promisify(execFile);
 
 const T0 = 1_827_237_600; // 2027-11-26T13:00:00Z
 const MIN = 60;
@@ -187,5 +201,155 @@ describe("observe: properties over random curves", () => {
                 expect(Math.min(...b.limit)).toBe(20_000);
             }),
         );
+    });
+});
+
+// ---------------------------------------------------------------------------
+// The thin HTTP read, and the CLIs, against the project's DigitalOcean API emulator.
+
+describe("reading the metrics from DigitalOcean's monitoring API (the emulator)", () => {
+    const LB_ID = "6d4b9d3e-2f0a-4c1e-9b7a-3f5e8c2a1d40";
+    const SCALE_UP = 1_827_235_800; // 2027-11-26T13:30:00Z: "first" drop's start − 30 min lead
+    const END = 1_827_259_200; // 2027-11-26T20:00:00Z
+    // 3 nodes (a 30,000 limit) while the crowd peaked at 34,000 around 17:10.
+    const curve = { start: SCALE_UP, end: END, stepSeconds: 60, baseline: 5_000, peak: 34_000, peakAt: 1_827_249_000, rampMinutes: 60 };
+    let emulator: Emulator;
+    let dir: string;
+
+    beforeAll(async () => {
+        emulator = await startEmulator({
+            port: 0,
+            seed: {
+                droplets: [],
+                loadBalancers: [
+                    {
+                        id: LB_ID,
+                        name: "proxy-lb",
+                        region: "nyc3",
+                        size_unit: 3,
+                        forwarding_rules: [{ entry_protocol: "tcp", entry_port: 8080, target_protocol: "tcp", target_port: 8080 }],
+                    },
+                ],
+                metrics: {
+                    loadBalancers: {
+                        [LB_ID]: {
+                            frontend_connections_current: { curve },
+                            frontend_cpu_utilization: { points: [[SCALE_UP, 12], [1_827_249_000, 71.5], [END, 20]] },
+                        },
+                    },
+                },
+            },
+        });
+        dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-observe-"));
+        writeFileSync(
+            path.join(dir, "Pulumi.drop.yaml"),
+            [
+                "config:",
+                `  digitalocean:apiEndpoint: ${emulator.url}`,
+                "  proxy-lb:region: nyc3",
+                `  proxy-lb:loadBalancer: {name: proxy-lb, id: ${LB_ID}, forwarding: [{port: 8080}], healthCheck: {port: 8080}}`,
+                "  proxy-lb:maskingServers: {ids: [501000101]}",
+                "  proxy-lb:demand: {users: 4, tasksPerUser: 2000}",
+                "  proxy-lb:drops:",
+                '    - {name: first, start: "2027-11-26T14:00:00Z", end: "2027-11-26T20:00:00Z", demand: {users: 12, tasksPerUser: 2000}}',
+                '    - {name: second, start: "2027-12-10T14:00:00Z", end: "2027-12-10T20:00:00Z", demand: {users: 12, tasksPerUser: 2000}}',
+                "",
+            ].join("\n"),
+        );
+    });
+    afterAll(async () => {
+        await emulator?.close();
+        if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    const request = (overrides: Partial<MetricsRequest> = {}): MetricsRequest => ({ api: emulator.url, token: TEST_TOKEN, lbId: LB_ID, start: SCALE_UP, end: END, ...overrides });
+
+    it("reads the three series as the API serves them and finds the stretch at the limit", async () => {
+        const series = await fetchLbMetrics(request());
+        expect(series.connections).toEqual(dropCurvePoints(curve));
+        expect(new Set(series.limit.map(([, v]) => v))).toEqual(new Set([30_000]));
+        expect(series.cpu).toEqual([[SCALE_UP, 12], [1_827_249_000, 71.5], [END, 20]]);
+
+        const o = observe(series, { from: SCALE_UP, to: END }, { ...planned, demand: { users: 12, tasksPerUser: 2000, connectionsPerTask: 1 }, sizeUnit: 3 });
+        expect(o.peak).toEqual({ connections: 34_000, at: 1_827_249_000, limit: 30_000 });
+        expect(o.held).toBe(false);
+        expect(o.atLimit).toHaveLength(1);
+        const [stretch] = o.atLimit;
+        expect(stretch.from).toBeLessThan(1_827_249_000);
+        expect(stretch.to).toBeGreaterThan(1_827_249_000);
+        // Every sample inside the stretch is at or over 30,000, and the ones just outside are under.
+        const value = (t: number) => series.connections.find(([at]) => at === t)![1];
+        expect(value(stretch.from)).toBeGreaterThanOrEqual(30_000);
+        expect(value(stretch.from - 60)).toBeLessThan(30_000);
+        expect(value(stretch.to)).toBeLessThan(30_000);
+        expect(o.cpu).toEqual({ peak: 71.5, at: 1_827_249_000 });
+        expect(o.suggested).toMatchObject({ demand: { users: 12, tasksPerUser: 2834 }, sizeUnit: 5 });
+    });
+
+    it("says what the API answered when it refuses", async () => {
+        await expect(fetchLbMetrics(request({ lbId: "00000000-0000-4000-8000-000000000000" }))).rejects.toThrow(/frontend_connections_current answered 404/);
+        await expect(fetchLbMetrics(request({ token: "" }))).rejects.toThrow(/answered 401/);
+    });
+
+    const run = (script: string, args: string[], env: Record<string, string>) =>
+        execFileAsync(TSX, [path.join(ROOT, script), ...args], {
+            cwd: dir,
+            encoding: "utf8",
+            env: { ...process.env, DIGITALOCEAN_API_URL: "", DIGITALOCEAN_TOKEN: TEST_TOKEN, PROXY_LB_NOW: "2027-11-27T00:00:00Z", ...env },
+        }).then(
+            ({ stdout, stderr }) => ({ status: 0, stdout, stderr }),
+            (err: { code: number; stdout: string; stderr: string }) => ({ status: err.code, stdout: err.stdout, stderr: err.stderr }),
+        );
+
+    it("npm run observe --drop reads the stack's LB through digitalocean:apiEndpoint and reports it (--json, text, --markdown)", async () => {
+        const json = await run("cli/observe.ts", ["--stack", "drop", "--drop", "first", "--json"], {});
+        expect(json.status).toBe(0);
+        const out = JSON.parse(json.stdout);
+        expect(out).toMatchObject({
+            lbId: LB_ID,
+            drop: "first",
+            window: { from: "2027-11-26T13:30:00Z", to: "2027-11-26T20:00:00Z" },
+            peak: { connections: 34_000, at: "2027-11-26T17:10:00Z", limit: 30_000 },
+            held: false,
+            planned: { sizeUnit: 3, peakConnections: 24_000 },
+            suggested: { sizeUnit: 5 },
+        });
+        writeFileSync(path.join(dir, "first.json"), json.stdout);
+
+        const text = await run("cli/observe.ts", ["--stack", "drop", "--drop", "first"], {});
+        expect(text.status).toBe(0);
+        expect(text.stdout).toContain("peak: 34,000 simultaneous connections at 2027-11-26T17:10Z, 113.3% of the limit then (30,000)");
+        expect(text.stdout).toContain("THE LIMIT WAS REACHED: 1 stretch");
+        // The chart: its top label is the peak, and the window's ends are under it.
+        expect(text.stdout).toMatch(/34,000 [┤┼]/);
+        expect(text.stdout).toMatch(/2027-11-26T13:30Z +2027-11-26T20:00Z/);
+
+        const markdown = await run("cli/observe.ts", ["--stack", "drop", "--from", "2027-11-26T13:30:00Z", "--to", "2027-11-26T20:00:00Z", "--markdown"], {});
+        expect(markdown.status).toBe(0);
+        expect(markdown.stdout).toContain("xychart-beta");
+        expect(markdown.stdout).toContain("| size_unit | 3 | 5 |");
+    });
+
+    it("plan --observed proposes the observed demand for the next drop, from the JSON file or the drop's name", async () => {
+        const env = { PROXY_LB_NOW: "2027-11-27T00:00:00Z" };
+        const fromFile = await run("cli/plan.ts", ["--stack", "drop", "--observed", path.join(dir, "first.json"), "--json"], env);
+        expect(fromFile.status).toBe(0);
+        expect(JSON.parse(fromFile.stdout)).toMatchObject({
+            observed: { peak: 34_000, held: false },
+            proposed: { demand: { users: 12, tasksPerUser: 2834 }, sizeUnit: 5 },
+            next: { name: "second", key: "proxy-lb:drops[1].demand", planned: { sizeUnit: 3 } },
+        });
+        const byName = await run("cli/plan.ts", ["--stack", "drop", "--observed", "first"], env);
+        expect(byName.status).toBe(0);
+        expect(byName.stdout).toContain("set proxy-lb:drops[1].demand in Pulumi.drop.yaml to:\n  users: 12\n  tasksPerUser: 2834");
+    });
+
+    it("refuses a drop that has not started, and a missing token, naming what is wrong", async () => {
+        const early = await run("cli/observe.ts", ["--stack", "drop", "--drop", "second"], {});
+        expect(early.status).toBe(1);
+        expect(early.stderr).toContain("drop second has not started yet");
+        const noToken = await run("cli/observe.ts", ["--stack", "drop", "--drop", "first"], { DIGITALOCEAN_TOKEN: "" });
+        expect(noToken.status).toBe(1);
+        expect(noToken.stderr).toContain("DIGITALOCEAN_TOKEN is not set");
     });
 });

@@ -1,0 +1,23 @@
+// The README's seed example is what a user copies first: it must load as written.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseSeed } from "./seed";
+import { buildApp } from "./server";
+
+describe("emulator/README.md", () => {
+    it("its seed example loads, with the LB's settings, the certificate and the drop curve", async () => {
+        const readme = readFileSync(resolve(__dirname, "README.md"), "utf8");
+        const block = /## Seed\s+```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+        expect(block).toBeDefined();
+        const { app, store } = buildApp({ seed: parseSeed(block!, "yaml") });
+        const id = "4de7ac8b-495b-4884-9a69-1050c6793cd6";
+        const auth = { authorization: "Bearer t" };
+        const lb = (await app.inject({ method: "GET", url: `/v2/load_balancers/${id}`, headers: auth })).json().load_balancer;
+        expect(lb).toMatchObject({ ip: "203.0.113.10", size_unit: 3, enable_proxy_protocol: true, sticky_sessions: { type: "cookies", cookie_name: "S" } });
+        expect(store.certificates.size).toBe(1);
+        const res = await app.inject({ method: "GET", url: `/v2/monitoring/metrics/load_balancer/frontend_connections_current?lb_id=${id}&start=1767229200&end=1767229200`, headers: auth });
+        expect(res.json().data.result[0].values).toEqual([[1767229200, "42000"]]);
+        await app.close();
+    });
+});
