@@ -1,11 +1,13 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { type DropCurve, LB_METRICS, dropCurvePoints, withDropCurve } from "./metrics";
 import { METRICS_SPEC_PATH, loadOpenApi } from "./openapi";
 import { parseSeed, seedFromIds } from "./seed";
-import { type Emulator, buildApp } from "./server";
-import { type Client, MASKING_IDS, client, providerLbBody, startTestEmulator } from "./testkit";
+import { type Emulator, buildApp, startEmulator } from "./server";
+import { type Client, MASKING_IDS, TEST_CERTIFICATE, client, providerLbBody, startTestEmulator } from "./testkit";
 
 const spec = loadOpenApi();
 const BASE = "/v2/monitoring/metrics/load_balancer";
@@ -155,6 +157,34 @@ describe("load balancer monitoring metrics", () => {
         expect(refused.status).toBe(422);
         expect(refused.body.message).toMatch(/frontend_connections_current\.curve\.stepSeconds must be a positive integer \(got 0\)/);
         expect((await t.control.put("/_emulator/metrics/load_balancers/nope", {})).status).toBe(404);
+    });
+});
+
+describe("metrics in the state file", () => {
+    it("a restart from the state file keeps the series, the node history, tags and certificates", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "emu-metrics-"));
+        try {
+            const stateFile = join(dir, "state.json");
+            const seed = withDropCurve(seedFromIds(MASKING_IDS, { tags: ["masking"], certificates: [TEST_CERTIFICATE], loadBalancers: [seededLb() as any] }), LB_ID, DROP);
+            const first = await startEmulator({ port: 0, seed, stateFile });
+            const now = Math.floor(Date.now() / 1000);
+            expect((await client(first.url).put(`/v2/load_balancers/${LB_ID}`, providerLbBody({ size_unit: 7, droplet_ids: MASKING_IDS }))).status).toBe(200);
+            await first.close();
+            const second = await startEmulator({ port: 0, stateFile });
+            try {
+                const api = client(second.url);
+                const q = (m: string, a: number, b: number) => api.get(`${BASE}/${m}?lb_id=${LB_ID}&start=${a}&end=${b}`);
+                expect((await q("frontend_connections_current", DROP.peakAt, DROP.peakAt)).body.data.result[0].values).toEqual([[DROP.peakAt, "42000"]]);
+                const limit = (await q("frontend_connections_limit", now - 120, now + 120)).body.data.result[0].values;
+                expect([limit[0][1], limit[limit.length - 1][1]]).toEqual(["30000", "70000"]);
+                expect((await api.get("/v2/tags/masking")).body.tag.resources.count).toBe(3);
+                expect((await api.get(`/v2/certificates/${TEST_CERTIFICATE.id}`)).status).toBe(200);
+            } finally {
+                await second.close();
+            }
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 
