@@ -121,7 +121,10 @@ export function combineDemands(demands: readonly Demand[], what = "the overlappi
     if (connections > SAFE || newPerSecond > SAFE) {
         throw new SizingError("exceedsMaxNodes", `${what} add up to more than ${Number.MAX_SAFE_INTEGER} connections, far beyond any load balancer`, Infinity);
     }
-    return { users: 1, tasksPerUser: Number(connections), connectionsPerTask: 1, newConnectionsPerSecond: Number(newPerSecond) };
+    // Without any explicit figure the sum of the defaults is the summed peak, which is the default
+    // again: leave it out, so the sum reads (and is observed against) like a single drop.
+    const explicit = demands.some((d) => d.newConnectionsPerSecond !== undefined);
+    return { users: 1, tasksPerUser: Number(connections), connectionsPerTask: 1, ...(explicit ? { newConnectionsPerSecond: Number(newPerSecond) } : {}) };
 }
 
 // ---------------------------------------------------------------------------

@@ -88,6 +88,11 @@ describe("combineDemands: overlapping crowds add", () => {
         expect(sized.peak).toEqual({ connections: 25_000, newConnectionsPerSecond: 20_500 });
     });
 
+    it("gives no explicit new connections/s when no part has one (the default, the summed peak, is the same)", () => {
+        const sum = combineDemands([users(10), users(5)]);
+        expect(sum).toEqual({ users: 1, tasksPerUser: 30_000, connectionsPerTask: 1 });
+    });
+
     it("returns a single demand unchanged", () => {
         const a = users(3);
         expect(combineDemands([a])).toBe(a);
