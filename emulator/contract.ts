@@ -10,10 +10,13 @@ const lb: Schema = {
     type: "object",
     required: [
         "id", "name", "ip", "size", "type", "algorithm", "status", "created_at", "forwarding_rules",
-        "health_check", "sticky_sessions", "region", "droplet_ids", "tag", "redirect_http_to_https",
-        "enable_proxy_protocol", "enable_backend_keepalive", "vpc_uuid", "disable_lets_encrypt_dns_records",
+        "health_check", "sticky_sessions", "droplet_ids", "tag", "redirect_http_to_https",
+        "enable_proxy_protocol", "enable_backend_keepalive", "disable_lets_encrypt_dns_records",
         "project_id", "http_idle_timeout_seconds", "firewall",
     ],
+    // Only a GLOBAL LB may lack a region (and so a VPC); the provider checks Region for nil.
+    if: { properties: { type: { const: "GLOBAL" } }, required: ["type"] },
+    else: { required: ["region", "vpc_uuid"] },
     properties: {
         region: { type: "object", required: ["slug"] },
         health_check: {

@@ -86,6 +86,30 @@ describe("godo request bodies (nulls for unset fields)", () => {
         });
         expect(got.glb_settings).not.toHaveProperty("cdn");
     });
+
+    it("a GLOBAL load balancer may have no region (the provider's region is optional for it); any other type may not", async () => {
+        const { region: _region, ...global } = {
+            name: "glb-no-region",
+            algorithm: "round_robin",
+            region: "",
+            type: "GLOBAL",
+            forwarding_rules: [{ entry_protocol: "http", entry_port: 80, target_protocol: "http", target_port: 80 }],
+            disable_lets_encrypt_dns_records: false,
+            target_load_balancer_ids: ["7dbf91fe-cbdb-48dc-8290-c3a181554905"],
+            glb_settings: { target_protocol: "http", target_port: 80, cdn: { is_enabled: true } },
+        };
+        const res = await api.post("/v2/load_balancers", global);
+        expect(res.status, JSON.stringify(res.body)).toBe(202);
+        const got = (await api.get(`/v2/load_balancers/${res.body.load_balancer.id}`)).body.load_balancer;
+        expect(got).not.toHaveProperty("region");
+        expect(got).toMatchObject({ type: "GLOBAL", target_load_balancer_ids: ["7dbf91fe-cbdb-48dc-8290-c3a181554905"], glb_settings: { cdn: { is_enabled: true } } });
+        const moved = await api.put(`/v2/load_balancers/${got.id}`, { ...global, region: "nyc3" });
+        expect(moved.status).toBe(422);
+        expect(moved.body.message).toMatch(/region cannot be changed \(is none\)/);
+        const regional = await api.post("/v2/load_balancers", { ...global, type: "REGIONAL" });
+        expect(regional.status).toBe(422);
+        expect(regional.body.message).toMatch(/region is required \(except for type GLOBAL\)/);
+    });
 });
 
 describe("droplet create flags round-trip into features (no diff on the next read)", () => {

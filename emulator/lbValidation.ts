@@ -28,17 +28,19 @@ const present = (v: unknown): boolean => v !== undefined && v !== null;
 export interface LbCheckContext {
     dropletExists(id: number): boolean;
     certificateExists?(id: string): boolean;
-    /** Region of the LB being updated; region cannot change in place. */
+    /** Region of the LB being updated ("" for a GLOBAL LB without one); region cannot change in place. */
     existingRegion?: string;
 }
 
 export function lbSemanticErrors(body: Record<string, unknown>, ctx: LbCheckContext): string[] {
     const errs: string[] = [];
     const region = body.region;
-    if (typeof region !== "string" || !region) errs.push("region is required");
-    else if (!isKnownRegion(region)) errs.push(`region "${region}" is not a valid region`);
-    else if (ctx.existingRegion && region !== ctx.existingRegion) {
-        errs.push(`region cannot be changed (is ${ctx.existingRegion}); create a new load balancer instead`);
+    // GLOBAL load balancers need no region (the provider's `region` is optional for them).
+    const regionless = region === undefined && body.type === "GLOBAL";
+    if (!regionless && (typeof region !== "string" || !region)) errs.push("region is required (except for type GLOBAL)");
+    else if (typeof region === "string" && !isKnownRegion(region)) errs.push(`region "${region}" is not a valid region`);
+    else if (ctx.existingRegion !== undefined && (region ?? "") !== ctx.existingRegion) {
+        errs.push(`region cannot be changed (is ${ctx.existingRegion || "none"}); create a new load balancer instead`);
     }
 
     if (present(body.size_unit)) {

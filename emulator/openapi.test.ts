@@ -17,6 +17,7 @@ describe("OpenAPI spec", () => {
         expect(spec.path).toMatch(/emulator[/\\]openapi[/\\]do-openapi-subset\.json$/);
         expect(spec.patches.sizeUnitMax).toBeGreaterThan(0);
         expect(spec.patches.regionEnums).toBeGreaterThan(0);
+        expect(spec.patches.lbRegionOptional).toBeGreaterThan(0);
     });
 
     it("every response of the provider-facing endpoints validates against its OpenAPI response schema", async () => {

@@ -36,6 +36,7 @@ export function resolveSpecPath(explicit?: string): string {
 export interface SpecPatches {
     sizeUnitMax: number;
     regionEnums: number;
+    lbRegionOptional: number;
 }
 
 function patchSpec(node: unknown, patches: SpecPatches): void {
@@ -56,6 +57,12 @@ function patchSpec(node: unknown, patches: SpecPatches): void {
     if (Array.isArray(obj.enum) && obj.enum.includes("nyc3") && obj.enum.includes("sfo1") && !obj.enum.includes("atl1")) {
         obj.enum.push("atl1");
         patches.regionEnums++;
+    }
+    // The LB create/update variants require `region`, but GLOBAL load balancers have none (the
+    // provider sends no region for them); lbValidation requires it for every other type.
+    if (Array.isArray(obj.required) && obj.required.includes("region") && (obj.required.includes("droplet_ids") || obj.required.includes("tag"))) {
+        obj.required = obj.required.filter((k: string) => k !== "region");
+        patches.lbRegionOptional++;
     }
     for (const v of Object.values(obj)) patchSpec(v, patches);
 }
@@ -78,7 +85,7 @@ function requiredKeys(schema: Schema): string[] {
 }
 
 export class OpenApi {
-    readonly patches: SpecPatches = { sizeUnitMax: 0, regionEnums: 0 };
+    readonly patches: SpecPatches = { sizeUnitMax: 0, regionEnums: 0, lbRegionOptional: 0 };
     private readonly ajv: Ajv;
     private readonly cache = new Map<string, ValidateFunction>();
 

@@ -521,7 +521,7 @@ export class EmulatorStore {
         const rec = this.lbs.get(id);
         if (!rec) throw notFound();
         const old = rec.lb;
-        this.checkLbBody(body, old.region.slug);
+        this.checkLbBody(body, old.region?.slug ?? "");
         const immutable: (keyof LoadBalancer)[] = ["vpc_uuid", "network", "network_stack", "type"];
         const changed = immutable.filter((k) => body[k] !== undefined && body[k] !== old[k]);
         if (changed.length) throw unprocessable(changed.map((k) => `${k} cannot be changed on an existing load balancer`));
@@ -636,8 +636,8 @@ function noteSize(rec: LbRecord): void {
 // ---- LB object construction --------------------------------------------------------------------
 
 function buildLb(body: Body, identity: { id: string; ip: string; created_at: string; status: LbStatus }): LoadBalancer {
-    const region = body.region as string;
-    const legacy = isLegacyRegion(region);
+    const region = body.region as string | undefined;
+    const legacy = region !== undefined && isLegacyRegion(region);
     const sizeSlug = typeof body.size === "string" ? body.size : undefined;
     const networkStack = (body.network_stack as string) ?? "IPV4";
     const hcIn = (body.health_check ?? {}) as Partial<HealthCheck>;
@@ -677,13 +677,13 @@ function buildLb(body: Body, identity: { id: string; ip: string; created_at: str
         })),
         health_check,
         sticky_sessions,
-        region: regionObject(region),
+        ...(region !== undefined ? { region: regionObject(region) } : {}),
         droplet_ids: Array.isArray(body.droplet_ids) ? [...(body.droplet_ids as number[])] : [],
         tag: typeof body.tag === "string" ? body.tag : "",
         redirect_http_to_https: body.redirect_http_to_https === true,
         enable_proxy_protocol: body.enable_proxy_protocol === true,
         enable_backend_keepalive: body.enable_backend_keepalive === true,
-        vpc_uuid: (body.vpc_uuid as string) || defaultVpcUuid(region),
+        ...(region !== undefined || body.vpc_uuid ? { vpc_uuid: (body.vpc_uuid as string) || defaultVpcUuid(region!) } : {}),
         disable_lets_encrypt_dns_records: body.disable_lets_encrypt_dns_records === true,
         project_id: (body.project_id as string) || DEFAULT_PROJECT_ID,
         http_idle_timeout_seconds: (body.http_idle_timeout_seconds as number) ?? 60,

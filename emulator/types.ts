@@ -200,13 +200,15 @@ export interface LoadBalancer {
     forwarding_rules: ForwardingRule[];
     health_check: HealthCheck;
     sticky_sessions: { type: "none" | "cookies"; cookie_name?: string; cookie_ttl_seconds?: number };
-    region: RegionObject;
+    /** Absent on a GLOBAL load balancer created without one. */
+    region?: RegionObject;
     droplet_ids: number[];
     tag: string;
     redirect_http_to_https: boolean;
     enable_proxy_protocol: boolean;
     enable_backend_keepalive: boolean;
-    vpc_uuid: string;
+    /** Absent with `region`. */
+    vpc_uuid?: string;
     disable_lets_encrypt_dns_records: boolean;
     project_id: string;
     http_idle_timeout_seconds: number;

@@ -35,7 +35,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
         const body = normalizeLbBody(objectBody(req));
         const existing = store.lbs.get(req.params.lb_id);
         if (!existing) throw new ApiError(404);
-        store.checkLbBody(body, existing.lb.region.slug);
+        store.checkLbBody(body, existing.lb.region?.slug ?? "");
         checkSchema(ctx, "PUT", "/v2/load_balancers/:lb_id", forOneOf(body));
         return { load_balancer: store.updateLb(req.params.lb_id, body) };
     });
