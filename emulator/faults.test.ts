@@ -209,6 +209,11 @@ describe("fault injection", () => {
         expect(res.status).toBe(500);
         expect(res.body).toEqual({ id: "server_error", message: expect.any(String), request_id: expect.any(String) });
         expect((await api.get(`/v2/load_balancers/${lb.id}`)).body.load_balancer.size_unit).toBe(4);
+        // A delete answered with an error after it happened: gone, though the client saw a 502.
+        await fault({ match: { method: "DELETE", path: "/v2/load_balancers/{id}" }, status: 502, when: "after" });
+        const del = await api.del(`/v2/load_balancers/${lb.id}`);
+        expect([del.status, del.headers.get("content-type"), del.body.id]).toEqual([502, "application/json; charset=utf-8", "bad_gateway"]);
+        expect((await api.get(`/v2/load_balancers/${lb.id}`)).status).toBe(404);
         for (const bad of [{ kind: "busy", when: "after" }, { kind: "drop", when: "later" }, { status: 429, retryAfterSeconds: -1 }]) {
             expect((await control.post("/_emulator/faults", bad)).status, JSON.stringify(bad)).toBe(422);
         }

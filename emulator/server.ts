@@ -181,6 +181,7 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
         if (after?.kind === "error") {
             setRetryHeaders(reply, after);
             reply.code(after.status ?? 500);
+            reply.header("content-type", "application/json; charset=utf-8"); // the real answer may have been a bodiless 204
             payload = JSON.stringify(new ApiError(after.status ?? 500, after.message).body(emu!.requestId));
         }
         const out = emu ? checkedPayload(req, reply, payload) : payload;
