@@ -2,9 +2,23 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
     test: {
-        include: ["test/**/*.test.ts", "emulator/**/*.test.ts", "policy/**/*.test.ts"],
         // Pulumi mock tests share the SDK's process-wide runtime state; isolate files.
         pool: "forks",
-        testTimeout: 30_000,
+        projects: [
+            {
+                extends: true,
+                test: {
+                    name: "unit",
+                    include: ["test/**/*.test.ts", "emulator/**/*.test.ts", "policy/**/*.test.ts"],
+                    exclude: ["test/e2e/**"],
+                    testTimeout: 30_000,
+                },
+            },
+            {
+                // The real engine and provider: each `pulumi up` takes seconds, a scenario minutes.
+                extends: true,
+                test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 300_000, hookTimeout: 120_000 },
+            },
+        ],
     },
 });

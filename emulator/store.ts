@@ -38,6 +38,7 @@ import type {
     Seed,
     Summary,
     TagObject,
+    SeedDroplet,
 } from "./types";
 
 export interface StoreOptions {
@@ -563,6 +564,16 @@ export class EmulatorStore {
     }
 
     // ---- out-of-band changes (a person in the console) -----------------------------------------
+
+    /** A droplet made in the console (out of band): expanded like a seed droplet. */
+    addDroplet(seed: SeedDroplet): Droplet {
+        if (this.droplets.has(seed.id)) throw unprocessable([`droplet ${seed.id} exists`]);
+        const d = expandDroplet(seed);
+        this.droplets.set(d.id, d);
+        for (const t of d.tags) this.noteTag(t, d.id);
+        this.outOfBand.push({ time: new Date().toISOString(), resource: "droplet", id: String(d.id), changes: clone(seed) as unknown as Body });
+        return clone(d);
+    }
 
     patchDroplet(id: number, changes: Body): Droplet {
         const d = this.droplets.get(id);
