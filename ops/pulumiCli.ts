@@ -1,14 +1,14 @@
 // Running the real `pulumi` for the gate, rollback and drift CLIs: the one module in ops/
-// that does I/O. The toolchain comes from scripts/toolchain.sh --check (pinned versions);
-// its bin directory goes first on PATH so pulumi finds the matching language host and
-// DigitalOcean plugin too.
+// that does I/O. The toolchain comes from scripts/toolchain.sh --check (pinned versions); its
+// bin directory goes first on PATH so pulumi finds the matching language host, and the
+// DigitalOcean plugin is installed into the Pulumi home in use (the operator's own, where their
+// `pulumi login` lives), so it is found as a real plugin.
 import { spawnSync } from "node:child_process";
+import { homedir } from "node:os";
 import * as path from "node:path";
 import { ConfigError } from "../config";
 import { jsonFromStdout } from "./pulumiJson";
-
-const ROOT = path.resolve(__dirname, "..");
-export const TOOLCHAIN_SCRIPT = path.join(ROOT, "scripts", "toolchain.sh");
+import { findToolchain, toolchainEnv, ToolchainUnavailable, type Toolchain } from "./toolchain";
 
 /** A failure with its own exit code (the toolchain script's 3 for "no toolchain"). */
 export class CommandError extends ConfigError {
@@ -36,13 +36,15 @@ export const TOOLCHAIN_MISSING =
 
 /** The pinned toolchain, or a CommandError (exit 3) saying what to run, with the toolchain script's own words below. */
 export function pulumiFromToolchain(cwd = process.cwd()): Pulumi {
-    const check = spawnSync("bash", [TOOLCHAIN_SCRIPT, "--check"], { encoding: "utf8" });
-    const bin = (check.stdout ?? "").trim().split("\n").at(-1) ?? "";
-    if (check.status !== 0 || bin === "") {
-        const said = (check.stderr || check.error?.message || "").trim().split("\n").filter(Boolean);
-        throw new CommandError([TOOLCHAIN_MISSING, ...said.map((line) => `  ${line}`)], 3);
+    let toolchain: Toolchain;
+    try {
+        toolchain = findToolchain({ check: true, home: process.env.PULUMI_HOME || path.join(homedir(), ".pulumi") });
+    } catch (err) {
+        if (!(err instanceof ToolchainUnavailable)) throw err;
+        throw new CommandError([TOOLCHAIN_MISSING, ...err.reasons.map((line) => `  ${line}`)], 3);
     }
-    const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`, PULUMI_SKIP_UPDATE_CHECK: "true" };
+    const env = toolchainEnv(toolchain);
+    const bin = toolchain.bin;
     const exe = path.join(bin, "pulumi");
     const label = (args: string[]) => `pulumi ${args.join(" ")}`;
 
