@@ -1,8 +1,10 @@
 // A stand-in Pulumi toolchain for testing the gate, rollback and drift CLIs as real processes
 // on machines where the real one cannot be built. It is found the way scripts/toolchain.sh
-// finds a cached build ($PROXY_LB_TOOLCHAIN_CACHE/pulumi-<v>-digitalocean-<v>/bin), and its
+// finds a cached build ($PROXY_LB_TOOLCHAIN_CACHE/pulumi-<v>-digitalocean-<v>-<key>: bin/,
+// provider/ and the plugin installed in home/), and its
 // `pulumi` replays canned output per subcommand and logs every call (arguments, and the
 // contents of any --config-file) to calls.jsonl. Test support only: nothing imports it at run time.
+import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -41,17 +43,21 @@ export interface FakeToolchain {
 export function fakeToolchain(): FakeToolchain {
     const root = mkdtempSync(path.join(tmpdir(), "proxy-lb-fake-pulumi-"));
     const pins = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies as Record<string, string>;
-    const bin = path.join(root, "cache", `pulumi-${pins["@pulumi/pulumi"]}-digitalocean-${pins["@pulumi/digitalocean"]}`, "bin");
+    const [pulumiVersion, doVersion] = [pins["@pulumi/pulumi"], pins["@pulumi/digitalocean"]];
+    const cache = path.join(root, "cache", `pulumi-${pulumiVersion}-digitalocean-${doVersion}-${cacheKey(pulumiVersion, doVersion)}`);
     const replay = path.join(root, "replay");
-    mkdirSync(bin, { recursive: true });
     mkdirSync(replay);
-    const executable = (name: string, text: string) => {
-        writeFileSync(path.join(bin, name), text);
-        chmodSync(path.join(bin, name), 0o755);
+    const executable = (file: string, text: string) => {
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, text);
+        chmodSync(file, 0o755);
     };
-    executable("pulumi", FAKE_PULUMI);
-    executable("pulumi-language-nodejs", "#!/bin/sh\nexit 0\n");
-    executable("pulumi-resource-digitalocean", "#!/bin/sh\nexit 0\n");
+    const placeholder = "#!/bin/sh\nexit 0\n";
+    executable(path.join(cache, "bin", "pulumi"), FAKE_PULUMI);
+    executable(path.join(cache, "bin", "pulumi-language-nodejs"), placeholder);
+    executable(path.join(cache, "provider", "pulumi-resource-digitalocean"), placeholder);
+    // Already installed in the toolchain's home, so the script never calls `pulumi plugin install`.
+    executable(path.join(cache, "home", "plugins", `resource-digitalocean-v${doVersion}`, "pulumi-resource-digitalocean"), placeholder);
     return {
         env: { PROXY_LB_TOOLCHAIN_CACHE: path.join(root, "cache"), FAKE_PULUMI_DIR: replay },
         respond(command, response) {
@@ -69,4 +75,17 @@ export function fakeToolchain(): FakeToolchain {
             rmSync(root, { recursive: true, force: true });
         },
     };
+}
+
+/** The cache key scripts/toolchain.sh derives from the pinned source archives' sha256 (its HOST/PROVIDER/UPSTREAM_ARCHIVE tables). */
+function cacheKey(pulumiVersion: string, doVersion: string): string {
+    const script = readFileSync(path.join(ROOT, "scripts", "toolchain.sh"), "utf8");
+    const sha = (table: string, version: string) => {
+        const line = script.split("\n").find((l) => l.startsWith(`declare -A ${table}=(`));
+        const found = line?.match(new RegExp(`\\[${version.replace(/\./g, "\\.")}\\]="\\S+ ([0-9a-f]{64})"`))?.[1];
+        if (!found) throw new Error(`fakeToolchain: no ${table} sha256 for ${version} in scripts/toolchain.sh; update test/support/fakeToolchain.ts to its cache layout`);
+        return found;
+    };
+    const hashes = [sha("HOST_ARCHIVE", pulumiVersion), sha("PROVIDER_ARCHIVE", doVersion), sha("UPSTREAM_ARCHIVE", doVersion)];
+    return createHash("sha256").update(hashes.map((h) => `${h}\n`).join("")).digest("hex").slice(0, 12);
 }
