@@ -16,6 +16,17 @@ const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 const at = (iso: string) => parseInstant(iso)!;
 
+/** Pulumi.drop.yaml with its commented example calendar switched on, as an operator would. */
+function withExampleCalendar(text: string): string {
+    const lines = text.split("\n");
+    const from = lines.indexOf("  # proxy-lb:drops:");
+    const to = lines.indexOf("  # proxy-lb:leadMinutes: 30");
+    if (from < 0 || to < from) throw new Error("Pulumi.drop.yaml no longer has the commented example calendar");
+    return lines.map((line, i) => (i >= from && i <= to ? line.replace(/^ {2}# /, "  ") : line)).join("\n");
+}
+const COMMITTED = readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8");
+const EXAMPLE = withExampleCalendar(COMMITTED);
+
 const base = {
     region: "nyc3",
     loadBalancer: { name: "proxy-lb", forwarding: [{ port: 8080 }], healthCheck: { port: 8080 } },
@@ -163,13 +174,15 @@ describe("npm run schedule", () => {
 
     beforeAll(() => {
         dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-schedule-"));
-        writeFileSync(path.join(dir, "Pulumi.drop.yaml"), readFileSync(path.join(ROOT, "Pulumi.drop.yaml")));
+        writeFileSync(path.join(dir, "Pulumi.drop.yaml"), EXAMPLE);
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it("the committed drop stack's calendar is valid and has a drop", () => {
-        const config = parseStackConfig(parseStackFile(readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8"), "Pulumi.drop.yaml"));
-        expect(config.drops.length).toBeGreaterThan(0);
+    it("the drop stack ships without a calendar, and its commented example is valid once uncommented", () => {
+        expect(parseStackConfig(parseStackFile(COMMITTED, "Pulumi.drop.yaml")).drops).toEqual([]);
+        const config = parseStackConfig(parseStackFile(EXAMPLE, "Pulumi.drop.yaml"));
+        expect(config.drops.map((d) => d.name)).toEqual(["black-friday-2027", "restock-2027"]);
+        expect(config.leadMinutes).toBe(30);
     });
 
     it("says the size due now, the active drops and the next boundary (--now, --json)", () => {
@@ -245,14 +258,13 @@ describe("npm run plan: the calendar's timeline and the pull-request summary of 
     const git = (...args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8", env: { ...process.env, ...identity } });
     const plan = (args: string[], now = "2027-11-25T12:00:00Z") =>
         spawnSync(TSX, [path.join(ROOT, "cli/plan.ts"), ...args], { cwd: repo, encoding: "utf8", env: { ...process.env, PROXY_LB_NOW: now } });
-    const committed = readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8");
+    const committed = EXAMPLE;
 
     beforeAll(() => {
-        // The base commit has the stack without a calendar; the working tree adds the committed one.
+        // The base commit has the stack as committed (no calendar); the working tree switches the
+        // example calendar on, as a drop's pull request would.
         repo = mkdtempSync(path.join(tmpdir(), "proxy-lb-timeline-"));
-        const withoutCalendar = committed.replace(/ {2}proxy-lb:drops:[\s\S]*?proxy-lb:leadMinutes: 30[^\n]*\n/, "");
-        expect(withoutCalendar).not.toContain("proxy-lb:drops");
-        writeFileSync(path.join(repo, "Pulumi.drop.yaml"), withoutCalendar);
+        writeFileSync(path.join(repo, "Pulumi.drop.yaml"), COMMITTED);
         git("init", "-q");
         git("add", ".");
         git("commit", "-q", "-m", "no calendar");
