@@ -39,7 +39,7 @@ export interface SubjectResult {
     label: string;
     tool: "pulumi" | "terraform";
     masking: { count: number; by: "id" | "tag" } | null;
-    /** The first `up` (Pulumi) or `apply` with the import block (Terraform): adopts, not timed for the ratios. */
+    /** The first `up` (Pulumi) or `apply` with the import block (Terraform), run side by side with the other subjects': not in the ratios. */
     setupMs: number;
     preview: OpResult;
     up: OpResult;
