@@ -3,12 +3,14 @@
 // Pure. The rules (one reason line per offending step, naming resource, op and properties):
 //   - the load balancer is never replaced or deleted (any replacement-family op, delete, discard);
 //   - a masking droplet step is only ever same / read / import / refresh (none writes to it),
-//     and its new state keeps protect, retainOnDelete and ignoreChanges ["*"];
+//     and its new state keeps protect, retainOnDelete and ignoreChanges on every input (["*"],
+//     or the program's own list, FROZEN_DROPLET_INPUTS, as the policy pack accepts);
 //   - the only change allowed without --allow is the load balancer's sizeUnit;
 //   - no second load balancer is created while one exists;
 //   - error diagnostics (and a possibly corrupt state) fail the gate.
 import type { Settings } from "../config";
 import { nodeChange, type NodeChange } from "../cli/report";
+import { FROZEN_DROPLET_INPUTS } from "../infra/maskingServers";
 import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE } from "../infra/names";
 import { size, type Sizing } from "../sizing";
 import {
@@ -143,11 +145,16 @@ function dropletReasons(step: PreviewStep, what: string): string[] {
         const lost = [
             state.protect !== true && "protect: true",
             state.retainOnDelete !== true && "retainOnDelete: true",
-            !(state.ignoreChanges ?? []).includes("*") && 'ignoreChanges: ["*"]',
+            !frozen(state.ignoreChanges ?? []) && 'ignoreChanges: ["*"]',
         ].filter((x): x is string => typeof x === "string");
         if (lost.length > 0) reasons.push(`${what}: the masking droplet would lose ${lost.join(", ")}`);
     }
     return reasons;
+}
+
+/** ignoreChanges that freeze every input: "*", or the program's list of every input. */
+function frozen(ignoreChanges: string[]): boolean {
+    return ignoreChanges.includes("*") || FROZEN_DROPLET_INPUTS.every((input) => ignoreChanges.includes(input));
 }
 
 /** Reasons for the properties an update changes beyond `free` and the --allow list. */
