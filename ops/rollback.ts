@@ -4,7 +4,7 @@
 // program with an earlier config, which every history entry records.
 import { isDeepStrictEqual } from "node:util";
 import { isMap, isScalar, isSeq, type Document, type Node, parseDocument, type YAMLMap } from "yaml";
-import { ConfigError, loadSettings, NAMESPACE, OBJECT_KEYS, type Settings } from "../config";
+import { ConfigError, JSON_TEXT_KEYS, loadSettings, NAMESPACE, type Settings } from "../config";
 import { type UpdateInfo, UNDECRYPTABLE } from "./pulumiJson";
 
 /** A history entry with the version it is known by and, for updates, what its config sizes to. */
@@ -58,14 +58,16 @@ export function configOf(entry: UpdateInfo): ConfigRead {
 }
 
 // Objects come as JSON text plus the parsed objectValue; restore the object (a YAML mapping
-// in the stack file). Other values are the text Pulumi stores.
+// in the stack file). Numbers come as text too ("30", a project default included): the keys
+// whose values are JSON (JSON_TEXT_KEYS) are parsed back, so a number is written as a number
+// and a default is recognised as one. Other values are the text Pulumi stores.
 function valueOf(key: string, text: string | undefined, objectValue: unknown): unknown {
     if (objectValue !== undefined) return objectValue;
     const name = key.slice(NAMESPACE.length + 1);
-    if (text !== undefined && (OBJECT_KEYS as readonly string[]).includes(name)) {
+    if (text !== undefined && JSON_TEXT_KEYS.includes(name)) {
         try {
             const parsed: unknown = JSON.parse(text);
-            if (typeof parsed === "object" && parsed !== null) return parsed;
+            if (parsed !== null) return parsed;
         } catch {
             // left as text: loadSettings reports it naming the key
         }
