@@ -288,3 +288,45 @@ export function jsonFromStdout(stdout: string): unknown {
         throw new Error(text === "" ? "printed nothing on stdout" : `printed something other than JSON: ${text.split("\n")[0].slice(0, 120)}`);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Engine event log (`--event-log <file>`, enabled by PULUMI_DEBUG_COMMANDS=true as the Automation
+// API does): one apitype.EngineEvent per line (sdk/go/common/apitype/events.go).
+
+// apitype.StepEventStateMetadata: inputs and outputs are null when empty (no omitempty).
+const stepStateSchema = z
+    .looseObject({ urn: z.string(), type: z.string().optional(), id: z.string().optional(), inputs: record.nullable().optional(), outputs: record.nullable().optional() })
+    .nullable()
+    .optional();
+const outputsEventSchema = z.looseObject({
+    resOutputsEvent: z.looseObject({
+        metadata: z.looseObject({ op: z.string(), urn: z.string(), old: stepStateSchema, new: stepStateSchema }),
+    }),
+});
+
+/**
+ * What each resource's step did, from an event log: one step per resource-outputs event, with
+ * the state before (`old`) and after (`new`). A refresh records what Read returned in `new`
+ * even where its diff, which honours ignoreChanges, is empty: the preview digest then shows
+ * the step unchanged, so drift on a masking droplet (ignoreChanges on every input) is only
+ * visible here. Lines that are not such an event are skipped.
+ */
+export function stepsFromEventLog(text: string): PreviewStep[] {
+    const steps: PreviewStep[] = [];
+    for (const line of text.split("\n")) {
+        if (line.trim() === "") continue;
+        let json: unknown;
+        try {
+            json = JSON.parse(line);
+        } catch {
+            continue; // a line cut short by a killed run
+        }
+        const event = outputsEventSchema.safeParse(json);
+        if (!event.success) continue;
+        const { op, urn, old, new: next } = event.data.resOutputsEvent.metadata;
+        const state = (s: typeof old): ResourceV3 | undefined =>
+            s ? ({ custom: false, ...s, type: s.type ?? "", inputs: s.inputs ?? {}, outputs: s.outputs ?? {} } as ResourceV3) : undefined;
+        steps.push({ op, urn, oldState: state(old), newState: state(next), detailedDiff: null });
+    }
+    return steps;
+}

@@ -171,7 +171,7 @@ describe("npm run drift (a real process, a stand-in pulumi)", () => {
         expect(run.status).toBe(4);
         expect(run.stdout).toContain(`masking-server-${D2} (mask-nyc3-02, id ${D2})\n    size: "s-1vcpu-1gb" → "s-2vcpu-4gb"`);
         expect(run.stdout).toContain("Nothing was changed: this was a refresh preview.");
-        expect(fake.calls().at(-1)?.args).toEqual(["refresh", "--preview-only", "--json", "--non-interactive", "--stack", "drop"]);
+        expect(fake.calls().at(-1)?.args).toEqual(["refresh", "--preview-only", "--json", "--non-interactive", "--stack", "drop", "--event-log", expect.any(String)]);
     });
 
     it("--json prints the report object, with the same exit code (4: the load balancer drifted)", () => {
