@@ -83,6 +83,18 @@ export interface E2eProject {
     preview(...args: string[]): Promise<{ digest: PreviewDigest; run: Run }>;
     outputs(): Promise<Record<string, unknown>>;
     dispose(): Promise<void>;
+    /** The shared state backend this project logged in to, when not its own file backend. */
+    backend?: TeamBackend;
+}
+
+/**
+ * A state backend shared by several working copies, as a team has it (an S3 bucket such as
+ * DigitalOcean Spaces): each copy gets its own Pulumi home (the toolchain's plugins linked in)
+ * and runs `pulumi login <loginUrl>` with `env` (the bucket's credentials), as an operator does.
+ */
+export interface TeamBackend {
+    loginUrl: string;
+    env?: Record<string, string>;
 }
 
 const open: E2eProject[] = [];
@@ -92,14 +104,33 @@ export async function openProject({
     seed = baseSeed(),
     stack = "e2e",
     files = {},
-}: { config?: StackConfig; seed?: Seed; stack?: string; files?: Record<string, string> } = {}): Promise<E2eProject> {
+    backend,
+    workingCopyOf,
+}: {
+    config?: StackConfig;
+    seed?: Seed;
+    stack?: string;
+    files?: Record<string, string>;
+    /** Log in to this shared backend instead of a file backend of the project's own. */
+    backend?: TeamBackend;
+    /**
+     * Another working copy of that project and stack (a second operator's clone): the same
+     * backend, emulator (DigitalOcean account), passphrase, token and stack file; the stack
+     * already exists, so no `stack init`. `config`, `seed` and `backend` are taken from it.
+     */
+    workingCopyOf?: E2eProject;
+} = {}): Promise<E2eProject> {
+    if (workingCopyOf) {
+        backend = workingCopyOf.backend;
+        stack = workingCopyOf.stack;
+    }
     const tools = toolchain();
     const dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-e2e-"));
     for (const file of PROGRAM_FILES) cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
     for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
     symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     mkdirSync(path.join(dir, ".state"));
-    const emulator = await startEmulator({ port: 0, seed });
+    const emulator = workingCopyOf ? workingCopyOf.emulator : await startEmulator({ port: 0, seed });
     const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
     const env: NodeJS.ProcessEnv = {
         ...toolchainEnv(tools),
@@ -112,10 +143,22 @@ export async function openProject({
         PROXY_LB_E2E_PROJECT: dir,
     };
     delete env.DIGITALOCEAN_API_URL;
+    if (workingCopyOf) {
+        env.PULUMI_CONFIG_PASSPHRASE = workingCopyOf.env.PULUMI_CONFIG_PASSPHRASE;
+        env.DIGITALOCEAN_TOKEN = workingCopyOf.env.DIGITALOCEAN_TOKEN;
+    }
+    if (backend) {
+        delete env.PULUMI_BACKEND_URL;
+        env.PULUMI_HOME = path.join(dir, ".pulumi-home");
+        mkdirSync(env.PULUMI_HOME);
+        symlinkSync(path.join(tools.home, "plugins"), path.join(env.PULUMI_HOME, "plugins"), "dir");
+        Object.assign(env, backend.env);
+    }
 
     const writeConfig = (config: StackConfig) =>
         writeFileSync(stackFile, stringify({ config: { "digitalocean:apiEndpoint": emulator.url, ...config } }));
-    writeConfig(config);
+    if (workingCopyOf) writeFileSync(stackFile, workingCopyOf.readStackFile());
+    else writeConfig(config);
 
     const start = (...args: string[]) => {
         const child = spawn("pulumi", [...args, "--stack", stack, "--non-interactive"], { cwd: dir, env, detached: true });
@@ -164,20 +207,44 @@ export async function openProject({
             if (run.status !== 0) throw new Error(`pulumi stack output failed: ${run.stderr}`);
             return JSON.parse(run.stdout) as Record<string, unknown>;
         },
+        backend,
         async dispose() {
             killProjectProcesses(dir);
-            await emulator.close();
+            if (!workingCopyOf) await emulator.close();
             rmSync(dir, { recursive: true, force: true });
             open.splice(open.indexOf(project), 1);
         },
     };
-    const init = await pulumi("stack", "init");
+    if (backend) {
+        const login = await runPulumiIn(dir, env, "login", backend.loginUrl);
+        if (login.status !== 0) {
+            await project.dispose();
+            throw new Error(`pulumi login ${backend.loginUrl} failed: ${login.stdout}${login.stderr}`);
+        }
+    }
+    const init = workingCopyOf ? { status: 0, stderr: "" } : await pulumi("stack", "init");
     if (init.status !== 0) {
         await project.dispose();
         throw new Error(`pulumi stack init failed: ${init.stderr}`);
     }
     open.push(project);
     return project;
+}
+
+/** Runs `pulumi <args>` as given (no --stack: e.g. `login`, `whoami`), asynchronously. */
+export function runPulumiIn(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
+    const child = spawn("pulumi", args, { cwd, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), COMMAND_TIMEOUT_MS);
+    return new Promise<Run>((resolve) =>
+        child.on("exit", (status) => {
+            clearTimeout(timer);
+            setImmediate(() => resolve({ status, stdout, stderr }));
+        }),
+    );
 }
 
 /** Disposes every project a test left open (call from afterEach). */
@@ -203,4 +270,23 @@ export function writes(emulator: Emulator) {
     const summary = emulator.state.summary();
     const lb = Object.values(summary.writes.load_balancer ?? {}).reduce((a, b) => a + b, 0);
     return { lb, droplet: summary.dropletWrites, all: summary.totals.writes };
+}
+
+/**
+ * Runs one of this repository's CLIs (`cli/<name>.ts`: gate, rollback, drift, …) in the project
+ * as an operator would (`npm run <name> -- …`), asynchronously: the emulator lives in this process.
+ */
+export function runCli(p: E2eProject, name: string, ...args: string[]): Promise<Run> {
+    const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "cli", `${name}.ts`), ...args], { cwd: p.dir, env: p.env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => killProjectProcesses(p.dir), COMMAND_TIMEOUT_MS);
+    return new Promise<Run>((resolve) =>
+        child.on("exit", (status) => {
+            clearTimeout(timer);
+            setImmediate(() => resolve({ status, stdout, stderr }));
+        }),
+    );
 }
