@@ -1,5 +1,5 @@
 // Fastify app wiring: auth, request log, faults, response validation, error bodies.
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { ApiError, BUSY_MESSAGE, notFound } from "./errors";
@@ -96,7 +96,12 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
     app.addHook("onRequest", async (req) => {
         const path = req.url.split("?")[0];
         if (isControl(path)) return;
-        const authenticated = /^bearer\s+\S+/i.test(req.headers.authorization ?? "");
+        const bearer = /^bearer\s+(\S+)/i.exec(req.headers.authorization ?? "")?.[1];
+        const authenticated = bearer !== undefined;
+        if (bearer) {
+            const sha = createHash("sha256").update(bearer).digest("hex");
+            store.bearerSha256Counts.set(sha, (store.bearerSha256Counts.get(sha) ?? 0) + 1);
+        }
         const requestId = randomUUID();
         const entry = store.beginEntry({
             requestId,

@@ -87,6 +87,8 @@ export class EmulatorStore {
     log: LogEntry[] = [];
     outOfBand: OutOfBandChange[] = [];
     readonly faults = new Faults();
+    /** API requests per SHA-256 (hex) of their bearer token: a test can tell which token arrived without it being kept. */
+    readonly bearerSha256Counts = new Map<string, number>();
     private counters: Counters = { seq: 0, nextActionId: 1_900_000_001, nextDropletId: 0, lbIps: 0 };
     private readonly activateAfterGets: number;
 
