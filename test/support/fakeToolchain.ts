@@ -32,7 +32,7 @@ export interface FakePulumiCall {
 }
 
 export interface FakeToolchain {
-    /** Environment for the CLI process: the cache location and the replay directory. */
+    /** Environment for the CLI process: the cache location, a Pulumi home of its own and the replay directory. */
     env: Record<string, string>;
     /** Canned output of one subcommand: "preview", "refresh", "up", "stack-history". */
     respond(command: string, response: { stdout?: string | object; stderr?: string; code?: number }): void;
@@ -56,10 +56,14 @@ export function fakeToolchain(): FakeToolchain {
     executable(path.join(cache, "bin", "pulumi"), FAKE_PULUMI);
     executable(path.join(cache, "bin", "pulumi-language-nodejs"), placeholder);
     executable(path.join(cache, "provider", "pulumi-resource-digitalocean"), placeholder);
-    // Already installed in the toolchain's home, so the script never calls `pulumi plugin install`.
-    executable(path.join(cache, "home", "plugins", `resource-digitalocean-v${doVersion}`, "pulumi-resource-digitalocean"), placeholder);
+    // The plugin is already installed in the Pulumi home the CLIs use (PULUMI_HOME below), so the
+    // script never calls `pulumi plugin install`, and the user's own ~/.pulumi is left alone.
+    const home = path.join(root, "pulumi-home");
+    for (const dir of [path.join(cache, "home"), home]) {
+        executable(path.join(dir, "plugins", `resource-digitalocean-v${doVersion}`, "pulumi-resource-digitalocean"), placeholder);
+    }
     return {
-        env: { PROXY_LB_TOOLCHAIN_CACHE: path.join(root, "cache"), FAKE_PULUMI_DIR: replay },
+        env: { PROXY_LB_TOOLCHAIN_CACHE: path.join(root, "cache"), PULUMI_HOME: home, FAKE_PULUMI_DIR: replay },
         respond(command, response) {
             const text = typeof response.stdout === "string" ? response.stdout : JSON.stringify(response.stdout, null, 4);
             if (response.stdout !== undefined) writeFileSync(path.join(replay, `${command}.out`), text);
