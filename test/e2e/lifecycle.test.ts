@@ -2,7 +2,7 @@
 // create the LB, resize it in place with one write, never write to a masking server, and
 // refuse anything that would replace or delete the LB.
 import { afterEach, describe, expect, it } from "vitest";
-import { baseConfig, baseSeed, disposeAll, LB_ID, MASKING_IDS, openProject, writes } from "./harness";
+import { baseConfig, baseSeed, disposeAll, LB_ID, MASKING_IDS, openProject, runCli, writes } from "./harness";
 
 afterEach(disposeAll);
 
@@ -47,8 +47,11 @@ describe("adopting and creating the load balancer", () => {
         await p.up();
         expect((await p.outputs()).maskingServerIds).toHaveLength(4);
 
-        // One leaves the fleet (untagged in the console): the program forgets it, never deletes it.
+        // One leaves the fleet (untagged in the console): `forget` lets the next up drop it from
+        // state; the droplet itself is never deleted.
         p.emulator.state.patchDroplet(501000101, { tags: [] });
+        expect((await p.up({ allowFailure: true })).status).not.toBe(0);
+        expect((await runCli(p, "forget", "--stack", p.stack, "--yes")).status).toBe(0);
         await p.up();
         expect(((await p.outputs()).maskingServerIds as string[]).sort()).toEqual(["501000102", "501000103", "501000104"]);
         expect(p.emulator.state.getDroplet(501000101).id).toBe(501000101); // still there
@@ -151,8 +154,6 @@ describe("what the program refuses", () => {
     it("refuses moving the adopted LB to another region before any API write, saying why in an operator's words", async () => {
         const p = await openProject();
         await p.up();
-        const seed = baseSeed();
-        void seed;
         p.writeConfig(baseConfig({ "proxy-lb:region": "sfo3" }));
         const up = await p.up({ allowFailure: true });
         expect(up.status).not.toBe(0);
