@@ -1,16 +1,18 @@
 // proxy-lb: one DigitalOcean load balancer in front of the masking droplets, sized from
-// the drop's expected demand. The droplets are adopted read-only; the load balancer is
+// the expected demand now: the between-drops baseline, or the drops of the calendar whose
+// window (lead time included) covers now (the clock, or PROXY_LB_NOW). The droplets are adopted read-only; the load balancer is
 // protected so it is only ever resized in place (a new one would have a new IP).
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, loadSettings, Settings } from "./config";
+import { ConfigError, loadSettings, nowFromEnvironment, Settings } from "./config";
 import { createdLoadBalancerArgs, differencesFromLive, liveLoadBalancerArgs } from "./infra/loadBalancerSettings";
 import { importMaskingServer, readMaskingServers } from "./infra/maskingServers";
 import { LOAD_BALANCER_NAME } from "./infra/names";
 
-const { config, sizing } = validatedSettings();
+const { config, sizing, schedule, warnings } = validatedSettings();
 
 export = async () => {
+    for (const warning of warnings) pulumi.log.warn(warning);
     const maskingServers = (await readMaskingServers(config.maskingServers)).map(importMaskingServer);
 
     const loadBalancer = new digitalocean.LoadBalancer(
@@ -35,6 +37,11 @@ export = async () => {
         hourlyCostUsd: sizing.cost.hourly,
         monthlyCostUsd: sizing.cost.monthly,
         maskingServerIds: pulumi.all(maskingServers.map((server) => server.id)),
+        sizedFor: schedule.now,
+        activeDrops: schedule.active.map((drop) => drop.name),
+        activeUntil: schedule.active.length ? schedule.until : null,
+        nextResizeAt: schedule.nextResize?.at ?? null,
+        nextSizeUnit: schedule.nextResize?.sizeUnit ?? null,
     };
 };
 
@@ -53,7 +60,7 @@ async function adoptedAsItIs(id: string) {
 // and no stack trace.
 function validatedSettings(): Settings {
     try {
-        return loadSettings(pulumi.runtime.allConfig());
+        return loadSettings(pulumi.runtime.allConfig(), { now: nowFromEnvironment() });
     } catch (err) {
         if (err instanceof ConfigError) {
             throw new pulumi.RunError(`invalid proxy-lb configuration:\n  ${err.problems.join("\n  ")}`);

@@ -2,7 +2,7 @@
 // Runs `pulumi preview --json` and lets the deployment through only if it resizes proxy-lb
 // in place and touches nothing else (ops/gate.ts). Exit 0 with the node change, 1 with one
 // line per reason, 3 when the Pulumi toolchain is missing.
-import { loadSettings } from "../config";
+import { loadSettings, nowFromEnvironment } from "../config";
 import { readStackFile } from "../config/stackFile";
 import { gateVerdict, lbNodeChange, previewFailure, type GateVerdict } from "../ops/gate";
 import { parsePreviewDigest } from "../ops/pulumiJson";
@@ -35,7 +35,7 @@ runCli(
     },
     (values) => {
         const { stack } = values;
-        const settings = loadSettings(readStackFile(stack)); // bad config fails here, before pulumi runs
+        const settings = loadSettings(readStackFile(stack), { now: nowFromEnvironment() }); // bad config fails here, before pulumi runs
 
         const pulumi = pulumiFromToolchain();
         // --show-sames: an unchanged load balancer must be visible to notice a second one being created.

@@ -108,7 +108,8 @@ describe("the program under mocks", () => {
     });
 
     it("exports what operators need", async () => {
-        const run = await runProgram(stackConfig(base), droplets);
+        process.env.PROXY_LB_NOW = "2027-01-01T00:00:00Z";
+        const run = await runProgram(stackConfig(base), droplets).finally(() => delete process.env.PROXY_LB_NOW);
         const sizing = size(loadSettings(stackConfig(base)).config);
         expect(run.outputs).toEqual({
             loadBalancerId: LB_ID,
@@ -120,6 +121,11 @@ describe("the program under mocks", () => {
             hourlyCostUsd: sizing.cost.hourly,
             monthlyCostUsd: 36,
             maskingServerIds: ["501", "502", "503"],
+            sizedFor: "2027-01-01T00:00:00Z",
+            activeDrops: [],
+            activeUntil: null,
+            nextResizeAt: null,
+            nextSizeUnit: null,
         });
     });
 
