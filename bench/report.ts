@@ -47,7 +47,8 @@ export interface SubjectResult {
 
 export interface BenchReport {
     date: string;
-    machine: { cores: number; cpu: string; platform: string; node: string };
+    /** loadAverage: the 1-minute load average when the runs ended (the machine may be shared). */
+    machine: { cores: number; cpu: string; platform: string; node: string; loadAverage: number };
     versions: Record<string, string>;
     baseline: string;
     subjects: SubjectResult[];
@@ -169,7 +170,7 @@ export function benchTable(report: BenchReport): string {
     }
     const { machine } = report;
     return [
-        `proxy-lb benchmark, ${report.date}: ${machine.cores} cores (${machine.cpu}), ${machine.platform}, Node ${machine.node}; ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+        `proxy-lb benchmark, ${report.date}: ${machine.cores} cores (${machine.cpu}, load average ${machine.loadAverage.toFixed(1)}), ${machine.platform}, Node ${machine.node}; ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(", ")}`,
         "wall time: median of the runs; × minimal: over the minimal Pulumi program's median for the same operation",
         table.toString(),
         ...(report.terraform.measured ? [] : [`Terraform peer not measured: ${report.terraform.reason}`]),

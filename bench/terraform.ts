@@ -20,8 +20,11 @@ export function providerCacheDir(home = homedir()): string {
 
 export type Peer = { ok: true; terraform: string; providerDir: string; version: string } | { ok: false; reason: string };
 
-/** The installed terraform and the built provider, building it once (about a minute on 2 cores); or why not. */
-export function findTerraformPeer(log: (line: string) => void): Peer {
+/**
+ * The installed terraform and the built provider, building it once (about a minute on 2 cores,
+ * asynchronously so the untimed Pulumi setup runs meanwhile); or why not.
+ */
+export async function findTerraformPeer(log: (line: string) => void): Promise<Peer> {
     const terraform = ["/usr/local/bin/terraform", ...(process.env.PATH ?? "").split(path.delimiter).map((dir) => path.join(dir, "terraform"))].find((p) => existsSync(p));
     if (!terraform) return { ok: false, reason: "terraform is not installed (looked in /usr/local/bin and PATH)" };
     const version = spawnSync(terraform, ["version", "-json"], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null" } });
@@ -43,9 +46,8 @@ export function findTerraformPeer(log: (line: string) => void): Peer {
         mkdirSync(providerDir, { recursive: true });
         const partial = path.join(providerDir, `${PROVIDER_BINARY}.partial`);
         // Every dependency is vendored: no module download, whatever GOFLAGS the shell has.
-        const build = spawnSync("go", ["build", "-mod=vendor", "-trimpath", "-o", partial, "."], {
+        const build = await run("go", ["build", "-mod=vendor", "-trimpath", "-o", partial, "."], {
             cwd: src,
-            encoding: "utf8",
             env: { ...process.env, GOFLAGS: "-mod=vendor", GOPROXY: "off", GOTOOLCHAIN: "local", CGO_ENABLED: "0" },
         });
         if (build.status !== 0) return { ok: false, reason: `go build of the Terraform provider failed:\n${build.stderr.trim()}` };
@@ -54,6 +56,23 @@ export function findTerraformPeer(log: (line: string) => void): Peer {
     } finally {
         rmSync(src, { recursive: true, force: true });
     }
+}
+
+function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }, timeoutMs = 600_000): Promise<TerraformRun> {
+    return new Promise((resolve) => {
+        const started = performance.now();
+        const child = spawn(command, args, options);
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+        child.on("error", (err) => (stderr += String(err)));
+        child.on("close", (status) => {
+            clearTimeout(timer);
+            resolve({ status, stdout, stderr, ms: performance.now() - started });
+        });
+    });
 }
 
 export interface TerraformRun {
@@ -87,19 +106,5 @@ export function terraformWorkdir(peer: Extract<Peer, { ok: true }>, apiUrl: stri
         DIGITALOCEAN_TOKEN: token,
     };
     // Asynchronous: the emulator answering it runs in this process.
-    const run = (...args: string[]) =>
-        new Promise<TerraformRun>((resolve) => {
-            const started = performance.now();
-            const child = spawn(peer.terraform, args, { cwd: dir, env });
-            let stdout = "";
-            let stderr = "";
-            child.stdout.on("data", (d) => (stdout += d));
-            child.stderr.on("data", (d) => (stderr += d));
-            const timer = setTimeout(() => child.kill("SIGKILL"), 240_000);
-            child.on("close", (status) => {
-                clearTimeout(timer);
-                resolve({ status, stdout, stderr, ms: performance.now() - started });
-            });
-        });
-    return { dir, run, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+    return { dir, run: (...args) => run(peer.terraform, args, { cwd: dir, env }, 240_000), dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -106,7 +106,7 @@ describe("summary and ratios", () => {
     it("prints one row per subject with its times and ratios, and says why Terraform is missing", () => {
         const report: BenchReport = {
             date: "2026-11-26T05:00:00.000Z",
-            machine: { cores: 2, cpu: "Some CPU", platform: "linux 6.1", node: "v20.19.0" },
+            machine: { cores: 2, cpu: "Some CPU", platform: "linux 6.1", node: "v20.19.0", loadAverage: 3.14 },
             versions: { pulumi: "v3.248.0" },
             baseline: "minimal",
             subjects: withRatios([subject("minimal", [4000], [6000]), subject("drop stack, 10 masking servers by id", [8000], [9000])], "minimal"),
@@ -115,7 +115,7 @@ describe("summary and ratios", () => {
             totalSeconds: 300.4,
         };
         const text = benchTable(report);
-        expect(text).toContain("2026-11-26T05:00:00.000Z: 2 cores (Some CPU)");
+        expect(text).toContain("2026-11-26T05:00:00.000Z: 2 cores (Some CPU, load average 3.1)");
         expect(text).toMatch(/drop stack, 10 masking servers by id\s*│\s*1\s*│\s*8\.0 s\s*│\s*2\.00×\s*│\s*9\.0 s\s*│\s*1\.50×/);
         expect(text).toContain("Terraform peer not measured: terraform is not installed");
         expect(text).toContain("- what is compared");
