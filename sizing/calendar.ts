@@ -66,6 +66,12 @@ export interface Step {
 // ---------------------------------------------------------------------------
 // Times
 
+/**
+ * Pulumi reads an unquoted YAML timestamp in a stack file (`start: 2027-03-01T10:00:00Z`) as a
+ * time and hands it to the program in Go's time.Time.String() form, "2027-03-01 10:00:00 +0000
+ * UTC": the same instant, so it is accepted as such (the zone's name is only a label).
+ */
+const GO_TIME = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?) ([+-]\d{2})(\d{2}) [A-Za-z0-9+-]+$/;
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):?(\d{2}))$/;
 
 /**
@@ -74,6 +80,8 @@ const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9
  * A time without an offset is refused rather than read in some machine's local zone.
  */
 export function parseInstant(text: string): number | undefined {
+    const go = GO_TIME.exec(text);
+    if (go) text = `${go[1]}T${go[2]}${go[3]}:${go[4]}`;
     const m = INSTANT.exec(text);
     if (m === null) return undefined;
     const [, y, mo, d, h, mi, s = "0", frac = "", zone, sign, oh = "0", om = "0"] = m;

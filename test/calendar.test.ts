@@ -50,6 +50,10 @@ describe("parseInstant", () => {
         ["2027-11-26T15:30:00+0130", "2027-11-26T14:00:00Z"],
         ["2027-11-26T14:00:00.250Z", "2027-11-26T14:00:00.250Z"],
         ["2028-02-29T00:00:00Z", "2028-02-29T00:00:00Z"],
+        // How Pulumi hands a program an unquoted YAML timestamp from a stack file (Go's time.Time.String()).
+        ["2027-11-26 14:00:00 +0000 UTC", "2027-11-26T14:00:00Z"],
+        ["2027-11-26 09:00:00 -0500 EST", "2027-11-26T14:00:00Z"],
+        ["2027-11-26 14:00:00.25 +0000 UTC", "2027-11-26T14:00:00.250Z"],
     ])("reads %s as %s", (text, utc) => {
         expect(new Date(parseInstant(text)!).toISOString().replace(".000Z", "Z")).toBe(utc);
     });
@@ -65,6 +69,8 @@ describe("parseInstant", () => {
         ["month 13", "2027-13-01T00:00:00Z"],
         ["a word", "tomorrow"],
         ["epoch seconds", "1795701600"],
+        ["Go's form without its zone name", "2027-11-26 14:00:00 +0000"],
+        ["Go's form with a bad hour", "2027-11-26 25:00:00 +0000 UTC"],
     ])("refuses %s", (_what, text) => {
         expect(parseInstant(text)).toBeUndefined();
     });
