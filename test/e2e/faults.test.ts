@@ -5,7 +5,7 @@
 // Each test prints an `[observed]` line: README's reliability table quotes those figures.
 import { afterEach, describe, expect, it } from "vitest";
 import { exportedState, logMark, observed, stepTraffic, timed, waitFor } from "./apiTraffic";
-import { baseConfig, baseSeed, disposeAll, E2eProject, LB_ID, openProject } from "./harness";
+import { baseConfig, baseSeed, disposeAll, E2eProject, killProjectProcesses, LB_ID, openProject, projectProcesses } from "./harness";
 
 afterEach(disposeAll);
 
@@ -138,6 +138,12 @@ describe("interrupted runs", () => {
         run.kill("SIGKILL");
         const killed = await run.done;
         expect(killed.status).toBeNull(); // killed, not finished
+        // Nothing of the killed run survives (plugins in their own process groups included),
+        // so nothing but the test's own commands touches the stack from here on.
+        await waitFor("every process of the killed run to be gone", () => {
+            killProjectProcesses(p.dir); // one started during the first sweep
+            return projectProcesses(p.dir).length === 0;
+        }, 10_000);
 
         // DigitalOcean got the request: it completes whether or not the client is still there.
         await waitFor("the held PUT to complete", () => p.emulator.state.lbs.get(LB_ID)!.lb.size_unit === 10, HOLD_MS + 10_000);

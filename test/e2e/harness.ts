@@ -290,3 +290,18 @@ export function runCli(p: E2eProject, name: string, ...args: string[]): Promise<
         }),
     );
 }
+
+/** Pids of the processes that still carry this project's marker (none once a killed run is fully gone). */
+export function projectProcesses(dir: string): number[] {
+    const marker = `PROXY_LB_E2E_PROJECT=${dir}`;
+    return readdirSync("/proc")
+        .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
+        .filter((pid) => {
+            try {
+                return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker);
+            } catch {
+                return false; // gone already
+            }
+        })
+        .map(Number);
+}
