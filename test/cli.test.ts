@@ -2,7 +2,7 @@
 // stdout and exits 0; a missing or malformed --stack, an unknown flag or a stray argument
 // prints the problem and the usage on stderr and exits 2, before reading anything or
 // running pulumi. Real processes, a stand-in pulumi that logs every call.
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,9 +16,20 @@ const COMMANDS = readdirSync(path.join(ROOT, "cli"))
     .filter((file) => file.endsWith(".ts") && /^runCli\(/m.test(readFileSync(path.join(ROOT, "cli", file), "utf8")))
     .map((file) => file.replace(/\.ts$/, ""));
 
+interface Run {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
+
 let fake: FakeToolchain;
+// Asynchronous, so one command's cases start together: each is a whole Node.js process.
 const run = (command: string, ...args: string[]) =>
-    spawnSync(TSX, [path.join(ROOT, "cli", `${command}.ts`), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...fake.env } });
+    new Promise<Run>((resolve) => {
+        const child = execFile(TSX, [path.join(ROOT, "cli", `${command}.ts`), ...args], { cwd: ROOT, env: { ...process.env, ...fake.env } }, (_err, stdout, stderr) =>
+            resolve({ status: child.exitCode, stdout, stderr }),
+        );
+    });
 
 beforeAll(() => {
     fake = fakeToolchain();
@@ -29,60 +40,52 @@ it("finds the commands", () => {
     expect(COMMANDS).toEqual(expect.arrayContaining(["plan", "gate", "rollback", "drift"]));
 });
 
+// Under load one Node.js process can take seconds to start: generous, bounded time per test.
+const SLOW = 120_000;
+
 describe.each(COMMANDS)("npm run %s", (command) => {
     const usage = new RegExp(`^usage: npm run ${command} -- --stack <name>`);
 
-    it("--help: the usage and what each flag does on stdout, exit 0, nothing run", () => {
-        const help = run(command, "--help");
+    it("answers --help with its usage on stdout and exit 0, and a missing --stack with exit 2 and the usage on stderr, running nothing", async () => {
+        const [help, helpAmongBadFlags, bare] = await Promise.all([
+            run(command, "--help"),
+            run(command, "--stack", "drop", "--no-such-flag", "-h"),
+            run(command),
+        ]);
+
         expect(help.stderr).toBe("");
         expect(help.status).toBe(0);
         expect(help.stdout).toMatch(usage);
         expect(help.stdout).toMatch(/--stack/);
-        expect(run(command, "-h").stdout).toBe(help.stdout);
-        expect(fake.calls()).toEqual([]);
-    });
+        // -h too, and it wins over every other flag, even a bad one.
+        expect(helpAmongBadFlags.status).toBe(0);
+        expect(helpAmongBadFlags.stdout).toBe(help.stdout);
 
-    it("--help wins over other flags, even bad ones", () => {
-        const help = run(command, "--stack", "drop", "--no-such-flag", "--help");
-        expect(help.status).toBe(0);
-        expect(help.stdout).toMatch(usage);
-    });
-
-    it("no --stack: says so, then the usage, on stderr; exit 2; nothing run", () => {
-        const bare = run(command);
         expect(bare.status).toBe(2);
         expect(bare.stdout).toBe("");
         expect(bare.stderr.split("\n")[0]).toBe("--stack is required");
         expect(bare.stderr.split("\n")[1]).toMatch(usage);
-        expect(fake.calls()).toEqual([]);
-    });
 
-    it("a --stack that is not a stack name: exit 2 with the usage", () => {
-        const bad = run(command, "--stack", "../etc");
-        expect(bad.status).toBe(2);
-        expect(bad.stderr).toContain('--stack must be a stack name such as drop or dev (got "../etc")');
-        expect(bad.stderr).toMatch(/\nusage: npm run /);
         expect(fake.calls()).toEqual([]);
-    });
-
-    it("an unknown flag or a stray argument: exit 2 with the usage", () => {
-        for (const args of [["--stack", "drop", "--no-such-flag"], ["drop"]]) {
-            const bad = run(command, ...args);
-            expect(bad.status, args.join(" ")).toBe(2);
-            expect(bad.stderr).toMatch(/\nusage: npm run /);
-        }
-        expect(fake.calls()).toEqual([]);
-    });
+    }, SLOW);
 });
 
-describe("the details --help gives", () => {
-    it.each(["plan", "gate", "rollback", "drift"])("%s lists its exit codes", (command) => {
-        const help = run(command, "--help").stdout;
-        expect(help).toMatch(/exit codes/);
-        expect(help).toMatch(/2 {1,2}bad usage/);
-    });
+describe("the shared parser", () => {
+    it("refuses a --stack that is not a stack name and a stray argument with exit 2 and the usage, running nothing", async () => {
+        const [badStack, stray] = await Promise.all([run("drift", "--stack", "../etc"), run("gate", "drop")]);
+        expect(badStack.status).toBe(2);
+        expect(badStack.stderr).toBe('--stack must be a stack name such as drop or dev (got "../etc")\nusage: npm run drift -- --stack <name> [--json]\n');
+        expect(stray.status).toBe(2);
+        expect(stray.stderr).toMatch(/\nusage: npm run gate -- --stack <name>/);
+        expect(fake.calls()).toEqual([]);
+    }, SLOW);
 
-    it("the commands that run pulumi say 3 means the toolchain is not built yet", () => {
-        for (const command of ["gate", "rollback", "drift"]) expect(run(command, "--help").stdout).toMatch(/3 {1,2}the Pulumi toolchain is not built yet/);
-    });
+    it("plan, gate, rollback and drift list their exit codes in --help; those that run pulumi say 3 means no toolchain yet", async () => {
+        const [plan, gate, rollback, drift] = await Promise.all(["plan", "gate", "rollback", "drift"].map((command) => run(command, "--help")));
+        for (const help of [plan, gate, rollback, drift]) {
+            expect(help.stdout).toMatch(/exit codes/);
+            expect(help.stdout).toMatch(/2 {1,2}bad usage/);
+        }
+        for (const help of [gate, rollback, drift]) expect(help.stdout).toMatch(/3 {1,2}the Pulumi toolchain is not built yet/);
+    }, SLOW);
 });
