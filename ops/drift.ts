@@ -113,7 +113,11 @@ export function formatDriftReport(report: DriftReport, stack?: string): string {
 
     const drifted = report.maskingServers.length;
     if (drifted === 0 && report.loadBalancer.length === 0 && !report.loadBalancerDeleted) {
-        lines.push(`No drift${on}: the ${plural(report.maskingServersChecked, "masking droplet")} and the load balancer match the stack's state.`);
+        lines.push(
+            report.errors.length > 0
+                ? `No drift found${on} in what the refresh could read.`
+                : `No drift${on}: the ${plural(report.maskingServersChecked, "masking droplet")} and the load balancer match the stack's state.`,
+        );
         return lines.join("\n");
     }
 
