@@ -16,9 +16,9 @@ const USAGE = "usage: npm run drift -- --stack <name> [--json]";
 const EXIT = { noDrift: 0, error: 1, drift: 4 } as const;
 
 const HELP = `Runs a read-only refresh preview (\`pulumi refresh --preview-only\`) and reports masking
-droplets changed outside the program (size, image, tags, name; status when it changes with
-one of those) and load balancer drift. It changes nothing: a droplet changed in the console
-is reported, never "repaired".
+droplets changed outside the program (size, tags, name; status when it changes with one of
+those; not the image, which the DigitalOcean provider reads only on import) and load balancer
+drift. It changes nothing: a droplet changed in the console is reported, never "repaired".
 
   --stack <name>     the stack
   --json             print the report as one JSON object
