@@ -57,7 +57,13 @@ interface Subject {
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
-    const { values } = parseArgs({ args: argv, options: { json: { type: "boolean", default: false }, runs: { type: "string", default: "3" }, help: { type: "boolean", short: "h" } }, strict: true });
+    let values;
+    try {
+        ({ values } = parseArgs({ args: argv, options: { json: { type: "boolean", default: false }, runs: { type: "string", default: "3" }, help: { type: "boolean", short: "h" } }, strict: true }));
+    } catch (err) {
+        process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+        return 2;
+    }
     if (values.help) {
         process.stdout.write(`${USAGE}\n\n${HELP}\n`);
         return 0;
