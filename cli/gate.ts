@@ -2,10 +2,13 @@
 // Runs `pulumi preview --json` and lets the deployment through only if it resizes proxy-lb
 // in place and touches nothing else (ops/gate.ts). Exit 0 with the node change, 1 with one
 // line per reason, 3 when the Pulumi toolchain is missing.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { loadSettings, nowFromEnvironment } from "../config";
 import { readStackFile } from "../config/stackFile";
-import { gateVerdict, lbNodeChange, previewFailure, type GateVerdict } from "../ops/gate";
-import { parsePreviewDigest } from "../ops/pulumiJson";
+import { gateVerdict, lbNodeChange, policyReasons, previewFailure, type GateVerdict } from "../ops/gate";
+import { parsePreviewDigest, policyViolationsFromEventLog, type PreviewDigest } from "../ops/pulumiJson";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
 import { runCli } from "./run";
 import { nodeChangeLine } from "./report";
@@ -37,13 +40,26 @@ runCli(
         const { stack } = values;
         const settings = loadSettings(readStackFile(stack), { now: nowFromEnvironment() }); // bad config fails here, before pulumi runs
 
+        // --event-log (enabled by PULUMI_DEBUG_COMMANDS, as the Automation API does): policy
+        // violations are only there, never in the preview's JSON.
+        process.env.PULUMI_DEBUG_COMMANDS = "true";
         const pulumi = pulumiFromToolchain();
+        const scratch = mkdtempSync(path.join(tmpdir(), "proxy-lb-gate-"));
+        const eventLog = path.join(scratch, "events.jsonl");
         // --show-sames: an unchanged load balancer must be visible to notice a second one being created.
         const args = ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack];
-        if (values["policy-pack"]) args.push("--policy-pack", values["policy-pack"]);
-        const preview = pulumi.json(args, parsePreviewDigest);
+        if (values["policy-pack"]) args.push("--event-log", eventLog, "--policy-pack", values["policy-pack"]);
+        let preview: ReturnType<typeof pulumi.json<PreviewDigest>>;
+        let violations: string[];
+        try {
+            preview = pulumi.json(args, parsePreviewDigest);
+            violations = policyReasons(policyViolationsFromEventLog(existsSync(eventLog) ? readFileSync(eventLog, "utf8") : ""));
+        } finally {
+            rmSync(scratch, { recursive: true, force: true });
+        }
 
         const verdict = gateVerdict(preview.value, { allow: values.allow });
+        verdict.reasons.push(...violations);
         const failure = previewFailure(preview.status, preview.stderr, verdict);
         if (failure) verdict.reasons.push(failure);
         if (verdict.reasons.length > 0) {

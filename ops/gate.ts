@@ -15,6 +15,7 @@ import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE } from "../infra/n
 import { size, type Sizing } from "../sizing";
 import {
     changedProperties,
+    type PolicyViolation,
     type PreviewDigest,
     type PreviewStep,
     replacingProperties,
@@ -187,10 +188,23 @@ function loadBalancerChange(steps: PreviewStep[]): LoadBalancerChange | undefine
     return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
 }
 
+/**
+ * One reason per mandatory policy violation, which the preview digest leaves out (they are in
+ * the event log): the policy, the resource and what the policy said.
+ */
+export function policyReasons(violations: PolicyViolation[]): string[] {
+    return violations
+        .filter((v) => v.enforcementLevel === "mandatory")
+        .map((v) => {
+            const on = v.resourceUrn ? ` on ${stepName({ urn: v.resourceUrn, op: "", detailedDiff: null })}` : "";
+            return `policy ${v.policyName}${on}: ${oneLine(v.message) || "(no message)"}`;
+        });
+}
+
 /** A preview exit status that the digest alone does not explain (e.g. a policy violation). */
 export function previewFailure(status: number | null, stderr: string, verdict: GateVerdict): string | undefined {
     if (status === 0) return undefined;
-    if (verdict.reasons.some((r) => r.startsWith("error"))) return undefined; // already explained
+    if (verdict.reasons.some((r) => r.startsWith("error") || r.startsWith("policy "))) return undefined; // already explained
     const last = stderr.split("\n").map((l) => l.trim()).filter(Boolean).at(-1);
     return `pulumi preview failed (exit ${status ?? "signal"})${last ? `: ${last}` : ""}`;
 }

@@ -313,14 +313,7 @@ const outputsEventSchema = z.looseObject({
  */
 export function stepsFromEventLog(text: string): PreviewStep[] {
     const steps: PreviewStep[] = [];
-    for (const line of text.split("\n")) {
-        if (line.trim() === "") continue;
-        let json: unknown;
-        try {
-            json = JSON.parse(line);
-        } catch {
-            continue; // a line cut short by a killed run
-        }
+    for (const json of eventsOf(text)) {
         const event = outputsEventSchema.safeParse(json);
         if (!event.success) continue;
         const { op, urn, old, new: next } = event.data.resOutputsEvent.metadata;
@@ -329,4 +322,43 @@ export function stepsFromEventLog(text: string): PreviewStep[] {
         steps.push({ op, urn, oldState: state(old), newState: state(next), detailedDiff: null });
     }
     return steps;
+}
+
+/** apitype.PolicyEvent: a policy violation (the preview digest leaves these out). */
+export interface PolicyViolation {
+    policyName: string;
+    policyPackName: string;
+    enforcementLevel: string;
+    resourceUrn?: string;
+    message: string;
+}
+
+const policyEventSchema = z.looseObject({
+    policyEvent: z.looseObject({
+        policyName: z.string(),
+        policyPackName: z.string().optional().default(""),
+        enforcementLevel: z.string().optional().default(""),
+        resourceUrn: z.string().optional(),
+        message: z.string().optional().default(""),
+    }),
+});
+
+/** The policy violations in an event log (see stepsFromEventLog), in the order they came. */
+export function policyViolationsFromEventLog(text: string): PolicyViolation[] {
+    const violations: PolicyViolation[] = [];
+    for (const json of eventsOf(text)) {
+        const event = policyEventSchema.safeParse(json);
+        if (event.success) violations.push(event.data.policyEvent);
+    }
+    return violations;
+}
+
+function eventsOf(text: string): unknown[] {
+    return text.split("\n").flatMap((line) => {
+        try {
+            return line.trim() === "" ? [] : [JSON.parse(line) as unknown];
+        } catch {
+            return []; // a line cut short by a killed run
+        }
+    });
 }

@@ -108,6 +108,13 @@ describe("gate (npm run gate) on a real preview", () => {
         const gate = await runCli(p, "gate", "--stack", p.stack);
         expect(gate.status).toBe(1);
         expect(lines(gate.stderr)).toContain("proxy-lb: import: the load balancer would lose protect: true");
+        // With --policy-pack the gate also names each violation, which the preview's JSON leaves out.
+        const gated = await runCli(p, "gate", "--stack", p.stack, "--policy-pack", POLICY_PACK);
+        expect(gated.status).toBe(1);
+        expect(lines(gated.stderr)).toEqual(expect.arrayContaining([
+            "proxy-lb: import: the load balancer would lose protect: true",
+            expect.stringMatching(/^policy lb-protected on proxy-lb: .*Load balancer "proxy-lb" \(urn:\S+\) is not protected/),
+        ]));
         expect(writes(p.emulator).all).toBe(0);
     });
 });
