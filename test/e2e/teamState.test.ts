@@ -77,6 +77,14 @@ describe("team state in an S3 bucket (Spaces)", () => {
         ]);
         expect((await exportedLb(p)).sizeUnit).toBe(1);
 
+        // The AWS SDK v1-era form of the URL (scheme-less endpoint, disableSSL) still reaches the same state.
+        const legacyUrl = `s3://${store.bucket}?endpoint=${store.endpoint.replace("http://", "")}&disableSSL=true&s3ForcePathStyle=true&region=us-east-1`;
+        const relogin = await runPulumiIn(p.dir, p.env, "login", legacyUrl);
+        expect(relogin.status, relogin.stderr).toBe(0);
+        const listed = await runPulumiIn(p.dir, p.env, "stack", "ls", "--json");
+        expect(listed.status, listed.stderr).toBe(0);
+        expect(JSON.parse(listed.stdout)).toContainEqual(expect.objectContaining({ name: "cycle", resourceCount: 6 }));
+
         // The bucket checks the key: a wrong secret is refused, as Spaces refuses it.
         const wrong = { ...p.env, AWS_SECRET_ACCESS_KEY: "not-the-secret" };
         const refused = await runPulumiIn(p.dir, wrong, "stack", "ls");
