@@ -3,14 +3,14 @@
 // version), after a preview that must pass the deploy gate, and writes that config back to
 // Pulumi.<stack>.yaml so the repository matches what runs. Asks before applying unless --yes;
 // without a terminal it refuses unless --yes.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { ConfigError, NAMESPACE, PROJECT_CONFIG_DEFAULTS } from "../config";
 import { stackFileName } from "../config/stackFile";
-import { gateVerdict, previewFailure } from "../ops/gate";
-import { parseHistory, parsePreviewDigest, type UpdateInfo } from "../ops/pulumiJson";
+import { gateVerdict, policyReasons, previewFailure } from "../ops/gate";
+import { parseHistory, parsePreviewDigest, policyViolationsFromEventLog, type UpdateInfo } from "../ops/pulumiJson";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
 import { runCli, UsageError } from "./run";
 import { pickRollbackTarget, restoreStackFile } from "../ops/rollback";
@@ -49,6 +49,7 @@ runCli(
         const fileText = readText(file);
         const policy = values["policy-pack"] ? ["--policy-pack", values["policy-pack"]] : [];
 
+        process.env.PULUMI_DEBUG_COMMANDS = "true"; // enables --event-log, as the Automation API does
         const pulumi = pulumiFromToolchain();
         // --page-size 0: the whole history (the default is the last 10 entries).
         const history = pulumi.json(["stack", "history", "--json", "--page-size", "0", "--stack", stack], parseHistory);
@@ -69,11 +70,15 @@ runCli(
         try {
             const configFile = path.join(scratch, file);
             writeFileSync(configFile, restoredText);
+            // Policy violations are only in the event log (as in cli/gate.ts).
+            const eventLog = path.join(scratch, "events.jsonl");
+            const events = policy.length ? ["--event-log", eventLog] : [];
             const preview = pulumi.json(
-                ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack, "--config-file", configFile, ...policy],
+                ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack, "--config-file", configFile, ...events, ...policy],
                 parsePreviewDigest,
             );
             const verdict = gateVerdict(preview.value, { allow: [] });
+            verdict.reasons.push(...policyReasons(policyViolationsFromEventLog(existsSync(eventLog) ? readFileSync(eventLog, "utf8") : "")));
             const failure = previewFailure(preview.status, preview.stderr, verdict);
             if (failure) verdict.reasons.push(failure);
             if (verdict.reasons.length > 0) {

@@ -156,14 +156,15 @@ config:
         expect(p.emulator.state.getLb(LB_ID).size_unit).toBe(10);
         const before = writes(p.emulator);
 
-        // Someone has since taken protect off the LB: the rollback's preview fails the gate.
+        // Someone has since taken protect off the LB: the rollback's preview fails the gate and the policy pack.
         const realIndex = readFileSync(path.join(p.dir, "index.ts"), "utf8");
         replaceFiles(p, unprotectedLoadBalancer());
-        const refused = await runCli(p, "rollback", "--stack", p.stack, "--yes");
+        const refused = await runCli(p, "rollback", "--stack", p.stack, "--yes", "--policy-pack", POLICY_PACK);
         expect(refused.status).toBe(1);
         expect(lines(refused.stderr)).toEqual(expect.arrayContaining([
             "rollback: the preview does not pass the gate; nothing was changed:",
             "proxy-lb: update (sizeUnit): the load balancer would lose protect: true",
+            expect.stringMatching(/^policy lb-protected on proxy-lb: .*is not protected/),
         ]));
         expect(writes(p.emulator)).toEqual(before);
         expect(p.emulator.state.getLb(LB_ID).size_unit).toBe(10);
