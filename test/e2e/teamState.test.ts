@@ -139,6 +139,10 @@ describe("team state in an S3 bucket (Spaces)", () => {
         run.kill("SIGKILL");
         await run.done;
         expect(await store.list(lockDir("killed"))).toHaveLength(1);
+        // The state in the bucket is whole: the size before the killed run, and its resize recorded as pending.
+        const afterKill = await exportedLb(a);
+        expect(afterKill.sizeUnit).toBe(10);
+        expect(afterKill.pending).toEqual([expect.objectContaining({ type: "updating" })]);
 
         a.writeConfig(demand(1));
         const refused = await a.up({ allowFailure: true });
