@@ -55,22 +55,8 @@ EOF
 printf 'package main\n\nimport _ "github.com/seaweedfs/seaweedfs/weed"\n' >"$src/tools.go"
 
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
-step() { # title, then the command; output in a log, elapsed time on stderr
-  local title=$1 start=$SECONDS steplog ticker status=0
-  shift
-  steplog=$cache/logs/$(printf '%s' "$title" | tr -c 'a-zA-Z0-9' '-').log
-  log "$title…"
-  ( while sleep 30; do log "  $title: $((SECONDS - start)) s"; done ) &
-  ticker=$!
-  "$@" >"$steplog" 2>&1 || status=$?
-  kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null || true
-  if [ $status -ne 0 ]; then
-    log "$title failed (exit $status) after $((SECONDS - start)) s; the end of its log ($steplog):"
-    tail -n 25 "$steplog" >&2
-    exit 1
-  fi
-  log "$title: done in $((SECONDS - start)) s"
-}
+# shellcheck source-path=SCRIPTDIR source=lib/step.sh
+source "$(dirname "$0")/lib/step.sh"
 step "SeaweedFS $SEAWEEDFS_VERSION: resolving modules from the Go module proxy" bash -c "cd '$src' && go mod tidy"
 # nice: the machine's two cores are shared; the build is a one-off.
 step "SeaweedFS $SEAWEEDFS_VERSION: building weed" bash -c "cd '$src' && nice -n 10 go build -trimpath \

@@ -86,24 +86,8 @@ exec 9>"$cache/.lock"
 flock 9 # one build at a time per cache (parallel test workers, two terminals)
 if ready; then done_; fi
 
-# Runs a long step with its output in a log, printing which step and the elapsed time.
-step() { # title, then the command
-  local title=$1 start=$SECONDS steplog ticker status=0
-  shift
-  steplog=$cache/logs/$(printf '%s' "$title" | tr -c 'a-zA-Z0-9' '-').log
-  mkdir -p "$cache/logs"
-  log "$title…"
-  ( while sleep 20; do log "  $title: $((SECONDS - start)) s"; done ) &
-  ticker=$!
-  "$@" >"$steplog" 2>&1 || status=$?
-  kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null || true
-  if [ $status -ne 0 ]; then
-    log "$title failed (exit $status) after $((SECONDS - start)) s; the end of its log ($steplog):"
-    tail -n 25 "$steplog" >&2
-    exit 1
-  fi
-  log "$title: done in $((SECONDS - start)) s"
-}
+# shellcheck source-path=SCRIPTDIR source=lib/step.sh
+source "$(dirname "$0")/lib/step.sh"
 
 verify() { # archive name, expected sha256
   local file=$sources/$1 actual
