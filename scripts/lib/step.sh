@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # Sourced by the build scripts: runs a long step with its output in a log under $cache/logs,
 # printing which step and the elapsed time every 20 s instead of minutes of silence; on
 # failure, the end of its log. Needs `log` (a message on stderr) and `cache` set by the caller.
