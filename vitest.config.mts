@@ -17,11 +17,9 @@ export default defineConfig({
             {
                 // The real engine and provider: each `pulumi up` takes seconds, a scenario minutes.
                 extends: true,
-                // The soak (about ten minutes) runs on its own: `npm run soak`, which CI also runs.
                 test: {
                     name: "e2e",
                     include: ["test/e2e/**/*.test.ts"],
-                    exclude: process.env.PROXY_LB_SOAK ? [] : ["test/e2e/soak.test.ts"],
                     testTimeout: 300_000,
                     hookTimeout: 120_000,
                 },
