@@ -43,8 +43,7 @@ export async function openSandbox(stackName: string, toolchain: Toolchain = find
             {
                 pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchain.bin), skipVersionCheck: false }),
                 envVars: {
-                    ...(toolchainEnv(toolchain, {}) as Record<string, string>),
-                    PATH: `${toolchain.bin}${path.delimiter}${process.env.PATH ?? ""}`,
+                    ...(toolchainEnv(toolchain, { PATH: process.env.PATH }) as Record<string, string>),
                     PULUMI_HOME: toolchain.home,
                     PULUMI_BACKEND_URL: `file://${state}`,
                     PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
