@@ -2,7 +2,7 @@
 // (scripts/toolchain.sh) running this project's program against the local API emulator.
 // Each project is a throw-away copy of the program with its own stack file, file state
 // backend, passphrase, token and emulator, driven with the `pulumi` CLI as operators do.
-import { spawn } from "node:child_process";
+import { spawn, type SpawnOptions } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -161,19 +161,7 @@ export async function openProject({
     else writeConfig(config);
 
     const start = (...args: string[]) => {
-        const child = spawn("pulumi", [...args, "--stack", stack, "--non-interactive"], { cwd: dir, env, detached: true });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        const timer = setTimeout(() => killProjectProcesses(dir), COMMAND_TIMEOUT_MS);
-        // 'exit', not 'close': a killed CLI's plugins may keep its pipes open until they are stopped.
-        const done = new Promise<Run>((resolve) =>
-            child.on("exit", (status) => {
-                clearTimeout(timer);
-                setImmediate(() => resolve({ status, stdout, stderr }));
-            }),
-        );
+        const { child, done } = spawnRun("pulumi", [...args, "--stack", stack, "--non-interactive"], { cwd: dir, env, detached: true }, () => killProjectProcesses(dir));
         return {
             done,
             kill(signal: NodeJS.Signals) {
@@ -233,18 +221,28 @@ export async function openProject({
 
 /** Runs `pulumi <args>` as given (no --stack: e.g. `login`, `whoami`), asynchronously. */
 export function runPulumiIn(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
-    const child = spawn("pulumi", args, { cwd, env });
+    const { child, done } = spawnRun("pulumi", args, { cwd, env }, () => child.kill("SIGKILL"));
+    return done;
+}
+
+/**
+ * Spawns a command, collecting its output; `onTimeout` runs after COMMAND_TIMEOUT_MS. Resolves
+ * on 'exit', not 'close': a killed CLI's plugins may keep its pipes open until they are stopped.
+ */
+function spawnRun(command: string, args: string[], options: SpawnOptions, onTimeout: () => void) {
+    const child = spawn(command, args, { ...options, stdio: "pipe" });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), COMMAND_TIMEOUT_MS);
-    return new Promise<Run>((resolve) =>
+    const timer = setTimeout(onTimeout, COMMAND_TIMEOUT_MS);
+    const done = new Promise<Run>((resolve) =>
         child.on("exit", (status) => {
             clearTimeout(timer);
             setImmediate(() => resolve({ status, stdout, stderr }));
         }),
     );
+    return { child, done };
 }
 
 /** Disposes every project a test left open (call from afterEach). */
@@ -254,13 +252,11 @@ export async function disposeAll(): Promise<void> {
 
 /** Stops every process that carries this project's marker (plugins outlive a killed CLI). */
 export function killProjectProcesses(dir: string): void {
-    const marker = `PROXY_LB_E2E_PROJECT=${dir}`;
-    for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
-        if (Number(pid) === process.pid) continue;
+    for (const pid of projectProcesses(dir)) {
         try {
-            if (readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker)) process.kill(Number(pid), "SIGKILL");
+            process.kill(pid, "SIGKILL");
         } catch {
-            // gone already, or not ours to read
+            // gone already
         }
     }
 }
@@ -277,18 +273,8 @@ export function writes(emulator: Emulator) {
  * as an operator would (`npm run <name> -- …`), asynchronously: the emulator lives in this process.
  */
 export function runCli(p: E2eProject, name: string, ...args: string[]): Promise<Run> {
-    const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "cli", `${name}.ts`), ...args], { cwd: p.dir, env: p.env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => killProjectProcesses(p.dir), COMMAND_TIMEOUT_MS);
-    return new Promise<Run>((resolve) =>
-        child.on("exit", (status) => {
-            clearTimeout(timer);
-            setImmediate(() => resolve({ status, stdout, stderr }));
-        }),
-    );
+    const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
+    return spawnRun(tsx, [path.join(ROOT, "cli", `${name}.ts`), ...args], { cwd: p.dir, env: p.env }, () => killProjectProcesses(p.dir)).done;
 }
 
 /** Pids of the processes that still carry this project's marker (none once a killed run is fully gone). */
