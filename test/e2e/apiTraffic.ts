@@ -23,9 +23,9 @@ export function stepTraffic(emulator: Emulator, mark: number) {
 }
 
 /** Polls `condition` every 100 ms until it holds; fails after `timeoutMs` saying what it waited for. */
-export async function waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
+    while (!(await condition())) {
         if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
         await new Promise((r) => setTimeout(r, 100));
     }

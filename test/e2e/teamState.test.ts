@@ -5,6 +5,7 @@
 import { hostname } from "node:os";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { baseConfig, disposeAll, E2eProject, LB_ID, openProject, runPulumiIn, TeamBackend, writes } from "./harness";
+import { waitFor } from "./apiTraffic";
 import { BUILD_TIMEOUT_MS, ObjectStore, startObjectStore } from "./objectStore";
 
 let store: ObjectStore;
@@ -22,17 +23,6 @@ afterEach(disposeAll);
 const demand = (users: number) => baseConfig({ "proxy-lb:demand": { users, tasksPerUser: 2000 } });
 /** Where the DIY backend keeps a project stack's lock files in the bucket. */
 const lockDir = (stack: string) => `.pulumi/locks/organization/proxy-lb/${stack}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `check` holds, at most `ms`; returns whether it did. */
-async function waitFor(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-        if (await check()) return true;
-        await sleep(200);
-    }
-    return check();
-}
 
 async function history(p: E2eProject): Promise<{ kind: string; result: string }[]> {
     const run = await p.pulumi("stack", "history", "--json");
@@ -103,7 +93,7 @@ describe("team state in an S3 bucket (Spaces)", () => {
         // The resize answers slowly, so a's update surely holds the lock when b starts.
         a.emulator.state.faults.add({ match: { method: "PUT", path: "/v2/load_balancers/{id}" }, delayMs: 10_000 });
         const first = a.start("up", "--yes", "--skip-preview");
-        expect(await waitFor(async () => (await store.list(lockDir("team"))).length === 1, 60_000)).toBe(true);
+        await waitFor("the run's lock in the bucket", async () => (await store.list(lockDir("team"))).length === 1, 60_000);
 
         const second = await b.up({ allowFailure: true });
         expect(second.status).not.toBe(0);
@@ -135,7 +125,7 @@ describe("team state in an S3 bucket (Spaces)", () => {
         b.writeConfig(demand(1));
         a.emulator.state.faults.add({ match: { method: "PUT", path: "/v2/load_balancers/{id}" }, delayMs: 15_000, status: 503 });
         const run = b.start("up", "--yes", "--skip-preview");
-        expect(await waitFor(() => a.emulator.state.faults.list().length === 0, 120_000)).toBe(true); // the PUT arrived
+        await waitFor("the resize PUT to reach the API", () => a.emulator.state.faults.list().length === 0, 120_000);
         run.kill("SIGKILL");
         await run.done;
         expect(await store.list(lockDir("killed"))).toHaveLength(1);
