@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..");
-export const TOOLCHAIN_SCRIPT = path.join(ROOT, "scripts", "toolchain.sh");
+const TOOLCHAIN_SCRIPT = path.join(ROOT, "scripts", "toolchain.sh");
 
 export interface Toolchain {
     bin: string;
