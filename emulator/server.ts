@@ -1,13 +1,14 @@
 // Fastify app wiring: auth, request log, faults, response validation, error bodies.
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { ApiError, BUSY_MESSAGE, notFound } from "./errors";
+import { ApiError, BUSY_MESSAGE, forbiddenForScope, notFound } from "./errors";
 import { type AppContext, ctxOf as ctxOfReq, toSpecPath } from "./http";
 import { withoutNulls } from "./nulls";
 import { forOneOf, normalizeLbBody } from "./lbValidation";
 import { type OpenApi, SpecUnavailableError, loadOpenApi } from "./openapi";
 import { registerApiRoutes } from "./routes/api";
+import { endpointScopes, missingScopes, tokenSha256 } from "./scopes";
 import { registerControlRoutes } from "./routes/control";
 import { registerMetricsRoutes } from "./routes/metrics";
 import { EmulatorStore, classify } from "./store";
@@ -97,11 +98,11 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
         const path = req.url.split("?")[0];
         if (isControl(path)) return;
         const bearer = /^bearer\s+(\S+)/i.exec(req.headers.authorization ?? "")?.[1];
-        const authenticated = bearer !== undefined;
-        if (bearer) {
-            const sha = createHash("sha256").update(bearer).digest("hex");
-            store.bearerSha256Counts.set(sha, (store.bearerSha256Counts.get(sha) ?? 0) + 1);
-        }
+        const sha = bearer === undefined ? undefined : tokenSha256(bearer);
+        if (sha) store.bearerSha256Counts.set(sha, (store.bearerSha256Counts.get(sha) ?? 0) + 1);
+        // Without a token list any token has every scope; with one, only listed tokens authenticate.
+        const granted = sha && store.tokens ? store.tokens.get(sha) : undefined;
+        const authenticated = sha !== undefined && (!store.tokens || granted !== undefined);
         const requestId = randomUUID();
         const entry = store.beginEntry({
             requestId,
@@ -113,6 +114,13 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
         });
         req.emu = { entry, requestId, started: Date.now(), holdNew: false };
         if (!authenticated && path.startsWith("/v2/")) throw new ApiError(401);
+        if (granted) {
+            const missing = missingScopes(endpointScopes(req.method, req.routeOptions.url), granted);
+            if (missing.length) {
+                entry.missingScopes = missing;
+                throw forbiddenForScope();
+            }
+        }
     });
 
     app.addHook("preHandler", async (req, reply) => {

@@ -19,6 +19,7 @@ import { Faults } from "./faults";
 import { lbSemanticErrors, normalizeLbBody } from "./lbValidation";
 import { type LbMetric, type LbMetricsSeed, type MatrixResponse, type MetricWindow, checkLbMetrics, metricMatrix } from "./metrics";
 import { withoutNulls } from "./nulls";
+import { type TokenScopes, tokenScopesFromSeed } from "./scopes";
 import { createdDropletFeatures, expandCertificate, expandDroplet, ipv6Network, nextBackupWindow } from "./seed";
 import type {
     Action,
@@ -68,6 +69,8 @@ export interface PersistedState {
     tags?: [string, { lastDroplet?: number }][];
     certificates?: Certificate[];
     metrics?: [string, LbMetricsSeed][];
+    /** Seeded tokens as [SHA-256, scopes]; absent: every non-empty token has every scope. */
+    tokens?: [string, string[]][];
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -89,6 +92,8 @@ export class EmulatorStore {
     readonly faults = new Faults();
     /** API requests per SHA-256 (hex) of their bearer token: a test can tell which token arrived without it being kept. */
     readonly bearerSha256Counts = new Map<string, number>();
+    /** The account's tokens (by SHA-256) and their scopes, when the seed lists them. */
+    tokens?: TokenScopes;
     private counters: Counters = { seq: 0, nextActionId: 1_900_000_001, nextDropletId: 0, lbIps: 0 };
     private readonly activateAfterGets: number;
 
@@ -121,6 +126,7 @@ export class EmulatorStore {
             });
             this.lbs.set(lb.id, { lb, getsUntilActive: 0, stuck: false, sizeHistory: [[0, nodesOf(lb)]] });
         }
+        this.tokens = tokenScopesFromSeed(seed.tokens);
         for (const [id, m] of Object.entries(seed.metrics?.loadBalancers ?? {})) {
             if (!this.lbs.has(id)) throw new Error(`seed: metrics.loadBalancers.${id}: no seeded load balancer has that id`);
             this.metrics.set(id, m);
@@ -136,6 +142,7 @@ export class EmulatorStore {
         for (const id of p.pendingActions) this.pendingActions.add(id);
         for (const [name, t] of p.tags ?? []) this.tags.set(name, t);
         for (const c of p.certificates ?? []) this.certificates.set(c.id, c);
+        if (p.tokens) this.tokens = new Map(p.tokens);
         this.counters = p.counters;
         this.log = p.log;
         this.outOfBand = p.outOfBand;
@@ -154,6 +161,7 @@ export class EmulatorStore {
             tags: [...this.tags],
             certificates: [...this.certificates.values()],
             metrics: [...this.metrics],
+            ...(this.tokens ? { tokens: [...this.tokens] } : {}),
         });
     }
 
