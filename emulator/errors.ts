@@ -51,3 +51,11 @@ export const BUSY_MESSAGE = "Load Balancer can't be updated while it processes p
 /** What the API answers a token that lacks an endpoint's scope (as quoted by doctl, digitalocean/action-doctl#83). */
 export const SCOPE_FORBIDDEN_MESSAGE = "you do not have access for the attempted action";
 export const forbiddenForScope = (): ApiError => new ApiError(403, SCOPE_FORBIDDEN_MESSAGE, "forbidden");
+
+/** The store's errors, in the account's terms (fake-gcs-server's backend errors); the HTTP layer maps them to statuses. */
+export class NotFoundError extends Error {}
+export class InvalidError extends Error {
+    constructor(readonly problems: string[]) {
+        super(problems.join("; "));
+    }
+}
