@@ -6,7 +6,7 @@ import YAML from "yaml";
 import { apiTime, defaultVpcUuid, imageObject, isKnownRegion, regionObject, sizeObject } from "./catalog";
 import { createHash } from "node:crypto";
 import { checkSeedMetrics } from "./metrics";
-import { tokenScopesFromSeed } from "./scopes";
+import { tokenScopesFromSeed } from "./tokens";
 import type { Certificate, Droplet, NetworkV6, Seed, SeedCertificate, SeedDroplet, SeedLoadBalancer, SeedToken } from "./types";
 
 export type { Seed, SeedDroplet, SeedLoadBalancer } from "./types";

@@ -8,7 +8,8 @@ import { type AppContext, apiErrorOf, classify, ctxOf as ctxOfReq, toSpecPath } 
 import { lbBodyCheck } from "./lbValidation";
 import { type OpenApi, SpecUnavailableError, loadOpenApi } from "./openapi";
 import { registerApiRoutes } from "./routes/api";
-import { endpointScopes, missingScopes, tokenSha256 } from "./scopes";
+import { endpointScopes } from "./routes/scopes";
+import { missingScopes, tokenSha256 } from "./tokens";
 import { registerControlRoutes } from "./routes/control";
 import { registerMetricsRoutes } from "./routes/metrics";
 import { EmulatorState } from "./state";
@@ -75,6 +76,11 @@ function parseJsonBody(_req: FastifyRequest, body: string | Buffer, done: (err: 
     }
 }
 
+function refused(entry: LogEntry, err: ApiError): ApiError {
+    if (entry.write) entry.changed = false;
+    return err;
+}
+
 export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; store: EmulatorState; ctx: AppContext } {
     const validateResponses = opts.validateResponses ?? !!process.env.VITEST;
     const openapi = resolveOpenApi(opts, validateResponses);
@@ -112,13 +118,11 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
             authenticated,
         });
         req.emu = { entry, requestId, started: Date.now(), holdNew: false };
-        if (!authenticated && path.startsWith("/v2/")) throw new ApiError(401);
+        // A refused write changes nothing (the summary's effectiveWrites leaves it out).
+        if (!authenticated && path.startsWith("/v2/")) throw refused(entry, new ApiError(401));
         if (granted) {
             const missing = missingScopes(endpointScopes(req.method, req.routeOptions.url), granted);
-            if (missing.length) {
-                entry.missingScopes = missing;
-                throw forbiddenForScope();
-            }
+            if (missing.length) throw refused(Object.assign(entry, { missingScopes: missing }), forbiddenForScope());
         }
     });
 

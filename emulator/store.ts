@@ -9,7 +9,7 @@ import { InvalidError, NotFoundError } from "./errors";
 import { type LbBodyCheck, type LbCheckContext, normalizeLbBody } from "./lbValidation";
 import { type LbMetric, type LbMetricsSeed, type MatrixResponse, type MetricWindow, checkLbMetrics, metricMatrix } from "./metrics";
 import { withoutNulls } from "./nulls";
-import { type TokenScopes, tokenScopesFromSeed } from "./scopes";
+import { type TokenScopes, tokenScopesFromSeed } from "./tokens";
 import { createdDropletFeatures, expandCertificate, expandDroplet, ipv6Network, nextBackupWindow } from "./seed";
 import type { Action, Certificate, Droplet, DropletImage, LbRecord, LbStatus, LoadBalancer, OutOfBandChange, Seed, SeedDroplet, TagObject } from "./types";
 import { lbFromBody, lbToWire, nodesOf, tagToWire } from "./wire";

@@ -1,48 +1,9 @@
-// Custom-scoped tokens: which scope each endpoint the emulator serves requires, and what a
-// token's scopes grant. The HTTP layer checks every /v2 request against ENDPOINT_SCOPES
-// (401 for a token the account does not know, 403 for a missing scope).
-//
-// Sources: the `security: bearer_auth: [...]` of each operation in DigitalOcean's OpenAPI
-// description (openapi/do-openapi-subset.json, openapi/do-openapi-lb-metrics.json), the API
-// reference pages for tags and certificates, and the scope reference
-// (docs.digitalocean.com/reference/api/scopes/<type>/<verb>) for required scopes.
+// The account's personal access tokens and what their custom scopes grant: each scope with
+// the scopes DigitalOcean requires with it (docs.digitalocean.com/reference/api/scopes/<type>/<verb>),
+// and the legacy `read`/`write` scopes. Which scope an endpoint needs is the HTTP layer's
+// table (routes/scopes.ts).
 import { createHash } from "node:crypto";
 import type { SeedToken } from "./types";
-
-export interface EndpointScope {
-    method: string;
-    /** Fastify route template; a trailing `/*` matches every route below it. */
-    route: string;
-    /** Every scope listed is needed. */
-    scopes: string[];
-}
-
-/** The one endpoint -> scope table. */
-export const ENDPOINT_SCOPES: EndpointScope[] = [
-    { method: "GET", route: "/v2/load_balancers", scopes: ["load_balancer:read"] },
-    { method: "GET", route: "/v2/load_balancers/:lb_id", scopes: ["load_balancer:read"] },
-    { method: "POST", route: "/v2/load_balancers", scopes: ["load_balancer:create"] },
-    { method: "PUT", route: "/v2/load_balancers/:lb_id", scopes: ["load_balancer:update"] },
-    { method: "DELETE", route: "/v2/load_balancers/:lb_id", scopes: ["load_balancer:delete"] },
-    { method: "GET", route: "/v2/droplets", scopes: ["droplet:read"] },
-    { method: "GET", route: "/v2/droplets/:droplet_id", scopes: ["droplet:read"] },
-    { method: "GET", route: "/v2/droplets/:droplet_id/actions", scopes: ["droplet:read"] },
-    { method: "POST", route: "/v2/droplets", scopes: ["droplet:create"] },
-    { method: "DELETE", route: "/v2/droplets", scopes: ["droplet:delete"] },
-    { method: "DELETE", route: "/v2/droplets/:droplet_id", scopes: ["droplet:delete"] },
-    { method: "POST", route: "/v2/droplets/:droplet_id/actions", scopes: ["droplet:update"] },
-    { method: "GET", route: "/v2/actions/:action_id", scopes: ["actions:read"] },
-    { method: "GET", route: "/v2/certificates", scopes: ["certificate:read"] },
-    { method: "GET", route: "/v2/certificates/:cert_id", scopes: ["certificate:read"] },
-    { method: "GET", route: "/v2/tags", scopes: ["tag:read"] },
-    { method: "GET", route: "/v2/tags/:tag", scopes: ["tag:read"] },
-    { method: "POST", route: "/v2/tags", scopes: ["tag:create"] },
-    { method: "DELETE", route: "/v2/tags/:tag", scopes: ["tag:delete"] },
-    // "To tag a resource, you must have both tag:create and <resource type>:update" (only droplets carry tags here).
-    { method: "POST", route: "/v2/tags/:tag/resources", scopes: ["tag:create", "droplet:update"] },
-    { method: "DELETE", route: "/v2/tags/:tag/resources", scopes: ["tag:delete", "droplet:update"] },
-    { method: "GET", route: "/v2/monitoring/metrics/load_balancer/*", scopes: ["monitoring:read"] },
-];
 
 const LB_READS = ["regions:read", "sizes:read", "actions:read", "droplet:read", "image:read", "tag:read", "vpc:read"];
 const DROPLET_READS = ["regions:read", "sizes:read", "actions:read", "image:read"];
@@ -110,13 +71,6 @@ export function tokenScopesFromSeed(tokens: unknown): TokenScopes | undefined {
         out.set(sha, [...withRequiredScopes(t.scopes)].sort());
     });
     return out;
-}
-
-export function endpointScopes(method: string, route: string | undefined): string[] {
-    if (!route) return [];
-    const m = method.toUpperCase();
-    const hit = ENDPOINT_SCOPES.find((e) => e.method === m && (e.route.endsWith("/*") ? route.startsWith(e.route.slice(0, -1)) : e.route === route));
-    return hit?.scopes ?? [];
 }
 
 /** The scopes among `needed` that `granted` (a closed scope set) does not cover. */
