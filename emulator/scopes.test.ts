@@ -74,6 +74,7 @@ const REQUIRES: Record<string, string[]> = {
     "droplet:delete": ["droplet:read"],
     "droplet:read": ["actions:read", "image:read", "regions:read", "sizes:read"],
     "image:read": ["droplet:read"],
+    "monitoring:read": ["droplet:read", "image:read"],
     "tag:create": ["tag:read"],
     "tag:delete": ["tag:read"],
 };

@@ -9,7 +9,9 @@ const LB_READS = ["regions:read", "sizes:read", "actions:read", "droplet:read", 
 const DROPLET_READS = ["regions:read", "sizes:read", "actions:read", "image:read"];
 
 /**
- * Scopes a scope requires (the scope reference's "Required Scopes"). A token cannot be made
+ * Scopes a scope requires (the scope reference's "Required Scopes" pages for load_balancer:*,
+ * droplet:*, image:read, certificate:read, tag:create; monitoring:read from the matching
+ * team-permission page). A token cannot be made
  * without them (the console selects them with the scope), so a token's scopes are always
  * closed under this relation. Types not listed require their own read scope for any other
  * verb ("to add a non-read scope for a resource type, you must also add the read scope").
@@ -25,6 +27,7 @@ export const REQUIRED_SCOPES: Record<string, string[]> = {
     "droplet:delete": ["droplet:read", ...DROPLET_READS],
     "image:read": ["droplet:read", "regions:read", "sizes:read", "actions:read"],
     "certificate:read": [],
+    "monitoring:read": ["droplet:read", "image:read"],
 };
 
 const SCOPE_FORM = /^[a-z0-9_]+:[a-z_]+$/;
