@@ -11,9 +11,8 @@ const DROPLET_READS = ["regions:read", "sizes:read", "actions:read", "image:read
 /**
  * Scopes a scope requires (the scope reference's "Required Scopes" pages for load_balancer:*,
  * droplet:*, image:read, certificate:read, tag:create; monitoring:read from the matching
- * team-permission page). A token cannot be made
- * without them (the console selects them with the scope), so a token's scopes are always
- * closed under this relation. Types not listed require their own read scope for any other
+ * team-permission page). "To add a scope to an API token, you must also add its required
+ * scopes": no real token lacks them, so a seeded token's scopes are closed under this relation. Types not listed require their own read scope for any other
  * verb ("to add a non-read scope for a resource type, you must also add the read scope").
  */
 export const REQUIRED_SCOPES: Record<string, string[]> = {

@@ -50,7 +50,7 @@ export interface SeedCertificate {
     not_after?: string;
 }
 
-/** A personal access token of the account with its custom scopes (required scopes are added, as the console does). */
+/** A personal access token of the account with its custom scopes (each scope's required scopes are added: no real token lacks them). */
 export interface SeedToken {
     token: string;
     scopes: string[];
