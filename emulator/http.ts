@@ -1,5 +1,5 @@
-// The HTTP layer's shared pieces: per-request context, request classification, body checks,
-// the mapping of store errors to statuses, paging.
+// The HTTP layer's shared pieces: per-request context, request classification, the JSON
+// body, the mapping of store errors to statuses, paging.
 import type { FastifyRequest } from "fastify";
 import { ApiError, InvalidError, NotFoundError, notFound, unprocessable } from "./errors";
 import { withoutNulls } from "./nulls";
@@ -70,12 +70,6 @@ export function objectBody(req: FastifyRequest): Record<string, unknown> {
     return withoutNulls(b as Record<string, unknown>);
 }
 
-
-/** Schema check of a request body; fastify's `:param` template maps to the spec's `{param}`. */
-export function checkSchema(app: AppContext, method: string, template: string, body: unknown): void {
-    const errs = app.openapi?.requestErrors(method, toSpecPath(template), body) ?? [];
-    if (errs.length) throw unprocessable(errs);
-}
 
 export function toSpecPath(template: string): string {
     return template.replace(/:([A-Za-z_]+)/g, "{$1}");

@@ -59,7 +59,7 @@ function patchSpec(node: unknown, patches: SpecPatches): void {
         patches.regionEnums++;
     }
     // The LB create/update variants require `region`, but GLOBAL load balancers have none (the
-    // provider sends no region for them); lbValidation requires it for every other type.
+    // provider sends no region for them); requestChecks.ts requires it for every other type.
     if (Array.isArray(obj.required) && obj.required.includes("region") && (obj.required.includes("droplet_ids") || obj.required.includes("tag"))) {
         obj.required = obj.required.filter((k: string) => k !== "region");
         patches.lbRegionOptional++;

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { ApiError, BUSY_MESSAGE, forbiddenForScope, notFound } from "./errors";
 import { FileBackend, type StateBackend } from "./backend";
 import { type AppContext, apiErrorOf, classify, ctxOf as ctxOfReq, toSpecPath } from "./http";
-import { lbBodyCheck } from "./lbValidation";
+import { requestChecks } from "./requestChecks";
 import { type OpenApi, SpecUnavailableError, loadOpenApi } from "./openapi";
 import { registerApiRoutes } from "./routes/api";
 import { endpointScopes } from "./routes/scopes";
@@ -88,7 +88,7 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
         seed: opts.seed,
         backend: opts.backend ?? (opts.stateFile ? new FileBackend(opts.stateFile) : undefined),
         activateAfterGets: opts.activateAfterGets,
-        checkLb: lbBodyCheck(openapi),
+        checks: requestChecks(openapi),
     });
     const ctx: AppContext = { store, openapi, validateResponses };
     // No fastify logger: it would print request headers, i.e. the bearer token.

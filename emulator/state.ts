@@ -2,7 +2,7 @@
 // faults, and the backend its state is saved to. `emu.state` and buildApp's `store` are this.
 import { type PersistedState, type StateBackend } from "./backend";
 import { Faults } from "./faults";
-import type { LbBodyCheck } from "./lbValidation";
+import type { RequestChecks } from "./requestChecks";
 import { RequestLog } from "./requestLog";
 import { EmulatorStore } from "./store";
 import type { LogEntry, Seed, Summary } from "./types";
@@ -12,7 +12,7 @@ export interface StateOptions {
     /** Saves after every request; a saved state wins over `seed` at start. None: the state lives in this object only. */
     backend?: StateBackend;
     activateAfterGets?: number;
-    checkLb?: LbBodyCheck;
+    checks?: RequestChecks;
 }
 
 export class EmulatorState extends EmulatorStore {
@@ -22,7 +22,7 @@ export class EmulatorState extends EmulatorStore {
 
     constructor(opts: StateOptions = {}) {
         const restored = opts.backend?.load();
-        super({ seed: opts.seed, restored, activateAfterGets: opts.activateAfterGets, checkLb: opts.checkLb });
+        super({ seed: opts.seed, restored, activateAfterGets: opts.activateAfterGets, checks: opts.checks });
         this.backend = opts.backend;
         this.requests = new RequestLog();
         if (restored) this.requests.restore(restored.log, restored.counters.seq);

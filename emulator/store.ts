@@ -4,9 +4,9 @@
 // log; served shapes come from wire.ts.
 import { createHash, randomUUID } from "node:crypto";
 import type { PersistedState } from "./backend";
-import { apiTime, imageObject, isKnownRegion, regionObject, sizeObject, stableUuid } from "./catalog";
+import { apiTime, imageObject, regionObject, sizeObject, stableUuid } from "./catalog";
 import { InvalidError, NotFoundError } from "./errors";
-import { type LbBodyCheck, type LbCheckContext, normalizeLbBody } from "./lbValidation";
+import { type LbCheckContext, type RequestChecks, normalizeLbBody, requestChecks } from "./requestChecks";
 import { type LbMetric, type LbMetricsSeed, type MatrixResponse, type MetricWindow, checkLbMetrics, metricMatrix } from "./metrics";
 import { withoutNulls } from "./nulls";
 import { type TokenScopes, tokenScopesFromSeed } from "./tokens";
@@ -20,8 +20,8 @@ export interface StoreOptions {
     restored?: PersistedState;
     /** GETs of a new LB before it reports "active": 1 = the first GET after creation (default); 0 = right after the POST. */
     activateAfterGets?: number;
-    /** The one check of a load balancer body (create, update, seed); without it only the semantic checks run. */
-    checkLb?: LbBodyCheck;
+    /** The checks of request bodies (LB create/update and seeded LBs, droplet create, droplet actions); default: semantic only. */
+    checks?: RequestChecks;
 }
 
 /** The account's counters; the request log keeps its own sequence. */
@@ -49,11 +49,11 @@ export class EmulatorStore {
     tokens?: TokenScopes;
     private counters: AccountCounters = { nextActionId: 1_900_000_001, nextDropletId: 0, lbIps: 0 };
     private readonly activateAfterGets: number;
-    private readonly checkLb: LbBodyCheck;
+    private readonly checks: RequestChecks;
 
     constructor(opts: StoreOptions = {}) {
         this.activateAfterGets = opts.activateAfterGets ?? 1;
-        this.checkLb = opts.checkLb ?? (() => []);
+        this.checks = opts.checks ?? requestChecks(undefined);
         if (opts.restored) this.restore(opts.restored);
         else if (opts.seed) this.applySeed(opts.seed);
         // Tags carried by droplets exist (a state file from before tags were kept lists none).
@@ -72,7 +72,7 @@ export class EmulatorStore {
             const { id, ip, status, created_at, ...config } = withoutNulls(s as Body);
             // "Made in the console": a body the API would have accepted from a create.
             const body = normalizeLbBody(config);
-            const errs = this.checkLb(body, this.lbCheckContext());
+            const errs = this.checks.loadBalancer(body, this.lbCheckContext());
             if (errs.length) throw new Error(`seed: loadBalancers[${i}]: ${errs.join("; ")}`);
             // Deterministic id/time so a seeded account looks the same on every start.
             const lb = lbFromBody(body, {
@@ -144,19 +144,10 @@ export class EmulatorStore {
     }
 
     createDroplets(body: Body): { droplets: Droplet[]; actions: Action[] } {
-        const names = Array.isArray(body.names) ? (body.names as string[]) : [body.name as string];
-        const errs: string[] = [];
-        if (!names.every((n) => typeof n === "string" && n)) errs.push("name is required");
-        if (typeof body.region !== "string" || !isKnownRegion(body.region)) errs.push("region is not valid");
-        if (typeof body.size !== "string") errs.push("size is required");
-        if (body.image === undefined) errs.push("image is required");
+        const errs = this.checks.droplet(body);
         if (errs.length) throw new InvalidError(errs);
-        let size;
-        try {
-            size = sizeObject(body.size as string);
-        } catch (e) {
-            throw new InvalidError([(e as Error).message]);
-        }
+        const names = Array.isArray(body.names) ? (body.names as string[]) : [body.name as string];
+        const size = sizeObject(body.size as string);
         const droplets: Droplet[] = [];
         const actions: Action[] = [];
         for (const name of names) {
@@ -193,7 +184,9 @@ export class EmulatorStore {
     dropletAction(id: number, body: Body): Action {
         const d = this.droplets.get(id);
         if (!d) throw new NotFoundError();
-        const type = body.type;
+        const errs = this.checks.dropletAction(body);
+        if (errs.length) throw new InvalidError(errs);
+        const type = body.type as string;
         switch (type) {
             case "power_off":
             case "shutdown":
@@ -205,16 +198,12 @@ export class EmulatorStore {
                 d.status = "active";
                 break;
             case "rename":
-                if (typeof body.name !== "string" || !body.name) throw new InvalidError(["name is required"]);
-                d.name = body.name;
+                d.name = body.name as string;
                 break;
-            case "resize": {
-                if (typeof body.size !== "string") throw new InvalidError(["size is required"]);
-                this.applySize(d, body.size);
+            case "resize":
+                this.applySize(d, body.size as string);
                 break;
-            }
             case "rebuild":
-                if (body.image === undefined) throw new InvalidError(["image is required"]);
                 d.image = imageObject(body.image as string | number);
                 break;
             case "enable_backups":
@@ -234,12 +223,9 @@ export class EmulatorStore {
                     d.networks.v6 = [ipv6Network(id)];
                 }
                 break;
-            case "password_reset":
-            case "change_kernel":
-            case "restore":
-                break;
             default:
-                throw new InvalidError([`type "${String(type)}" is not a valid droplet action`]);
+                // password_reset, change_kernel, restore: accepted, nothing to show for them.
+                break;
         }
         return this.newAction(type, id, d.region.slug);
     }
@@ -380,7 +366,7 @@ export class EmulatorStore {
     /** The body as the API reads it (enums in any case), or 422 with every problem the one LB check finds. */
     private acceptedLbBody(raw: Body, existingRegion?: string): Body {
         const body = normalizeLbBody(raw);
-        const errs = this.checkLb(body, this.lbCheckContext(existingRegion));
+        const errs = this.checks.loadBalancer(body, this.lbCheckContext(existingRegion));
         if (errs.length) throw new InvalidError(errs);
         return body;
     }

@@ -94,3 +94,40 @@ describe("load balancer validation (422 unprocessable_entity)", () => {
         expect(emu.state.lbs.size).toBe(0);
     });
 });
+
+describe("droplet create and droplet action validation (422, nothing applied)", () => {
+    let emu: Emulator;
+    let api: Client;
+    beforeEach(async () => ({ emu, api } = await startTestEmulator()));
+    afterEach(() => emu.close());
+    const create = { name: "web-1", region: "nyc3", size: "s-1vcpu-1gb", image: "ubuntu-22-04-x64" };
+
+    it.each([
+        [{ ...create, region: "mars1" }, /region is not valid/],
+        [{ ...create, size: "s-99vcpu" }, /s-99vcpu/],
+        [{ ...create, name: "" }, /name is required/],
+        [{ ...create, image: undefined }, /image is required/],
+        [{ ...create, monitoring: "yes" }, /monitoring must be boolean/],
+    ])("POST /v2/droplets %j -> 422", async (body, message) => {
+        const before = emu.state.digest();
+        const res = await api.post("/v2/droplets", body);
+        expect([res.status, res.body.id]).toEqual([422, "unprocessable_entity"]);
+        expect(res.body.message).toMatch(message);
+        expect(emu.state.digest()).toBe(before);
+    });
+
+    it.each([
+        [{ type: "explode" }, /type "explode" is not a valid droplet action/],
+        [{ type: "resize" }, /size is required/],
+        [{ type: "resize", size: "s-99vcpu" }, /s-99vcpu/],
+        [{ type: "rename" }, /name is required/],
+        [{ type: "rebuild" }, /image is required/],
+    ])("POST /v2/droplets/{id}/actions %j -> 422", async (body, message) => {
+        const before = emu.state.digest();
+        const res = await api.post("/v2/droplets/310001/actions", body);
+        expect([res.status, res.body.id]).toEqual([422, "unprocessable_entity"]);
+        expect(res.body.message).toMatch(message);
+        expect(emu.state.digest()).toBe(before);
+        expect((await api.post("/v2/droplets/999/actions", body)).status).toBe(404);
+    });
+});

@@ -1,6 +1,8 @@
-// The one check of a load balancer body (create, update, seeded LB): semantic checks with
-// messages a human can act on, then DigitalOcean's OpenAPI schema for type/enum/shape problems.
-import { LB_SIZE_SLUG_NODES, isKnownRegion, isLegacyRegion } from "./catalog";
+// Every check of an API request body, in one place: for a load balancer (create, update, a
+// seeded LB), a droplet create and a droplet action, semantic checks with messages a human can
+// act on, then DigitalOcean's OpenAPI schema for type/enum/shape problems. The store runs them
+// once, before it changes anything; routes check nothing.
+import { LB_SIZE_SLUG_NODES, isKnownRegion, isLegacyRegion, sizeObject } from "./catalog";
 import type { OpenApi } from "./openapi";
 
 export const ENTRY_PROTOCOLS = ["http", "https", "http2", "http3", "tcp", "udp"];
@@ -132,15 +134,69 @@ export function forOneOf(body: Record<string, unknown>): Record<string, unknown>
     return b;
 }
 
-/** Problems with an LB body in the account described by `ctx` (an update when `ctx.existingRegion` is set); none: accepted. */
-export type LbBodyCheck = (body: Record<string, unknown>, ctx: LbCheckContext) => string[];
+type Body = Record<string, unknown>;
+
+/** A body's problems (none: accepted); `ctx` describes the account, an LB update when `ctx.existingRegion` is set. */
+export interface RequestChecks {
+    loadBalancer(body: Body, ctx: LbCheckContext): string[];
+    /** POST /v2/droplets (one `name` or `names`). */
+    droplet(body: Body): string[];
+    /** POST /v2/droplets/{id}/actions. */
+    dropletAction(body: Body): string[];
+}
+
+const sizeProblem = (slug: string): string | undefined => {
+    try {
+        sizeObject(slug);
+        return undefined;
+    } catch (e) {
+        return (e as Error).message;
+    }
+};
+
+export function dropletSemanticErrors(body: Body): string[] {
+    const names = Array.isArray(body.names) ? body.names : [body.name];
+    const errs: string[] = [];
+    if (!names.every((n) => typeof n === "string" && n)) errs.push("name is required");
+    if (typeof body.region !== "string" || !isKnownRegion(body.region)) errs.push("region is not valid");
+    if (typeof body.size !== "string") errs.push("size is required");
+    if (body.image === undefined) errs.push("image is required");
+    if (errs.length) return errs;
+    const size = sizeProblem(body.size as string);
+    return size ? [size] : [];
+}
+
+/** The droplet actions the emulator applies. */
+export const DROPLET_ACTIONS = [
+    "power_off", "shutdown", "power_on", "reboot", "power_cycle", "rename", "resize", "rebuild",
+    "enable_backups", "disable_backups", "snapshot", "enable_ipv6", "password_reset", "change_kernel", "restore",
+];
+
+export function dropletActionSemanticErrors(body: Body): string[] {
+    const type = body.type;
+    if (typeof type !== "string" || !DROPLET_ACTIONS.includes(type)) return [`type "${String(type)}" is not a valid droplet action`];
+    if (type === "rename" && (typeof body.name !== "string" || !body.name)) return ["name is required"];
+    if (type === "resize") {
+        if (typeof body.size !== "string") return ["size is required"];
+        const size = sizeProblem(body.size);
+        if (size) return [size];
+    }
+    if (type === "rebuild" && body.image === undefined) return ["image is required"];
+    return [];
+}
 
 /** Semantic checks first; the schema (when the spec is loaded) only for a body that passes them. */
-export function lbBodyCheck(openapi: OpenApi | undefined): LbBodyCheck {
-    return (body, ctx) => {
-        const errs = lbSemanticErrors(body, ctx);
-        if (errs.length || !openapi) return errs;
-        const [method, path] = ctx.existingRegion === undefined ? ["POST", "/v2/load_balancers"] : ["PUT", "/v2/load_balancers/{lb_id}"];
-        return openapi.requestErrors(method, path, forOneOf(body));
+export function requestChecks(openapi: OpenApi | undefined): RequestChecks {
+    const schema = (method: string, path: string, body: Body): string[] => openapi?.requestErrors(method, path, body) ?? [];
+    const then = (errs: string[], next: () => string[]): string[] => (errs.length ? errs : next());
+    return {
+        loadBalancer: (body, ctx) =>
+            then(lbSemanticErrors(body, ctx), () =>
+                ctx.existingRegion === undefined
+                    ? schema("POST", "/v2/load_balancers", forOneOf(body))
+                    : schema("PUT", "/v2/load_balancers/{lb_id}", forOneOf(body)),
+            ),
+        droplet: (body) => then(dropletSemanticErrors(body), () => schema("POST", "/v2/droplets", body)),
+        dropletAction: (body) => then(dropletActionSemanticErrors(body), () => schema("POST", "/v2/droplets/{droplet_id}/actions", body)),
     };
 }
