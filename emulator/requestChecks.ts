@@ -1,5 +1,5 @@
 // Every check of an API request body, in one place: for a load balancer (create, update, a
-// seeded LB), a droplet create and a droplet action, semantic checks with messages a human can
+// seeded LB), a droplet create, a droplet action and the tag writes, semantic checks with messages a human can
 // act on, then DigitalOcean's OpenAPI schema for type/enum/shape problems. The store runs them
 // once, before it changes anything; routes check nothing.
 import { LB_SIZE_SLUG_NODES, isKnownRegion, isLegacyRegion, sizeObject } from "./catalog";
@@ -143,6 +143,10 @@ export interface RequestChecks {
     droplet(body: Body): string[];
     /** POST /v2/droplets/{id}/actions. */
     dropletAction(body: Body): string[];
+    /** POST /v2/tags. */
+    tag(body: Body): string[];
+    /** POST and DELETE /v2/tags/{tag}/resources. */
+    tagResources(body: Body): string[];
 }
 
 const sizeProblem = (slug: string): string | undefined => {
@@ -185,6 +189,19 @@ export function dropletActionSemanticErrors(body: Body): string[] {
     return [];
 }
 
+export function tagErrors(body: Body): string[] {
+    const name = body.name;
+    if (typeof name !== "string" || !name) return ["name is required"];
+    // DigitalOcean: up to 255 letters, numbers, colons, dashes and underscores.
+    if (!/^[A-Za-z0-9:_-]{1,255}$/.test(name)) return [`tag name "${name}" must be 1-255 letters, numbers, colons, dashes or underscores`];
+    return [];
+}
+
+export function tagResourcesErrors(body: Body): string[] {
+    const resources = body.resources;
+    return Array.isArray(resources) && resources.length > 0 ? [] : ["resources must be a non-empty array"];
+}
+
 /** Semantic checks first; the schema (when the spec is loaded) only for a body that passes them. */
 export function requestChecks(openapi: OpenApi | undefined): RequestChecks {
     const schema = (method: string, path: string, body: Body): string[] => openapi?.requestErrors(method, path, body) ?? [];
@@ -198,5 +215,8 @@ export function requestChecks(openapi: OpenApi | undefined): RequestChecks {
             ),
         droplet: (body) => then(dropletSemanticErrors(body), () => schema("POST", "/v2/droplets", body)),
         dropletAction: (body) => then(dropletActionSemanticErrors(body), () => schema("POST", "/v2/droplets/{droplet_id}/actions", body)),
+        // The tag endpoints are not in the spec subset: semantic checks only.
+        tag: tagErrors,
+        tagResources: tagResourcesErrors,
     };
 }

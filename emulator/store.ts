@@ -246,9 +246,10 @@ export class EmulatorStore {
     }
 
     /** Adds/removes a tag on droplet resources; returns the droplet ids touched. */
-    tagResources(tag: string, resources: unknown, add: boolean): number[] {
-        if (!Array.isArray(resources) || resources.length === 0) throw new InvalidError(["resources must be a non-empty array"]);
-        const ids = resources
+    tagResources(tag: string, body: Body, add: boolean): number[] {
+        const errs = this.checks.tagResources(body);
+        if (errs.length) throw new InvalidError(errs);
+        const ids = (body.resources as { resource_type?: string; resource_id?: unknown }[])
             .filter((r) => r?.resource_type === "droplet")
             .map((r) => Number(r.resource_id));
         const missing = ids.filter((id) => !this.droplets.has(id));
@@ -271,9 +272,10 @@ export class EmulatorStore {
         this.tags.set(tag, t);
     }
 
-    createTag(name: string, apiBase = ""): TagObject {
-        // DigitalOcean: up to 255 letters, numbers, colons, dashes and underscores.
-        if (!/^[A-Za-z0-9:_-]{1,255}$/.test(name)) throw new InvalidError([`tag name "${name}" must be 1-255 letters, numbers, colons, dashes or underscores`]);
+    createTag(body: Body, apiBase = ""): TagObject {
+        const errs = this.checks.tag(body);
+        if (errs.length) throw new InvalidError(errs);
+        const name = body.name as string;
         this.noteTag(name);
         return this.tagObject(name, apiBase);
     }

@@ -101,10 +101,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
 
     // ---- tags (writes on droplet resources count as droplet writes) ----
     app.post("/v2/tags", async (req, reply) => {
-        const name = objectBody(req).name;
-        if (typeof name !== "string" || !name) throw new ApiError(422, "name is required");
-        ctxOf(req).entry.id = name;
-        return reply.code(201).send({ tag: store.createTag(name, apiBase(req)) });
+        const body = objectBody(req);
+        if (typeof body.name === "string" && body.name) ctxOf(req).entry.id = body.name;
+        return reply.code(201).send({ tag: store.createTag(body, apiBase(req)) });
     });
 
     app.get("/v2/tags", async (req) => {
@@ -124,13 +123,12 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
         app.route({
             ...route,
             handler: async (req: Params<"tag">, reply) => {
-                const resources = objectBody(req).resources;
-                const entry = ctxOf(req).entry;
-                // Record the targeted droplets before validation so refused attempts still count.
-                if (Array.isArray(resources)) {
-                    entry.dropletIds = resources.filter((r) => r?.resource_type === "droplet").map((r) => Number(r.resource_id));
+                const body = objectBody(req);
+                // Record the targeted droplets before the store checks the body, so refused attempts still count.
+                if (Array.isArray(body.resources)) {
+                    ctxOf(req).entry.dropletIds = body.resources.filter((r) => r?.resource_type === "droplet").map((r) => Number(r.resource_id));
                 }
-                store.tagResources(req.params.tag, resources, add);
+                store.tagResources(req.params.tag, body, add);
                 return reply.code(204).send();
             },
         });
