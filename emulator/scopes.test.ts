@@ -202,6 +202,23 @@ describe("custom-scoped tokens (seed `tokens`)", () => {
         await again.app.close();
     });
 
+    it("setTokens changes the token list of a running emulator (a token made after start), and undefined lifts it", async () => {
+        const emu: Emulator = await startEmulator({ seed: account() });
+        try {
+            const api = client(emu.url, "made-later");
+            expect((await api.post(`/v2/droplets/${droplet}/actions`, { type: "reboot" })).status).toBe(201);
+            emu.state.setTokens([{ token: "made-later", scopes: ["droplet:read"] }]);
+            expect((await api.post(`/v2/droplets/${droplet}/actions`, { type: "reboot" })).status).toBe(403);
+            expect((await api.get(`/v2/droplets/${droplet}`)).status).toBe(200);
+            expect((await client(emu.url, "other").get(`/v2/droplets/${droplet}`)).status).toBe(401);
+            expect(() => emu.state.setTokens([{ token: "", scopes: [] }])).toThrow(/tokens\[0\]\.token/);
+            emu.state.setTokens(undefined);
+            expect((await client(emu.url, "other").get(`/v2/droplets/${droplet}`)).status).toBe(200);
+        } finally {
+            await emu.close();
+        }
+    });
+
     it.each([
         [{ tokens: "t" }, /seed: `tokens` must be an array/],
         [{ tokens: [{ token: "", scopes: [] }] }, /seed: tokens\[0\]\.token must be a non-empty string/],

@@ -11,7 +11,7 @@ import { type LbMetric, type LbMetricsSeed, type MatrixResponse, type MetricWind
 import { withoutNulls } from "./nulls";
 import { type TokenScopes, tokenScopesFromSeed } from "./tokens";
 import { createdDropletFeatures, expandCertificate, expandDroplet, ipv6Network, nextBackupWindow } from "./seed";
-import type { Action, Certificate, Droplet, DropletImage, LbRecord, LbStatus, LoadBalancer, OutOfBandChange, Seed, SeedDroplet, TagObject } from "./types";
+import type { Action, Certificate, Droplet, DropletImage, LbRecord, LbStatus, LoadBalancer, OutOfBandChange, Seed, SeedDroplet, SeedToken, TagObject } from "./types";
 import { lbFromBody, lbToWire, nodesOf, tagToWire } from "./wire";
 
 export interface StoreOptions {
@@ -117,6 +117,11 @@ export class EmulatorStore {
             metrics: [...this.metrics],
             ...(this.tokens ? { tokens: [...this.tokens] } : {}),
         });
+    }
+
+    /** Replaces the account's token list (as a seed's `tokens`), e.g. for a token made after start; undefined: every token has every scope. */
+    setTokens(tokens: SeedToken[] | undefined): void {
+        this.tokens = tokenScopesFromSeed(tokens);
     }
 
     /** Fingerprint of the account's resources (not the log): equal before and after a write that changed nothing. */
