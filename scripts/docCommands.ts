@@ -7,11 +7,14 @@
 //   <!-- docs-check: run [e2e] [session=NAME] [calendar] [set:KEY.PATH=VALUE] [exit=N] [NAME=value] -->
 //   run                  run the block with bash in a scratch copy of the project
 //   e2e                  it needs the Pulumi toolchain: run by test/e2e/docCommands.test.ts, not here
-//   session=NAME         blocks of one session share that copy, its emulator and their `export` lines
+//   session=NAME         blocks of one session share that copy, its emulator and the environment (one shell)
 //   calendar             with the example drop calendar in Pulumi.drop.yaml uncommented
 //   set:KEY.PATH=VALUE   with that stack-file value changed (as `pulumi config set --path` would);
 //                        the committed file stays the copy's git HEAD, so `--base HEAD` compares with it
 //   exit=N               the exit code it must end with (default 0)
+//   excerpt              the output shown is an excerpt of a run whose lines vary in order and timing
+//                        (Pulumi's progress): each line shown must be a line of the real output, timings
+//                        aside; `npm run docs` leaves it as written
 //   NAME=value           an environment variable for the run, such as PROXY_LB_NOW (say so in the text)
 // The untyped fence right after a command block is its output: what a terminal shows (stdout and
 // stderr as they come, npm's `> script` banner left out).
@@ -29,13 +32,15 @@ const SHELL_LANGS = new Set(["sh", "bash", "shell", "console"]);
 const EMULATOR_LINE = /^npm run -s emulator -- (.*?)\s*&\s*(#.*)?$/;
 const RUN_TIMEOUT_MS = 60_000;
 
-/** The documents whose commands the check covers. */
+/** The documents whose commands the check covers: README.md and every .md under docs/ (symlinks left out). */
 export function docFiles(root = ROOT): string[] {
-    const docs = readdirSync(path.join(root, "docs"), { recursive: true, encoding: "utf8" })
-        .filter((f) => f.endsWith(".md"))
-        .map((f) => path.join("docs", f))
-        .sort();
-    return ["README.md", ...docs];
+    const walk = (dir: string): string[] =>
+        readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => {
+            const rel = path.join(dir, e.name);
+            if (e.isDirectory()) return walk(rel);
+            return e.isFile() && e.name.endsWith(".md") ? [rel] : [];
+        });
+    return ["README.md", ...walk("docs").sort()];
 }
 
 export interface Directive {
@@ -46,6 +51,7 @@ export interface Directive {
     calendar: boolean;
     set: { path: string[]; value: unknown }[];
     exit: number;
+    excerpt: boolean;
     env: Record<string, string>;
 }
 
@@ -69,11 +75,12 @@ export interface Parsed {
 }
 
 export function parseDirective(text: string, where: string, problems: string[]): Directive {
-    const d: Directive = { run: false, e2e: false, calendar: false, set: [], exit: 0, env: {} };
+    const d: Directive = { run: false, e2e: false, calendar: false, set: [], exit: 0, excerpt: false, env: {} };
     for (const token of text.split(/\s+/).filter(Boolean)) {
         if (token === "run") d.run = true;
         else if (token === "calendar") d.calendar = true;
         else if (token === "e2e") d.e2e = true;
+        else if (token === "excerpt") d.excerpt = true;
         else if (token.startsWith("session=")) d.session = token.slice("session=".length);
         else if (/^exit=\d+$/.test(token)) d.exit = Number(token.slice(5));
         else if (token.startsWith("set:") && token.includes("=")) {
@@ -84,7 +91,7 @@ export function parseDirective(text: string, where: string, problems: string[]):
             d.env[token.slice(0, at)] = token.slice(at + 1);
         } else problems.push(`${where}: unknown docs-check directive token ${JSON.stringify(token)}`);
     }
-    if (!d.run && (d.e2e || d.session || d.calendar || d.set.length || Object.keys(d.env).length)) problems.push(`${where}: a docs-check directive without "run" does nothing`);
+    if (!d.run && (d.e2e || d.excerpt || d.session || d.calendar || d.set.length || Object.keys(d.env).length)) problems.push(`${where}: a docs-check directive without "run" does nothing`);
     return d;
 }
 
@@ -263,8 +270,9 @@ export function withCalendar(stackFile: string): string {
 
 interface Session {
     dir: string;
-    exports: string[];
-    emulators: { pid: number; done: Promise<void> }[];
+    /** the environment a block exported, for the session's next block (as in one shell) */
+    envFile: string;
+    emulators: { pid: number; stop: () => void; done: Promise<void> }[];
     signature: string;
 }
 
@@ -292,7 +300,7 @@ function openSession(directive: Directive, root: string): Session {
         text = doc.toString({ flowCollectionPadding: false, lineWidth: 0 });
     }
     writeFileSync(path.join(dir, "Pulumi.drop.yaml"), text);
-    return { dir, exports: [], emulators: [], signature: signatureOf(directive) };
+    return { dir, envFile: `${dir}.env`, emulators: [], signature: signatureOf(directive) };
 }
 
 function signatureOf(d: Directive): string {
@@ -313,9 +321,13 @@ async function startEmulator(line: string, session: Session, env: NodeJS.Process
     const m = EMULATOR_LINE.exec(line)!;
     const port = /--port (\d+)/.exec(m[1])?.[1];
     if (port === undefined) throw new Error(`${line}: give the emulator a --port`);
-    const child = spawn("bash", ["-c", `npm run -s emulator -- ${m[1].replace(`--port ${port}`, "--port 0")}`], { cwd: session.dir, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    // In a process group of its own, whose leader stops the whole group (npm, tsx, the server)
+    // when its stdin closes: at the session's end, or when this process dies.
+    const command = `npm run -s emulator -- ${m[1].replace(`--port ${port}`, "--port 0")}`;
+    const wrapper = `${command} & cat >/dev/null; kill -TERM -- -$$ 2>/dev/null`;
+    const child = spawn("bash", ["-c", wrapper], { cwd: session.dir, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
     const done = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    session.emulators.push({ pid: child.pid!, done });
+    session.emulators.push({ pid: child.pid!, stop: () => child.stdin.end(), done });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const url = await new Promise<string>((resolve, reject) => {
@@ -338,11 +350,7 @@ async function startEmulator(line: string, session: Session, env: NodeJS.Process
 
 async function closeSession(session: Session): Promise<void> {
     for (const emulator of session.emulators) {
-        try {
-            process.kill(-emulator.pid, "SIGTERM"); // its own process group: npm, tsx and the server
-        } catch {
-            continue; // already gone
-        }
+        emulator.stop();
         const killed = await Promise.race([emulator.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
         if (!killed) {
             try {
@@ -353,6 +361,7 @@ async function closeSession(session: Session): Promise<void> {
         }
     }
     rmSync(session.dir, { recursive: true, force: true });
+    rmSync(session.envFile, { force: true });
 }
 
 function runScript(script: string, dir: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; output: string }> {
@@ -402,7 +411,7 @@ async function runGroup(group: CommandBlock[], root: string): Promise<RunResult[
             if (signatureOf(block.directive) !== session.signature) problems.push(`${where}: a session's stack file is set by its first block (calendar, set:)`);
             const env = cleanEnv(block.directive.env);
             const substitutions: [string, string][] = [];
-            const script: string[] = [...session.exports];
+            const script: string[] = [`[ ! -f ${session.envFile} ] || source ${session.envFile}`, `trap 'export -p > ${session.envFile}' EXIT`];
             for (const line of block.lines) {
                 if (EMULATOR_LINE.test(line.trim())) {
                     try {
@@ -416,17 +425,25 @@ async function runGroup(group: CommandBlock[], root: string): Promise<RunResult[
                 script.push(line);
             }
             const text = substitutions.reduce((s, [from, to]) => s.split(from).join(to), script.join("\n"));
-            session.exports.push(...text.split("\n").filter((l) => /^export /.test(l.trim()) && !session.exports.includes(l)));
             const run = problems.length ? { status: null, output: "" } : await runScript(text, session.dir, env);
             const actual = normalizeOutput(substitutions.reduce((s, [from, to]) => s.split(to).join(from), run.output));
             if (run.status !== block.directive.exit) problems.push(`${where}: exited ${run.status}, expected ${block.directive.exit}:\n${actual}`);
-            else if (block.output && normalizeOutput(block.output.text) !== actual) problems.push(`${where}: the output shown differs from the real one (npm run docs rewrites it):\n${diff(normalizeOutput(block.output.text), actual)}`);
+            else if (block.output && block.directive.excerpt) {
+                const real = new Set(actual.split("\n").map(untimed));
+                const missing = normalizeOutput(block.output.text).split("\n").filter((l) => l.trim() && !real.has(untimed(l)));
+                if (missing.length) problems.push(`${where}: these lines of the excerpt shown are not in the real output:\n${missing.map((l) => `  ${l}`).join("\n")}\nthe real output:\n${actual}`);
+            } else if (block.output && normalizeOutput(block.output.text) !== actual) problems.push(`${where}: the output shown differs from the real one (npm run docs rewrites it):\n${diff(normalizeOutput(block.output.text), actual)}`);
             results.push({ block, status: run.status, actual, problems });
         }
     } finally {
         await closeSession(session);
     }
     return results;
+}
+
+/** A line of Pulumi's progress without its timings: `(0.10s)`, `Duration: 8s`. */
+function untimed(line: string): string {
+    return line.trim().replace(/\(\d+(\.\d+)?m?s\)/g, "(…)").replace(/Duration: \S+/, "Duration: …");
 }
 
 function diff(shown: string, real: string): string {
@@ -444,7 +461,7 @@ function diff(shown: string, real: string): string {
 /** The document with each run block's shown output replaced by the real one. */
 export function rewriteOutputs(text: string, results: RunResult[]): string {
     const lines = text.split("\n");
-    const done = results.filter((r) => r.block.output && r.status === r.block.directive.exit).sort((x, y) => y.block.output!.from - x.block.output!.from);
+    const done = results.filter((r) => r.block.output && !r.block.directive.excerpt && r.status === r.block.directive.exit).sort((x, y) => y.block.output!.from - x.block.output!.from);
     for (const { block, actual } of done) {
         const indent = /^(\s*)/.exec(lines[block.output!.from - 1])![1];
         lines.splice(block.output!.from, block.output!.to - block.output!.from, ...actual.split("\n").map((l) => (l ? indent + l : l)));

@@ -26,9 +26,11 @@ done
 mkdir -p "$dir/home" "$dir/state"
 dir=$(cd "$dir" && pwd)
 
-# The toolchain's bin (pulumi and the Node.js language host), with the DigitalOcean plugin
-# installed into this Pulumi home: a home of its own, so no `pulumi login` of yours is touched.
-bin=$(bash "$here/scripts/toolchain.sh" --check --home "$dir/home" | tail -n 1) || exit
+# The toolchain's bin (pulumi and the Node.js language host) and a Pulumi home of its own, so no
+# `pulumi login` of yours is touched, sharing the toolchain home's plugins (the DigitalOcean one
+# installed there): nothing to copy.
+bin=$(bash "$here/scripts/toolchain.sh" --check | tail -n 1) || exit
+[ -e "$dir/home/plugins" ] || ln -s "$(dirname "$bin")/home/plugins" "$dir/home/plugins"
 
 q() { printf '%q' "$1"; }
 cat <<EOF
