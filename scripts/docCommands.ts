@@ -32,7 +32,11 @@ const SHELL_LANGS = new Set(["sh", "bash", "shell", "console"]);
 const EMULATOR_LINE = /^npm run -s emulator -- (.*?)\s*&\s*(#.*)?$/;
 const RUN_TIMEOUT_MS = 60_000;
 
-/** The documents whose commands the check covers: README.md and every .md under docs/ (symlinks left out). */
+/**
+ * The documents whose commands the check covers: README.md, policy/README.md and every .md under
+ * docs/ (symlinks left out). emulator/README.md's commands are usage lines (`[--state state.json]`),
+ * not commands; only its links are checked.
+ */
 export function docFiles(root = ROOT): string[] {
     const walk = (dir: string): string[] =>
         readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => {
@@ -40,7 +44,7 @@ export function docFiles(root = ROOT): string[] {
             if (e.isDirectory()) return walk(rel);
             return e.isFile() && e.name.endsWith(".md") ? [rel] : [];
         });
-    return ["README.md", ...walk("docs").sort()];
+    return ["README.md", "policy/README.md", ...walk("docs").sort()];
 }
 
 export interface Directive {
@@ -109,7 +113,7 @@ export function commandsOf(lines: string[]): string[] {
         pending = "";
     }
     if (pending) joined.push(pending.trim());
-    return joined.map((l) => l.replace(/(^|\s+)#(\s.*)?$/, "").trim()).filter(Boolean);
+    return joined.map((l) => l.replace(/(^|\s+)#(\s.*)?$/, "").trim().replace(/\s+/g, " ")).filter(Boolean);
 }
 
 export function parseDoc(file: string, text: string): Parsed {
@@ -480,7 +484,7 @@ export function parseDocs(root = ROOT): Parsed[] {
 export async function checkDocCommands({ root = ROOT, write = false, e2e = false } = {}): Promise<string[]> {
     const files = docFiles(root);
     const parsed = parseDocs(root);
-    const problems = e2e ? [] : [...staticProblems(parsed, loadManifest(root), root), ...linkProblems([...files, "emulator/README.md", "policy/README.md"], root)];
+    const problems = e2e ? [] : [...staticProblems(parsed, loadManifest(root), root), ...linkProblems([...files, "emulator/README.md"], root)];
     const results = await runBlocks(parsed.flatMap((p) => p.blocks), { root, e2e });
     for (const file of files) {
         const mine = results.filter((r) => r.block.file === file);

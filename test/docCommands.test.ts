@@ -25,6 +25,7 @@ describe("the docs check's rules", () => {
         [["npm run plan -- --stack drop   # sizing"], ["npm run plan -- --stack drop"]],
         [["# a comment", "", "pulumi up \\", "  --stack drop"], ["pulumi up --stack drop"]],
         [["curl -fsSL https://x/#frag | sh"], ["curl -fsSL https://x/#frag | sh"]],
+        [["pulumi up      --policy-pack policy"], ["pulumi up --policy-pack policy"]],
     ])("commands of %j", (lines, commands) => {
         expect(commandsOf(lines)).toEqual(commands);
     });
