@@ -1,9 +1,9 @@
-// Pulumi.yaml's config block and the README's reference are generated from the schema;
+// Pulumi.yaml's config block and docs/config.md's reference are generated from the schema;
 // this fails when someone edits one by hand or changes the schema without `npm run docs`.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { renderPulumiYaml, replaceReference } from "../scripts/docs";
+import { CONFIG_REFERENCE_FILE, renderPulumiYaml, replaceReference } from "../scripts/docs";
 import { stackConfigSchema } from "../config";
 
 const read = (file: string) => readFileSync(`${__dirname}/../${file}`, "utf8");
@@ -19,8 +19,13 @@ describe("generated docs", () => {
         expect(project.name).toBe("proxy-lb");
     });
 
-    it("README's config reference matches the schema (run npm run docs)", () => {
-        const readme = read("README.md");
-        expect(replaceReference(readme)).toBe(readme);
+    it("docs/config.md's config reference matches the schema (run npm run docs)", () => {
+        expect(CONFIG_REFERENCE_FILE).toBe("docs/config.md");
+        const doc = read(CONFIG_REFERENCE_FILE);
+        expect(replaceReference(doc)).toBe(doc);
+    });
+
+    it("the README links the config reference", () => {
+        expect(read("README.md")).toContain("(docs/config.md)");
     });
 });

@@ -1,0 +1,13 @@
+// The docs' command blocks that need the Pulumi toolchain (marked `docs-check: run e2e`), run as
+// shown: docs/offline.md's recipe (the emulator, scripts/offline-env.sh, a bare `pulumi`, the
+// gate) with the real engine and provider. The other blocks run in test/docCommands.test.ts.
+import { expect, it } from "vitest";
+import { findToolchain } from "../../ops/toolchain";
+import { checkDocCommands, parseDocs } from "../../scripts/docCommands";
+
+it("docs/offline.md's recipe runs as shown, against the emulator, with the toolchain the project built", async () => {
+    findToolchain({ check: true }); // a toolchain that is not built fails here, saying so
+    const blocks = parseDocs().flatMap((p) => p.blocks.filter((b) => b.directive.e2e));
+    expect(blocks.some((b) => b.file === "docs/offline.md" && b.lines.some((l) => l.includes("scripts/offline-env.sh")))).toBe(true);
+    expect(await checkDocCommands({ e2e: true })).toEqual([]);
+}, 300_000);
