@@ -7,9 +7,10 @@
  *                   (and the highest new connections/s, when that series is given):
  *                   a surge raises it at once, a fall lowers it only once the window has passed
  *   at the limit    a sample at or above AT_LIMIT_SHARE of the limit in force then shows only
- *                   what the load balancer let in: the real crowd is bigger. The need is then at
- *                   least that size plus half of it (rounded up), for as long as the sample is in
- *                   the window
+ *                   what the load balancer let in: the real crowd is bigger, by how much nobody can
+ *                   see. The need is then the nodes that hold AT_LIMIT_CROWD_FACTOR × that limit
+ *                   with the headroom, and never less than the size at the limit plus half of it
+ *                   (rounded up), for as long as the sample is in the window
  *   size            max(calendar size now, min(observed need, maxNodes, 200)): the autopilot only
  *                   ever adds to the calendar's plan; above maxNodes it clamps and says so
  *   holding         metrics missing (an error, no sample) or stale (none in the last
@@ -40,6 +41,17 @@ export const STALE_AFTER_MINUTES = 5;
  * headroom a load balancer sized for its crowd runs at 80% at most, well below it.
  */
 export const AT_LIMIT_SHARE = 0.95;
+
+/**
+ * At the limit, the crowd is taken to be this many times the limit. A saturated load balancer
+ * cannot show how big the crowd is, a resize takes minutes and DigitalOcean accepts no other
+ * update meanwhile, so each round that grows too little costs the whole crowd another resize time
+ * at the limit; growing too much costs a few node-hours until the window passes. 3 (3.75 × the limit
+ * with the default headroom) covers in one resize every curve of the simulation benchmark
+ * (bench/autopilotSim.ts); 2 left a surprise surge on a quiet day (80,000 connections on 3 nodes)
+ * at the limit for a second resize time.
+ */
+export const AT_LIMIT_CROWD_FACTOR = 3;
 
 const MINUTE_MS = 60_000;
 
@@ -107,7 +119,7 @@ export interface AtLimitNeed {
     at: number;
     /** the nodes whose limit that was: ceil(limit / connectionsPerNode) */
     nodesAtLimit: number;
-    /** nodesAtLimit + ceil(nodesAtLimit / 2) */
+    /** what that crowd asks for (atLimitNeed) */
     sizeUnit: number;
 }
 
@@ -204,9 +216,20 @@ function atLimit(connections: number, limit: number): boolean {
     return limit > 0 && connections * 20 >= limit * 19;
 }
 
-/** Grow by at least half: n + ceil(n / 2). */
+/** The least growth at the limit: by half, n + ceil(n / 2). */
 export function grownFrom(nodesAtLimit: number): number {
     return nodesAtLimit + Math.ceil(nodesAtLimit / 2);
+}
+
+/**
+ * The nodes a crowd at `limit` connections asks for: AT_LIMIT_CROWD_FACTOR × the limit with the
+ * headroom, and at least the nodes at the limit grown by half.
+ */
+export function atLimitNeed(limit: number, capacity: Capacity): { nodesAtLimit: number; sizeUnit: number } {
+    const nodesAtLimit = nodesFor(limit, 0, capacity.connectionsPerNode);
+    // limit × 3 is exact for the whole connection counts the API reports.
+    const crowd = nodesFor(limit * AT_LIMIT_CROWD_FACTOR, capacity.headroom, capacity.connectionsPerNode);
+    return { nodesAtLimit, sizeUnit: Math.max(grownFrom(nodesAtLimit), crowd) };
 }
 
 /**
@@ -261,8 +284,7 @@ export function observedNeed(input: NeedInput): ObservedNeed | null {
     for (const [t, v] of inWindow) {
         const limit = limitAt(limits, t) ?? liveSizeUnit * c.connectionsPerNode;
         if (!atLimit(v, limit)) continue;
-        const nodesAtLimit = nodesFor(limit, 0, c.connectionsPerNode);
-        const sizeUnit = grownFrom(nodesAtLimit);
+        const { nodesAtLimit, sizeUnit } = atLimitNeed(limit, c);
         if (growth === null || sizeUnit > growth.sizeUnit) growth = { connections: v, limit, at: t * 1000, nodesAtLimit, sizeUnit };
     }
 
@@ -298,8 +320,11 @@ function rateText(need: PeakNeed, c: Capacity, minutes: number): string {
     return `observed peak ${group(need.value)} new connections/s at ${when(need.at)} (highest of the last ${minutes} min) needs ${nodes(need.sizeUnit)} with ${percent(c.headroom)} headroom at ${group(c.newConnectionsPerSecondPerNode)} per node`;
 }
 
-function atLimitText(g: AtLimitNeed): string {
-    return `at the limit: ${group(g.connections)} of ${group(g.limit)} connections at ${when(g.at)}, so the real crowd is bigger than it shows; grow ${nodes(g.nodesAtLimit)} by half to ${nodes(g.sizeUnit)}`;
+function atLimitText(g: AtLimitNeed, c: Capacity): string {
+    return (
+        `at the limit: ${group(g.connections)} of ${group(g.limit)} connections at ${when(g.at)}, so the real crowd is bigger than it shows; ` +
+        `${nodes(g.sizeUnit)} hold ${AT_LIMIT_CROWD_FACTOR} × that limit with ${percent(c.headroom)} headroom (at least ${nodes(g.nodesAtLimit)} grown by half)`
+    );
 }
 
 function observedReasons(o: ObservedNeed, c: Capacity, minutes: number): Reason[] {
@@ -328,7 +353,7 @@ function observedReasons(o: ObservedNeed, c: Capacity, minutes: number): Reason[
     const limit: Reason | null =
         o.atLimit === null
             ? null
-            : { kind: "atLimit", sizeUnit: o.atLimit.sizeUnit, connections: o.atLimit.connections, limit: o.atLimit.limit, at: o.atLimit.at, nodesAtLimit: o.atLimit.nodesAtLimit, text: atLimitText(o.atLimit) };
+            : { kind: "atLimit", sizeUnit: o.atLimit.sizeUnit, connections: o.atLimit.connections, limit: o.atLimit.limit, at: o.atLimit.at, nodesAtLimit: o.atLimit.nodesAtLimit, text: atLimitText(o.atLimit, c) };
     // The binding one first, then the others largest first.
     for (const r of [limit, rate, peak]) if (r !== null) reasons.push(r);
     return reasons.sort((a, b) => (b.kind === o.bound ? 1 : 0) - (a.kind === o.bound ? 1 : 0));
@@ -442,7 +467,7 @@ export function checkScaleDown(input: ScaleDownInput): ScaleDownCheck {
         return { status: "unreadable", need: null, text: `cannot check the scale-down from ${nodes(from)} to ${nodes(to)} against the live crowd: ${missing.text}` };
     }
     const o = observedNeed(input)!;
-    const why = o.bound === "atLimit" && o.atLimit !== null ? atLimitText(o.atLimit) : o.bound === "newConnectionsPeak" && o.newConnectionsPerSecond !== null ? rateText(o.newConnectionsPerSecond, c, input.scaleDownAfterMinutes) : peakText(o.connections, c, input.scaleDownAfterMinutes);
+    const why = o.bound === "atLimit" && o.atLimit !== null ? atLimitText(o.atLimit, c) : o.bound === "newConnectionsPeak" && o.newConnectionsPerSecond !== null ? rateText(o.newConnectionsPerSecond, c, input.scaleDownAfterMinutes) : peakText(o.connections, c, input.scaleDownAfterMinutes);
     if (to < o.sizeUnit) {
         return {
             status: "underLoad",

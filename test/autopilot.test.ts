@@ -3,7 +3,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+    AT_LIMIT_CROWD_FACTOR,
     AT_LIMIT_SHARE,
+    atLimitNeed,
     AUTOPILOT_DEFAULTS,
     checkScaleDown,
     decideSize,
@@ -125,16 +127,16 @@ describe("decideSize: table", () => {
         expect(decide({ calendar: step.sizing, connections: minutely([24_000]) }).sizeUnit).toBe(10);
     });
 
-    describe("at the limit: grow by at least half the size, not merely to the seen peak", () => {
+    describe("at the limit: size for 3 × the limit with headroom (at least half more), not merely the seen peak", () => {
         it.each([
-            // [nodes at the limit, seen, expected]
-            [4, 40_000, 6], // peak alone would say ceil(50,000 / 10,000) = 5
-            [4, 38_000, 6], // 95% of the limit counts as at it
+            // [nodes at the limit, seen, expected]: 3 × limit × 1.25 ÷ 10,000
+            [4, 40_000, 15], // the peak alone would say ceil(50,000 / 10,000) = 5
+            [4, 38_000, 15], // 95% of the limit counts as at it
             [4, 37_999, 5], // just under 95%: a real figure, sized by the peak
-            [3, 30_000, 5], // 3 + ceil(1.5)
-            [1, 10_000, 2],
-            [2, 20_000, 3],
-            [20, 200_000, 30],
+            [3, 30_000, 12], // 112,500 -> 12
+            [1, 10_000, 4], // 37,500 -> 4
+            [2, 20_000, 8], // 75,000 -> exactly 8
+            [20, 200_000, 75],
         ])("%d nodes at %d connections -> %d", (atLimitNodes, seen, expected) => {
             const d = decide({ calendar: 1, liveSizeUnit: atLimitNodes, connections: minutely([seen]), limit: minutely([atLimitNodes * 10_000]) });
             expect(d.sizeUnit).toBe(expected);
@@ -145,22 +147,30 @@ describe("decideSize: table", () => {
         });
 
         it("grows from the size whose limit was hit, not again while that resize is still in flight", () => {
-            // The API already says 6 (the resize was asked for); the limit still shows 4 nodes'.
-            const d = decide({ calendar: 1, liveSizeUnit: 6, connections: minutely([40_000, 40_000, 40_000]), limit: minutely([40_000, 40_000, 40_000]) });
-            expect(d.sizeUnit).toBe(6);
-            expect(d.why).toBe("at the limit: 40,000 of 40,000 connections at 2027-11-26T13:58Z, so the real crowd is bigger than it shows; grow 4 nodes by half to 6 nodes");
+            // The API already says 15 (the resize was asked for); the limit still shows 4 nodes'.
+            const d = decide({ calendar: 1, liveSizeUnit: 15, connections: minutely([40_000, 40_000, 40_000]), limit: minutely([40_000, 40_000, 40_000]) });
+            expect(d.sizeUnit).toBe(15);
+            expect(d.why).toBe(
+                "at the limit: 40,000 of 40,000 connections at 2027-11-26T13:58Z, so the real crowd is bigger than it shows; 15 nodes hold 3 × that limit with 25% headroom (at least 4 nodes grown by half)",
+            );
         });
 
         it("without the limit series, takes the live size's capacity as the limit", () => {
-            expect(decide({ calendar: 1, liveSizeUnit: 4, connections: minutely([40_000]) }).sizeUnit).toBe(6);
+            expect(decide({ calendar: 1, liveSizeUnit: 4, connections: minutely([40_000]) }).sizeUnit).toBe(15);
         });
 
         it("uses the limit in force at each sample (the limit follows the size history)", () => {
-            // At 4 nodes the crowd filled it; after the resize to 6 it shows 52,000 of 60,000.
-            const d = decide({ calendar: 1, liveSizeUnit: 6, connections: minutely([40_000, 52_000]), limit: minutely([40_000, 60_000]) });
-            expect(d.sizeUnit).toBe(7); // 52,000 × 1.25 = 65,000 -> 7 > the at-limit 6
-            expect(d.bound).toBe("observedPeak");
-            expect(d.observed?.atLimit).toMatchObject({ nodesAtLimit: 4, sizeUnit: 6 });
+            // At 4 nodes the crowd filled it; after the resize to 15 it shows 52,000 of 150,000.
+            const d = decide({ calendar: 1, liveSizeUnit: 15, connections: minutely([40_000, 52_000]), limit: minutely([40_000, 150_000]) });
+            expect(d.sizeUnit).toBe(15); // against today's limit 40,000 would look like a real figure (-> 7)
+            expect(d.observed?.atLimit).toMatchObject({ nodesAtLimit: 4, sizeUnit: 15, at: AT - MIN });
+            expect(d.observed?.connections).toMatchObject({ value: 52_000, sizeUnit: 7 });
+        });
+
+        it("at least grows by half, even where 3 × a tiny limit would not", () => {
+            // A limit of 1 connection: 3 × 1 × 1.25 needs 1 node; grown by half, 2.
+            const d = decide({ calendar: 1, liveSizeUnit: 1, connections: minutely([1]), limit: minutely([1]) });
+            expect(d).toMatchObject({ sizeUnit: 2, bound: "atLimit" });
         });
     });
 
@@ -178,15 +188,15 @@ describe("decideSize: table", () => {
         it("clamps at DigitalOcean's 200 when maxNodes is above it", () => {
             const d = decideSize({ ...input({ connections: minutely([2_000_000]), liveSizeUnit: 200, limit: minutely([2_000_000]) }), settings: { ...settings, maxNodes: 500 } });
             expect(d).toMatchObject({ sizeUnit: MAX_SIZE_UNIT, bound: "clamped" });
-            expect(d.reasons[0]).toMatchObject({ kind: "clamped", by: "digitalocean", maxNodes: 200, wanted: 300 });
-            expect(d.why).toMatch(/^CLAMPED at 200 nodes by DigitalOcean's limit of 200 nodes per load balancer: the crowd needs 300 nodes \(split the crowd across load balancers\)/);
+            expect(d.reasons[0]).toMatchObject({ kind: "clamped", by: "digitalocean", maxNodes: 200, wanted: 750 });
+            expect(d.why).toMatch(/^CLAMPED at 200 nodes by DigitalOcean's limit of 200 nodes per load balancer: the crowd needs 750 nodes \(split the crowd across load balancers\); at the limit: /);
         });
 
         it("never cuts the calendar's plan: maxNodes bounds what the autopilot adds", () => {
             const d = decideSize({ ...input({ calendar: 10, connections: minutely([100_000]), liveSizeUnit: 10, limit: minutely([100_000]) }), settings: { ...settings, maxNodes: 8 } });
             expect(d).toMatchObject({ sizeUnit: 10, bound: "calendar" });
-            expect(d.reasons[1]).toMatchObject({ kind: "clamped", wanted: 15 });
-            expect(d.reasons[1].text).toBe("CLAMPED: the crowd needs 15 nodes, above proxy-lb:autopilot.maxNodes (8); the calendar's 10 nodes stay (raise autopilot.maxNodes, up to DigitalOcean's 200)");
+            expect(d.reasons[1]).toMatchObject({ kind: "clamped", wanted: 38 });
+            expect(d.reasons[1].text).toBe("CLAMPED: the crowd needs 38 nodes, above proxy-lb:autopilot.maxNodes (8); the calendar's 10 nodes stay (raise autopilot.maxNodes, up to DigitalOcean's 200)");
         });
     });
 
@@ -236,7 +246,7 @@ describe("decideSize: table", () => {
         });
 
         it("a window shorter than the staleness limit with no sample in it uses the latest sample", () => {
-            const d = decideSize({ ...input({ calendar: 1, connections: [[(AT - 3 * MIN) / 1000, 45_000]] }), settings: { ...settings, scaleDownAfterMinutes: 1 } });
+            const d = decideSize({ ...input({ calendar: 1, liveSizeUnit: 10, connections: [[(AT - 3 * MIN) / 1000, 45_000]] }), settings: { ...settings, scaleDownAfterMinutes: 1 } });
             expect(d.sizeUnit).toBe(6);
         });
 
@@ -284,8 +294,8 @@ describe("checkScaleDown: the gate never scales down into a live crowd", () => {
     });
 
     it("a crowd at the limit: the need is the growth, not the seen peak", () => {
-        const c = checkScaleDown({ ...base, liveSizeUnit: 6, proposedSizeUnit: 5, metrics: metrics([40_000], [40_000]) });
-        expect(c).toMatchObject({ status: "underLoad", need: 6 });
+        const c = checkScaleDown({ ...base, liveSizeUnit: 15, proposedSizeUnit: 14, metrics: metrics([40_000], [40_000]) });
+        expect(c).toMatchObject({ status: "underLoad", need: 15 });
         expect(c.text).toMatch(/at the limit: 40,000 of 40,000 connections/);
     });
 
@@ -358,6 +368,18 @@ describe("decideSize: properties", () => {
         );
     });
 
+    it("at the limit, grows by at least half the size at the limit, up to the bound", () => {
+        fc.assert(
+            fc.property(scenarioArb, fc.integer({ min: 1, max: 200 }), fc.integer({ min: 95, max: 100 }), (s, n, sharePercent) => {
+                const limit = n * s.capacity.connectionsPerNode;
+                const seen = Math.ceil((limit * sharePercent) / 100);
+                const d = decideSize({ ...s, metrics: { ok: true, connections: minutely([seen]), limit: minutely([limit]) } });
+                expect(d.observed?.atLimit?.nodesAtLimit).toBe(n);
+                expect(d.sizeUnit).toBeGreaterThanOrEqual(Math.min(grownFrom(n), s.settings.maxNodes, MAX_SIZE_UNIT));
+            }),
+        );
+    });
+
     it("after a fall, the size does not go down until the window has passed, then follows what remains", () => {
         fc.assert(
             fc.property(
@@ -426,6 +448,18 @@ describe("helpers", () => {
     });
 
     it("AT_LIMIT_SHARE is what the 20 × c ≥ 19 × limit comparison encodes", () => expect(AT_LIMIT_SHARE).toBe(19 / 20));
+
+    it("atLimitNeed: the nodes for 3 × the limit with headroom, exactly, and at least half more than at the limit", () => {
+        fc.assert(
+            fc.property(fc.integer({ min: 1, max: 200 }), capacityArb, (n, c) => {
+                const limit = n * c.connectionsPerNode;
+                const need = atLimitNeed(limit, c);
+                expect(need.nodesAtLimit).toBe(n);
+                expect(need.sizeUnit).toBe(Math.max(grownFrom(n), nodesFor(AT_LIMIT_CROWD_FACTOR * limit, c.headroom, c.connectionsPerNode)));
+                expect(need.sizeUnit).toBeGreaterThanOrEqual(grownFrom(n));
+            }),
+        );
+    });
 
     it("observedNeed agrees with size() on the peak, exactly", () => {
         fc.assert(
