@@ -91,7 +91,8 @@ export interface AutopilotInput {
     capacity: Capacity;
 }
 
-export type Bound = "calendar" | "observedPeak" | "newConnectionsPeak" | "atLimit" | "clamped" | "holding" | "disabled";
+/** What set the size (with the autopilot off: the calendar, and a "disabled" reason says so). */
+export type Bound = "calendar" | "observedPeak" | "newConnectionsPeak" | "atLimit" | "clamped" | "holding";
 
 /** One reason behind the size, machine-readable, with its words in `text`. Times are epoch ms. */
 export type Reason =
