@@ -183,7 +183,7 @@ export class EmulatorStore {
                 created_at: apiTime(this.clock.now()),
                 vpc_uuid: typeof body.vpc_uuid === "string" ? body.vpc_uuid : undefined,
                 features: createdDropletFeatures(body),
-            });
+            }, this.clock.now());
             this.droplets.set(d.id, d);
             for (const t of d.tags) this.noteTag(t, d.id);
             droplets.push(clone(d));
