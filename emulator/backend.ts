@@ -18,6 +18,10 @@ export interface PersistedState {
     tags?: [string, { lastDroplet?: number }][];
     certificates?: Certificate[];
     metrics?: [string, LbMetricsSeed][];
+    /** Seconds before a resize shows in the derived metrics (the seed's metrics.resizeDelaySeconds or the option). */
+    resizeDelaySeconds?: number;
+    /** The emulator's clock as a test set it (ISO); absent: real time. */
+    clock?: string;
     /** Seeded tokens as [SHA-256, scopes]; absent: every non-empty token has every scope. */
     tokens?: [string, string[]][];
 }

@@ -6,7 +6,8 @@ import { startEmulator } from "./server";
 
 const USAGE = `usage: tsx emulator/main.ts [--port 8787] [--seed seed.json|seed.yaml] [--state state.json]
                                [--validate-responses] [--spec do-openapi-subset.json]
-                               [--activate-after-gets N] [--quiet]`;
+                               [--activate-after-gets N] [--resize-delay-seconds N]
+                               [--now ISO-8601 (default: $PROXY_LB_NOW, else real time)] [--quiet]`;
 
 /** How often to check that the parent is still there. */
 const PARENT_CHECK_MS = 250;
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
             spec: { type: "string" },
             "validate-responses": { type: "boolean", default: false },
             "activate-after-gets": { type: "string" },
+            "resize-delay-seconds": { type: "string" },
+            now: { type: "string" },
             quiet: { type: "boolean", default: false },
             help: { type: "boolean", short: "h", default: false },
         },
@@ -32,6 +35,10 @@ async function main(): Promise<void> {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535\n${USAGE}`);
     const activateAfterGets = values["activate-after-gets"] !== undefined ? Number(values["activate-after-gets"]) : undefined;
+    const delay = values["resize-delay-seconds"];
+    if (delay !== undefined && !/^\d+$/.test(delay)) throw new Error(`--resize-delay-seconds must be whole seconds (got ${JSON.stringify(delay)})\n${USAGE}`);
+    // The program's clock override, so an emulator started next to it agrees on now.
+    const now = values.now ?? (process.env.PROXY_LB_NOW || undefined);
 
     const emu = await startEmulator({
         port,
@@ -40,6 +47,8 @@ async function main(): Promise<void> {
         specPath: values.spec,
         validateResponses: values["validate-responses"],
         activateAfterGets,
+        resizeDelaySeconds: delay === undefined ? undefined : Number(delay),
+        now,
         // One line per request; the log entry never holds the token.
         onRequestLogged: values.quiet
             ? undefined

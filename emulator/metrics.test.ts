@@ -25,6 +25,7 @@ const seededLb = (over: Record<string, unknown> = {}) => ({
     ...over,
 });
 const baseSeed = (lb = seededLb()) => seedFromIds(MASKING_IDS, { loadBalancers: [lb as any] });
+const isoOf = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
 
 describe("load balancer monitoring metrics", () => {
     let emu: Emulator | undefined;
@@ -87,14 +88,17 @@ describe("load balancer monitoring metrics", () => {
         expect(values(await metric("frontend_connections_current", { lb_id: LB_ID, start: T0 - 100, end: T0 - 1 }))).toEqual([]);
     });
 
-    it("the limit follows the node count: a resize shows from its time on; legacy size slugs count their nodes", async () => {
-        await start();
-        const now = Math.floor(Date.now() / 1000);
+    it("the limit follows the node count: a resize shows 60 s (the default delay) after it was asked for; legacy size slugs count their nodes", async () => {
+        const t = await start();
+        const resizedAt = T0 + 86_400;
+        expect((await t.control.put("/_emulator/clock", { now: isoOf(resizedAt) })).status).toBe(200);
         const put = await api.put(`/v2/load_balancers/${LB_ID}`, providerLbBody({ size_unit: 5, droplet_ids: MASKING_IDS }));
         expect(put.status, JSON.stringify(put.body)).toBe(200);
-        const l = values(await metric("frontend_connections_limit", { lb_id: LB_ID, start: now - 600, end: now + 600 }));
-        expect(l[0]).toEqual([now - 600, "30000"]);
-        expect(l[l.length - 1][1]).toBe("50000");
+        await t.control.put("/_emulator/clock", { now: isoOf(resizedAt + 600) });
+        const l = values(await metric("frontend_connections_limit", { lb_id: LB_ID, start: resizedAt - 600, end: resizedAt + 600 }));
+        expect(l[0]).toEqual([resizedAt - 600, "30000"]);
+        expect(l.find(([, x]) => x === "50000")?.[0]).toBe(resizedAt + 60);
+        expect(l[l.length - 1]).toEqual([resizedAt + 600, "50000"]);
         await emu!.close();
 
         await start(baseSeed(seededLb({ region: "nyc2", size_unit: undefined, size: "lb-medium", droplet_ids: [] })));
@@ -161,22 +165,30 @@ describe("load balancer monitoring metrics", () => {
 });
 
 describe("metrics in the state file", () => {
-    it("a restart from the state file keeps the series, the node history, tags and certificates", async () => {
+    it("a restart from the state file keeps the series, the node history (with its delay), the clock, tags and certificates", async () => {
         const dir = mkdtempSync(join(tmpdir(), "emu-metrics-"));
         try {
             const stateFile = join(dir, "state.json");
             const seed = withDropCurve(seedFromIds(MASKING_IDS, { tags: ["masking"], certificates: [TEST_CERTIFICATE], loadBalancers: [seededLb() as any] }), LB_ID, DROP);
-            const first = await startEmulator({ port: 0, seed, stateFile });
-            const now = Math.floor(Date.now() / 1000);
+            seed.metrics!.resizeDelaySeconds = 90;
+            const resizedAt = T0 + 86_400;
+            const first = await startEmulator({ port: 0, seed, stateFile, now: isoOf(resizedAt) });
             expect((await client(first.url).put(`/v2/load_balancers/${LB_ID}`, providerLbBody({ size_unit: 7, droplet_ids: MASKING_IDS }))).status).toBe(200);
             await first.close();
+            const saved = JSON.parse(readFileSync(stateFile, "utf8"));
+            expect(saved.loadBalancers[0].sizeHistory).toEqual([[0, 3], [resizedAt + 90, 7]]);
+            expect([saved.clock, saved.resizeDelaySeconds]).toEqual([isoOf(resizedAt), 90]);
             const second = await startEmulator({ port: 0, stateFile });
             try {
                 const api = client(second.url);
+                expect((await client(second.url, null).get("/_emulator/clock")).body).toEqual({ now: isoOf(resizedAt), set: true, resizeDelaySeconds: 90 });
+                await client(second.url, null).put("/_emulator/clock", { now: isoOf(resizedAt + 120) });
                 const q = (m: string, a: number, b: number) => api.get(`${BASE}/${m}?lb_id=${LB_ID}&start=${a}&end=${b}`);
                 expect((await q("frontend_connections_current", DROP.peakAt, DROP.peakAt)).body.data.result[0].values).toEqual([[DROP.peakAt, "42000"]]);
-                const limit = (await q("frontend_connections_limit", now - 120, now + 120)).body.data.result[0].values;
+                const limit = (await q("frontend_connections_limit", resizedAt - 120, resizedAt + 120)).body.data.result[0].values;
                 expect([limit[0][1], limit[limit.length - 1][1]]).toEqual(["30000", "70000"]);
+                expect(limit.filter(([t]: [number, string]) => t >= resizedAt + 90).every(([, x]: [number, string]) => x === "70000")).toBe(true);
+                expect(limit.filter(([t]: [number, string]) => t < resizedAt + 90).every(([, x]: [number, string]) => x === "30000")).toBe(true);
                 expect((await api.get("/v2/tags/masking")).body.tag.resources.count).toBe(3);
                 expect((await api.get(`/v2/certificates/${TEST_CERTIFICATE.id}`)).status).toBe(200);
             } finally {

@@ -1,6 +1,7 @@
 // Load balancer monitoring metrics (GET /v2/monitoring/metrics/load_balancer/<metric>):
-// series come from the seed (explicit points or a described drop curve); the connection
-// limit follows the LB's node count. Pure: no HTTP, no store.
+// series come from the seed (explicit points or a described drop curve), or are derived in a
+// closed loop: the connection limit follows the LB's node history, and a seeded `demand` (what
+// the crowd would open) shows as current connections capped at that limit. Pure: no HTTP, no store.
 
 /** Every load_balancer metric path in openapi/do-openapi-lb-metrics.json, in its order. */
 export const LB_METRICS = [
@@ -62,12 +63,27 @@ export interface SeriesSpec {
     labels?: Record<string, string>;
 }
 
-export type LbMetricsSeed = Partial<Record<LbMetric, SeriesSpec | SeriesSpec[]>>;
+/** Not a DigitalOcean metric: the connections the crowd would open, whatever the LB can hold. */
+export const DEMAND = "demand";
 
-/** Seed section: metrics per load balancer id. */
+export type LbMetricsSeed = Partial<Record<LbMetric, SeriesSpec | SeriesSpec[]>> & { [DEMAND]?: SeriesSpec };
+
+/**
+ * Default seconds between a resize request and the new node count showing in the limit.
+ * DigitalOcean documents no duration; it allows one resize a minute and refuses other updates
+ * while the LB "processes previous actions" (shared/reference/digitalocean.md), so a resize is
+ * taken to be in force a minute after it was asked for.
+ */
+export const DEFAULT_RESIZE_DELAY_SECONDS = 60;
+
+/** Seed section: metrics per load balancer id, and how long a resize takes to show. */
 export interface SeedMetrics {
     loadBalancers: Record<string, LbMetricsSeed>;
+    resizeDelaySeconds?: number;
 }
+
+/** [unix seconds from which it is in force, nodes], ascending: what the derived limit follows. */
+export type SizeHistory = [number, number][];
 
 export interface MetricWindow {
     lbId: string;
@@ -139,7 +155,14 @@ function checkSeries(where: string, s: unknown): SeriesSpec {
 export function checkLbMetrics(where: string, raw: unknown): LbMetricsSeed {
     if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new Error(`${where} must map metric names to series`);
     for (const [name, spec] of Object.entries(raw)) {
-        if (!(LB_METRICS as readonly string[]).includes(name)) throw new Error(`${where}.${name} is not a load_balancer metric (known: ${LB_METRICS.join(", ")})`);
+        if (name === DEMAND) {
+            if (Array.isArray(spec)) throw new Error(`${where}.${DEMAND} must be one series {points} or {curve}, not a list`);
+            if (checkSeries(`${where}.${DEMAND}`, spec).labels !== undefined) throw new Error(`${where}.${DEMAND}.labels: demand is not served, it has no labels`);
+            continue;
+        }
+        if (!(LB_METRICS as readonly string[]).includes(name)) {
+            throw new Error(`${where}.${name} is not a load_balancer metric (known: ${LB_METRICS.join(", ")}; or ${DEMAND}, the crowd's connections)`);
+        }
         const list = Array.isArray(spec) ? spec : [spec];
         list.forEach((s, i) => checkSeries(Array.isArray(spec) ? `${where}.${name}[${i}]` : `${where}.${name}`, s));
     }
@@ -151,15 +174,25 @@ export function checkSeedMetrics(raw: unknown): SeedMetrics {
     const lbs = (raw as Record<string, unknown>).loadBalancers ?? {};
     if (!lbs || typeof lbs !== "object" || Array.isArray(lbs)) throw new Error("seed: metrics.loadBalancers must map load balancer ids to metrics");
     for (const [id, m] of Object.entries(lbs)) checkLbMetrics(`seed: metrics.loadBalancers.${id}`, m);
-    return { loadBalancers: lbs as Record<string, LbMetricsSeed> };
+    const delay = (raw as Record<string, unknown>).resizeDelaySeconds;
+    if (delay !== undefined) checkResizeDelay("seed: metrics.resizeDelaySeconds", delay);
+    return { loadBalancers: lbs as Record<string, LbMetricsSeed>, ...(delay !== undefined ? { resizeDelaySeconds: delay as number } : {}) };
 }
 
-/** A copy of `seed` whose LB `lbId` shows `curve` on `metric` (default: current connections). */
-export function withDropCurve<S extends { metrics?: SeedMetrics }>(seed: S, lbId: string, curve: DropCurve, metric: LbMetric = "frontend_connections_current"): S {
+/** A day at most: a longer "resize" is a mistake in the seed, not a model of DigitalOcean. */
+const MAX_RESIZE_DELAY_SECONDS = 86_400;
+
+export function checkResizeDelay(where: string, v: unknown): number {
+    if (!isInt(v) || v < 0 || v > MAX_RESIZE_DELAY_SECONDS) throw new Error(`${where} must be whole seconds 0..${MAX_RESIZE_DELAY_SECONDS} ${got(v)}`);
+    return v;
+}
+
+/** A copy of `seed` whose LB `lbId` shows `curve` on `metric` (default: current connections; `"demand"`: the crowd's, capped by the limit). */
+export function withDropCurve<S extends { metrics?: SeedMetrics }>(seed: S, lbId: string, curve: DropCurve, metric: LbMetric | typeof DEMAND = "frontend_connections_current"): S {
     checkCurve(`drop curve for ${lbId}`, curve);
     const loadBalancers = { ...(seed.metrics?.loadBalancers ?? {}) };
     loadBalancers[lbId] = { ...(loadBalancers[lbId] ?? {}), [metric]: { curve } };
-    return { ...seed, metrics: { loadBalancers } };
+    return { ...seed, metrics: { ...seed.metrics, loadBalancers } };
 }
 
 /** Parses lb_id/start/end; an error message names the parameter and its value. */
@@ -178,48 +211,87 @@ function seriesPoints(s: SeriesSpec): MetricPoint[] {
     return s.curve ? dropCurvePoints(s.curve) : [...(s.points ?? [])].sort((a, b) => a[0] - b[0]);
 }
 
-/** Node count in force at `t` from a history of [since, nodes] (ascending); before the first change, the first value. */
-function nodesAt(history: [number, number][], t: number): number {
-    let nodes = history[0]?.[1] ?? 1;
-    for (const [since, n] of history) if (since <= t) nodes = n;
-    return nodes;
+/** Node count in force at `t`: the latest entry in force by then; before the first, the first value. */
+function nodesAt(history: SizeHistory, t: number): number {
+    let best: [number, number] | undefined;
+    for (const entry of history) if (entry[0] <= t && (!best || entry[0] >= best[0])) best = entry;
+    return (best ?? history[0])?.[1] ?? 1;
 }
 
-/** Timestamps for the derived limit: those of the seeded current connections, else a regular grid. */
-function limitTimestamps(seeded: LbMetricsSeed | undefined, w: MetricWindow): number[] {
+/** The value of a step series at `t`: its latest point at or before `t`; before the first, the first. */
+function stepValueAt(points: MetricPoint[], t: number): number | undefined {
+    let v = points[0]?.[1];
+    for (const [at, x] of points) if (at <= t) v = x;
+    return v;
+}
+
+const firstSeries = (spec: SeriesSpec | SeriesSpec[] | undefined): SeriesSpec | undefined => (Array.isArray(spec) ? spec[0] : spec);
+
+function timestampsIn(spec: SeriesSpec | SeriesSpec[], from: number, to: number): number[] {
+    const ts = new Set<number>();
+    for (const s of Array.isArray(spec) ? spec : [spec]) for (const [t] of seriesPoints(s)) if (t >= from && t <= to) ts.add(t);
+    return [...ts].sort((a, b) => a - b);
+}
+
+/** What the LB's account looks like to the metrics: its node history and the emulator's now. */
+export interface MetricsContext {
+    sizeHistory: SizeHistory;
+    /** Unix seconds: derived samples exist up to now only (nothing measured the future). */
+    now: number;
+}
+
+/**
+ * Timestamps for the derived limit: those of an explicitly seeded current series (as
+ * seeded), else those of the demand up to now, else a regular grid up to now.
+ */
+function limitTimestamps(seeded: LbMetricsSeed | undefined, w: MetricWindow, now: number): number[] {
     const current = seeded?.frontend_connections_current;
     if (current) {
-        const ts = new Set<number>();
-        for (const s of Array.isArray(current) ? current : [current]) for (const [t] of seriesPoints(s)) if (t >= w.start && t <= w.end) ts.add(t);
-        if (ts.size) return [...ts].sort((a, b) => a - b);
+        const ts = timestampsIn(current, w.start, w.end);
+        if (ts.length) return ts;
     }
+    const end = Math.min(w.end, now);
+    if (seeded?.demand) return timestampsIn(seeded.demand, w.start, end);
     const step = Math.max(60, Math.ceil((w.end - w.start) / 1000 / 60) * 60);
     const out: number[] = [];
-    for (let t = w.start; t <= w.end; t += step) out.push(t);
+    for (let t = w.start; t <= end; t += step) out.push(t);
     return out;
 }
 
 const formatValue = (v: number): string => (Number.isInteger(v) ? String(v) : String(Number(v.toFixed(6))));
 
 /**
- * The Prometheus-style matrix DigitalOcean answers with. Unseeded metrics have no series,
- * except frontend_connections_limit, which is nodes × 10,000 over the window.
+ * The Prometheus-style matrix DigitalOcean answers with. A seeded series is served as
+ * seeded. Unseeded, frontend_connections_limit is nodes × 10,000 (the node count in force
+ * at each point), and frontend_connections_current is min(demand, limit) when a demand is
+ * seeded (capped by an explicitly seeded limit if there is one); every other metric has no series.
  */
-export function metricMatrix(metric: LbMetric, seeded: LbMetricsSeed | undefined, sizeHistory: [number, number][], w: MetricWindow): MatrixResponse {
+export function metricMatrix(metric: LbMetric, seeded: LbMetricsSeed | undefined, ctx: MetricsContext, w: MetricWindow): MatrixResponse {
     const spec = seeded?.[metric];
+    const derivedLimit = (t: number): number => nodesAt(ctx.sizeHistory, t) * CONNECTIONS_PER_NODE;
     let series: { labels?: Record<string, string>; points: MetricPoint[] }[];
+    const derived = !spec;
     if (spec) series = (Array.isArray(spec) ? spec : [spec]).map((s) => ({ labels: s.labels, points: seriesPoints(s) }));
     else if (metric === "frontend_connections_limit") {
-        series = [{ points: limitTimestamps(seeded, w).map((t): MetricPoint => [t, nodesAt(sizeHistory, t) * CONNECTIONS_PER_NODE]) }];
+        series = [{ points: limitTimestamps(seeded, w, ctx.now).map((t): MetricPoint => [t, derivedLimit(t)]) }];
+    } else if (metric === "frontend_connections_current" && seeded?.demand) {
+        const explicitLimit = firstSeries(seeded.frontend_connections_limit);
+        const limitPoints = explicitLimit ? seriesPoints(explicitLimit) : undefined;
+        const limitAt = (t: number): number => (limitPoints ? (stepValueAt(limitPoints, t) ?? derivedLimit(t)) : derivedLimit(t));
+        const end = Math.min(w.end, ctx.now);
+        series = [{ points: seriesPoints(seeded.demand).filter(([t]) => t <= end).map(([t, v]): MetricPoint => [t, Math.min(v, limitAt(t))]) }];
     } else series = [];
     return {
         status: "success",
         data: {
             resultType: "matrix",
-            result: series.map((s) => ({
-                metric: { ...(s.labels ?? {}), lb_id: w.lbId },
-                values: s.points.filter(([t]) => t >= w.start && t <= w.end).map(([t, v]): [number, string] => [t, formatValue(v)]),
-            })),
+            result: series
+                .map((s) => ({
+                    metric: { ...(s.labels ?? {}), lb_id: w.lbId },
+                    values: s.points.filter(([t]) => t >= w.start && t <= w.end).map(([t, v]): [number, string] => [t, formatValue(v)]),
+                }))
+                // A derived series with no sample in the window (e.g. all after now) is absent, as in Prometheus.
+                .filter((s) => !derived || s.values.length > 0),
         },
     };
 }

@@ -21,6 +21,28 @@ describe("emulator/README.md", () => {
         await app.close();
     });
 
+    it("its closed-loop example loads on the seed example's LB: the demand is capped at 3 nodes until a resize is in force", async () => {
+        const readme = readFileSync(resolve(__dirname, "README.md"), "utf8");
+        const seedBlock = /## Seed\s+```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+        const loopBlock = /### Closed loop[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+        expect(seedBlock && loopBlock).toBeTruthy();
+        const seed = parseSeed(seedBlock!.replace(/^metrics:[\s\S]*$/m, loopBlock!), "yaml");
+        const { app } = buildApp({ seed, now: "2027-11-26T17:00:00Z" });
+        const id = "4de7ac8b-495b-4884-9a69-1050c6793cd6";
+        const auth = { authorization: "Bearer t" };
+        const peak = async () =>
+            (await app.inject({ method: "GET", url: `/v2/monitoring/metrics/load_balancer/frontend_connections_current?lb_id=${id}&start=1827248400&end=1827248400`, headers: auth })).json().data.result[0].values;
+        expect(await peak()).toEqual([[1827248400, "30000"]]);
+        await app.inject({ method: "PUT", url: "/_emulator/clock", payload: { now: "2027-11-26T16:00:00Z" } });
+        const lb = (await app.inject({ method: "GET", url: `/v2/load_balancers/${id}`, headers: auth })).json().load_balancer;
+        const { id: _id, ip: _ip, status: _s, created_at: _c, region, size: _size, ...body } = lb;
+        const put = await app.inject({ method: "PUT", url: `/v2/load_balancers/${id}`, headers: auth, payload: { ...body, region: region.slug, size_unit: 5 } });
+        expect(put.statusCode, put.body).toBe(200);
+        await app.inject({ method: "PUT", url: "/_emulator/clock", payload: { now: "2027-11-26T17:00:00Z" } });
+        expect(await peak()).toEqual([[1827248400, "45000"]]);
+        await app.close();
+    });
+
     it("its token example loads: the resize token resizes and reads metrics but cannot touch a droplet", async () => {
         const readme = readFileSync(resolve(__dirname, "README.md"), "utf8");
         const block = /## Tokens and scopes[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];

@@ -102,7 +102,8 @@ export function expandCertificate(c: SeedCertificate): Certificate {
     };
 }
 
-export function expandDroplet(d: SeedDroplet): Droplet {
+/** `now`: the emulator's clock, for the next backup window. */
+export function expandDroplet(d: SeedDroplet, now: Date = new Date()): Droplet {
     const size = sizeObject(d.size);
     const ips = derivedIps(d.id);
     const features = d.features ?? ["monitoring", "droplet_agent", "private_networking"];
@@ -120,7 +121,7 @@ export function expandDroplet(d: SeedDroplet): Droplet {
         created_at: d.created_at ?? "2024-06-03T09:14:07Z",
         features,
         backup_ids: [],
-        next_backup_window: features.includes("backups") ? nextBackupWindow() : null,
+        next_backup_window: features.includes("backups") ? nextBackupWindow(now) : null,
         snapshot_ids: [],
         image: imageObject(d.image),
         volume_ids: d.volume_ids ?? [],

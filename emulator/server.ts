@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { ApiError, BUSY_MESSAGE, forbiddenForScope, notFound } from "./errors";
 import { FileBackend, type StateBackend } from "./backend";
 import { type AppContext, apiErrorOf, classify, ctxOf as ctxOfReq, toSpecPath } from "./http";
+import { parseInstant } from "./clock";
 import { requestChecks } from "./requestChecks";
 import { type OpenApi, SpecUnavailableError, loadOpenApi } from "./openapi";
 import { registerApiRoutes } from "./routes/api";
@@ -36,6 +37,10 @@ export interface EmulatorOptions {
     specPath?: string;
     /** GETs before a new LB turns active (default 1: the first GET after creation). */
     activateAfterGets?: number;
+    /** Seconds before a resize shows in the derived metrics (default: the seed's metrics.resizeDelaySeconds, else 60). */
+    resizeDelaySeconds?: number;
+    /** Start with the clock set to this ISO time (as PUT /_emulator/clock); default: real time (or a saved state's clock). */
+    now?: string;
     /** Called once per finished API request (the CLI prints these). */
     onRequestLogged?: (entry: LogEntry) => void;
 }
@@ -84,11 +89,15 @@ function refused(entry: LogEntry, err: ApiError): ApiError {
 export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; store: EmulatorState; ctx: AppContext } {
     const validateResponses = opts.validateResponses ?? !!process.env.VITEST;
     const openapi = resolveOpenApi(opts, validateResponses);
+    const nowMs = opts.now === undefined ? undefined : parseInstant(opts.now);
+    if (opts.now !== undefined && nowMs === undefined) throw new Error(`now must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z (got ${JSON.stringify(opts.now)})`);
     const store = new EmulatorState({
         seed: opts.seed,
         backend: opts.backend ?? (opts.stateFile ? new FileBackend(opts.stateFile) : undefined),
         activateAfterGets: opts.activateAfterGets,
         checks: requestChecks(openapi),
+        resizeDelaySeconds: opts.resizeDelaySeconds,
+        nowMs,
     });
     const ctx: AppContext = { store, openapi, validateResponses };
     // No fastify logger: it would print request headers, i.e. the bearer token.

@@ -90,13 +90,14 @@ describe("state: out-of-band changes, persistence, seeds, CLI", () => {
         expect(() => loadSeedFile(jsonFile)).toThrow(/region "moon1" is unknown/);
     });
 
-    it("CLI: prints the URL, serves the seed, persists state, stops on SIGTERM", async () => {
+    it("CLI: prints the URL, serves the seed, persists state, starts its clock at $PROXY_LB_NOW, stops on SIGTERM", async () => {
         const seedFile = join(dir, "seed.json");
         const stateFile = join(dir, "state.json");
         writeFileSync(seedFile, JSON.stringify({ droplets: [{ id: 11, name: "m-11", region: "lon1", size: "s-1vcpu-1gb", image: "ubuntu-22-04-x64" }] }));
         const root = resolve(__dirname, "..");
-        const child = spawn(process.execPath, ["--import", "tsx", "emulator/main.ts", "--port", "0", "--seed", seedFile, "--state", stateFile, "--quiet"], {
+        const child = spawn(process.execPath, ["--import", "tsx", "emulator/main.ts", "--port", "0", "--seed", seedFile, "--state", stateFile, "--resize-delay-seconds", "45", "--quiet"], {
             cwd: root,
+            env: { ...process.env, PROXY_LB_NOW: "2027-11-26T09:00:00-05:00" },
             stdio: ["ignore", "pipe", "pipe"],
         });
         try {
@@ -114,6 +115,7 @@ describe("state: out-of-band changes, persistence, seeds, CLI", () => {
             expect(res.status).toBe(200);
             expect(res.body.droplet.region.slug).toBe("lon1");
             expect(JSON.parse(readFileSync(stateFile, "utf8")).log).toHaveLength(1);
+            expect((await client(url, null).get("/_emulator/clock")).body).toEqual({ now: "2027-11-26T14:00:00.000Z", set: true, resizeDelaySeconds: 45 });
         } finally {
             const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
             child.kill("SIGTERM");

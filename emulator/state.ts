@@ -13,6 +13,8 @@ export interface StateOptions {
     backend?: StateBackend;
     activateAfterGets?: number;
     checks?: RequestChecks;
+    resizeDelaySeconds?: number;
+    nowMs?: number;
 }
 
 export class EmulatorState extends EmulatorStore {
@@ -22,7 +24,7 @@ export class EmulatorState extends EmulatorStore {
 
     constructor(opts: StateOptions = {}) {
         const restored = opts.backend?.load();
-        super({ seed: opts.seed, restored, activateAfterGets: opts.activateAfterGets, checks: opts.checks });
+        super({ seed: opts.seed, restored, activateAfterGets: opts.activateAfterGets, checks: opts.checks, resizeDelaySeconds: opts.resizeDelaySeconds, nowMs: opts.nowMs });
         this.backend = opts.backend;
         this.requests = new RequestLog();
         if (restored) this.requests.restore(restored.log, restored.counters.seq);

@@ -7,7 +7,8 @@ import type { PersistedState } from "./backend";
 import { apiTime, imageObject, regionObject, sizeObject, stableUuid } from "./catalog";
 import { InvalidError, NotFoundError } from "./errors";
 import { type LbCheckContext, type RequestChecks, normalizeLbBody, requestChecks } from "./requestChecks";
-import { type LbMetric, type LbMetricsSeed, type MatrixResponse, type MetricWindow, checkLbMetrics, metricMatrix } from "./metrics";
+import { EmulatorClock } from "./clock";
+import { DEFAULT_RESIZE_DELAY_SECONDS, type LbMetric, type LbMetricsSeed, type MatrixResponse, type MetricWindow, checkLbMetrics, checkResizeDelay, metricMatrix } from "./metrics";
 import { withoutNulls } from "./nulls";
 import { type TokenScopes, tokenScopesFromSeed } from "./tokens";
 import { createdDropletFeatures, expandCertificate, expandDroplet, ipv6Network, nextBackupWindow } from "./seed";
@@ -22,6 +23,10 @@ export interface StoreOptions {
     activateAfterGets?: number;
     /** The checks of request bodies (LB create/update and seeded LBs, droplet create, droplet actions); default: semantic only. */
     checks?: RequestChecks;
+    /** Seconds before a resize shows in the metrics; wins over the seed's metrics.resizeDelaySeconds and a saved state's. */
+    resizeDelaySeconds?: number;
+    /** Unix ms to freeze the clock at (as PUT /_emulator/clock); wins over a saved state's. */
+    nowMs?: number;
 }
 
 /** The account's counters; the request log keeps its own sequence. */
@@ -48,6 +53,10 @@ export class EmulatorStore {
     /** The account's tokens (by SHA-256) and their scopes, when the seed lists them. */
     tokens?: TokenScopes;
     private counters: AccountCounters = { nextActionId: 1_900_000_001, nextDropletId: 0, lbIps: 0 };
+    /** The emulator's now: real time until a test sets it. Resizes, created_at and action times, derived metrics follow it. */
+    readonly clock = new EmulatorClock();
+    /** Seconds between a resize request and its node count in force in the derived limit. */
+    resizeDelaySeconds = DEFAULT_RESIZE_DELAY_SECONDS;
     private readonly activateAfterGets: number;
     private readonly checks: RequestChecks;
 
@@ -56,6 +65,8 @@ export class EmulatorStore {
         this.checks = opts.checks ?? requestChecks(undefined);
         if (opts.restored) this.restore(opts.restored);
         else if (opts.seed) this.applySeed(opts.seed);
+        if (opts.resizeDelaySeconds !== undefined) this.resizeDelaySeconds = checkResizeDelay("resizeDelaySeconds", opts.resizeDelaySeconds);
+        if (opts.nowMs !== undefined) this.clock.set(opts.nowMs);
         // Tags carried by droplets exist (a state file from before tags were kept lists none).
         for (const d of this.droplets.values()) for (const t of d.tags) this.noteTag(t, d.id);
         if (!this.counters.nextDropletId) {
@@ -84,6 +95,7 @@ export class EmulatorStore {
             this.lbs.set(lb.id, { lb, getsUntilActive: 0, stuck: false, sizeHistory: [[0, nodesOf(lb)]] });
         }
         this.tokens = tokenScopesFromSeed(seed.tokens);
+        if (seed.metrics?.resizeDelaySeconds !== undefined) this.resizeDelaySeconds = seed.metrics.resizeDelaySeconds;
         for (const [id, m] of Object.entries(seed.metrics?.loadBalancers ?? {})) {
             if (!this.lbs.has(id)) throw new Error(`seed: metrics.loadBalancers.${id}: no seeded load balancer has that id`);
             this.metrics.set(id, m);
@@ -102,6 +114,8 @@ export class EmulatorStore {
         const { seq: _seq, ...counters } = p.counters;
         this.counters = counters;
         this.outOfBand = p.outOfBand;
+        if (p.resizeDelaySeconds !== undefined) this.resizeDelaySeconds = p.resizeDelaySeconds;
+        if (p.clock !== undefined) this.clock.set(Date.parse(p.clock));
     }
 
     snapshot(): AccountSnapshot {
@@ -115,6 +129,8 @@ export class EmulatorStore {
             tags: [...this.tags],
             certificates: [...this.certificates.values()],
             metrics: [...this.metrics],
+            resizeDelaySeconds: this.resizeDelaySeconds,
+            ...(this.clock.fixedMs !== undefined ? { clock: new Date(this.clock.fixedMs).toISOString() } : {}),
             ...(this.tokens ? { tokens: [...this.tokens] } : {}),
         });
     }
@@ -164,10 +180,10 @@ export class EmulatorStore {
                 image: body.image as string | number,
                 tags: Array.isArray(body.tags) ? (body.tags as string[]) : [],
                 status: "new",
-                created_at: apiTime(),
+                created_at: apiTime(this.clock.now()),
                 vpc_uuid: typeof body.vpc_uuid === "string" ? body.vpc_uuid : undefined,
                 features: createdDropletFeatures(body),
-            });
+            }, this.clock.now());
             this.droplets.set(d.id, d);
             for (const t of d.tags) this.noteTag(t, d.id);
             droplets.push(clone(d));
@@ -213,7 +229,7 @@ export class EmulatorStore {
                 break;
             case "enable_backups":
                 if (!d.features.includes("backups")) d.features.push("backups");
-                d.next_backup_window = nextBackupWindow();
+                d.next_backup_window = nextBackupWindow(this.clock.now());
                 break;
             case "disable_backups":
                 d.features = d.features.filter((f) => f !== "backups");
@@ -321,7 +337,7 @@ export class EmulatorStore {
             id: this.counters.nextActionId++,
             status: "in-progress",
             type,
-            started_at: apiTime(),
+            started_at: apiTime(this.clock.now()),
             completed_at: null,
             resource_id: resourceId,
             resource_type: "droplet",
@@ -338,7 +354,7 @@ export class EmulatorStore {
         if (!a) throw new NotFoundError();
         if (this.pendingActions.delete(id)) {
             a.status = "completed";
-            a.completed_at = apiTime();
+            a.completed_at = apiTime(this.clock.now());
         }
         return clone(a);
     }
@@ -380,8 +396,9 @@ export class EmulatorStore {
 
     createLb(raw: Body, opts: { stuck?: boolean } = {}): LoadBalancer {
         const body = this.acceptedLbBody(raw);
-        const lb = lbFromBody(body, { id: randomUUID(), ip: this.allocateLbIp(), created_at: apiTime(), status: "new" });
-        const rec: LbRecord = { lb, getsUntilActive: this.activateAfterGets, stuck: !!opts.stuck, sizeHistory: [[unixNow(), nodesOf(lb)]] };
+        const lb = lbFromBody(body, { id: randomUUID(), ip: this.allocateLbIp(), created_at: apiTime(this.clock.now()), status: "new" });
+        // A new LB's nodes count from its creation; only later resizes take the delay.
+        const rec: LbRecord = { lb, getsUntilActive: this.activateAfterGets, stuck: !!opts.stuck, sizeHistory: [[this.clock.nowSeconds(), nodesOf(lb)]] };
         this.lbs.set(lb.id, rec);
         const served = this.render(rec);
         if (rec.getsUntilActive <= 0 && !rec.stuck) lb.status = "active";
@@ -418,7 +435,7 @@ export class EmulatorStore {
         );
         next.ipv6 = old.ipv6;
         rec.lb = next;
-        noteSize(rec);
+        this.noteSize(rec);
         return this.render(rec);
     }
 
@@ -432,7 +449,8 @@ export class EmulatorStore {
     lbMetric(metric: LbMetric, window: MetricWindow): MatrixResponse {
         const rec = this.lbs.get(window.lbId);
         if (!rec) throw new NotFoundError();
-        return metricMatrix(metric, this.metrics.get(window.lbId), rec.sizeHistory ?? [[0, nodesOf(rec.lb)]], window);
+        const sizeHistory = rec.sizeHistory ?? [[0, nodesOf(rec.lb)]];
+        return metricMatrix(metric, this.metrics.get(window.lbId), { sizeHistory, now: this.clock.nowSeconds() }, window);
     }
 
     /** Sets (replaces per metric) an LB's series, e.g. for an LB a test created through the API. */
@@ -457,7 +475,7 @@ export class EmulatorStore {
         const d = expandDroplet(seed);
         this.droplets.set(d.id, d);
         for (const t of d.tags) this.noteTag(t, d.id);
-        this.outOfBand.push({ time: new Date().toISOString(), resource: "droplet", id: String(d.id), changes: clone(seed) as unknown as Body });
+        this.outOfBand.push({ time: this.clock.now().toISOString(), resource: "droplet", id: String(d.id), changes: clone(seed) as unknown as Body });
         return clone(d);
     }
 
@@ -484,8 +502,20 @@ export class EmulatorStore {
             d.status = changes.status as Droplet["status"];
         }
         if (changes.image !== undefined) d.image = imageObject(changes.image as string | number | Partial<DropletImage>);
-        this.outOfBand.push({ time: new Date().toISOString(), resource: "droplet", id: String(id), changes: clone(changes) });
+        this.outOfBand.push({ time: this.clock.now().toISOString(), resource: "droplet", id: String(id), changes: clone(changes) });
         return clone(d);
+    }
+
+    /** Records a changed node count in the LB's history, in force `resizeDelaySeconds` after now (a resize takes time). */
+    private noteSize(rec: LbRecord): void {
+        const history = (rec.sizeHistory ??= []);
+        const nodes = nodesOf(rec.lb);
+        if (history[history.length - 1]?.[1] !== nodes) history.push([this.clock.nowSeconds() + this.resizeDelaySeconds, nodes]);
+    }
+
+    /** Freezes the emulator's clock at `ms` (unix ms); undefined: back to real time. */
+    setClock(ms: number | undefined): void {
+        this.clock.set(ms);
     }
 
     patchLb(id: string, changes: Body): LoadBalancer {
@@ -509,18 +539,11 @@ export class EmulatorStore {
         if (changes.size_unit !== undefined) {
             if (!Number.isInteger(changes.size_unit) || (changes.size_unit as number) < 1) throw new InvalidError(["size_unit must be a positive integer"]);
             rec.lb.size_unit = changes.size_unit as number;
-            noteSize(rec);
+            this.noteSize(rec);
         }
-        this.outOfBand.push({ time: new Date().toISOString(), resource: "load_balancer", id, changes: clone(changes) });
+        this.outOfBand.push({ time: this.clock.now().toISOString(), resource: "load_balancer", id, changes: clone(changes) });
         return this.render(rec);
     }
 }
 
-const unixNow = (): number => Math.floor(Date.now() / 1000);
 
-/** Appends the LB's node count to its history when it changed. */
-function noteSize(rec: LbRecord): void {
-    const history = (rec.sizeHistory ??= []);
-    const nodes = nodesOf(rec.lb);
-    if (history[history.length - 1]?.[1] !== nodes) history.push([unixNow(), nodes]);
-}

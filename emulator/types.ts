@@ -237,7 +237,7 @@ export interface LbRecord {
     getsUntilActive: number;
     /** Set by a stuckNew fault on create: never activates by itself. */
     stuck: boolean;
-    /** [unix seconds since, nodes]: what frontend_connections_limit follows. */
+    /** [unix seconds from which it is in force, nodes]: what the derived frontend_connections_limit follows (a resize: its time + the resize delay). */
     sizeHistory?: [number, number][];
 }
 

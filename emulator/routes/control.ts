@@ -1,5 +1,6 @@
 // /_emulator/* control endpoints for tests and humans. No auth, never logged as API traffic.
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { clockFromBody } from "../clock";
 import { ApiError } from "../errors";
 import { FaultError } from "../faults";
 import { type AppContext, intParam, objectBody } from "../http";
@@ -47,6 +48,22 @@ export function registerControlRoutes(app: FastifyInstance, ctx: AppContext): vo
 
     app.put("/_emulator/metrics/load_balancers/:id", async (req: FastifyRequest<{ Params: { id: string } }>) => {
         return { metrics: store.setLbMetrics(req.params.id, req.body) };
+    });
+
+    // The emulator's now: real time until set; a set clock stays where it was put.
+    const clock = () => ({ now: store.clock.now().toISOString(), set: store.clock.fixedMs !== undefined, resizeDelaySeconds: store.resizeDelaySeconds });
+    app.get("/_emulator/clock", async () => clock());
+
+    app.put("/_emulator/clock", async (req) => {
+        const at = clockFromBody(req.body);
+        if (typeof at === "string") throw new ApiError(400, at);
+        store.setClock(at);
+        return clock();
+    });
+
+    app.delete("/_emulator/clock", async () => {
+        store.setClock(undefined);
+        return clock();
     });
 
     app.get("/_emulator/state", async () => ({ ...store.saved(), faults: store.faults.list() }));
