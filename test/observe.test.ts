@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchLbMetrics, type MetricsRequest } from "../cli/metrics";
+import { fetchLbMetrics, type MetricsRequest } from "../infra/monitoring";
 import { dropCurvePoints } from "../emulator/metrics";
 import { type Emulator, startEmulator } from "../emulator/server";
 import { TEST_TOKEN } from "../emulator/testkit";
