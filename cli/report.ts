@@ -86,9 +86,10 @@ export function nodeChangeMarkdown(stack: string, base: string, change: NodeChan
     ].join("\n");
 }
 
-/** The gate's one line on the load balancer: its node change, "no change", or an adoption. */
+/** The gate's one line on the load balancer: its node change, "no change", or an adoption (and the resize that follows it). */
 export function lbChangeLine(change: LoadBalancerChange | undefined, settings: Settings): string {
     if (change?.to === undefined) return "load balancer: no change";
     if (change.from === change.to && !change.adopted) return `size_unit ${change.to} (no change)`;
-    return nodeChangeLine(lbNodeChange({ ...change, to: change.to }, settings));
+    const line = nodeChangeLine(lbNodeChange({ ...change, to: change.to }, settings));
+    return change.adopted && change.from !== undefined && change.from !== change.to ? `load balancer adopted at size_unit ${change.from}, then resized: ${line}` : line;
 }

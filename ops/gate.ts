@@ -179,9 +179,12 @@ function loadBalancerChange(steps: PreviewStep[]): LoadBalancerChange | undefine
     const lbSteps = steps.filter(isLb);
     const named = lbSteps.filter((s) => stepName(s) === LOAD_BALANCER_NAME);
     const candidates = named.length > 0 ? named : lbSteps;
-    // An import is followed by the ordinary diff step for the same URN: the last step wins.
+    // An import is followed by the ordinary diff step for the same URN when the program asks
+    // for another size than the live one (the real engine's preview does so): the last step wins,
+    // and the load balancer is still being adopted.
     const step = candidates.at(-1);
     if (!step || LOSING_OPS.has(step.op)) return undefined;
+    const adopted = candidates.some((s) => s.op === "import" && s.urn === step.urn) ? { adopted: true as const } : {};
     // Old: the provider's last known state (outputs), else the inputs it was given.
     // New: the program's inputs; a preview's newState carries no outputs yet.
     // An import has no old state: the load balancer is adopted as it is live, which is what the
@@ -195,7 +198,7 @@ function loadBalancerChange(steps: PreviewStep[]): LoadBalancerChange | undefine
     const from = step.op === "create" ? undefined : (count(step.oldState?.outputs?.[SIZE_PROPERTY]) ?? count(step.oldState?.inputs?.[SIZE_PROPERTY]));
     const asked = to ?? (step.op === "same" ? from : undefined);
     if (from === undefined && asked === undefined) return undefined;
-    return { ...(from !== undefined ? { from } : {}), ...(asked !== undefined ? { to: asked } : {}) };
+    return { ...(from !== undefined ? { from } : {}), ...(asked !== undefined ? { to: asked } : {}), ...adopted };
 }
 
 /**

@@ -65,7 +65,7 @@ describe("gateVerdict passes", () => {
         const imports = DROPLET_IDS.map((id) => step("import", { new: dropletState(id) }));
         const lbImport = step("import", { new: lbGoal(1) });
         const preview = parsePreviewDigest(digest([...baseSteps(), ...imports, lbImport, resize(1, 2)]));
-        expect(gateVerdict(preview, { allow: [] })).toMatchObject({ ok: true, lbChange: { from: 1, to: 2 } });
+        expect(gateVerdict(preview, { allow: [] })).toEqual({ ok: true, reasons: [], allowed: [], lbChange: { from: 1, to: 2, adopted: true } });
     });
 
     it("a first adoption: the load balancer imported as it is, at the size it has", () => {
@@ -374,6 +374,14 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
         expect(run.stderr).toBe("");
         expect(run.status).toBe(0);
         expect(run.stdout).toBe("gate: stack drop ok\nload balancer adopted as it is at size_unit 3 (no change)\n");
+    });
+
+    it("says a first adoption at another size is an adoption, then the resize (the engine's import step, then its update)", () => {
+        const imports = DROPLET_IDS.map((id) => step("import", { new: dropletState(id) }));
+        fake.respond("preview", { stdout: digest([...baseSteps(), ...imports, step("import", { new: lbGoal(10) }), resize(1, 10)]), code: 0 });
+        const run = gate(fake.env, "--stack", "drop");
+        expect(run.status).toBe(0);
+        expect(run.stdout).toBe("gate: stack drop ok\nload balancer adopted at size_unit 1, then resized: size_unit 1 → 10 (+9 nodes, +$0.1607/hour, +$108.00/month)\n");
     });
 
     it("refuses a mandatory policy violation that only the event log holds", () => {
