@@ -86,8 +86,8 @@ export const DRIFT_EXIT = { noDrift: 0, error: 1, drift: 4 } as const;
  * them), so its step stays unchanged; the event log has what Read returned, and its step,
  * later per URN, wins. A failed run whose digest names no error still fails the check.
  */
-export function driftOfRefresh(run: { value: PreviewDigest; eventLog: string; status: number | null; stderr: string }): DriftReport {
-    const report = driftReport({ ...run.value, steps: [...(run.value.steps ?? []), ...stepsFromEventLog(run.eventLog)] });
+export function driftOfRefresh(run: { value: PreviewDigest; events: readonly unknown[]; status: number | null; stderr: string }): DriftReport {
+    const report = driftReport({ ...run.value, steps: [...(run.value.steps ?? []), ...stepsFromEventLog(run.events)] });
     if (run.status !== 0 && report.errors.length === 0) {
         report.errors.push(`pulumi refresh --preview-only failed (exit ${run.status}): ${run.stderr.trim().split("\n").at(-1) ?? ""}`);
     }

@@ -26,10 +26,14 @@ export function previewArgs(opts: PreviewOptions): string[] {
 
 export type PreviewRun = EventLogRun<PreviewDigest>;
 
-/** The verdict on one preview run: the gate's rules, then each mandatory policy violation, then a failure nothing above explains. Pure. */
+/**
+ * The verdict on one preview run: the gate's rules, then each mandatory policy violation, then a
+ * failure nothing above explains. Pure: an Automation API preview gives the same verdict from its
+ * digest, the events its onEvent saw, its exit status and stderr.
+ */
 export function gatedVerdict(run: PreviewRun, opts: { allow: string[] }): GateVerdict {
     const verdict = gateVerdict(run.value, opts);
-    const reasons = [...verdict.reasons, ...policyReasons(policyViolationsFromEventLog(run.eventLog))];
+    const reasons = [...verdict.reasons, ...policyReasons(policyViolationsFromEventLog(run.events))];
     const failure = previewFailure(run.status, run.stderr, { ...verdict, reasons });
     if (failure) reasons.push(failure);
     return { ...verdict, ok: reasons.length === 0, reasons };

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
 import { ConfigError } from "../config";
-import { jsonFromStdout } from "./pulumiJson";
+import { jsonFromStdout, parseEventLog } from "./pulumiJson";
 import { findToolchain, toolchainEnv, ToolchainUnavailable, type Toolchain } from "./toolchain";
 
 /** A failure with its own exit code (the toolchain script's 3 for "no toolchain"). */
@@ -83,8 +83,8 @@ export function pulumiFromToolchain(cwd = process.cwd()): Pulumi {
 export interface EventLogRun<T> {
     /** the command's --json output, parsed */
     value: T;
-    /** the engine's event log: one JSON event per line ("" when pulumi stopped before writing it) */
-    eventLog: string;
+    /** the engine's events from its event log, in order (none when pulumi stopped before writing it) */
+    events: unknown[];
     status: number | null;
     stderr: string;
 }
@@ -99,7 +99,7 @@ export function runWithEventLog<T>(pulumi: Pulumi, args: string[], parse: (json:
     const file = path.join(scratch, "events.jsonl");
     try {
         const run = pulumi.json([...args, "--event-log", file], parse);
-        return { value: run.value, eventLog: readOrEmpty(file), status: run.status, stderr: run.stderr };
+        return { value: run.value, events: parseEventLog(readOrEmpty(file)), status: run.status, stderr: run.stderr };
     } finally {
         rmSync(scratch, { recursive: true, force: true });
     }

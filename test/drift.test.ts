@@ -153,7 +153,7 @@ const outputsEvent = (old: ReturnType<typeof dropletState>, next: ReturnType<typ
 describe("driftOfRefresh and driftExit: a refresh run's report and its exit code", () => {
     const run = (steps: PreviewStep[], events: object[] = [], status: number | null = 0, diagnostics: ReturnType<typeof diagnostic>[] = []) => ({
         value: refreshPreview(steps, diagnostics),
-        eventLog: events.map((e) => JSON.stringify(e)).join("\n"),
+        events,
         status,
         stderr: status === 0 ? "" : "error: refresh failed\n",
     });

@@ -28,7 +28,7 @@ import {
     updateStep,
     urn,
 } from "./support/pulumiFixtures";
-import { changedProperties, parsePreviewDigest, type PreviewDigest, type PreviewStep, STEP_OPS, topLevelProperty } from "../ops/pulumiJson";
+import { changedProperties, parseEventLog, parsePreviewDigest, policyViolationsFromEventLog, type PreviewDigest, type PreviewStep, STEP_OPS, topLevelProperty } from "../ops/pulumiJson";
 
 const ROOT = path.resolve(__dirname, "..");
 const [D1, D2] = DROPLET_IDS;
@@ -306,18 +306,18 @@ describe("previewFailure", () => {
 describe("gatedVerdict: the gate's rules, the policy pack's violations and the preview's failure in one verdict", () => {
     const lbUrn = urn(TYPES.loadBalancer, "proxy-lb");
     const violation = (enforcementLevel: string, policyName = "lb-protected") =>
-        JSON.stringify({ sequence: 5, timestamp: 1, policyEvent: { resourceUrn: lbUrn, message: `${policyName} says no`, color: "never", policyName, policyPackName: "proxy-lb-guardrails", enforcementLevel } });
-    const run = (digestSteps: PreviewStep[], eventLog = "", status: number | null = 0, stderr = ""): PreviewRun => ({ value: previewOf(digestSteps), eventLog, status, stderr });
+        ({ sequence: 5, timestamp: 1, policyEvent: { resourceUrn: lbUrn, message: `${policyName} says no`, color: "never", policyName, policyPackName: "proxy-lb-guardrails", enforcementLevel } });
+    const run = (digestSteps: PreviewStep[], events: object[] = [], status: number | null = 0, stderr = ""): PreviewRun => ({ value: previewOf(digestSteps), events, status, stderr });
     const dropletWrite = () => dropletsExcept(D1, updateStep(dropletState(D1), dropletState(D1), ["size"]));
 
     // [case, run, the reasons, in order]
     const cases: [string, PreviewRun, (string | RegExp)[]][] = [
         ["a pure resize", run([resize(1, 3)]), []],
         ["a droplet write", run([...dropletWrite(), resize(1, 3)]), [/^masking-server-501000101: update \(size\): masking droplets must never be written to/]],
-        ["a mandatory violation only in the event log, the preview failing for it", run([resize(1, 3)], violation("mandatory"), 255, "error: preview failed\n"), ["policy lb-protected on proxy-lb: lb-protected says no"]],
-        ["an advisory violation: not a reason", run([resize(1, 3)], violation("advisory")), []],
-        ["a failure nothing explains", run([resize(1, 3)], "", 255, "error: something broke\n"), ["pulumi preview failed (exit 255): error: something broke"]],
-        ["the gate's reasons first, then the policy's", run([...dropletWrite(), resize(1, 3)], violation("mandatory", "masking-droplets-protected-and-frozen"), 255), [/^masking-server-501000101: update/, "policy masking-droplets-protected-and-frozen on proxy-lb: masking-droplets-protected-and-frozen says no"]],
+        ["a mandatory violation only in the event log, the preview failing for it", run([resize(1, 3)], [violation("mandatory")], 255, "error: preview failed\n"), ["policy lb-protected on proxy-lb: lb-protected says no"]],
+        ["an advisory violation: not a reason", run([resize(1, 3)], [violation("advisory")]), []],
+        ["a failure nothing explains", run([resize(1, 3)], [], 255, "error: something broke\n"), ["pulumi preview failed (exit 255): error: something broke"]],
+        ["the gate's reasons first, then the policy's", run([...dropletWrite(), resize(1, 3)], [violation("mandatory", "masking-droplets-protected-and-frozen")], 255), [/^masking-server-501000101: update/, "policy masking-droplets-protected-and-frozen on proxy-lb: masking-droplets-protected-and-frozen says no"]],
     ];
     it.each(cases)("%s", (_what, preview, expected) => {
         const verdict = gatedVerdict(preview, { allow: [] });
@@ -327,11 +327,19 @@ describe("gatedVerdict: the gate's rules, the policy pack's violations and the p
         expect(verdict.lbChange).toEqual({ from: 1, to: 3 });
     });
 
+    it("reads an event log file's text and the same events already parsed (the Automation API's) alike, skipping a line cut short", () => {
+        const events = [violation("mandatory"), { sequence: 6, timestamp: 1, diagnosticEvent: { message: "x" } }, violation("advisory", "other")];
+        const text = `${events.map((e) => JSON.stringify(e)).join("\n")}\n{"sequence": 9, "policyEv`;
+        expect(parseEventLog(text)).toEqual(events);
+        expect(policyViolationsFromEventLog(text)).toEqual(policyViolationsFromEventLog(events));
+        expect(policyViolationsFromEventLog(events).map((v) => v.policyName)).toEqual(["lb-protected", "other"]);
+    });
+
     it("property: it passes exactly when the digest passes, no violation is mandatory, and the preview succeeded or an error explains it", () => {
         const level = fc.constantFrom("mandatory", "advisory", "remediate", "disabled");
         fc.assert(
             fc.property(fc.boolean(), fc.array(level, { maxLength: 3 }), fc.constantFrom(0, 1, 255, null), (write, levels, status) => {
-                const preview = run([...(write ? dropletWrite() : []), resize(1, 3)], levels.map((l) => violation(l)).join("\n"), status, "error: x\n");
+                const preview = run([...(write ? dropletWrite() : []), resize(1, 3)], levels.map((l) => violation(l)), status, "error: x\n");
                 const verdict = gatedVerdict(preview, { allow: [] });
                 const digestOnly = gateVerdict(preview.value, { allow: [] });
                 const mandatory = levels.filter((l) => l === "mandatory").length;
