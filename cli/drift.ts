@@ -2,18 +2,12 @@
 // What changed outside the program: `pulumi refresh --preview-only --json` and its event log
 // (reads only; the state is not written) turned into a report of masking droplets and load balancer drift.
 // Changes nothing. Its exit code is meant for a scheduled job: see HELP.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
-import { driftReport, formatDriftReport, type DriftReport } from "../ops/drift";
-import { parsePreviewDigest, stepsFromEventLog } from "../ops/pulumiJson";
-import { type Pulumi, pulumiFromToolchain } from "../ops/pulumiCli";
+import { driftExit, driftOfRefresh, formatDriftReport } from "../ops/drift";
+import { pulumiFromToolchain, runWithEventLog } from "../ops/pulumiCli";
+import { parsePreviewDigest } from "../ops/pulumiJson";
 import { runCli } from "./run";
 
 const USAGE = "usage: npm run drift -- --stack <name> [--json]";
-
-/** Exit codes: a scheduled job alerts on anything but 0, and can tell drift (4) from a failed check. */
-const EXIT = { noDrift: 0, error: 1, drift: 4 } as const;
 
 const HELP = `Runs a read-only refresh preview (\`pulumi refresh --preview-only\`) and reports masking
 droplets changed outside the program (size, tags, name; status when it changes with one of
@@ -34,47 +28,12 @@ exit codes (for a scheduled job):
 
 runCli({ usage: USAGE, help: HELP, options: { json: { type: "boolean", default: false } } }, (values) => {
     const { stack } = values;
-    // The digest alone hides drift on a masking droplet: a refresh's diff honours ignoreChanges
-    // (every input, for them), so its step stays unchanged. The event log has what Read
-    // returned; --event-log needs PULUMI_DEBUG_COMMANDS, as the Automation API sets it.
-    process.env.PULUMI_DEBUG_COMMANDS = "true";
-    const pulumi = pulumiFromToolchain();
-    const refresh = refreshPreview(pulumi, stack);
-    const report = driftReport(refresh.value);
-    if (refresh.status !== 0 && report.errors.length === 0) {
-        report.errors.push(`pulumi refresh --preview-only failed (exit ${refresh.status}): ${refresh.stderr.trim().split("\n").at(-1) ?? ""}`);
-    }
+    // A read-only refresh preview; its event log has what Read returned, which the digest hides
+    // for the masking droplets (ops/drift.ts).
+    const refresh = runWithEventLog(pulumiFromToolchain(), ["refresh", "--preview-only", "--json", "--non-interactive", "--stack", stack], parsePreviewDigest);
+    const report = driftOfRefresh(refresh);
     const output = values.json ? JSON.stringify(report, null, 2) : formatDriftReport(report, stack);
-    if (report.errors.length > 0) {
-        // An incomplete check must not pass for "no drift" nor for "drift": it failed.
-        process.stderr.write("drift: the refresh could not read everything, so the report is incomplete\n");
-        return { output, exitCode: EXIT.error };
-    }
-    return { output, exitCode: driftFound(report) ? EXIT.drift : EXIT.noDrift };
+    // An incomplete check must not pass for "no drift" nor for "drift": it failed.
+    if (report.errors.length > 0) process.stderr.write("drift: the refresh could not read everything, so the report is incomplete\n");
+    return { output, exitCode: driftExit(report) };
 });
-
-/** The refresh preview's digest, each resource's step replaced by its event (what Read returned). */
-function refreshPreview(pulumi: Pulumi, stack: string) {
-    const scratch = mkdtempSync(path.join(tmpdir(), "proxy-lb-drift-"));
-    const eventLog = path.join(scratch, "events.jsonl");
-    try {
-        const refresh = pulumi.json(["refresh", "--preview-only", "--json", "--non-interactive", "--stack", stack, "--event-log", eventLog], parsePreviewDigest);
-        // driftReport keeps the last step per URN: the event's.
-        const steps = [...(refresh.value.steps ?? []), ...stepsFromEventLog(readText(eventLog))];
-        return { ...refresh, value: { ...refresh.value, steps } };
-    } finally {
-        rmSync(scratch, { recursive: true, force: true });
-    }
-}
-
-function readText(file: string): string {
-    try {
-        return readFileSync(file, "utf8");
-    } catch {
-        return ""; // pulumi stopped before writing it: the digest and its errors still say what happened
-    }
-}
-
-function driftFound(report: DriftReport): boolean {
-    return report.maskingServers.length > 0 || report.loadBalancer.length > 0 || report.loadBalancerDeleted;
-}

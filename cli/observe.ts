@@ -4,9 +4,10 @@
 // and reports the peak, whether the size held, and the demand and size that would have fit.
 import { loadSettings, nowFromEnvironment } from "../config";
 import { readStackFile } from "../config/stackFile";
-import { observationJson, observationMarkdown, observationText, observeStack } from "./observed";
+import { observeStack } from "../ops/observation";
+import { periodFlags } from "./flags";
+import { observationJson, observationMarkdown, observationText } from "./observed";
 import { runCli, UsageError } from "./run";
-import { instantFlag } from "./timeline";
 
 const USAGE = "usage: npm run observe -- --stack <name> (--drop <name> | --from <ISO> --to <ISO>) [--lb-id <id>] [--json | --markdown]";
 
@@ -43,6 +44,9 @@ runCli(
     },
     async (values) => {
         if (values.json && values.markdown) throw new UsageError("--json and --markdown are two output formats: give one");
+        const { drop, from, to } = values;
+        if (drop !== undefined && (from !== undefined || to !== undefined)) throw new UsageError("give either --drop or --from/--to, not both");
+        if (drop === undefined && (from === undefined || to === undefined)) throw new UsageError("give --drop <name> or both --from and --to");
         const now = nowFromEnvironment();
         const stackEntries = readStackFile(values.stack);
         const settings = loadSettings(stackEntries, { now });
@@ -50,11 +54,7 @@ runCli(
             stack: values.stack,
             settings,
             stackEntries,
-            target: {
-                drop: values.drop,
-                from: values.from === undefined ? undefined : instantFlag("--from", values.from),
-                to: values.to === undefined ? undefined : instantFlag("--to", values.to),
-            },
+            target: drop !== undefined ? { drop } : periodFlags(from!, to!),
             lbId: values["lb-id"],
             now,
         });

@@ -1,116 +1,22 @@
-// What a drop really used, for people: the window to read (a drop of the calendar or --from/--to),
-// the report as text with a terminal chart, as JSON and as markdown with a Mermaid chart, and
-// the demand it suggests for the next drop (`plan --observed`). The analysis is
-// sizing/observe.ts; the HTTP is cli/metrics.ts.
+// What a drop really used, for people: the report as text with a terminal chart, as JSON and
+// as markdown with a Mermaid chart, and the demand it proposes for the next drop (`plan
+// --observed`). Rendering only: the window and the proposal are sizing/observedWindow.ts, the
+// analysis sizing/observe.ts, the reading ops/observation.ts.
 import { existsSync, readFileSync } from "node:fs";
 import * as asciichart from "asciichart";
 import Table from "cli-table3";
 import { z } from "zod";
 import { ConfigError, demandSchema, nowFromEnvironment, type Settings } from "../config";
-import { size, type Demand } from "../sizing";
-import { formatInstant, shortInstant, stepsBetween } from "../sizing/calendar";
-import { bucketize, observe, ObservationError, type Observation, type Planned, type Series } from "../sizing/observe";
-import { apiBase, fetchLbMetrics, tokenFrom } from "./metrics";
+import type { Demand } from "../sizing";
+import { count, duration, formatInstant, percent, shortInstant } from "../sizing/format";
+import { bucketize, type Observation } from "../sizing/observe";
+import { proposeDemand } from "../sizing/observedWindow";
+import { observeStack, type ObservationReport } from "../ops/observation";
 import { mermaidChart } from "./timeline";
 
-const count = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
-const percent = new Intl.NumberFormat("en-US", { style: "percent", maximumFractionDigits: 1 });
+export type { ObservationReport };
+
 const MS = 1000;
-
-export interface Target {
-    drop?: string;
-    from?: number;
-    to?: number;
-}
-
-export interface ObservedWindow {
-    /** epoch ms */
-    from: number;
-    to: number;
-    drop: string | null;
-    planned: Planned;
-    /** other drops whose windows overlap this one: their crowds are in the metrics too */
-    overlapping: string[];
-}
-
-/** The window to read and what the calendar planned for it. */
-export function observedWindow(settings: Settings, target: Target, now: number): ObservedWindow {
-    const { calendar, config } = settings;
-    const context = { region: config.region, capacity: config.capacity };
-    let from: number;
-    let to: number;
-    let own: Demand | undefined;
-    if (target.drop !== undefined) {
-        if (target.from !== undefined || target.to !== undefined) throw new ConfigError(["give either --drop or --from/--to, not both"]);
-        const drop = calendar.drops.find((d) => d.name === target.drop);
-        if (drop === undefined) {
-            const names = calendar.drops.map((d) => d.name);
-            throw new ConfigError([`--drop ${target.drop} is not in proxy-lb:drops${names.length ? ` (drops: ${names.join(", ")})` : " (the calendar is empty)"}`]);
-        }
-        from = drop.start - calendar.leadMinutes * 60_000;
-        to = Math.min(drop.end, now);
-        if (to <= from) throw new ConfigError([`drop ${drop.name} has not started yet (its scale-up is at ${formatInstant(from)}; now is ${formatInstant(now)})`]);
-        own = drop.demand;
-    } else {
-        if (target.from === undefined || target.to === undefined) throw new ConfigError(["give --drop <name> or both --from and --to"]);
-        from = target.from;
-        to = target.to;
-        if (to <= from) throw new ConfigError([`--to (${formatInstant(to)}) must be after --from (${formatInstant(from)})`]);
-    }
-    const steps = stepsBetween(calendar, context, from, to);
-    const biggest = steps.reduce((a, b) => (b.sizing.sizeUnit > a.sizing.sizeUnit ? b : a));
-    const overlapping = [...new Set(steps.flatMap((s) => s.active))].filter((name) => name !== target.drop);
-    return {
-        from,
-        to,
-        drop: target.drop ?? null,
-        // A drop's own plan (its demand alone); a window's, the largest size the calendar gave it.
-        planned: {
-            region: config.region,
-            capacity: config.capacity,
-            demand: own ?? biggest.demand,
-            sizeUnit: own ? size({ region: config.region, demand: own, capacity: config.capacity }).sizeUnit : biggest.sizing.sizeUnit,
-        },
-        overlapping: target.drop === undefined ? [] : overlapping,
-    };
-}
-
-export interface ObservationReport {
-    stack: string;
-    lbId: string;
-    window: ObservedWindow;
-    observation: Observation;
-    series: Series;
-}
-
-/** Reads the metrics for the window and analyses them. */
-export async function observeStack(opts: {
-    stack: string;
-    settings: Settings;
-    stackEntries: Record<string, unknown>;
-    target: Target;
-    lbId?: string;
-    now: number;
-    env?: Record<string, string | undefined>;
-}): Promise<ObservationReport> {
-    const env = opts.env ?? process.env;
-    const lbId = opts.lbId ?? opts.settings.config.loadBalancer.id;
-    if (lbId === undefined) throw new ConfigError([`the load balancer id is unknown: set proxy-lb:loadBalancer.id in Pulumi.${opts.stack}.yaml or give --lb-id`]);
-    const window = observedWindow(opts.settings, opts.target, opts.now);
-    const series = await fetchLbMetrics({
-        api: apiBase(env, opts.stackEntries),
-        token: tokenFrom(env),
-        lbId,
-        start: window.from / MS,
-        end: window.to / MS,
-    });
-    try {
-        return { stack: opts.stack, lbId, window, observation: observe(series, { from: window.from / MS, to: window.to / MS }, window.planned), series };
-    } catch (err) {
-        if (err instanceof ObservationError) throw new ConfigError([`load balancer ${lbId}, ${formatInstant(window.from)} → ${formatInstant(window.to)}: ${err.message}`]);
-        throw err;
-    }
-}
 
 const iso = (unixSeconds: number) => formatInstant(unixSeconds * MS);
 
@@ -135,14 +41,12 @@ export function observationJson(r: ObservationReport) {
     };
 }
 
-const duration = (seconds: number) => (seconds < 120 ? `${seconds} s` : seconds < 7200 ? `${Number((seconds / 60).toFixed(1))} min` : `${Number((seconds / 3600).toFixed(2))} h`);
-
 function heldLines(o: Observation): string[] {
-    if (o.held) return [`the size held: no sample reached the limit (highest share ${percent.format(o.peakShare.share)} at ${shortInstant(o.peakShare.at * MS)})`];
+    if (o.held) return [`the size held: no sample reached the limit (highest share ${percent(o.peakShare.share)} at ${shortInstant(o.peakShare.at * MS)})`];
     const total = o.atLimit.reduce((a, s) => a + s.seconds, 0);
     return [
         `THE LIMIT WAS REACHED: ${o.atLimit.length} stretch${o.atLimit.length === 1 ? "" : "es"}, ${duration(total)} in all; connections beyond it were refused or queued, so the real demand was higher than seen:`,
-        ...o.atLimit.map((s) => `  ${shortInstant(s.from * MS)} → ${shortInstant(s.to * MS)} (${duration(s.seconds)}): up to ${count.format(s.peak)} connections at a limit of ${count.format(s.limit)}`),
+        ...o.atLimit.map((s) => `  ${shortInstant(s.from * MS)} → ${shortInstant(s.to * MS)} (${duration(s.seconds)}): up to ${count(s.peak)} connections at a limit of ${count(s.limit)}`),
     ];
 }
 
@@ -150,12 +54,12 @@ function sideBySide(o: Observation): string[][] {
     const p = o.planned;
     const s = o.suggested;
     return [
-        ["users", count.format(p.demand.users), count.format(s.demand.users)],
-        ["tasksPerUser", count.format(p.demand.tasksPerUser), count.format(s.demand.tasksPerUser)],
+        ["users", count(p.demand.users), count(s.demand.users)],
+        ["tasksPerUser", count(p.demand.tasksPerUser), count(s.demand.tasksPerUser)],
         ["connectionsPerTask", String(p.demand.connectionsPerTask), String(s.demand.connectionsPerTask)],
-        ["peak connections", count.format(p.peakConnections), count.format(s.peakConnections)],
+        ["peak connections", count(p.peakConnections), count(s.peakConnections)],
         ["size_unit", String(p.sizeUnit), s.sizeUnit === null ? "none allowed" : String(s.sizeUnit)],
-        ["capacity (connections)", count.format(p.capacity), s.capacity === null ? "—" : count.format(s.capacity)],
+        ["capacity (connections)", count(p.capacity), s.capacity === null ? "—" : count(s.capacity)],
     ];
 }
 
@@ -164,9 +68,9 @@ function summaryLines(r: ObservationReport): string[] {
     const what = r.window.drop === null ? "window" : `drop ${r.window.drop}`;
     const lines = [
         `stack ${r.stack}, load balancer ${r.lbId}, ${what}: ${shortInstant(o.window.from * MS)} → ${shortInstant(o.window.to * MS)} (${o.samples} samples, every ${duration(o.step)})`,
-        `peak: ${count.format(o.peak.connections)} simultaneous connections at ${shortInstant(o.peak.at * MS)}, ${percent.format(o.peak.connections / o.peak.limit)} of the limit then (${count.format(o.peak.limit)}${o.limitSource === "plan" ? ", from the plan: the API gave no limit samples" : ""})`,
+        `peak: ${count(o.peak.connections)} simultaneous connections at ${shortInstant(o.peak.at * MS)}, ${percent(o.peak.connections / o.peak.limit)} of the limit then (${count(o.peak.limit)}${o.limitSource === "plan" ? ", from the plan: the API gave no limit samples" : ""})`,
     ];
-    if (o.cpu) lines.push(`frontend CPU: peak ${count.format(o.cpu.peak)}% at ${shortInstant(o.cpu.at * MS)}`);
+    if (o.cpu) lines.push(`frontend CPU: peak ${count(o.cpu.peak)}% at ${shortInstant(o.cpu.at * MS)}`);
     if (r.window.overlapping.length > 0) lines.push(`note: ${r.window.overlapping.join(", ")} overlapped this window; their crowds are in these numbers too`);
     return [...lines, ...heldLines(o)];
 }
@@ -181,7 +85,7 @@ export function terminalChart(r: ObservationReport, opts: { columns?: number; co
     const chart = asciichart.plot([limit, b.connections], {
         height: 12,
         min: 0,
-        format: (x: number) => count.format(Math.round(x)).padStart(labelWidth),
+        format: (x: number) => count(Math.round(x)).padStart(labelWidth),
         ...(opts.color ? { colors: [asciichart.red, asciichart.blue] } : {}),
     });
     const start = shortInstant(o.window.from * MS);
@@ -200,7 +104,7 @@ export function observationText(r: ObservationReport, opts: { color?: boolean } 
         "",
         table.toString(),
         ...(s.problem ? [`no allowed size fits the observed peak: ${s.problem}`] : []),
-        `(headroom ${percent.format(r.window.planned.capacity.headroom)}; new connections/s are not measured, so a planned figure is kept)`,
+        `(headroom ${percent(r.window.planned.capacity.headroom)}; new connections/s are not measured, so a planned figure is kept)`,
         "",
         terminalChart(r, opts),
     ].join("\n");
@@ -283,20 +187,14 @@ export async function proposeFromObservation(stack: string, settings: Settings, 
         throw new ConfigError([`--observed ${source} is neither a file nor a drop in proxy-lb:drops`]);
     }
 
-    const { config } = settings;
-    const sized = (demand: Demand) => size({ region: config.region, demand, capacity: config.capacity });
-    const upcoming = config.drops
-        .map((d, index) => ({ ...d, index, startMs: settings.calendar.drops[index].start }))
-        .filter((d) => d.startMs > now)
-        .sort((a, b) => a.startMs - b.startMs)[0];
-    const proposed = { demand: observed.demand, sizeUnit: sized(observed.demand).sizeUnit };
-    const next = upcoming && { name: upcoming.name, key: `proxy-lb:drops[${upcoming.index}].demand`, start: upcoming.start, planned: { demand: upcoming.demand, sizeUnit: sized(upcoming.demand).sizeUnit } };
+    const { proposed, next: upcoming } = proposeDemand(settings.calendar, { region: settings.config.region, capacity: settings.config.capacity }, observed.demand, now);
+    const next = upcoming && { name: upcoming.name, key: `proxy-lb:drops[${upcoming.index}].demand`, start: formatInstant(upcoming.start), planned: upcoming.planned };
 
     if (opts.json) return JSON.stringify({ stack, observed: { source: observed.label, peak: observed.peak, held: observed.held }, proposed, next: next ?? null }, null, 2);
-    const demandText = (d: Demand) => `users ${count.format(d.users)}, tasksPerUser ${count.format(d.tasksPerUser)}, connectionsPerTask ${d.connectionsPerTask}${d.newConnectionsPerSecond === undefined ? "" : `, newConnectionsPerSecond ${count.format(d.newConnectionsPerSecond)}`}`;
+    const demandText = (d: Demand) => `users ${count(d.users)}, tasksPerUser ${count(d.tasksPerUser)}, connectionsPerTask ${d.connectionsPerTask}${d.newConnectionsPerSecond === undefined ? "" : `, newConnectionsPerSecond ${count(d.newConnectionsPerSecond)}`}`;
     const yaml = [`users: ${proposed.demand.users}`, `tasksPerUser: ${proposed.demand.tasksPerUser}`, ...(proposed.demand.connectionsPerTask === 1 ? [] : [`connectionsPerTask: ${proposed.demand.connectionsPerTask}`]), ...(proposed.demand.newConnectionsPerSecond === undefined ? [] : [`newConnectionsPerSecond: ${proposed.demand.newConnectionsPerSecond}`])];
     const lines = [
-        `observed: ${observed.label}: peak ${count.format(observed.peak)} connections${observed.held ? "" : " (the limit was reached: the real demand was higher; add margin)"}`,
+        `observed: ${observed.label}: peak ${count(observed.peak)} connections${observed.held ? "" : " (the limit was reached: the real demand was higher; add margin)"}`,
         `proposed demand: ${demandText(proposed.demand)} -> size_unit ${proposed.sizeUnit}`,
     ];
     if (next) {

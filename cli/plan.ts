@@ -2,11 +2,14 @@
 // Sizes a stack from its Pulumi.<stack>.yaml alone: no Pulumi CLI, credentials or network.
 import { execFileSync } from "node:child_process";
 import { ConfigError, loadSettings, nowFromEnvironment, type Settings } from "../config";
+import { calendarChanged, changePeriod, timelineOf } from "../config/calendarChange";
 import { parseStackFile, readStackFile, stackFileName } from "../config/stackFile";
+import { nodeChange } from "../sizing/nodeChange";
+import { period } from "./flags";
 import { proposeFromObservation } from "./observed";
-import { nodeChange, nodeChangeLine, nodeChangeMarkdown, sizingJson, sizingTable } from "./report";
-import { calendarChanged, calendarMarkdown, changePeriod, period, timelineJson, timelineOf, timelineText } from "./timeline";
+import { nodeChangeLine, nodeChangeMarkdown, sizingJson, sizingTable } from "./report";
 import { runCli, UsageError } from "./run";
+import { calendarMarkdown, timelineJson, timelineText } from "./timeline";
 
 const USAGE = "usage: npm run plan -- --stack <name> [--json] [--from ISO] [--to ISO] [--base <git-ref> [--markdown | --json] [--hours N]] [--observed <file-or-drop>]";
 

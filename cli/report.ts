@@ -1,11 +1,11 @@
 // How a sizing and a node change are shown: table, JSON and pull-request markdown.
 // Pure: plan, gate and rollback print through these so they always agree.
 import Table from "cli-table3";
+import type { Settings } from "../config";
+import { lbNodeChange, type LoadBalancerChange } from "../ops/gate";
 import type { Sizing } from "../sizing";
-
-const count = new Intl.NumberFormat("en-US");
-const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 4 });
-const percent = new Intl.NumberFormat("en-US", { style: "percent", maximumFractionDigits: 1 });
+import { count, money, percent, plural, rate, signed, signedMoney, signedRate } from "../sizing/format";
+import type { NodeChange } from "../sizing/nodeChange";
 
 export const BINDING_TEXT: Record<Sizing["binding"], string> = {
     connections: "simultaneous connections",
@@ -34,48 +34,29 @@ export function sizingTable(stack: string, sizing: Sizing): string {
         style: { head: [], border: [] },
     });
     table.push(
-        ["peak demand", count.format(sizing.peak.connections), count.format(sizing.peak.newConnectionsPerSecond)],
-        ["planned (with headroom)", count.format(Math.ceil(sizing.planned.connections)), count.format(Math.ceil(sizing.planned.newConnectionsPerSecond))],
-        [`capacity at ${sizing.sizeUnit} node${sizing.sizeUnit === 1 ? "" : "s"}`, count.format(sizing.capacity.connections), count.format(sizing.capacity.newConnectionsPerSecond)],
-        ["utilization at peak", percent.format(sizing.utilization.connections), percent.format(sizing.utilization.newConnectionsPerSecond)],
+        ["peak demand", count(sizing.peak.connections), count(sizing.peak.newConnectionsPerSecond)],
+        ["planned (with headroom)", count(Math.ceil(sizing.planned.connections)), count(Math.ceil(sizing.planned.newConnectionsPerSecond))],
+        [`capacity at ${sizing.sizeUnit} node${sizing.sizeUnit === 1 ? "" : "s"}`, count(sizing.capacity.connections), count(sizing.capacity.newConnectionsPerSecond)],
+        ["utilization at peak", percent(sizing.utilization.connections), percent(sizing.utilization.newConnectionsPerSecond)],
     );
     return [
         `stack ${stack} (${sizing.region}): size_unit ${sizing.sizeUnit}, bound by ${BINDING_TEXT[sizing.binding]}`,
         table.toString(),
-        `cost: ${usd.format(sizing.cost.hourly)}/hour, ${usd.format(sizing.cost.monthly)}/month (${usd.format(sizing.cost.perNodeMonthly)} per node per month)`,
+        `cost: ${rate(sizing.cost.hourly)}/hour, ${money(sizing.cost.monthly)}/month (${money(sizing.cost.perNodeMonthly)} per node per month)`,
     ].join("\n");
 }
 
-export interface NodeChange {
-    before: Sizing | null;
-    after: Sizing;
-    nodes: number;
-    hourly: number;
-    monthly: number;
-    window?: { hours: number; cost: number };
-}
-
-export function nodeChange(before: Sizing | null, after: Sizing, hours?: number): NodeChange {
-    const round = (n: number, digits: number) => Number(n.toFixed(digits));
-    const hourly = round(after.cost.hourly - (before?.cost.hourly ?? 0), 6);
-    return {
-        before,
-        after,
-        nodes: after.sizeUnit - (before?.sizeUnit ?? 0),
-        hourly,
-        monthly: round(after.cost.monthly - (before?.cost.monthly ?? 0), 2),
-        ...(hours === undefined ? {} : { window: { hours, cost: round(hourly * hours, 2) } }),
-    };
-}
-
-/** One line: "size_unit 1 → 3 (+2 nodes, +$0.0357/hour, +$24.00/month)". */
+/**
+ * One line: "size_unit 1 → 3 (+2 nodes, +$0.0357/hour, +$24.00/month)", or for an adoption
+ * "load balancer adopted as it is at size_unit 3 (no change)".
+ */
 export function nodeChangeLine(change: NodeChange): string {
+    if (change.adopted) return `load balancer adopted as it is at size_unit ${change.after.sizeUnit} (no change)`;
     const from = change.before ? String(change.before.sizeUnit) : "none";
-    const signed = (n: number, text: string) => `${n > 0 ? "+" : n < 0 ? "−" : "±"}${text}`;
-    const nodes = signed(change.nodes, `${Math.abs(change.nodes)} node${Math.abs(change.nodes) === 1 ? "" : "s"}`);
-    const money = `${signed(change.hourly, usd.format(Math.abs(change.hourly)))}/hour, ${signed(change.monthly, usd.format(Math.abs(change.monthly)))}/month`;
-    const window = change.window ? `; a ${change.window.hours}-hour drop window costs ${signed(change.window.cost, usd.format(Math.abs(change.window.cost)))}` : "";
-    return `size_unit ${from} → ${change.after.sizeUnit} (${nodes}, ${money})${window}`;
+    const nodes = signed(change.nodes, plural(Math.abs(change.nodes), "node"));
+    const cost = `${signedRate(change.hourly)}/hour, ${signedMoney(change.monthly)}/month`;
+    const window = change.window ? `; a ${change.window.hours}-hour drop window costs ${signedMoney(change.window.cost)}` : "";
+    return `size_unit ${from} → ${change.after.sizeUnit} (${nodes}, ${cost})${window}`;
 }
 
 export function nodeChangeMarkdown(stack: string, base: string, change: NodeChange): string {
@@ -84,13 +65,13 @@ export function nodeChangeMarkdown(stack: string, base: string, change: NodeChan
     const rows: [string, (s: Sizing) => string][] = [
         ["load balancer nodes (size_unit)", (s) => String(s.sizeUnit)],
         ["bound by", (s) => BINDING_TEXT[s.binding]],
-        ["peak connections", (s) => count.format(s.peak.connections)],
-        ["peak new connections/s", (s) => count.format(s.peak.newConnectionsPerSecond)],
-        ["capacity: connections", (s) => count.format(s.capacity.connections)],
-        ["capacity: new connections/s", (s) => count.format(s.capacity.newConnectionsPerSecond)],
-        ["utilization at peak", (s) => percent.format(s.utilization.peak)],
-        ["cost per hour", (s) => usd.format(s.cost.hourly)],
-        ["cost per month", (s) => usd.format(s.cost.monthly)],
+        ["peak connections", (s) => count(s.peak.connections)],
+        ["peak new connections/s", (s) => count(s.peak.newConnectionsPerSecond)],
+        ["capacity: connections", (s) => count(s.capacity.connections)],
+        ["capacity: new connections/s", (s) => count(s.capacity.newConnectionsPerSecond)],
+        ["utilization at peak", (s) => percent(s.utilization.peak)],
+        ["cost per hour", (s) => rate(s.cost.hourly)],
+        ["cost per month", (s) => money(s.cost.monthly)],
     ];
     return [
         `### proxy-lb: \`${stack}\` load balancer`,
@@ -103,4 +84,12 @@ export function nodeChangeMarkdown(stack: string, base: string, change: NodeChan
         "",
         "_Masking servers are never changed; the load balancer is resized in place and keeps its IP._",
     ].join("\n");
+}
+
+/** The gate's one line on the load balancer: its node change, "no change", or an adoption (and the resize that follows it). */
+export function lbChangeLine(change: LoadBalancerChange | undefined, settings: Settings): string {
+    if (change?.to === undefined) return "load balancer: no change";
+    if (change.from === change.to && !change.adopted) return `size_unit ${change.to} (no change)`;
+    const line = nodeChangeLine(lbNodeChange({ ...change, to: change.to }, settings));
+    return change.adopted && change.from !== undefined && change.from !== change.to ? `load balancer adopted at size_unit ${change.from}, then resized: ${line}` : line;
 }

@@ -3,18 +3,19 @@
 // version), after a preview that must pass the deploy gate, and writes that config back to
 // Pulumi.<stack>.yaml so the repository matches what runs. Asks before applying unless --yes;
 // without a terminal it refuses unless --yes.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { ConfigError, NAMESPACE, PROJECT_CONFIG_DEFAULTS } from "../config";
 import { stackFileName } from "../config/stackFile";
-import { gateVerdict, policyReasons, previewFailure } from "../ops/gate";
-import { parseHistory, parsePreviewDigest, policyViolationsFromEventLog, type UpdateInfo } from "../ops/pulumiJson";
+import { gatedPreview } from "../ops/gatedPreview";
+import { parseHistory, type UpdateInfo } from "../ops/pulumiJson";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
+import { pickRollbackTarget, restoreStackFile, rollbackPreviewProblem } from "../ops/rollback";
+import { nodeChange } from "../sizing/nodeChange";
+import { nodeChangeLine } from "./report";
 import { runCli, UsageError } from "./run";
-import { pickRollbackTarget, restoreStackFile } from "../ops/rollback";
-import { nodeChange, nodeChangeLine } from "./report";
 
 const USAGE = "usage: npm run rollback -- --stack <name> [--to <version>] [--yes] [--policy-pack <dir>]";
 
@@ -49,7 +50,6 @@ runCli(
         const fileText = readText(file);
         const policy = values["policy-pack"] ? ["--policy-pack", values["policy-pack"]] : [];
 
-        process.env.PULUMI_DEBUG_COMMANDS = "true"; // enables --event-log, as the Automation API does
         const pulumi = pulumiFromToolchain();
         // --page-size 0: the whole history (the default is the last 10 entries).
         const history = pulumi.json(["stack", "history", "--json", "--page-size", "0", "--stack", stack], parseHistory);
@@ -70,26 +70,13 @@ runCli(
         try {
             const configFile = path.join(scratch, file);
             writeFileSync(configFile, restoredText);
-            // Policy violations are only in the event log (as in cli/gate.ts).
-            const eventLog = path.join(scratch, "events.jsonl");
-            const events = policy.length ? ["--event-log", eventLog] : [];
-            const preview = pulumi.json(
-                ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack, "--config-file", configFile, ...events, ...policy],
-                parsePreviewDigest,
-            );
-            const verdict = gateVerdict(preview.value, { allow: [] });
-            verdict.reasons.push(...policyReasons(policyViolationsFromEventLog(existsSync(eventLog) ? readFileSync(eventLog, "utf8") : "")));
-            const failure = previewFailure(preview.status, preview.stderr, verdict);
-            if (failure) verdict.reasons.push(failure);
-            if (verdict.reasons.length > 0) {
+            const { verdict } = gatedPreview(pulumi, { stack, configFile, policyPack: values["policy-pack"] });
+            if (!verdict.ok) {
                 throw new CommandError(["rollback: the preview does not pass the gate; nothing was changed:", ...verdict.reasons.map((r) => `  ${r}`)], 1);
             }
+            const problem = rollbackPreviewProblem(verdict.lbChange, pick.sizing.target.sizeUnit, pick.versions.target);
+            if (problem) throw new CommandError([`rollback: ${problem}; nothing was changed`], 1);
             const { from, to: toUnit } = verdict.lbChange ?? {};
-            if (toUnit !== undefined && toUnit !== pick.sizing.target.sizeUnit) {
-                throw new CommandError([
-                    `rollback: the preview sizes the load balancer to ${toUnit}, but version ${pick.versions.target}'s config sizes to ${pick.sizing.target.sizeUnit}; nothing was changed`,
-                ], 1);
-            }
             out(`preview: ${from === undefined || toUnit === undefined ? "load balancer unchanged" : `load balancer size_unit ${from} → ${toUnit}`}, nothing else changes`);
 
             if (!(await confirmed(values.yes, stack))) return "Not applied; nothing was changed.";

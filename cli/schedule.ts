@@ -5,7 +5,7 @@
 import { loadSettings, nowFromEnvironment, type Schedule } from "../config";
 import { readStackFile } from "../config/stackFile";
 import { runCli } from "./run";
-import { instantFlag } from "./timeline";
+import { instantFlag } from "./flags";
 
 const USAGE = "usage: npm run schedule -- --stack <name> [--now <ISO-8601 time>] [--json]";
 

@@ -1,36 +1,9 @@
 // How the drop calendar is shown: the timeline table, its JSON, and the pull-request section with
-// a Mermaid chart of nodes over time. Pure over settings: plan and schedule print through these.
+// a Mermaid chart of nodes over time. Rendering only (which period a change shows is
+// config/calendarChange.ts): plan prints through these.
 import Table from "cli-table3";
-import { ConfigError, type Settings } from "../config";
-import { formatInstant, parseInstant, shortInstant, timeline, type Timeline } from "../sizing/calendar";
-
-export const DEFAULT_DAYS = 7;
-const DAY_MS = 24 * 3_600_000;
-
-const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const hoursText = (h: number) => `${Number(h.toFixed(2))} h`;
-const signedUsd = (n: number) => `${n > 0 ? "+" : n < 0 ? "−" : "±"}${usd.format(Math.abs(n))}`;
-
-/** A flag holding a time: ISO-8601 with an offset or Z, as in the calendar. */
-export function instantFlag(flag: string, text: string): number {
-    const at = parseInstant(text);
-    if (at === undefined) throw new ConfigError([`${flag} must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z (got ${JSON.stringify(text)})`]);
-    return at;
-}
-
-/** The period to show: --from (default now) to --to (default 7 days after from). */
-export function period(now: number, from?: string, to?: string): { from: number; to: number } {
-    const start = from === undefined ? now : instantFlag("--from", from);
-    const end = to === undefined ? start + DEFAULT_DAYS * DAY_MS : instantFlag("--to", to);
-    if (!(end > start)) throw new ConfigError([`--to (${formatInstant(end)}) must be after --from (${formatInstant(start)})`]);
-    return { from: start, to: end };
-}
-
-export function timelineOf(settings: Settings, from: number, to: number): Timeline {
-    return timeline(settings.calendar, { region: settings.config.region, capacity: settings.config.capacity }, from, to);
-}
-
-
+import type { Timeline } from "../sizing/calendar";
+import { axisInstants, formatInstant, hours, money, partsThatAddUp, shortInstant, signedMoney } from "../sizing/format";
 
 export function timelineJson(t: Timeline) {
     return {
@@ -44,6 +17,8 @@ export function timelineJson(t: Timeline) {
             why: s.why,
         })),
         windows: t.windows.map((w) => ({ name: w.name, from: formatInstant(w.from), to: formatInstant(w.to), hours: w.hours, cost: w.cost, added: w.added })),
+        // The period's extra cost by the drops running together, each hour once: adds up to cost.added.
+        shares: t.shares,
         cost: t.total,
     };
 }
@@ -53,50 +28,53 @@ export function timelineText(t: Timeline): string {
     for (const s of t.steps) table.push([shortInstant(s.from!), String(s.sizing.sizeUnit), s.why]);
     const lines = [`timeline ${shortInstant(t.from)} → ${shortInstant(t.to)}:`, table.toString()];
     for (const w of t.windows) {
-        lines.push(`drop ${w.name}: ${shortInstant(w.from)} → ${shortInstant(w.to)} (${hoursText(w.hours)}, lead included) costs ${usd.format(w.cost)} (${signedUsd(w.added)} over the baseline size)`);
+        lines.push(`drop ${w.name}: ${shortInstant(w.from)} → ${shortInstant(w.to)} (${hours(w.hours)}, lead included) costs ${money(w.cost)} (${signedMoney(w.added)} over the baseline size)`);
     }
     if (t.windows.length === 0) lines.push("no drop in this period: the baseline size throughout");
-    lines.push(`period: ${hoursText(t.total.hours)} cost ${usd.format(t.total.cost)} (${usd.format(t.total.baseline)} at the baseline size, ${signedUsd(t.total.added)} for drops)`);
+    lines.push(`period: ${hours(t.total.hours)} cost ${money(t.total.cost)} (${money(t.total.baseline)} at the baseline size, ${signedMoney(t.total.added)} for drops)`);
+    const shares = sharedOut(t);
+    if (shares.length > 0) {
+        lines.push(
+            `  the ${signedMoney(t.total.added)} counts each hour once: ${shares.map((s) => `${signedMoney(s.added)} ${s.label} (${hours(s.hours)})`).join(", ")}`,
+            `  (${SHARED_NOTE})`,
+        );
+    }
     return lines.join("\n");
+}
+
+const SHARED_NOTE = "a drop's own cost counts every hour of its window, including those it shares with another drop and those outside this period";
+
+/**
+ * The period's extra cost by which drops ran, in cents that add up to the period's: only when
+ * the drops' own costs do not (windows overlap, or one reaches outside the period).
+ */
+function sharedOut(t: Timeline): { label: string; hours: number; added: number }[] {
+    const overlap = t.shares.some((s) => s.drops.length > 1);
+    const clipped = t.windows.some((w) => w.from < t.from || w.to > t.to);
+    if (!overlap && !clipped) return [];
+    const cents = partsThatAddUp(t.shares.map((s) => s.added), t.total.added);
+    return t.shares.map((s, i) => ({
+        label: s.drops.length === 1 ? `${s.drops[0]} alone` : `${s.drops.join(" + ")} together`,
+        hours: s.hours,
+        added: cents[i],
+    }));
 }
 
 // ---------------------------------------------------------------------------
 // Pull request
 
-type Drop = Settings["config"]["drops"][number];
-const dropKey = (d: Drop) => JSON.stringify(d);
-
-/** Whether a change touches the calendar (drops or leadMinutes); `before` null = a new stack file. */
-export function calendarChanged(before: Settings | null, after: Settings): boolean {
-    if (before === null) return after.config.drops.length > 0;
-    if (before.config.leadMinutes !== after.config.leadMinutes) return true;
-    const a = before.config.drops.map(dropKey).sort();
-    const b = after.config.drops.map(dropKey).sort();
-    return a.length !== b.length || a.some((k, i) => k !== b[i]);
-}
-
 /**
- * The period a pull request's summary shows: from now, for 7 days or until the last drop the
- * change adds, edits or removes has ended, whichever is later.
+ * Every time either timeline changes size, with the nodes before and after from then on; then
+ * the period's end with what holds from there, as a row of its own when a size changes right
+ * there (a period that ends with a drop steps back to the baseline at its end).
  */
-export function changePeriod(before: Settings | null, after: Settings, now: number): { from: number; to: number } {
-    const beforeKeys = new Set(before?.config.drops.map(dropKey) ?? []);
-    const afterKeys = new Set(after.config.drops.map(dropKey));
-    const changed = [
-        ...after.config.drops.filter((d) => !beforeKeys.has(dropKey(d))),
-        ...(before?.config.drops.filter((d) => !afterKeys.has(dropKey(d))) ?? []),
-    ];
-    const ends = changed.map((d) => parseInstant(d.end)!).filter((end) => end > now);
-    const leadChanged = before !== null && before.config.leadMinutes !== after.config.leadMinutes;
-    const allEnds = leadChanged ? after.config.drops.map((d) => parseInstant(d.end)!).filter((end) => end > now) : [];
-    return { from: now, to: Math.max(now + DEFAULT_DAYS * DAY_MS, ...ends, ...allEnds) };
-}
-
-/** Every time either timeline changes size, with the nodes before and after from then on. */
 function mergedSteps(before: Timeline | null, after: Timeline) {
     const cuts = [...new Set([...(before?.steps ?? []), ...after.steps].map((s) => s.from!))].sort((a, b) => a - b);
     const at = (t: Timeline | null, time: number) => t?.steps.find((s) => s.from! <= time && time < s.to!);
-    return cuts.map((time) => ({ time, before: at(before, time), after: at(after, time)! }));
+    const rows = cuts.map((time) => ({ time, before: at(before, time), after: at(after, time)! }));
+    const end = { time: after.to, before: before?.end, after: after.end };
+    const changesAtEnd = after.end.from === after.to || (before !== null && before.end.from === before.to);
+    return { rows: changesAtEnd ? [...rows, end] : rows, end };
 }
 
 /**
@@ -120,21 +98,19 @@ export function mermaidChart(opts: { title: string; labels: string[]; yTitle: st
 
 /** The pull-request section for a calendar change: steps before and after, a chart, the added cost. */
 export function calendarMarkdown(before: Timeline | null, after: Timeline): string {
-    const rows = mergedSteps(before, after);
+    const { rows, end } = mergedSteps(before, after);
     const added = Number((after.total.cost - (before?.total.cost ?? 0)).toFixed(4));
-    const labelTime = (t: number) => shortInstant(t).replace(/^\d{4}-/, "").replace("T", " ");
-    // A last point at the period's end, so the final step shows as a stretch, not a dot.
-    const labels = [...rows.map((r) => labelTime(r.time)), labelTime(after.to)];
-    const line = (pick: (r: (typeof rows)[number]) => number) => {
-        const values = rows.map(pick);
-        return [...values, values[values.length - 1]];
-    };
+    // A last point at the period's end with what holds from there, so the final step shows as a
+    // stretch, not a dot, and a drop that ends with the period steps back down.
+    const points = rows.at(-1)!.time === end.time ? rows : [...rows, end];
+    const labels = axisInstants(points.map((r) => r.time));
+    const line = (pick: (r: (typeof rows)[number]) => number) => points.map(pick);
     const series = before ? [line((r) => r.before?.sizing.sizeUnit ?? 0), line((r) => r.after.sizing.sizeUnit)] : [line((r) => r.after.sizing.sizeUnit)];
     const lines = [
         `#### Drop calendar, ${shortInstant(after.from)} → ${shortInstant(after.to)}`,
         "",
-        `**This change ${added === 0 ? "does not change the cost of this period" : `costs ${signedUsd(added)} over this period`}** ` +
-            `(${before ? `${usd.format(before.total.cost)} → ` : ""}${usd.format(after.total.cost)}; ${usd.format(after.total.baseline)} at the baseline size throughout).`,
+        `**This change ${added === 0 ? "does not change the cost of this period" : `costs ${signedMoney(added)} over this period`}** ` +
+            `(${before ? `${money(before.total.cost)} → ` : ""}${money(after.total.cost)}; ${money(after.total.baseline)} at the baseline size throughout).`,
         "",
         mermaidChart({
             title: "load balancer nodes (size_unit)",
@@ -153,8 +129,20 @@ export function calendarMarkdown(before: Timeline | null, after: Timeline): stri
     ];
     if (after.windows.length > 0) {
         lines.push("| drop (after) | window, lead included | hours | cost | over the baseline size |", "|---|---|---:|---:|---:|");
-        for (const w of after.windows) lines.push(`| ${w.name} | ${shortInstant(w.from)} → ${shortInstant(w.to)} | ${Number(w.hours.toFixed(2))} | ${usd.format(w.cost)} | ${signedUsd(w.added)} |`);
+        for (const w of after.windows) lines.push(`| ${w.name} | ${shortInstant(w.from)} → ${shortInstant(w.to)} | ${Number(w.hours.toFixed(2))} | ${money(w.cost)} | ${signedMoney(w.added)} |`);
         lines.push("");
+        const shares = sharedOut(after);
+        if (shares.length > 0) {
+            lines.push(
+                "| the period's extra cost, each hour counted once | hours | over the baseline size |",
+                "|---|---:|---:|",
+                ...shares.map((s) => `| ${s.label} | ${Number(s.hours.toFixed(2))} | ${signedMoney(s.added)} |`),
+                `| **this period** | ${Number(after.shares.reduce((a, s) => a + s.hours, 0).toFixed(2))} | **${signedMoney(after.total.added)}** |`,
+                "",
+                `_The drops' rows do not add up to the period: ${SHARED_NOTE}._`,
+                "",
+            );
+        }
     }
     lines.push("_The scheduled workflow resizes at each boundary: one in-place resize per change of nodes, none in between._");
     return lines.join("\n");

@@ -4,12 +4,12 @@ import type { Sizing } from "../sizing";
 import {
     Calendar,
     dueAt,
-    formatInstant,
     parseInstant,
     sizingProblems,
     SizingContext,
     Step,
 } from "../sizing/calendar";
+import { formatInstant } from "../sizing/format";
 import { NAMESPACE, StackConfig } from "./schema";
 
 export interface ActiveDrop {

@@ -10,7 +10,7 @@
 // newState.outputs on each step, and a "delete" means deleted outside the program.
 import { isDeepStrictEqual } from "node:util";
 import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE, maskingServerId } from "../infra/names";
-import { type PreviewDigest, type PreviewStep, type ResourceV3, stepName, stepType } from "./pulumiJson";
+import { type PreviewDigest, type PreviewStep, type ResourceV3, stepName, stepType, stepsFromEventLog } from "./pulumiJson";
 
 export interface PropertyChange {
     property: string;
@@ -75,6 +75,30 @@ export function driftReport(refreshPreview: PreviewDigest): DriftReport {
         if (d.severity === "error") report.errors.push((d.message ?? "").replace(/^\s*error:\s*/, "").trim().split("\n")[0]);
     }
     return report;
+}
+
+/** Exit codes: a scheduled job alerts on anything but 0, and can tell drift (4) from a failed check. */
+export const DRIFT_EXIT = { noDrift: 0, error: 1, drift: 4 } as const;
+
+/**
+ * The report of a `pulumi refresh --preview-only --json --event-log` run. The digest alone
+ * hides drift on a masking droplet: a refresh's diff honours ignoreChanges (every input, for
+ * them), so its step stays unchanged; the event log has what Read returned, and its step,
+ * later per URN, wins. A failed run whose digest names no error still fails the check.
+ */
+export function driftOfRefresh(run: { value: PreviewDigest; events: readonly unknown[]; status: number | null; stderr: string }): DriftReport {
+    const report = driftReport({ ...run.value, steps: [...(run.value.steps ?? []), ...stepsFromEventLog(run.events)] });
+    if (run.status !== 0 && report.errors.length === 0) {
+        report.errors.push(`pulumi refresh --preview-only failed (exit ${run.status}): ${run.stderr.trim().split("\n").at(-1) ?? ""}`);
+    }
+    return report;
+}
+
+/** 1 when the check is incomplete (even with drift found), else 4 for drift, 0 for none. */
+export function driftExit(report: DriftReport): number {
+    if (report.errors.length > 0) return DRIFT_EXIT.error;
+    const drifted = report.maskingServers.length > 0 || report.loadBalancer.length > 0 || report.loadBalancerDeleted;
+    return drifted ? DRIFT_EXIT.drift : DRIFT_EXIT.noDrift;
 }
 
 /** Top-level properties whose values differ: outputs (what the provider read), else inputs. */

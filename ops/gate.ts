@@ -9,10 +9,10 @@
 //   - no second load balancer is created while one exists;
 //   - error diagnostics (and a possibly corrupt state) fail the gate.
 import type { Settings } from "../config";
-import { nodeChange, type NodeChange } from "../cli/report";
 import { FROZEN_DROPLET_INPUTS } from "../infra/maskingServers";
 import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE } from "../infra/names";
 import { size, type Sizing } from "../sizing";
+import { adoption, nodeChange, type NodeChange } from "../sizing/nodeChange";
 import {
     changedProperties,
     type PolicyViolation,
@@ -44,10 +44,12 @@ export const LOSING_OPS: ReadonlySet<string> = new Set([
 ]);
 
 export interface LoadBalancerChange {
-    /** size_unit the load balancer has now (state); absent when it is being created. */
+    /** size_unit the load balancer has now (state, or live for an adoption); absent when it is being created. */
     from?: number;
     /** size_unit the program asks for. */
     to?: number;
+    /** the step adopts a load balancer that exists (an import): it takes it as it is. */
+    adopted?: true;
 }
 
 export interface GateVerdict {
@@ -177,15 +179,26 @@ function loadBalancerChange(steps: PreviewStep[]): LoadBalancerChange | undefine
     const lbSteps = steps.filter(isLb);
     const named = lbSteps.filter((s) => stepName(s) === LOAD_BALANCER_NAME);
     const candidates = named.length > 0 ? named : lbSteps;
-    // An import is followed by the ordinary diff step for the same URN: the last step wins.
+    // An import is followed by the ordinary diff step for the same URN when the program asks
+    // for another size than the live one (the real engine's preview does so): the last step wins,
+    // and the load balancer is still being adopted.
     const step = candidates.at(-1);
     if (!step || LOSING_OPS.has(step.op)) return undefined;
+    const adopted = candidates.some((s) => s.op === "import" && s.urn === step.urn) ? { adopted: true as const } : {};
     // Old: the provider's last known state (outputs), else the inputs it was given.
     // New: the program's inputs; a preview's newState carries no outputs yet.
+    // An import has no old state: the load balancer is adopted as it is live, which is what the
+    // provider read (newState's outputs, when the digest has them). Pulumi refuses an import whose
+    // inputs differ from what it read, so without outputs the live size is the one asked for.
+    const to = count(step.newState?.inputs?.[SIZE_PROPERTY]);
+    if (step.op === "import") {
+        const live = count(step.newState?.outputs?.[SIZE_PROPERTY]) ?? to;
+        return { ...(live !== undefined ? { from: live } : {}), ...(to !== undefined ? { to } : {}), adopted: true };
+    }
     const from = step.op === "create" ? undefined : (count(step.oldState?.outputs?.[SIZE_PROPERTY]) ?? count(step.oldState?.inputs?.[SIZE_PROPERTY]));
-    const to = count(step.newState?.inputs?.[SIZE_PROPERTY]) ?? (step.op === "same" ? from : undefined);
-    if (from === undefined && to === undefined) return undefined;
-    return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+    const asked = to ?? (step.op === "same" ? from : undefined);
+    if (from === undefined && asked === undefined) return undefined;
+    return { ...(from !== undefined ? { from } : {}), ...(asked !== undefined ? { to: asked } : {}), ...adopted };
 }
 
 /**
@@ -216,6 +229,7 @@ export function previewFailure(status: number | null, stderr: string, verdict: G
  */
 export function lbNodeChange(change: LoadBalancerChange & { to: number }, settings: Settings): NodeChange {
     const at = (n: number): Sizing => (n === settings.sizing.sizeUnit ? settings.sizing : pricedNodes(n, settings));
+    if (change.adopted && change.from === change.to) return adoption(at(change.to));
     return nodeChange(change.from === undefined ? null : at(change.from), at(change.to));
 }
 

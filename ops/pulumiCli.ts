@@ -4,10 +4,11 @@
 // DigitalOcean plugin is installed into the Pulumi home in use (the operator's own, where their
 // `pulumi login` lives), so it is found as a real plugin.
 import { spawnSync } from "node:child_process";
-import { homedir } from "node:os";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
 import { ConfigError } from "../config";
-import { jsonFromStdout } from "./pulumiJson";
+import { jsonFromStdout, parseEventLog } from "./pulumiJson";
 import { findToolchain, toolchainEnv, ToolchainUnavailable, type Toolchain } from "./toolchain";
 
 /** A failure with its own exit code (the toolchain script's 3 for "no toolchain"). */
@@ -43,7 +44,9 @@ export function pulumiFromToolchain(cwd = process.cwd()): Pulumi {
         if (!(err instanceof ToolchainUnavailable)) throw err;
         throw new CommandError([TOOLCHAIN_MISSING, ...err.reasons.map((line) => `  ${line}`)], 3);
     }
-    const env = toolchainEnv(toolchain);
+    // PULUMI_DEBUG_COMMANDS enables --event-log, as the Automation API sets it: policy
+    // violations and what a refresh read are only there (ops/gatedPreview.ts).
+    const env = { ...toolchainEnv(toolchain), PULUMI_DEBUG_COMMANDS: "true" };
     const bin = toolchain.bin;
     const exe = path.join(bin, "pulumi");
     const label = (args: string[]) => `pulumi ${args.join(" ")}`;
@@ -75,6 +78,39 @@ export function pulumiFromToolchain(cwd = process.cwd()): Pulumi {
             }
         },
     };
+}
+
+export interface EventLogRun<T> {
+    /** the command's --json output, parsed */
+    value: T;
+    /** the engine's events from its event log, in order (none when pulumi stopped before writing it) */
+    events: unknown[];
+    status: number | null;
+    stderr: string;
+}
+
+/**
+ * Runs a pulumi --json command with `--event-log` in a scratch directory of its own (removed
+ * after). --event-log needs PULUMI_DEBUG_COMMANDS=true, as the Automation API sets it; the
+ * Pulumi from ops/pulumiCli.ts runs with it.
+ */
+export function runWithEventLog<T>(pulumi: Pulumi, args: string[], parse: (json: unknown) => T): EventLogRun<T> {
+    const scratch = mkdtempSync(path.join(tmpdir(), "proxy-lb-events-"));
+    const file = path.join(scratch, "events.jsonl");
+    try {
+        const run = pulumi.json([...args, "--event-log", file], parse);
+        return { value: run.value, events: parseEventLog(readOrEmpty(file)), status: run.status, stderr: run.stderr };
+    } finally {
+        rmSync(scratch, { recursive: true, force: true });
+    }
+}
+
+function readOrEmpty(file: string): string {
+    try {
+        return readFileSync(file, "utf8");
+    } catch {
+        return ""; // pulumi stopped before writing it: the digest and its errors still say what happened
+    }
 }
 
 function tail(stderr: string): string[] {

@@ -311,9 +311,9 @@ const outputsEventSchema = z.looseObject({
  * the step unchanged, so drift on a masking droplet (ignoreChanges on every input) is only
  * visible here. Lines that are not such an event are skipped.
  */
-export function stepsFromEventLog(text: string): PreviewStep[] {
+export function stepsFromEventLog(log: string | readonly unknown[]): PreviewStep[] {
     const steps: PreviewStep[] = [];
-    for (const json of eventsOf(text)) {
+    for (const json of eventsOf(log)) {
         const event = outputsEventSchema.safeParse(json);
         if (!event.success) continue;
         const { op, urn, old, new: next } = event.data.resOutputsEvent.metadata;
@@ -344,16 +344,20 @@ const policyEventSchema = z.looseObject({
 });
 
 /** The policy violations in an event log (see stepsFromEventLog), in the order they came. */
-export function policyViolationsFromEventLog(text: string): PolicyViolation[] {
+export function policyViolationsFromEventLog(log: string | readonly unknown[]): PolicyViolation[] {
     const violations: PolicyViolation[] = [];
-    for (const json of eventsOf(text)) {
+    for (const json of eventsOf(log)) {
         const event = policyEventSchema.safeParse(json);
         if (event.success) violations.push(event.data.policyEvent);
     }
     return violations;
 }
 
-function eventsOf(text: string): unknown[] {
+/**
+ * The events of an event log file's text, one JSON object a line; events already parsed (the
+ * Automation API's onEvent hands them over one by one) are taken as they are.
+ */
+export function parseEventLog(text: string): unknown[] {
     return text.split("\n").flatMap((line) => {
         try {
             return line.trim() === "" ? [] : [JSON.parse(line) as unknown];
@@ -361,4 +365,8 @@ function eventsOf(text: string): unknown[] {
             return []; // a line cut short by a killed run
         }
     });
+}
+
+function eventsOf(log: string | readonly unknown[]): readonly unknown[] {
+    return typeof log === "string" ? parseEventLog(log) : log;
 }

@@ -5,6 +5,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { isMap, isScalar, isSeq, type Document, type Node, parseDocument, type YAMLMap } from "yaml";
 import { ConfigError, JSON_TEXT_KEYS, loadSettings, NAMESPACE, type Settings } from "../config";
+import type { LoadBalancerChange } from "./gate";
 import { type UpdateInfo, UNDECRYPTABLE } from "./pulumiJson";
 
 /** A history entry with the version it is known by and, for updates, what its config sizes to. */
@@ -262,4 +263,13 @@ function keyOf(key: unknown): unknown {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Why a rollback's preview, though it passes the gate, must not be applied: it sizes the load
+ * balancer differently from the version's config (the program is not the one that ran then).
+ */
+export function rollbackPreviewProblem(change: LoadBalancerChange | undefined, targetSizeUnit: number, version: number): string | undefined {
+    if (change?.to === undefined || change.to === targetSizeUnit) return undefined;
+    return `the preview sizes the load balancer to ${change.to}, but version ${version}'s config sizes to ${targetSizeUnit}`;
 }

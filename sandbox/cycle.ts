@@ -2,7 +2,8 @@
 // DigitalOcean provider against the local API emulator. Leaves the repository unchanged.
 // Exits non-zero if any promise does not hold: the LB keeps its id and IP, the masking
 // droplets receive zero writes, protection refuses destroy.
-import { nodeChange, nodeChangeLine } from "../cli/report";
+import { nodeChange } from "../sizing/nodeChange";
+import { nodeChangeLine } from "../cli/report";
 import { ToolchainUnavailable } from "../ops/toolchain";
 import { openSandbox, Sandbox } from "./workspace";
 

@@ -13,6 +13,7 @@
  *
  * Pure: times are epoch milliseconds, no clock, no I/O, no Pulumi.
  */
+import { formatInstant, shortInstant } from "./format";
 import { HOURS_PER_MONTH, size, Sizing, SizingError, type Capacity, type Demand } from "./index";
 
 /** A drop window may last at most this long (a longer one is almost surely a typo in a date). */
@@ -94,11 +95,6 @@ export function parseInstant(text: string): number | undefined {
     if (year < 1970) return undefined;
     const offset = zone === "Z" ? 0 : (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om)) * MINUTE_MS;
     return local - offset;
-}
-
-/** 2027-11-26T14:00:00Z: UTC, whole seconds, stable for output and tests. */
-export function formatInstant(ms: number): string {
-    return new Date(ms).toISOString().replace(/\.000Z$/, "Z");
 }
 
 // ---------------------------------------------------------------------------
@@ -246,11 +242,6 @@ function whyText(calendar: Calendar, active: DropWindow[], at: number): string {
         : `${d.name} until ${shortInstant(d.end)}`;
 }
 
-/** 2027-11-26T14:00Z: seconds left out when zero; still a time the calendar accepts. */
-export function shortInstant(ms: number): string {
-    return formatInstant(ms).replace(/:00Z$/, "Z");
-}
-
 // ---------------------------------------------------------------------------
 // Cost
 
@@ -311,18 +302,58 @@ export function windowCosts(calendar: Calendar, context: SizingContext, from: nu
         });
 }
 
+/**
+ * The period's extra cost over the baseline, shared out by which drops were running: one share
+ * per set of drops (a drop alone, or several overlapping), each hour counted once. The shares
+ * add up to the period's `added`, where each drop's window cost (WindowCost) counts an overlap
+ * in every drop it belongs to, and the whole window even where it lies outside the period.
+ */
+export interface CostShare {
+    /** the drops running together in these hours, in calendar order */
+    drops: string[];
+    hours: number;
+    added: number;
+}
+
+/** One share per set of active drops, in the order they first run; baseline steps add nothing. */
+function costShares(steps: readonly Step[], baseline: Sizing, from: number, to: number): CostShare[] {
+    const shares = new Map<string, { drops: string[]; ms: number; added: number }>();
+    for (const step of steps) {
+        if (step.active.length === 0) continue;
+        const ms = Math.min(step.to ?? Infinity, to) - Math.max(step.from ?? -Infinity, from);
+        if (!(ms > 0)) continue;
+        const key = JSON.stringify(step.active);
+        const share = shares.get(key) ?? { drops: step.active, ms: 0, added: 0 };
+        share.ms += ms;
+        share.added += costOver(step.sizing.sizeUnit, step.sizing.cost.perNodeMonthly, ms) - costOver(baseline.sizeUnit, baseline.cost.perNodeMonthly, ms);
+        shares.set(key, share);
+    }
+    return [...shares.values()].map((s) => ({ drops: s.drops, hours: s.ms / HOUR_MS, added: cents4(s.added) }));
+}
+
 export interface Timeline {
     from: number;
     to: number;
     steps: Step[];
+    /** the step in force from `to` on: where the period leaves the load balancer */
+    end: Step;
     windows: WindowCost[];
+    shares: CostShare[];
     total: PeriodCost;
 }
 
 export function timeline(calendar: Calendar, context: SizingContext, from: number, to: number): Timeline {
     const steps = stepsBetween(calendar, context, from, to);
     const baseline = size({ region: context.region, demand: calendar.baseline, capacity: context.capacity });
-    return { from, to, steps, windows: windowCosts(calendar, context, from, to), total: costBetween(steps, baseline, from, to) };
+    return {
+        from,
+        to,
+        steps,
+        end: stepAt(calendar, context, to),
+        windows: windowCosts(calendar, context, from, to),
+        shares: costShares(steps, baseline, from, to),
+        total: costBetween(steps, baseline, from, to),
+    };
 }
 
 export interface Due {

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { driftReport, formatDriftReport, stateChanges } from "../ops/drift";
+import { driftExit, driftOfRefresh, driftReport, formatDriftReport, stateChanges } from "../ops/drift";
 import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
 import {
     baseSteps,
@@ -143,6 +143,37 @@ describe("driftReport", () => {
     });
 });
 
+/** A resource-outputs event of the engine's event log: what Read returned for one resource. */
+const outputsEvent = (old: ReturnType<typeof dropletState>, next: ReturnType<typeof dropletState>) => ({
+    sequence: 7,
+    timestamp: 1,
+    resOutputsEvent: { metadata: { op: "update", urn: old.urn, type: old.type, old: { urn: old.urn, type: old.type, id: old.id, inputs: old.inputs, outputs: old.outputs }, new: { urn: next.urn, type: next.type, id: next.id, inputs: next.inputs, outputs: next.outputs } } },
+});
+
+describe("driftOfRefresh and driftExit: a refresh run's report and its exit code", () => {
+    const run = (steps: PreviewStep[], events: object[] = [], status: number | null = 0, diagnostics: ReturnType<typeof diagnostic>[] = []) => ({
+        value: refreshPreview(steps, diagnostics),
+        events,
+        status,
+        stderr: status === 0 ? "" : "error: refresh failed\n",
+    });
+    const resized = outputsEvent(dropletState(D2), dropletAfter(D2, RESIZED));
+
+    it.each([
+        ["nothing drifted", run([...droplets(), refreshStep(lbState(3))]), 0, 0],
+        // The digest's step stays "refresh" (ignoreChanges on every input); only the event log has what Read returned.
+        ["a droplet resized, seen only in the event log", run([...droplets(), refreshStep(lbState(3))], [resized]), 1, 4],
+        ["the load balancer resized", run([...droplets(), refreshedStep(lbState(3), lbState(4), ["sizeUnit"])]), 0, 4],
+        ["a failed run whose digest names no error", run([...droplets()], [], 255), 0, 1],
+        ["drift found, but the refresh could not read everything", run([...droplets()], [resized], 255, [diagnostic("error", "429 Too Many Requests")]), 1, 1],
+    ])("%s", (_what, refresh, driftedServers, exit) => {
+        const report = driftOfRefresh(refresh);
+        expect(report.maskingServers).toHaveLength(driftedServers);
+        expect(driftExit(report)).toBe(exit);
+        if (exit === 1) expect(report.errors.length).toBeGreaterThan(0);
+    });
+});
+
 describe("npm run drift (a real process, a stand-in pulumi)", () => {
     const TSX = path.join(ROOT, "node_modules/.bin/tsx");
     const DRIFT = path.join(ROOT, "cli/drift.ts");
@@ -172,6 +203,14 @@ describe("npm run drift (a real process, a stand-in pulumi)", () => {
         expect(run.stdout).toContain(`masking-server-${D2} (mask-nyc3-02, id ${D2})\n    size: "s-1vcpu-1gb" → "s-2vcpu-4gb"`);
         expect(run.stdout).toContain("Nothing was changed: this was a refresh preview.");
         expect(fake.calls().at(-1)?.args).toEqual(["refresh", "--preview-only", "--json", "--non-interactive", "--stack", "drop", "--event-log", expect.any(String)]);
+    });
+
+    it("reads the refresh's event log: a droplet resized in the console, which the digest shows unchanged, is drift (exit 4)", () => {
+        fake.respond("refresh", { stdout: digest([...refreshBase(), ...droplets(), refreshStep(lbState(3))]), code: 0, events: [outputsEvent(dropletState(D2), dropletAfter(D2, RESIZED))] });
+        const run = drift("--stack", "drop");
+        fake.respond("refresh", { events: [] });
+        expect(run.status).toBe(4);
+        expect(run.stdout).toContain(`masking-server-${D2} (mask-nyc3-02, id ${D2})\n    size: "s-1vcpu-1gb" → "s-2vcpu-4gb"`);
     });
 
     it("--json prints the report object, with the same exit code (4: the load balancer drifted)", () => {

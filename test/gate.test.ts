@@ -9,6 +9,7 @@ import { loadSettings } from "../config";
 import { readStackFile } from "../config/stackFile";
 import { nodeChangeLine } from "../cli/report";
 import { gateVerdict, lbNodeChange, NO_WRITE_OPS, previewFailure } from "../ops/gate";
+import { gatedVerdict, type PreviewRun } from "../ops/gatedPreview";
 import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
 import {
     baseSteps,
@@ -19,6 +20,7 @@ import {
     dropletSames,
     goneStep,
     lbGoal,
+    lbOutputs,
     lbState,
     sameStep,
     step,
@@ -26,7 +28,7 @@ import {
     updateStep,
     urn,
 } from "./support/pulumiFixtures";
-import { changedProperties, parsePreviewDigest, type PreviewDigest, type PreviewStep, STEP_OPS, topLevelProperty } from "../ops/pulumiJson";
+import { changedProperties, parseEventLog, parsePreviewDigest, policyViolationsFromEventLog, type PreviewDigest, type PreviewStep, STEP_OPS, topLevelProperty } from "../ops/pulumiJson";
 
 const ROOT = path.resolve(__dirname, "..");
 const [D1, D2] = DROPLET_IDS;
@@ -63,7 +65,15 @@ describe("gateVerdict passes", () => {
         const imports = DROPLET_IDS.map((id) => step("import", { new: dropletState(id) }));
         const lbImport = step("import", { new: lbGoal(1) });
         const preview = parsePreviewDigest(digest([...baseSteps(), ...imports, lbImport, resize(1, 2)]));
-        expect(gateVerdict(preview, { allow: [] })).toMatchObject({ ok: true, lbChange: { from: 1, to: 2 } });
+        expect(gateVerdict(preview, { allow: [] })).toEqual({ ok: true, reasons: [], allowed: [], lbChange: { from: 1, to: 2, adopted: true } });
+    });
+
+    it("a first adoption: the load balancer imported as it is, at the size it has", () => {
+        const imports = DROPLET_IDS.map((id) => step("import", { new: dropletState(id) }));
+        const adopt = (lb: ReturnType<typeof lbGoal>) => parsePreviewDigest(digest([...baseSteps(), ...imports, step("import", { new: lb })]));
+        expect(gateVerdict(adopt(lbGoal(3)), { allow: [] })).toEqual({ ok: true, reasons: [], allowed: [], lbChange: { from: 3, to: 3, adopted: true } });
+        // What the provider read, when the digest carries it, is the size it has.
+        expect(gateVerdict(adopt({ ...lbGoal(3), outputs: lbOutputs(1) }), { allow: [] }).lbChange).toEqual({ from: 1, to: 3, adopted: true });
     });
 
     it("the first load balancer being created (none exists yet)", () => {
@@ -269,6 +279,13 @@ describe("the node change the gate prints", () => {
         expect(nodeChangeLine(lbNodeChange({ to: 3 }, settings))).toBe("size_unit none → 3 (+3 nodes, +$0.0536/hour, +$36.00/month)");
     });
 
+    it("an adoption changes nothing and says so; one whose live size differs shows that change", () => {
+        const adopted = lbNodeChange({ from: 3, to: 3, adopted: true }, settings);
+        expect(adopted).toMatchObject({ adopted: true, nodes: 0, hourly: 0, monthly: 0 });
+        expect(nodeChangeLine(adopted)).toBe("load balancer adopted as it is at size_unit 3 (no change)");
+        expect(nodeChangeLine(lbNodeChange({ from: 1, to: 3, adopted: true }, settings))).toBe("size_unit 1 → 3 (+2 nodes, +$0.0357/hour, +$24.00/month)");
+    });
+
     it("uses the stack file's own sizing for the side it matches", () => {
         expect(lbNodeChange({ from: 1, to: 3 }, settings).after).toBe(settings.sizing);
     });
@@ -283,6 +300,56 @@ describe("previewFailure", () => {
         expect(previewFailure(0, "", ok)).toBeUndefined();
         const failed = gateVerdict(previewOf([], [diagnostic("error", "boom")]), { allow: [] });
         expect(previewFailure(255, "error: boom", failed)).toBeUndefined();
+    });
+});
+
+describe("gatedVerdict: the gate's rules, the policy pack's violations and the preview's failure in one verdict", () => {
+    const lbUrn = urn(TYPES.loadBalancer, "proxy-lb");
+    const violation = (enforcementLevel: string, policyName = "lb-protected") =>
+        ({ sequence: 5, timestamp: 1, policyEvent: { resourceUrn: lbUrn, message: `${policyName} says no`, color: "never", policyName, policyPackName: "proxy-lb-guardrails", enforcementLevel } });
+    const run = (digestSteps: PreviewStep[], events: object[] = [], status: number | null = 0, stderr = ""): PreviewRun => ({ value: previewOf(digestSteps), events, status, stderr });
+    const dropletWrite = () => dropletsExcept(D1, updateStep(dropletState(D1), dropletState(D1), ["size"]));
+
+    // [case, run, the reasons, in order]
+    const cases: [string, PreviewRun, (string | RegExp)[]][] = [
+        ["a pure resize", run([resize(1, 3)]), []],
+        ["a droplet write", run([...dropletWrite(), resize(1, 3)]), [/^masking-server-501000101: update \(size\): masking droplets must never be written to/]],
+        ["a mandatory violation only in the event log, the preview failing for it", run([resize(1, 3)], [violation("mandatory")], 255, "error: preview failed\n"), ["policy lb-protected on proxy-lb: lb-protected says no"]],
+        ["an advisory violation: not a reason", run([resize(1, 3)], [violation("advisory")]), []],
+        ["a failure nothing explains", run([resize(1, 3)], [], 255, "error: something broke\n"), ["pulumi preview failed (exit 255): error: something broke"]],
+        ["the gate's reasons first, then the policy's", run([...dropletWrite(), resize(1, 3)], [violation("mandatory", "masking-droplets-protected-and-frozen")], 255), [/^masking-server-501000101: update/, "policy masking-droplets-protected-and-frozen on proxy-lb: masking-droplets-protected-and-frozen says no"]],
+    ];
+    it.each(cases)("%s", (_what, preview, expected) => {
+        const verdict = gatedVerdict(preview, { allow: [] });
+        expect(verdict.reasons).toHaveLength(expected.length);
+        expected.forEach((e, i) => (typeof e === "string" ? expect(verdict.reasons[i]).toBe(e) : expect(verdict.reasons[i]).toMatch(e)));
+        expect(verdict.ok).toBe(expected.length === 0);
+        expect(verdict.lbChange).toEqual({ from: 1, to: 3 });
+    });
+
+    it("reads an event log file's text and the same events already parsed (the Automation API's) alike, skipping a line cut short", () => {
+        const events = [violation("mandatory"), { sequence: 6, timestamp: 1, diagnosticEvent: { message: "x" } }, violation("advisory", "other")];
+        const text = `${events.map((e) => JSON.stringify(e)).join("\n")}\n{"sequence": 9, "policyEv`;
+        expect(parseEventLog(text)).toEqual(events);
+        expect(policyViolationsFromEventLog(text)).toEqual(policyViolationsFromEventLog(events));
+        expect(policyViolationsFromEventLog(events).map((v) => v.policyName)).toEqual(["lb-protected", "other"]);
+    });
+
+    it("property: it passes exactly when the digest passes, no violation is mandatory, and the preview succeeded or an error explains it", () => {
+        const level = fc.constantFrom("mandatory", "advisory", "remediate", "disabled");
+        fc.assert(
+            fc.property(fc.boolean(), fc.array(level, { maxLength: 3 }), fc.constantFrom(0, 1, 255, null), (write, levels, status) => {
+                const preview = run([...(write ? dropletWrite() : []), resize(1, 3)], levels.map((l) => violation(l)), status, "error: x\n");
+                const verdict = gatedVerdict(preview, { allow: [] });
+                const digestOnly = gateVerdict(preview.value, { allow: [] });
+                const mandatory = levels.filter((l) => l === "mandatory").length;
+                expect(verdict.reasons.slice(0, digestOnly.reasons.length)).toEqual(digestOnly.reasons);
+                expect(verdict.reasons.filter((r) => r.startsWith("policy "))).toHaveLength(mandatory);
+                expect(verdict.ok).toBe(!write && mandatory === 0 && status === 0);
+                // A failed preview is always explained: by a policy reason, or by its own line.
+                if (status !== 0) expect(verdict.reasons.some((r) => r.startsWith("policy ") || r.startsWith("pulumi preview failed"))).toBe(true);
+            }),
+        );
     });
 });
 
@@ -304,7 +371,34 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
         expect(run.stderr).toBe("");
         expect(run.status).toBe(0);
         expect(run.stdout).toBe("gate: stack drop ok\nsize_unit 1 → 3 (+2 nodes, +$0.0357/hour, +$24.00/month)\n");
-        expect(fake.calls().at(-1)?.args).toEqual(["preview", "--json", "--show-sames", "--non-interactive", "--stack", "drop"]);
+        // With its event log (policy violations are only there), in a scratch file of its own.
+        expect(fake.calls().at(-1)?.args).toEqual(["preview", "--json", "--show-sames", "--non-interactive", "--stack", "drop", "--event-log", expect.stringMatching(/events\.jsonl$/)]);
+    });
+
+    it("says a first adoption changes nothing (the load balancer imported at the size it has)", () => {
+        const imports = DROPLET_IDS.map((id) => step("import", { new: dropletState(id) }));
+        fake.respond("preview", { stdout: digest([...baseSteps(), ...imports, step("import", { new: lbGoal(3) })]), code: 0 });
+        const run = gate(fake.env, "--stack", "drop");
+        expect(run.stderr).toBe("");
+        expect(run.status).toBe(0);
+        expect(run.stdout).toBe("gate: stack drop ok\nload balancer adopted as it is at size_unit 3 (no change)\n");
+    });
+
+    it("says a first adoption at another size is an adoption, then the resize (the engine's import step, then its update)", () => {
+        const imports = DROPLET_IDS.map((id) => step("import", { new: dropletState(id) }));
+        fake.respond("preview", { stdout: digest([...baseSteps(), ...imports, step("import", { new: lbGoal(10) }), resize(1, 10)]), code: 0 });
+        const run = gate(fake.env, "--stack", "drop");
+        expect(run.status).toBe(0);
+        expect(run.stdout).toBe("gate: stack drop ok\nload balancer adopted at size_unit 1, then resized: size_unit 1 → 10 (+9 nodes, +$0.1607/hour, +$108.00/month)\n");
+    });
+
+    it("refuses a mandatory policy violation that only the event log holds", () => {
+        const violation = { sequence: 3, timestamp: 1, policyEvent: { resourceUrn: urn(TYPES.loadBalancer, "proxy-lb"), message: "The load balancer must be protected.", policyName: "lb-protected", policyPackName: "proxy-lb-guardrails", enforcementLevel: "mandatory" } };
+        fake.respond("preview", { stdout: digest([...baseSteps(), ...dropletSames(), resize(1, 3)]), stderr: "error: preview failed\n", code: 255, events: [violation] });
+        const run = gate(fake.env, "--stack", "drop", "--policy-pack", "policy");
+        fake.respond("preview", { stderr: "", code: 0, events: [] });
+        expect(run.status).toBe(1);
+        expect(run.stderr).toBe("gate: stack drop refused:\n  policy lb-protected on proxy-lb: The load balancer must be protected.\n");
     });
 
     it("refuses a droplet write with exit 1 and a reason per line, passing --policy-pack on", () => {
@@ -312,7 +406,8 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
         const run = gate(fake.env, "--stack", "drop", "--policy-pack", "policy");
         expect(run.status).toBe(1);
         expect(run.stderr).toBe("gate: stack drop refused:\n  masking-server-501000101: update (size): masking droplets must never be written to (only same/read/import/refresh are safe)\n");
-        expect(fake.calls().at(-1)?.args.slice(-2)).toEqual(["--policy-pack", "policy"]);
+        const args = fake.calls().at(-1)!.args;
+        expect(args.slice(args.indexOf("--policy-pack"), args.indexOf("--policy-pack") + 2)).toEqual(["--policy-pack", "policy"]);
     });
 
     it("refuses a failed preview whose digest has no error (policy violations are not in the JSON)", () => {

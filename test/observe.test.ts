@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchLbMetrics, type MetricsRequest } from "../cli/metrics";
+import { fetchLbMetrics, type MetricsRequest } from "../infra/monitoring";
 import { dropCurvePoints } from "../emulator/metrics";
 import { type Emulator, startEmulator } from "../emulator/server";
 import { TEST_TOKEN } from "../emulator/testkit";
@@ -351,5 +351,12 @@ describe("reading the metrics from DigitalOcean's monitoring API (the emulator)"
         const noToken = await run("cli/observe.ts", ["--stack", "drop", "--drop", "first"], { DIGITALOCEAN_TOKEN: "" });
         expect(noToken.status).toBe(1);
         expect(noToken.stderr).toContain("DIGITALOCEAN_TOKEN is not set");
+        // The same words as plan's for a period that ends before it starts; a drop and a period at once is bad usage.
+        const backwards = await run("cli/observe.ts", ["--stack", "drop", "--from", "2027-11-26T18:00:00Z", "--to", "2027-11-26T17:00:00Z"], {});
+        expect(backwards.status).toBe(1);
+        expect(backwards.stderr).toBe("--to (2027-11-26T17:00:00Z) must be after --from (2027-11-26T18:00:00Z)\n");
+        const both = await run("cli/observe.ts", ["--stack", "drop", "--drop", "first", "--from", "2027-11-26T18:00:00Z"], {});
+        expect(both.status).toBe(2);
+        expect(both.stderr).toContain("give either --drop or --from/--to, not both");
     });
 });

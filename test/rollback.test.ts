@@ -11,9 +11,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings } from "../config";
 import { parseStackFile } from "../config/stackFile";
 import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
-import { baseSteps, BASE_CONFIG, demandFor, digest, dropletSames, historyEntry, historyJson, lbGoal, lbState, updateStep } from "./support/pulumiFixtures";
+import { baseSteps, BASE_CONFIG, demandFor, digest, dropletSames, historyEntry, historyJson, lbGoal, lbState, TYPES, updateStep, urn } from "./support/pulumiFixtures";
 import { parseHistory, type UpdateInfo } from "../ops/pulumiJson";
-import { configOf, pickRollbackTarget, restoreStackFile, timeline } from "../ops/rollback";
+import { configOf, pickRollbackTarget, restoreStackFile, rollbackPreviewProblem, timeline } from "../ops/rollback";
 
 const ROOT = path.resolve(__dirname, "..");
 const DROP_FILE = readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8");
@@ -261,6 +261,16 @@ describe("restoreStackFile", () => {
     });
 });
 
+describe("rollbackPreviewProblem: a preview that passes the gate must also size to the version's config", () => {
+    it.each([
+        ["the version's size", { from: 3, to: 1 }, undefined],
+        ["no size to compare", undefined, undefined],
+        ["another size", { from: 3, to: 2 }, "the preview sizes the load balancer to 2, but version 1's config sizes to 1"],
+    ])("%s", (_what, change, problem) => {
+        expect(rollbackPreviewProblem(change, 1, 1)).toBe(problem);
+    });
+});
+
 describe("npm run rollback (a real process, a stand-in pulumi)", () => {
     const TSX = path.join(ROOT, "node_modules/.bin/tsx");
     const ROLLBACK = path.join(ROOT, "cli/rollback.ts");
@@ -322,6 +332,36 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
         const run = rollback("--stack", "drop", "--yes");
         expect(run.status).toBe(1);
         expect(run.stderr).toContain("the preview does not pass the gate; nothing was changed:\n  masking-server-501000101: update (size)");
+        expect(readFileSync(path.join(dir, "Pulumi.drop.yaml"), "utf8")).toBe(DROP_FILE);
+    });
+
+    it("applies the same gate as npm run gate: one preview, the same reasons, line for line", () => {
+        scratch();
+        const GATE = path.join(ROOT, "cli/gate.ts");
+        const bad = downPreview();
+        bad.steps = bad.steps!.map((s) => (s.urn.endsWith("masking-server-501000101") ? { ...s, op: "update", diffReasons: ["size"] } : s));
+        // A mandatory violation the preview's JSON leaves out (only the event log has it), and the exit it causes.
+        const violation = { sequence: 3, timestamp: 1, policyEvent: { resourceUrn: urn(TYPES.loadBalancer, "proxy-lb"), message: "The load balancer must be protected.", policyName: "lb-protected", policyPackName: "proxy-lb-guardrails", enforcementLevel: "mandatory" } };
+        fake.respond("preview", { stdout: bad, stderr: "error: preview failed\n", code: 255, events: [violation] });
+        const before = fake.calls().length;
+        const rolled = rollback("--stack", "drop", "--yes", "--policy-pack", "policy");
+        const gated = spawnSync(TSX, [GATE, "--stack", "drop", "--policy-pack", "policy"], { cwd: dir, encoding: "utf8", env: { ...process.env, ...fake.env } });
+        fake.respond("preview", { stderr: "", code: 0, events: [] });
+        const reasons = (stderr: string) => stderr.trimEnd().split("\n").slice(1);
+        expect(rolled.status).toBe(1);
+        expect(gated.status).toBe(1);
+        expect(rolled.stderr.split("\n")[0]).toBe("rollback: the preview does not pass the gate; nothing was changed:");
+        expect(reasons(rolled.stderr)).toEqual([
+            "  masking-server-501000101: update (size): masking droplets must never be written to (only same/read/import/refresh are safe)",
+            "  policy lb-protected on proxy-lb: The load balancer must be protected.",
+        ]);
+        expect(reasons(gated.stderr)).toEqual(reasons(rolled.stderr));
+        // Both previews ran with the policy pack and an event log; rollback's with the restored config.
+        const previews = fake.calls().slice(before).filter((c) => c.args[0] === "preview");
+        expect(previews).toHaveLength(2);
+        for (const call of previews) expect(call.args).toEqual(expect.arrayContaining(["--show-sames", "--policy-pack", "policy", "--event-log"]));
+        expect(previews[0].args).toContain("--config-file");
+        expect(fake.calls().slice(before).some((c) => c.args[0] === "up")).toBe(false);
         expect(readFileSync(path.join(dir, "Pulumi.drop.yaml"), "utf8")).toBe(DROP_FILE);
     });
 

@@ -320,6 +320,41 @@ describe("npm run plan: the calendar's timeline and the pull-request summary of 
         expect(md).toContain("| black-friday-2027 | 2027-11-26T13:30Z → 2027-11-26T20:00Z | 6.5 | $1.29 | +$0.95 |");
     });
 
+    it("--base --markdown on the real clock: the period ends with the last drop and the chart steps back to the baseline there; no milliseconds", () => {
+        // An unpinned clock has milliseconds, and the summary then runs from now until the restock ends.
+        const run = plan(["--stack", "drop", "--base", "base", "--markdown"], "2026-12-01T08:32:31.545Z");
+        expect(run.status).toBe(0);
+        const md = run.stdout;
+        expect(md).toContain("#### Drop calendar, 2026-12-01T08:32:31Z → 2027-11-26T22:00Z");
+        expect(md).not.toMatch(/\d\.\d{3}Z/);
+        // The period spans two years, so the axis keeps them.
+        expect(md).toContain('x-axis ["2026-12-01 08:32:31Z", "2027-11-26 13:30Z", "2027-11-26 18:30Z", "2027-11-26 20:00Z", "2027-11-26 22:00Z"]');
+        expect(md).toContain("    line [3, 3, 3, 3, 3]\n    line [3, 10, 15, 5, 3]");
+        expect(md).toContain("| 2027-11-26T22:00Z | 3 | 3 | baseline (proxy-lb:demand) |");
+    });
+
+    it("overlapping drops: the drops' own costs count the shared hours in both, so the period's extra cost is shared out, each hour once, in cents that add up", () => {
+        const md = plan(["--stack", "drop", "--base", "base", "--markdown"]).stdout;
+        expect(md).toContain("| black-friday-2027 | 2027-11-26T13:30Z → 2027-11-26T20:00Z | 6.5 | $1.29 | +$0.95 |");
+        expect(md).toContain("| restock-2027 | 2027-11-26T18:30Z → 2027-11-26T22:00Z | 3.5 | $0.58 | +$0.39 |");
+        expect(md).toContain(
+            [
+                "| the period's extra cost, each hour counted once | hours | over the baseline size |",
+                "|---|---:|---:|",
+                "| black-friday-2027 alone | 5 | +$0.63 |",
+                "| black-friday-2027 + restock-2027 together | 1.5 | +$0.32 |",
+                "| restock-2027 alone | 2 | +$0.07 |",
+                "| **this period** | 8.5 | **+$1.02** |",
+            ].join("\n"),
+        );
+        const text = plan(["--stack", "drop"]).stdout;
+        expect(text).toContain("period: 168 h cost $10.02 ($9.00 at the baseline size, +$1.02 for drops)");
+        expect(text).toContain("  the +$1.02 counts each hour once: +$0.63 black-friday-2027 alone (5 h), +$0.32 black-friday-2027 + restock-2027 together (1.5 h), +$0.07 restock-2027 alone (2 h)");
+        const json = JSON.parse(plan(["--stack", "drop", "--json"]).stdout).timeline;
+        expect(json.shares.map((s: { drops: string[]; hours: number }) => [s.drops, s.hours])).toEqual([[["black-friday-2027"], 5], [["black-friday-2027", "restock-2027"], 1.5], [["restock-2027"], 2]]);
+        expect(json.shares.reduce((a: number, s: { added: number }) => a + s.added, 0)).toBeCloseTo(json.cost.added, 3);
+    });
+
     it("--base --json carries both timelines and the added cost; an unchanged calendar adds no section", () => {
         const out = JSON.parse(plan(["--stack", "drop", "--base", "base", "--json"]).stdout);
         expect(out.timeline.calendarChanged).toBe(true);

@@ -22,6 +22,15 @@ const createdLbConfig = baseConfig({ "proxy-lb:loadBalancer": { name: "proxy-lb"
 describe("gate (npm run gate) on a real preview", () => {
     it("passes a resize and prints the node change; the real program passes the policy pack, and a size above its maxNodes is a mandatory violation; a program that drops the LB is refused", async () => {
         const p = await openProject();
+        // A first adoption: the preview imports the load balancer as it is, so nothing changes, and the gate says so.
+        const adopting = await runCli(p, "gate", "--stack", p.stack);
+        expect(adopting.stderr).toBe("");
+        expect(adopting.stdout).toBe("gate: stack e2e ok\nload balancer adopted as it is at size_unit 1 (no change)\n");
+        // Adopted at another size, the engine's preview imports it, then updates it: both are said.
+        p.writeConfig(baseConfig(demand(40)));
+        const resizing = await runCli(p, "gate", "--stack", p.stack);
+        expect(resizing.stdout).toBe("gate: stack e2e ok\nload balancer adopted at size_unit 1, then resized: size_unit 1 → 10 (+9 nodes, +$0.1607/hour, +$108.00/month)\n");
+        p.writeConfig(baseConfig());
         await p.up();
         p.writeConfig(baseConfig(demand(40))); // 80,000 connections + 25% → 10 nodes
 

@@ -2,7 +2,7 @@
 // on machines where the real one cannot be built. It is found the way scripts/toolchain.sh
 // finds a cached build ($PROXY_LB_TOOLCHAIN_CACHE/pulumi-<v>-digitalocean-<v>-<key>: bin/,
 // provider/ and the plugin installed in home/), and its
-// `pulumi` replays canned output per subcommand and logs every call (arguments, and the
+// `pulumi` replays canned output (and an event log, to --event-log) per subcommand and logs every call (arguments, and the
 // contents of any --config-file) to calls.jsonl. Test support only: nothing imports it at run time.
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +21,8 @@ if (i >= 0) call.configFile = fs.readFileSync(args[i + 1], "utf8");
 fs.appendFileSync(path.join(dir, "calls.jsonl"), JSON.stringify(call) + "\\n");
 const key = args[0] === "stack" ? "stack-" + args[1] : args[0];
 const file = (ext) => path.join(dir, key + ext);
+const log = args.indexOf("--event-log");
+if (log >= 0 && fs.existsSync(file(".events"))) fs.copyFileSync(file(".events"), args[log + 1]);
 if (fs.existsSync(file(".out"))) process.stdout.write(fs.readFileSync(file(".out")));
 if (fs.existsSync(file(".err"))) process.stderr.write(fs.readFileSync(file(".err")));
 process.exit(fs.existsSync(file(".code")) ? Number(fs.readFileSync(file(".code"), "utf8")) : 0);
@@ -35,7 +37,7 @@ export interface FakeToolchain {
     /** Environment for the CLI process: the cache location, a Pulumi home of its own and the replay directory. */
     env: Record<string, string>;
     /** Canned output of one subcommand: "preview", "refresh", "up", "stack-history". */
-    respond(command: string, response: { stdout?: string | object; stderr?: string; code?: number }): void;
+    respond(command: string, response: { stdout?: string | object; stderr?: string; code?: number; events?: object[] }): void;
     calls(): FakePulumiCall[];
     remove(): void;
 }
@@ -69,6 +71,8 @@ export function fakeToolchain(): FakeToolchain {
             if (response.stdout !== undefined) writeFileSync(path.join(replay, `${command}.out`), text);
             if (response.stderr !== undefined) writeFileSync(path.join(replay, `${command}.err`), response.stderr);
             if (response.code !== undefined) writeFileSync(path.join(replay, `${command}.code`), String(response.code));
+            // Written to the run's --event-log file, one JSON event per line, as the engine does.
+            if (response.events !== undefined) writeFileSync(path.join(replay, `${command}.events`), response.events.map((e) => JSON.stringify(e)).join("\n") + "\n");
         },
         calls() {
             const log = path.join(replay, "calls.jsonl");

@@ -1,5 +1,6 @@
-// Reads a load balancer's metrics from DigitalOcean's monitoring API: thin on purpose, the
-// analysis is sizing/observe.ts.
+// Reads a load balancer's metrics from DigitalOcean's monitoring API, for observe, plan
+// --observed and whatever else needs what the LB carries (the program, ops/, an autopilot):
+// thin on purpose, the analysis is sizing/observe.ts. No Pulumi here.
 //   GET {api}/v2/monitoring/metrics/load_balancer/<metric>?lb_id=&start=&end=   (unix seconds)
 // answers a Prometheus-style matrix {status, data: {resultType: "matrix", result: [{metric,
 // values: [[unixSeconds, "value"], ...]}]}}.
