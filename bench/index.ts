@@ -17,7 +17,7 @@ import { startEmulator, type Emulator, type Seed } from "../emulator/server";
 import { DROPLET_TYPE } from "../infra/names";
 import { resizeOnlyUp } from "../infra/resizeOnly";
 import { ToolchainUnavailable } from "../ops/toolchain";
-import { baseSeed, disposeAll, LB_ID, openProject, ROOT, toolchain, type E2eProject, type StackConfig } from "../test/e2e/harness";
+import { baseSeed, disposeAll, LB_ID, openProject, ROOT, toolchain, type E2eProject, type StackConfig } from "../test/support/e2eHarness";
 import { benchTable, countsByKind, formatSeconds, summarizeOp, withRatios, type BenchReport, type Sample, type SubjectResult } from "./report";
 import { findTerraformPeer, type Peer, TERRAFORM_FLEET_CONFIG, terraformWorkdir } from "./terraform";
 

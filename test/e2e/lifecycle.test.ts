@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DROPLET_TYPE } from "../../infra/names";
 import { jsonFromStdout } from "../../ops/pulumiJson";
 import { resizeOnlyUp } from "../../infra/resizeOnly";
-import { baseConfig, baseSeed, disposeAll, E2eProject, LB_ID, MASKING_IDS, openProject, runCli, writes } from "./harness";
+import { baseConfig, baseSeed, disposeAll, E2eProject, LB_ID, MASKING_IDS, openProject, runCli, writes } from "../support/e2eHarness";
 
 afterEach(disposeAll);
 
