@@ -6,14 +6,18 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadSettings, nowFromEnvironment, Settings } from "./config";
 import { createdLoadBalancerArgs, differencesFromLive, liveLoadBalancerArgs } from "./infra/loadBalancerSettings";
-import { importMaskingServer, readMaskingServers } from "./infra/maskingServers";
+import { importMaskingServers, readMaskingServers } from "./infra/maskingServers";
 import { LOAD_BALANCER_NAME } from "./infra/names";
+import { resizeOnlyFromEnvironment } from "./infra/resizeOnly";
 
 const { config, sizing, schedule, warnings } = validatedSettings();
+const resizeOnly = runErrorOnThrow(resizeOnlyFromEnvironment);
 
 export = async () => {
     for (const warning of warnings) pulumi.log.warn(warning);
-    const maskingServers = (await readMaskingServers(config.maskingServers)).map(importMaskingServer);
+    const live = await readMaskingServers(config.maskingServers);
+    // Resize-only (infra/resizeOnly.ts): a run targeted at the LB, which carries the droplets over.
+    if (!resizeOnly) importMaskingServers(live);
 
     const loadBalancer = new digitalocean.LoadBalancer(
         LOAD_BALANCER_NAME,
@@ -36,7 +40,7 @@ export = async () => {
         utilization: sizing.utilization.peak,
         hourlyCostUsd: sizing.cost.hourly,
         monthlyCostUsd: sizing.cost.monthly,
-        maskingServerIds: pulumi.all(maskingServers.map((server) => server.id)),
+        maskingServerIds: live.map((server) => String(server.id)),
         sizedFor: schedule.now,
         activeDrops: schedule.active.map((drop) => drop.name),
         activeUntil: schedule.active.length ? schedule.until : null,
@@ -54,6 +58,14 @@ async function adoptedAsItIs(id: string) {
         throw new pulumi.RunError(`the configuration does not match the adopted load balancer (nothing was changed):\n  ${differences.join("\n  ")}`);
     }
     return liveLoadBalancerArgs(live);
+}
+
+function runErrorOnThrow<T>(read: () => T): T {
+    try {
+        return read();
+    } catch (err) {
+        throw new pulumi.RunError((err as Error).message);
+    }
 }
 
 // Bad config stops the program before any resource is declared, with one line per key

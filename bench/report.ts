@@ -43,6 +43,8 @@ export interface SubjectResult {
     setupMs: number;
     preview: OpResult;
     up: OpResult;
+    /** The resize as the autopilot and the schedule run it (targeted at the LB); its ratio is over the baseline's up. */
+    resize?: OpResult;
 }
 
 export interface BenchReport {
@@ -108,14 +110,32 @@ export function summarizeOp(command: string, samples: Sample[]): OpResult {
     };
 }
 
-/** Sets each subject's preview and up ratio against the baseline subject's medians. */
+/**
+ * Sets each subject's preview and up ratio against the baseline subject's medians; a targeted
+ * resize is an up, so its ratio is over the baseline's up.
+ */
 export function withRatios(subjects: SubjectResult[], baselineId: string): SubjectResult[] {
     const baseline = subjects.find((s) => s.id === baselineId);
     return subjects.map((s) => ({
         ...s,
         preview: { ...s.preview, ratio: ratio(s.preview.medianMs, baseline?.preview.medianMs) },
         up: { ...s.up, ratio: ratio(s.up.medianMs, baseline?.up.medianMs) },
+        ...(s.resize ? { resize: { ...s.resize, ratio: ratio(s.resize.medianMs, baseline?.up.medianMs) } } : {}),
     }));
+}
+
+/**
+ * Milliseconds each further masking server adds to an operation: the least-squares slope of
+ * (servers, median ms) over the given subjects; null with fewer than two distinct counts.
+ */
+export function msPerServer(points: { servers: number; ms: number }[]): number | null {
+    const xs = new Set(points.map((p) => p.servers));
+    if (xs.size < 2) return null;
+    const mx = points.reduce((a, p) => a + p.servers, 0) / points.length;
+    const my = points.reduce((a, p) => a + p.ms, 0) / points.length;
+    const sxy = points.reduce((a, p) => a + (p.servers - mx) * (p.ms - my), 0);
+    const sxx = points.reduce((a, p) => a + (p.servers - mx) ** 2, 0);
+    return Math.round((sxy / sxx) * 10) / 10;
 }
 
 export function formatSpread({ min, max }: Spread): string {
@@ -140,18 +160,23 @@ export function formatRequests(reads: Record<string, Spread>, writes: Record<str
     return byKind.length ? `${formatSpread(sum)} (${byKind.map(({ kind, n }) => `${kind} ${formatSpread(n)}`).join(", ")})` : "0";
 }
 
-/** Writes of one resize: the load balancer's and the masking droplets' (the latter must be 0). */
-export function formatWrites(up: OpResult): string {
-    const lb = up.writes.load_balancer ?? { min: 0, max: 0 };
-    const others = Object.entries(up.writes).filter(([kind]) => kind !== "load_balancer");
-    const extra = others.map(([kind, n]) => `, ${KIND_SHORT[kind] ?? kind} ${formatSpread(n)}`).join("");
-    return `lb ${formatSpread(lb)}${extra}; droplets ${formatSpread(up.dropletWrites)}`;
+/** Writes of one resize: the load balancer's and the masking droplets' (the latter must be 0), over the up and the targeted resize runs. */
+export function formatWrites(up: OpResult, resize?: OpResult): string {
+    const ops = resize ? [up, resize] : [up];
+    // Over both operations; a kind one of them did not write counts 0 there.
+    const over = (pick: (op: OpResult) => Spread | undefined): Spread => {
+        const spreads = ops.map((op) => pick(op) ?? { min: 0, max: 0 });
+        return { min: Math.min(...spreads.map((s) => s.min)), max: Math.max(...spreads.map((s) => s.max)) };
+    };
+    const kinds = [...new Set(ops.flatMap((op) => Object.keys(op.writes)))].filter((kind) => kind !== "load_balancer");
+    const extra = kinds.map((kind) => `, ${KIND_SHORT[kind] ?? kind} ${formatSpread(over((op) => op.writes[kind]))}`).join("");
+    return `lb ${formatSpread(over((op) => op.writes.load_balancer))}${extra}; droplets ${formatSpread(over((op) => op.dropletWrites))}`;
 }
 
 export function benchTable(report: BenchReport): string {
     const table = new Table({
-        head: ["", "runs", "preview/plan", "× minimal", "up/apply", "× minimal", "API requests per preview/plan", "per up/apply", "writes per resize"],
-        colAligns: ["left", "right", "right", "right", "right", "right", "left", "left", "left"],
+        head: ["", "runs", "preview/plan", "× minimal", "up/apply", "× minimal", "resize up (targeted)", "× minimal up", "API requests per preview/plan", "per up/apply", "writes per resize"],
+        colAligns: ["left", "right", "right", "right", "right", "right", "right", "right", "left", "left", "left"],
         style: { head: [], border: [] },
     });
     for (const s of report.subjects) {
@@ -163,16 +188,23 @@ export function benchTable(report: BenchReport): string {
             formatRatio(s.preview.ratio),
             formatSeconds(s.up.medianMs),
             formatRatio(s.up.ratio),
+            s.resize ? formatSeconds(s.resize.medianMs) : "—",
+            s.resize ? formatRatio(s.resize.ratio) : "—",
             formatRequests(s.preview.reads, s.preview.writes),
             formatRequests(s.up.reads, s.up.writes),
-            formatWrites(s.up),
+            formatWrites(s.up, s.resize),
         ]);
     }
+    const byTag = report.subjects.filter((s) => s.tool === "pulumi" && s.masking?.by === "tag");
+    const slope = (op: (s: SubjectResult) => OpResult | undefined) =>
+        msPerServer(byTag.flatMap((s) => (op(s) ? [{ servers: s.masking!.count, ms: op(s)!.medianMs }] : [])));
+    const slopes = (["preview", "up", "resize"] as const).map((name) => [name, slope((s) => s[name])] as const).filter(([, ms]) => ms !== null);
     const { machine } = report;
     return [
         `proxy-lb benchmark, ${report.date}: ${machine.cores} cores (${machine.cpu}, load average ${machine.loadAverage.toFixed(1)}), ${machine.platform}, Node ${machine.node}; ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(", ")}`,
         "wall time: median of the runs; × minimal: over the minimal Pulumi program's median for the same operation",
         table.toString(),
+        ...(slopes.length ? [`each further masking server by tag adds (least squares over the by-tag rows): ${slopes.map(([name, ms]) => `${name} ${ms} ms`).join(", ")}`] : []),
         ...(report.terraform.measured ? [] : [`Terraform peer not measured: ${report.terraform.reason}`]),
         ...report.notes.map((note) => `- ${note}`),
         `total ${Math.round(report.totalSeconds)} s`,

@@ -11,7 +11,9 @@ const SOURCES = "/work/shared/toolchain-src";
 export const PROVIDER_ARCHIVE = path.join(SOURCES, "terraform-provider-digitalocean-ea617eca38d7.tar.xz");
 export const PROVIDER_SHA256 = "60dd48c1718289e9502792be010f98ebedcd03ae10f97dc2002ce5a1381c8e3d";
 const PROVIDER_BINARY = "terraform-provider-digitalocean";
-const TERRAFORM_CONFIG = path.join(__dirname, "fixtures", "terraform", "main.tf");
+/** The lone load balancer; and the load balancer with the masking droplets adopted read-only. */
+export const TERRAFORM_CONFIG = path.join(__dirname, "fixtures", "terraform", "main.tf");
+export const TERRAFORM_FLEET_CONFIG = path.join(__dirname, "fixtures", "terraform-fleet", "main.tf");
 
 /** Where the built provider lives; keyed by the archive's hash so another source gets its own. */
 export function providerCacheDir(home = homedir()): string {
@@ -90,11 +92,18 @@ export interface TerraformWorkdir {
 
 /**
  * A throw-away directory with the peer configuration and a CLI config whose dev_overrides
- * point at the built provider: no registry, no `terraform init`, no checkpoint call.
+ * point at the built provider: no registry, no `terraform init`, no checkpoint call; `files`
+ * are written beside it (e.g. terraform.tfvars.json).
  */
-export function terraformWorkdir(peer: Extract<Peer, { ok: true }>, apiUrl: string, token: string): TerraformWorkdir {
+export function terraformWorkdir(
+    peer: Extract<Peer, { ok: true }>,
+    apiUrl: string,
+    token: string,
+    { config = TERRAFORM_CONFIG, files = {} }: { config?: string; files?: Record<string, string> } = {},
+): TerraformWorkdir {
     const dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-bench-tf-"));
-    writeFileSync(path.join(dir, "main.tf"), readFileSync(TERRAFORM_CONFIG));
+    writeFileSync(path.join(dir, "main.tf"), readFileSync(config));
+    for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
     const cliConfig = path.join(dir, "terraform.rc");
     writeFileSync(cliConfig, `provider_installation {\n  dev_overrides {\n    "digitalocean/digitalocean" = ${JSON.stringify(peer.providerDir)}\n  }\n  direct {}\n}\n`);
     const env = {

@@ -8,6 +8,7 @@ import {
     formatRequests,
     formatWrites,
     median,
+    msPerServer,
     ratio,
     spreadByKind,
     summarizeOp,
@@ -72,6 +73,13 @@ describe("requests by kind", () => {
         const touched = summarizeOp("pulumi up", [sample(9000, {}, { load_balancer: 1, tag: 1 }, 3)]);
         expect(formatWrites(touched)).toBe("lb 1, tag 1; droplets 3");
     });
+
+    it("counts the targeted resize's writes with the up's, so a droplet write in either shows", () => {
+        const up = summarizeOp("pulumi up", [sample(9000, {}, { load_balancer: 1 })]);
+        const resize = summarizeOp("pulumi up --target", [sample(3000, {}, { load_balancer: 1, droplet: 1 }, 1)]);
+        expect(formatWrites(up, resize)).toBe("lb 1, droplet 0–1; droplets 0–1");
+        expect(formatWrites(up, summarizeOp("pulumi up --target", [sample(3000, {}, { load_balancer: 1 })]))).toBe("lb 1; droplets 0");
+    });
 });
 
 describe("summary and ratios", () => {
@@ -98,6 +106,13 @@ describe("summary and ratios", () => {
         expect(drop.up.ratio).toBe(1.5);
     });
 
+    it("puts the targeted resize over the baseline's up, as it is an up", () => {
+        const drop = { ...subject("drop", [8000], [9000]), resize: op([3000]) };
+        const [, withResize] = withRatios([subject("minimal", [4000], [6000]), drop], "minimal");
+        expect(withResize.resize?.ratio).toBe(0.5);
+        expect(withRatios([subject("minimal", [4000], [6000])], "minimal")[0].resize).toBeUndefined();
+    });
+
     it("has no ratio when the baseline is missing", () => {
         const [drop] = withRatios([subject("drop", [8000], [9000])], "minimal");
         expect(drop.preview.ratio).toBeNull();
@@ -120,5 +135,48 @@ describe("summary and ratios", () => {
         expect(text).toContain("Terraform peer not measured: terraform is not installed");
         expect(text).toContain("- what is compared");
         expect(text).toContain("total 300 s");
+    });
+
+    it("shows the targeted resize and its ratio, and what each further masking server by tag costs", () => {
+        const byTag = (count: number, previewMs: number, resizeMs: number): SubjectResult => ({
+            ...subject(`drop stack, ${count} masking servers by tag`, [previewMs], [previewMs + 1000]),
+            masking: { count, by: "tag" },
+            resize: op([resizeMs]),
+        });
+        const report: BenchReport = {
+            date: "2026-11-26T05:00:00.000Z",
+            machine: { cores: 2, cpu: "Some CPU", platform: "linux 6.1", node: "v20.19.0", loadAverage: 1 },
+            versions: {},
+            baseline: "minimal",
+            subjects: withRatios([subject("minimal", [4000], [6000]), byTag(10, 4500, 6000), byTag(110, 9500, 6100)], "minimal"),
+            terraform: { measured: true },
+            notes: [],
+            totalSeconds: 1,
+        };
+        const text = benchTable(report);
+        expect(text).toMatch(/drop stack, 110 masking servers by tag\s*│\s*1\s*│\s*9\.5 s\s*│\s*2\.38×\s*│\s*10\.5 s\s*│\s*1\.75×\s*│\s*6\.1 s\s*│\s*1\.02×/);
+        expect(text).toMatch(/minimal\s*│\s*1\s*│\s*4\.0 s\s*│\s*1\.00×\s*│\s*6\.0 s\s*│\s*1\.00×\s*│\s*—\s*│\s*—/);
+        expect(text).toContain("each further masking server by tag adds (least squares over the by-tag rows): preview 50 ms, up 50 ms, resize 1 ms");
+    });
+});
+
+describe("cost per masking server", () => {
+    it.each([
+        [[{ servers: 2, ms: 3000 }, { servers: 202, ms: 12000 }], 45],
+        [[{ servers: 10, ms: 5000 }, { servers: 10, ms: 6000 }], null], // one count: no slope
+        [[{ servers: 50, ms: 5000 }], null],
+    ])("msPerServer(%j) = %s", (points, expected) => expect(msPerServer(points)).toBe(expected));
+
+    it("recovers the slope of points on a line, whatever the intercept", () => {
+        fc.assert(
+            fc.property(
+                fc.uniqueArray(fc.integer({ min: 1, max: 2000 }), { minLength: 2, maxLength: 6 }),
+                fc.integer({ min: 0, max: 500 }),
+                fc.integer({ min: 0, max: 10_000 }),
+                (servers, slope, intercept) => {
+                    expect(msPerServer(servers.map((n) => ({ servers: n, ms: intercept + slope * n })))).toBeCloseTo(slope, 5);
+                },
+            ),
+        );
     });
 });

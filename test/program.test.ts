@@ -129,6 +129,42 @@ describe("the program under mocks", () => {
         });
     });
 
+    describe("resize-only (PROXY_LB_RESIZE_ONLY=true, the run targeted at the LB)", () => {
+        const resizeOnly = <T>(value: string, run: () => Promise<T>): Promise<T> => {
+            process.env.PROXY_LB_RESIZE_ONLY = value;
+            return run().finally(() => delete process.env.PROXY_LB_RESIZE_ONLY);
+        };
+        const at = <T>(run: () => Promise<T>): Promise<T> => {
+            process.env.PROXY_LB_NOW = "2027-01-01T00:00:00Z"; // both runs size for the same instant
+            return run().finally(() => delete process.env.PROXY_LB_NOW);
+        };
+        const tagged = { ...base, maskingServers: { tag: "masking" } };
+
+        it("declares only the load balancer, exactly as a full run declares it, with the same outputs", async () => {
+            const full = await at(() => runProgram(stackConfig(tagged), droplets));
+            const only = await at(() => resizeOnly("true", () => runProgram(stackConfig(tagged), droplets)));
+            expect(only.registrations.map((r) => r.type)).toEqual([LB]);
+            expect(only.registrations[0]).toEqual(full.registrations.find((r) => r.type === LB));
+            expect(only.outputs).toEqual(full.outputs);
+        });
+
+        it("still reads the masking servers, so a tag no droplet carries stops it", async () => {
+            const config = { ...base, maskingServers: { tag: "typo" } };
+            await expect(resizeOnly("true", () => runProgram(stackConfig(config), droplets))).rejects.toThrow(/no droplet carries the tag typo/);
+        });
+
+        it("declares every masking server when the variable says false", async () => {
+            const run = await resizeOnly("false", () => runProgram(stackConfig(tagged), droplets));
+            expect(run.registrations.filter((r) => r.type === DROPLET)).toHaveLength(3);
+        });
+
+        it("refuses any other value before declaring anything, naming the variable", async () => {
+            const seen = { registrations: [], invokes: [] };
+            await expect(resizeOnly("yes", () => runProgram(stackConfig(tagged), droplets, seen))).rejects.toThrow(/PROXY_LB_RESIZE_ONLY must be "true" or "false" \(got "yes"\)/);
+            expect(seen.registrations).toEqual([]);
+        });
+    });
+
     it("stops on bad config before declaring anything, naming the key, without a stack trace", async () => {
         const config = { ...base, demand: { users: -1, tasksPerUser: 2000 } };
         const seen = { registrations: [], invokes: [] };

@@ -5,7 +5,7 @@
 // Each test prints an `[observed]` line: README's reliability table quotes those figures.
 import { afterEach, describe, expect, it } from "vitest";
 import { exportedState, logMark, observed, stepTraffic, timed, waitFor } from "./apiTraffic";
-import { baseConfig, baseSeed, disposeAll, E2eProject, killProjectProcesses, LB_ID, openProject, projectProcesses } from "./harness";
+import { baseConfig, baseSeed, disposeAll, E2eProject, killProjectProcesses, LB_ID, openProject, projectProcesses } from "../support/e2eHarness";
 
 afterEach(disposeAll);
 

@@ -2,7 +2,7 @@
 // not delete a protected resource, even one it would only forget); `npm run forget` unprotects
 // exactly the departed servers and the next `up` drops them from state with no droplet call.
 import { afterEach, describe, expect, it } from "vitest";
-import { baseConfig, disposeAll, MASKING_IDS, openProject, runCli, writes } from "./harness";
+import { baseConfig, disposeAll, MASKING_IDS, openProject, runCli, writes } from "../support/e2eHarness";
 
 afterEach(disposeAll);
 

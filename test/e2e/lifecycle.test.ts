@@ -2,7 +2,10 @@
 // create the LB, resize it in place with one write, never write to a masking server, and
 // refuse anything that would replace or delete the LB.
 import { afterEach, describe, expect, it } from "vitest";
-import { baseConfig, baseSeed, disposeAll, LB_ID, MASKING_IDS, openProject, runCli, writes } from "./harness";
+import { DROPLET_TYPE } from "../../infra/names";
+import { jsonFromStdout } from "../../ops/pulumiJson";
+import { resizeOnlyUp } from "../../infra/resizeOnly";
+import { baseConfig, baseSeed, disposeAll, E2eProject, LB_ID, MASKING_IDS, openProject, runCli, writes } from "../support/e2eHarness";
 
 afterEach(disposeAll);
 
@@ -187,5 +190,70 @@ describe("masking servers are never written to", () => {
         expect(changes).toEqual([]);
         expect(writes(p.emulator).droplet).toBe(0);
         expect(p.emulator.state.getDroplet(MASKING_IDS[0])).toMatchObject({ name: "renamed-in-console", size_slug: "s-2vcpu-4gb" });
+    });
+});
+
+describe("the resize-only up (the autopilot's and the schedule's)", () => {
+    const byTag = (overrides = {}) => baseConfig({ "proxy-lb:maskingServers": { tag: "masking" }, ...overrides });
+    const taggedSeed = () => {
+        const seed = baseSeed();
+        seed.loadBalancers![0] = { ...seed.loadBalancers![0], droplet_ids: undefined, tag: "masking" };
+        return seed;
+    };
+    /** The masking servers as the state holds them (URN, id, inputs, outputs, options). */
+    const dropletsInState = async (p: E2eProject) => {
+        const run = await p.pulumi("stack", "export");
+        expect(run.status).toBe(0);
+        const { deployment } = JSON.parse(run.stdout) as { deployment: { resources: { type: string; urn: string }[] } };
+        return deployment.resources.filter((r) => r.type === DROPLET_TYPE).sort((a, b) => a.urn.localeCompare(b.urn));
+    };
+    /** One run with the resize-only switch set, and the target unless told otherwise. */
+    const resizeOnly = async <T>(p: E2eProject, run: (args: string[]) => Promise<T>, { target = true } = {}): Promise<T> => {
+        const { env, args } = resizeOnlyUp(p.stack);
+        Object.assign(p.env, env);
+        try {
+            return await run(target ? args : []);
+        } finally {
+            for (const key of Object.keys(env)) delete p.env[key];
+        }
+    };
+
+    it("targeted at the LB: one resize write, and every masking server carried over in the state exactly as it was", async () => {
+        const p = await openProject({ config: byTag(), seed: taggedSeed() });
+        await p.up();
+        const before = await dropletsInState(p);
+        expect(before).toHaveLength(3);
+
+        p.writeConfig(byTag(demand(40))); // 10 nodes
+        const resize = await resizeOnly(p, (args) => p.up({ args }));
+        expect(resize.stdout).toMatch(/1 updated/);
+        expect(p.emulator.state.getLb(LB_ID).size_unit).toBe(10);
+        expect(writes(p.emulator)).toMatchObject({ lb: 1, droplet: 0, all: 1 });
+        expect(await dropletsInState(p)).toEqual(before);
+        expect(((await p.outputs()).maskingServerIds as string[]).sort()).toEqual(MASKING_IDS.map(String));
+
+        // The full preview (the gate's) still declares and sees every masking server: nothing to do.
+        expect((await p.preview()).digest.changeSummary).toEqual({ same: 5 });
+    });
+
+    it("without the target the undeclared servers would be deleted: protect refuses in the preview, the gate and the up, with no write", async () => {
+        const p = await openProject({ config: byTag(), seed: taggedSeed() });
+        await p.up();
+        const before = await dropletsInState(p);
+
+        const preview = await resizeOnly(p, (args) => p.preview(...args), { target: false });
+        // Protect refuses the deletes already in the preview, one error per masking server.
+        expect(preview.run.status).not.toBe(0);
+        const { diagnostics } = jsonFromStdout(preview.run.stdout) as { diagnostics: { message: string }[] };
+        const refused = diagnostics.map((d) => d.message).filter((m) => /cannot be deleted\s+because it is protected/.test(m));
+        expect(refused.map((m) => /masking-server-(\d+)/.exec(m)?.[1]).sort()).toEqual(MASKING_IDS.map(String));
+        const gate = await resizeOnly(p, () => runCli(p, "gate", "--stack", p.stack), { target: false });
+        expect(gate.status).not.toBe(0);
+
+        const up = await resizeOnly(p, (args) => p.up({ args, allowFailure: true }), { target: false });
+        expect(up.status).not.toBe(0);
+        expect(up.stdout + up.stderr).toMatch(/protected/);
+        expect(writes(p.emulator)).toMatchObject({ droplet: 0, all: 0 });
+        expect(await dropletsInState(p)).toEqual(before);
     });
 });

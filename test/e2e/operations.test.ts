@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { unlockedMaskingServers, unprotectedLoadBalancer, withoutLoadBalancer } from "./fixtures/variants";
-import { baseConfig, baseSeed, disposeAll, E2eProject, LB_ID, MASKING_IDS, openProject, ROOT, runCli, writes } from "./harness";
+import { baseConfig, baseSeed, disposeAll, E2eProject, LB_ID, MASKING_IDS, openProject, ROOT, runCli, writes } from "../support/e2eHarness";
 
 afterEach(disposeAll);
 

@@ -4,7 +4,7 @@
 // too: `pulumi login s3://…`, the engine, the DigitalOcean provider against the emulator.
 import { hostname } from "node:os";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { baseConfig, disposeAll, E2eProject, LB_ID, openProject, runPulumiIn, TeamBackend, writes } from "./harness";
+import { baseConfig, disposeAll, E2eProject, LB_ID, openProject, runPulumiIn, TeamBackend, writes } from "../support/e2eHarness";
 import { waitFor } from "./apiTraffic";
 import { BUILD_TIMEOUT_MS, ObjectStore, startObjectStore } from "./objectStore";
 
