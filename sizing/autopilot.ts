@@ -24,7 +24,7 @@
  */
 import { MAX_SIZE_UNIT, nodesFor, type Capacity, type Sizing } from "./index";
 import type { Step } from "./calendar";
-import { shortInstant } from "./calendar";
+import { count, percent, plural, shortInstant } from "./format";
 import type { Sample } from "./observe";
 
 export const AUTOPILOT_DEFAULTS = {
@@ -170,15 +170,8 @@ function calendarSize(calendar: CalendarNow): { sizeUnit: number; why: string | 
 // ---------------------------------------------------------------------------
 // Words
 
-/** 2150000 -> "2,150,000"; locale-independent so messages are stable everywhere. */
-function group(n: number): string {
-    const [int, frac] = String(n).split(".");
-    const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-    return frac === undefined ? grouped : `${grouped}.${frac}`;
-}
 
-const percent = (share: number) => `${Number((share * 100).toPrecision(12))}%`;
-const nodes = (n: number) => `${group(n)} node${n === 1 ? "" : "s"}`;
+const nodes = (n: number) => plural(n, "node"); // at most 200: never grouped
 const when = (ms: number) => shortInstant(Math.floor(ms / 1000) * 1000);
 
 // ---------------------------------------------------------------------------
@@ -314,16 +307,16 @@ export function observedNeed(input: NeedInput): ObservedNeed | null {
 }
 
 function peakText(need: PeakNeed, c: Capacity, minutes: number): string {
-    return `observed peak ${group(need.value)} connections at ${when(need.at)} (highest of the last ${minutes} min) needs ${nodes(need.sizeUnit)} with ${percent(c.headroom)} headroom at ${group(c.connectionsPerNode)} per node`;
+    return `observed peak ${count(need.value)} connections at ${when(need.at)} (highest of the last ${minutes} min) needs ${nodes(need.sizeUnit)} with ${percent(c.headroom)} headroom at ${count(c.connectionsPerNode)} per node`;
 }
 
 function rateText(need: PeakNeed, c: Capacity, minutes: number): string {
-    return `observed peak ${group(need.value)} new connections/s at ${when(need.at)} (highest of the last ${minutes} min) needs ${nodes(need.sizeUnit)} with ${percent(c.headroom)} headroom at ${group(c.newConnectionsPerSecondPerNode)} per node`;
+    return `observed peak ${count(need.value)} new connections/s at ${when(need.at)} (highest of the last ${minutes} min) needs ${nodes(need.sizeUnit)} with ${percent(c.headroom)} headroom at ${count(c.newConnectionsPerSecondPerNode)} per node`;
 }
 
 function atLimitText(g: AtLimitNeed, c: Capacity): string {
     return (
-        `at the limit: ${group(g.connections)} of ${group(g.limit)} connections at ${when(g.at)}, so the real crowd is bigger than it shows; ` +
+        `at the limit: ${count(g.connections)} of ${count(g.limit)} connections at ${when(g.at)}, so the real crowd is bigger than it shows; ` +
         `${nodes(g.sizeUnit)} hold ${AT_LIMIT_CROWD_FACTOR} × that limit with ${percent(c.headroom)} headroom (at least ${nodes(g.nodesAtLimit)} grown by half)`
     );
 }
@@ -473,7 +466,7 @@ export function checkScaleDown(input: ScaleDownInput): ScaleDownCheck {
         return {
             status: "underLoad",
             need: o.sizeUnit,
-            text: `scale-down from ${nodes(from)} to ${nodes(to)} (${group(to * c.connectionsPerNode)} connections) is below the observed need of ${nodes(o.sizeUnit)}: ${why}`,
+            text: `scale-down from ${nodes(from)} to ${nodes(to)} (${count(to * c.connectionsPerNode)} connections) is below the observed need of ${nodes(o.sizeUnit)}: ${why}`,
         };
     }
     return { status: "ok", need: o.sizeUnit, text: `scale-down from ${nodes(from)} to ${nodes(to)} still covers the observed need of ${nodes(o.sizeUnit)}: ${why}` };
