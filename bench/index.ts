@@ -21,7 +21,7 @@ import { baseSeed, disposeAll, LB_ID, openProject, ROOT, toolchain, type E2eProj
 import { benchTable, countsByKind, formatSeconds, summarizeOp, withRatios, type BenchReport, type Sample, type SubjectResult } from "./report";
 import { findTerraformPeer, type Peer, TERRAFORM_FLEET_CONFIG, terraformWorkdir } from "./terraform";
 
-const USAGE = "usage: npm run bench [-- --json] [--runs <n>] [--largest <n>]";
+const USAGE = "usage: npm run bench [-- --json] [--runs <n>] [--largest <n>] | npm run bench -- --autopilot [--json] [--resize-minutes <n>]";
 const HELP = `Times a resize (preview, then up, then the resize-only up targeted at the load balancer)
 of the drop stack with 2 and 10 masking servers by id and 2, 10, 50, 200 and 1,000 by tag
 against a minimal one-load-balancer Pulumi program and Terraform (the same load balancer alone,
@@ -34,6 +34,7 @@ toolchain and the local API emulator; counts the API requests of each operation.
   --largest <n>   leave out the fleets of more than n masking servers (default 200; 1000 adds
                   the 1,000-server fleet, whose import alone takes minutes and, on a loaded
                   2-core machine, can pass the 240 s limit of one command)
+  --autopilot     instead: the autopilot simulation (bench/autopilotSim.ts; --help there)
   -h, --help      this help`;
 
 const MINIMAL_DIR = path.join(__dirname, "fixtures", "minimal");
@@ -75,6 +76,8 @@ interface Subject {
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
+    // The autopilot simulation is pure and fast: no toolchain, no emulator.
+    if (argv.includes("--autopilot")) return (await import("./autopilotSim")).main(argv.filter((arg) => arg !== "--autopilot"));
     let values;
     try {
         ({ values } = parseArgs({

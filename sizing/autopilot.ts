@@ -170,7 +170,6 @@ function calendarSize(calendar: CalendarNow): { sizeUnit: number; why: string | 
 // ---------------------------------------------------------------------------
 // Words
 
-
 const nodes = (n: number) => plural(n, "node"); // at most 200: never grouped
 const when = (ms: number) => shortInstant(Math.floor(ms / 1000) * 1000);
 
