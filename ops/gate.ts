@@ -10,7 +10,7 @@
 //   - error diagnostics (and a possibly corrupt state) fail the gate.
 import type { Settings } from "../config";
 import { nodeChange, type NodeChange } from "../cli/report";
-import { FROZEN_DROPLET_INPUTS } from "../infra/maskingServers";
+import { FROZEN_DROPLET_INPUTS } from "../infra/frozenInputs";
 import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE } from "../infra/names";
 import { size, type Sizing } from "../sizing";
 import {
