@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -12,6 +13,11 @@ export default defineConfig({
                     include: ["test/**/*.test.ts", "emulator/**/*.test.ts", "policy/**/*.test.ts"],
                     exclude: ["test/e2e/**"],
                     testTimeout: 30_000,
+                    // One worker per core: vitest's default (cores - 1) is ONE worker on a 2-core
+                    // machine, and the files that run commands as real processes mostly wait for them.
+                    maxWorkers: Math.max(2, availableParallelism()),
+                    // The fast suite first; projects with different maxWorkers need distinct orders.
+                    sequence: { groupOrder: 0 },
                 },
             },
             {
@@ -22,6 +28,7 @@ export default defineConfig({
                     include: ["test/e2e/**/*.test.ts"],
                     testTimeout: 300_000,
                     hookTimeout: 120_000,
+                    sequence: { groupOrder: 1 },
                 },
             },
         ],

@@ -7,9 +7,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
+import { NODE, tsxArgs } from "./support/tsx";
 
 const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 /** The commands: every cli/*.ts that runs the shared shell (report.ts and run.ts are libraries). */
 const COMMANDS = readdirSync(path.join(ROOT, "cli"))
@@ -26,7 +26,7 @@ let fake: FakeToolchain;
 // Asynchronous, so one command's cases start together: each is a whole Node.js process.
 const run = (command: string, ...args: string[]) =>
     new Promise<Run>((resolve) => {
-        const child = execFile(TSX, [path.join(ROOT, "cli", `${command}.ts`), ...args], { cwd: ROOT, env: { ...process.env, ...fake.env } }, (_err, stdout, stderr) =>
+        const child = execFile(NODE, tsxArgs(path.join(ROOT, "cli", `${command}.ts`), ...args), { cwd: ROOT, env: { ...process.env, ...fake.env } }, (_err, stdout, stderr) =>
             resolve({ status: child.exitCode, stdout, stderr }),
         );
     });

@@ -14,6 +14,7 @@ import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
 import { baseSteps, BASE_CONFIG, demandFor, digest, dropletSames, historyEntry, historyJson, lbGoal, lbState, updateStep } from "./support/pulumiFixtures";
 import { parseHistory, type UpdateInfo } from "../ops/pulumiJson";
 import { configOf, pickRollbackTarget, restoreStackFile, timeline } from "../ops/rollback";
+import { NODE, tsxArgs } from "./support/tsx";
 
 const ROOT = path.resolve(__dirname, "..");
 const DROP_FILE = readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8");
@@ -262,11 +263,10 @@ describe("restoreStackFile", () => {
 });
 
 describe("npm run rollback (a real process, a stand-in pulumi)", () => {
-    const TSX = path.join(ROOT, "node_modules/.bin/tsx");
     const ROLLBACK = path.join(ROOT, "cli/rollback.ts");
     let fake: FakeToolchain;
     let dir: string;
-    const rollback = (...args: string[]) => spawnSync(TSX, [ROLLBACK, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, ...fake.env } });
+    const rollback = (...args: string[]) => spawnSync(NODE, tsxArgs(ROLLBACK, ...args), { cwd: dir, encoding: "utf8", env: { ...process.env, ...fake.env } });
     // The drop stack as committed (3 nodes) ran as version 2, after a 1-node baseline.
     const history = () => historyJson([historyEntry(1, { demand: demandFor(1) }), historyEntry(2, { demand: { tasksPerUser: 2000, users: 12 } })]);
     const downPreview = () => digest([...baseSteps(), ...dropletSames(), updateStep(lbState(3), lbGoal(1), ["sizeUnit"])]);
