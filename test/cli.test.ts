@@ -31,6 +31,10 @@ const run = (command: string, ...args: string[]) =>
         );
     });
 
+// `--help` is the same process whichever test asks for it: run once per command.
+const helps = new Map<string, Promise<Run>>();
+const helpOf = (command: string) => helps.get(command) ?? helps.set(command, run(command, "--help")).get(command)!;
+
 beforeAll(() => {
     fake = fakeToolchain();
 });
@@ -48,7 +52,7 @@ describe.each(COMMANDS)("npm run %s", (command) => {
 
     it("answers --help with its usage on stdout and exit 0, and a missing --stack with exit 2 and the usage on stderr, running nothing", async () => {
         const [help, helpAmongBadFlags, bare] = await Promise.all([
-            run(command, "--help"),
+            helpOf(command),
             run(command, "--stack", "drop", "--no-such-flag", "-h"),
             run(command),
         ]);
@@ -81,7 +85,7 @@ describe("the shared parser", () => {
     }, SLOW);
 
     it("plan, gate, rollback and drift list their exit codes in --help; those that run pulumi say 3 means no toolchain yet", async () => {
-        const [plan, gate, rollback, drift] = await Promise.all(["plan", "gate", "rollback", "drift"].map((command) => run(command, "--help")));
+        const [plan, gate, rollback, drift] = await Promise.all(["plan", "gate", "rollback", "drift"].map(helpOf));
         for (const help of [plan, gate, rollback, drift]) {
             expect(help.stdout).toMatch(/exit codes/);
             expect(help.stdout).toMatch(/2 {1,2}bad usage/);
