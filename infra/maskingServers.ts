@@ -4,21 +4,11 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
+import { FROZEN_DROPLET_INPUTS } from "./frozenInputs";
 import { maskingServerName } from "./names";
 
-/**
- * Every input of a droplet, each one frozen (the compiler checks the list is complete).
- * `privateNetworking` is the one exception: it is deprecated, and the imported state carries
- * it, so freezing it (as `["*"]` would) re-sends it on every run and the provider warns twice
- * per droplet. Left out of the program, it cannot differ: the provider computes it (Optional +
- * Computed) and never diffs an absent value; the end-to-end tests show no diff and no write.
- */
-const FROZEN: Record<keyof digitalocean.DropletArgs, boolean> = {
-    backupPolicy: true, backups: true, dropletAgent: true, gracefulShutdown: true, image: true, ipv6: true,
-    ipv6Address: true, monitoring: true, name: true, privateNetworking: false, region: true, resizeDisk: true,
-    size: true, sshKeys: true, tags: true, userData: true, volumeIds: true, vpcUuid: true,
-};
-export const FROZEN_DROPLET_INPUTS = Object.keys(FROZEN).filter((key) => FROZEN[key as keyof typeof FROZEN]);
+// The list lives in a pure module (the gate reads it without loading the SDK); the program uses it here.
+export { FROZEN_DROPLET_INPUTS };
 
 export const MASKING_SERVER_OPTIONS = {
     protect: true, // never deleted or replaced

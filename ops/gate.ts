@@ -9,7 +9,7 @@
 //   - no second load balancer is created while one exists;
 //   - error diagnostics (and a possibly corrupt state) fail the gate.
 import type { Settings } from "../config";
-import { FROZEN_DROPLET_INPUTS } from "../infra/maskingServers";
+import { FROZEN_DROPLET_INPUTS } from "../infra/frozenInputs";
 import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE } from "../infra/names";
 import { size, type Sizing } from "../sizing";
 import { adoption, nodeChange, type NodeChange } from "../sizing/nodeChange";

@@ -7,9 +7,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
+import { NODE, tsxArgs } from "./support/tsx";
 
 const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 /** The commands: every cli/*.ts that runs the shared shell (report.ts and run.ts are libraries). */
 const COMMANDS = readdirSync(path.join(ROOT, "cli"))
@@ -26,10 +26,14 @@ let fake: FakeToolchain;
 // Asynchronous, so one command's cases start together: each is a whole Node.js process.
 const run = (command: string, ...args: string[]) =>
     new Promise<Run>((resolve) => {
-        const child = execFile(TSX, [path.join(ROOT, "cli", `${command}.ts`), ...args], { cwd: ROOT, env: { ...process.env, ...fake.env } }, (_err, stdout, stderr) =>
+        const child = execFile(NODE, tsxArgs(path.join(ROOT, "cli", `${command}.ts`), ...args), { cwd: ROOT, env: { ...process.env, ...fake.env } }, (_err, stdout, stderr) =>
             resolve({ status: child.exitCode, stdout, stderr }),
         );
     });
+
+// `--help` is the same process whichever test asks for it: run once per command.
+const helps = new Map<string, Promise<Run>>();
+const helpOf = (command: string) => helps.get(command) ?? helps.set(command, run(command, "--help")).get(command)!;
 
 beforeAll(() => {
     fake = fakeToolchain();
@@ -48,7 +52,7 @@ describe.each(COMMANDS)("npm run %s", (command) => {
 
     it("answers --help with its usage on stdout and exit 0, and a missing --stack with exit 2 and the usage on stderr, running nothing", async () => {
         const [help, helpAmongBadFlags, bare] = await Promise.all([
-            run(command, "--help"),
+            helpOf(command),
             run(command, "--stack", "drop", "--no-such-flag", "-h"),
             run(command),
         ]);
@@ -81,7 +85,7 @@ describe("the shared parser", () => {
     }, SLOW);
 
     it("plan, gate, rollback and drift list their exit codes in --help; those that run pulumi say 3 means no toolchain yet", async () => {
-        const [plan, gate, rollback, drift] = await Promise.all(["plan", "gate", "rollback", "drift"].map((command) => run(command, "--help")));
+        const [plan, gate, rollback, drift] = await Promise.all(["plan", "gate", "rollback", "drift"].map(helpOf));
         for (const help of [plan, gate, rollback, drift]) {
             expect(help.stdout).toMatch(/exit codes/);
             expect(help.stdout).toMatch(/2 {1,2}bad usage/);

@@ -22,6 +22,7 @@ import {
     TYPES,
 } from "./support/pulumiFixtures";
 import { parsePreviewDigest, type PreviewStep } from "../ops/pulumiJson";
+import { NODE, tsxArgs } from "./support/tsx";
 
 const ROOT = path.resolve(__dirname, "..");
 const [D1, D2, D3] = DROPLET_IDS;
@@ -175,10 +176,9 @@ describe("driftOfRefresh and driftExit: a refresh run's report and its exit code
 });
 
 describe("npm run drift (a real process, a stand-in pulumi)", () => {
-    const TSX = path.join(ROOT, "node_modules/.bin/tsx");
     const DRIFT = path.join(ROOT, "cli/drift.ts");
     let fake: FakeToolchain;
-    const drift = (...args: string[]) => spawnSync(TSX, [DRIFT, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...fake.env } });
+    const drift = (...args: string[]) => spawnSync(NODE, tsxArgs(DRIFT, ...args), { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...fake.env } });
 
     beforeAll(() => {
         fake = fakeToolchain();
@@ -246,7 +246,7 @@ describe("npm run drift (a real process, a stand-in pulumi)", () => {
 
     it("exits 3 when there is no toolchain, and 2 on bad usage, without running pulumi", () => {
         const calls = fake.calls().length;
-        const bare = spawnSync(TSX, [DRIFT, "--stack", "drop"], {
+        const bare = spawnSync(NODE, tsxArgs(DRIFT, "--stack", "drop"), {
             cwd: ROOT,
             encoding: "utf8",
             env: { ...process.env, PROXY_LB_TOOLCHAIN_CACHE: path.join(fake.env.FAKE_PULUMI_DIR, "no-cache") },

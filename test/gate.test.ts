@@ -29,6 +29,7 @@ import {
     urn,
 } from "./support/pulumiFixtures";
 import { changedProperties, parseEventLog, parsePreviewDigest, policyViolationsFromEventLog, type PreviewDigest, type PreviewStep, STEP_OPS, topLevelProperty } from "../ops/pulumiJson";
+import { NODE, tsxArgs } from "./support/tsx";
 
 const ROOT = path.resolve(__dirname, "..");
 const [D1, D2] = DROPLET_IDS;
@@ -354,11 +355,10 @@ describe("gatedVerdict: the gate's rules, the policy pack's violations and the p
 });
 
 describe("npm run gate (a real process, a stand-in pulumi)", () => {
-    const TSX = path.join(ROOT, "node_modules/.bin/tsx");
     const GATE = path.join(ROOT, "cli/gate.ts");
     let fake: FakeToolchain;
     const gate = (env: Record<string, string>, ...args: string[]) =>
-        spawnSync(TSX, [GATE, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+        spawnSync(NODE, tsxArgs(GATE, ...args), { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
 
     beforeAll(() => {
         fake = fakeToolchain();

@@ -13,9 +13,9 @@ import { type Emulator, startEmulator } from "../emulator/server";
 import { TEST_TOKEN } from "../emulator/testkit";
 import { CAPACITY_DEFAULTS, nodesFor, type Demand } from "../sizing";
 import { bucketize, observe, ObservationError, suggestDemand, valueAt, type Planned, type Sample, type Series } from "../sizing/observe";
+import { NODE, tsxArgs } from "./support/tsx";
 
 const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 // Async: the emulator runs in this process and must keep answering while a CLI waits on it.
 const execFileAsync = promisify(execFile);
 
@@ -292,7 +292,7 @@ describe("reading the metrics from DigitalOcean's monitoring API (the emulator)"
     });
 
     const run = (script: string, args: string[], env: Record<string, string>) =>
-        execFileAsync(TSX, [path.join(ROOT, script), ...args], {
+        execFileAsync(NODE, tsxArgs(path.join(ROOT, script), ...args), {
             cwd: dir,
             encoding: "utf8",
             env: { ...process.env, DIGITALOCEAN_API_URL: "", DIGITALOCEAN_TOKEN: TEST_TOKEN, PROXY_LB_NOW: "2027-11-27T00:00:00Z", ...env },

@@ -4,13 +4,13 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NODE, tsxArgs } from "./support/tsx";
 
 const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 const PLAN = path.join(ROOT, "cli/plan.ts");
 
 let repo: string;
-const planIn = (cwd: string, ...args: string[]) => spawnSync(TSX, [PLAN, ...args], { cwd, encoding: "utf8" });
+const planIn = (cwd: string, ...args: string[]) => spawnSync(NODE, tsxArgs(PLAN, ...args), { cwd, encoding: "utf8" });
 const plan = (...args: string[]) => planIn(repo, ...args);
 // An identity of its own, so commits work on a machine without a git config.
 const identity = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };

@@ -14,6 +14,7 @@ import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
 import { baseSteps, BASE_CONFIG, demandFor, digest, dropletSames, historyEntry, historyJson, lbGoal, lbState, TYPES, updateStep, urn } from "./support/pulumiFixtures";
 import { parseHistory, type UpdateInfo } from "../ops/pulumiJson";
 import { configOf, pickRollbackTarget, restoreStackFile, rollbackPreviewProblem, timeline } from "../ops/rollback";
+import { NODE, tsxArgs } from "./support/tsx";
 
 const ROOT = path.resolve(__dirname, "..");
 const DROP_FILE = readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8");
@@ -272,11 +273,10 @@ describe("rollbackPreviewProblem: a preview that passes the gate must also size 
 });
 
 describe("npm run rollback (a real process, a stand-in pulumi)", () => {
-    const TSX = path.join(ROOT, "node_modules/.bin/tsx");
     const ROLLBACK = path.join(ROOT, "cli/rollback.ts");
     let fake: FakeToolchain;
     let dir: string;
-    const rollback = (...args: string[]) => spawnSync(TSX, [ROLLBACK, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, ...fake.env } });
+    const rollback = (...args: string[]) => spawnSync(NODE, tsxArgs(ROLLBACK, ...args), { cwd: dir, encoding: "utf8", env: { ...process.env, ...fake.env } });
     // The drop stack as committed (3 nodes) ran as version 2, after a 1-node baseline.
     const history = () => historyJson([historyEntry(1, { demand: demandFor(1) }), historyEntry(2, { demand: { tasksPerUser: 2000, users: 12 } })]);
     const downPreview = () => digest([...baseSteps(), ...dropletSames(), updateStep(lbState(3), lbGoal(1), ["sizeUnit"])]);
@@ -345,7 +345,7 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
         fake.respond("preview", { stdout: bad, stderr: "error: preview failed\n", code: 255, events: [violation] });
         const before = fake.calls().length;
         const rolled = rollback("--stack", "drop", "--yes", "--policy-pack", "policy");
-        const gated = spawnSync(TSX, [GATE, "--stack", "drop", "--policy-pack", "policy"], { cwd: dir, encoding: "utf8", env: { ...process.env, ...fake.env } });
+        const gated = spawnSync(NODE, tsxArgs(GATE, "--stack", "drop", "--policy-pack", "policy"), { cwd: dir, encoding: "utf8", env: { ...process.env, ...fake.env } });
         fake.respond("preview", { stderr: "", code: 0, events: [] });
         const reasons = (stderr: string) => stderr.trimEnd().split("\n").slice(1);
         expect(rolled.status).toBe(1);

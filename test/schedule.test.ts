@@ -11,9 +11,9 @@ import { parse } from "yaml";
 import { ConfigError, loadSettings, nowFromEnvironment, parseStackConfig } from "../config";
 import { parseStackFile } from "../config/stackFile";
 import { parseInstant } from "../sizing/calendar";
+import { NODE, tsxArgs } from "./support/tsx";
 
 const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 const at = (iso: string) => parseInstant(iso)!;
 
 /** Pulumi.drop.yaml with its commented example calendar switched on, as an operator would. */
@@ -170,7 +170,7 @@ describe("nowFromEnvironment", () => {
 describe("npm run schedule", () => {
     let dir: string;
     const schedule = (args: string[], env: Record<string, string> = {}) =>
-        spawnSync(TSX, [path.join(ROOT, "cli/schedule.ts"), ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, PROXY_LB_NOW: "", ...env } });
+        spawnSync(NODE, tsxArgs(path.join(ROOT, "cli/schedule.ts"), ...args), { cwd: dir, encoding: "utf8", env: { ...process.env, PROXY_LB_NOW: "", ...env } });
 
     beforeAll(() => {
         dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-schedule-"));
@@ -257,7 +257,7 @@ describe("npm run plan: the calendar's timeline and the pull-request summary of 
     const identity = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
     const git = (...args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8", env: { ...process.env, ...identity } });
     const plan = (args: string[], now = "2027-11-25T12:00:00Z") =>
-        spawnSync(TSX, [path.join(ROOT, "cli/plan.ts"), ...args], { cwd: repo, encoding: "utf8", env: { ...process.env, PROXY_LB_NOW: now } });
+        spawnSync(NODE, tsxArgs(path.join(ROOT, "cli/plan.ts"), ...args), { cwd: repo, encoding: "utf8", env: { ...process.env, PROXY_LB_NOW: now } });
     const committed = EXAMPLE;
 
     beforeAll(() => {
