@@ -23,7 +23,7 @@ describe("authentication", () => {
         for (const path of ["/v2/droplets/310001", "/v2/load_balancers", "/v2/actions/1", "/v2/unknown"]) {
             const res = await client(emu.url, token).get(path);
             expect(res.status).toBe(401);
-            expect(res.body).toEqual({ id: "unauthorized", message: "Unable to authenticate you", request_id: expect.stringMatching(UUID) });
+            expect(res.body).toEqual({ id: "unauthorized", message: "Unable to authenticate you.", request_id: expect.stringMatching(UUID) });
         }
     });
 

@@ -1,10 +1,11 @@
-// HTTP helpers shared by the API routes: per-request context, body checks, paging.
+// The HTTP layer's shared pieces: per-request context, request classification, body checks,
+// the mapping of store errors to statuses, paging.
 import type { FastifyRequest } from "fastify";
-import { ApiError, notFound, unprocessable } from "./errors";
+import { ApiError, InvalidError, NotFoundError, notFound, unprocessable } from "./errors";
 import { withoutNulls } from "./nulls";
 import type { OpenApi } from "./openapi";
-import type { EmulatorStore } from "./store";
-import type { Fault, LogEntry } from "./types";
+import type { EmulatorState } from "./state";
+import type { Fault, LogEntry, RequestKind } from "./types";
 
 export interface RequestContext {
     entry: LogEntry;
@@ -25,10 +26,30 @@ declare module "fastify" {
 }
 
 export interface AppContext {
-    store: EmulatorStore;
+    /** The account plus the request log and faults; API routes use only the account's operations. */
+    store: EmulatorState;
     /** Present when the OpenAPI spec could be loaded; request bodies are then schema-checked. */
     openapi?: OpenApi;
     validateResponses: boolean;
+}
+
+/** A store error as the API answers it (404 not_found, 422 unprocessable_entity); other errors are not the store's. */
+export function apiErrorOf(err: unknown): ApiError | undefined {
+    if (err instanceof ApiError) return err;
+    if (err instanceof NotFoundError) return new ApiError(404, err.message || undefined);
+    if (err instanceof InvalidError) return unprocessable(err.problems);
+    return undefined;
+}
+
+/** What the request log records about a request: resource kind, id (the path segment after the collection), write or not. */
+export function classify(method: string, path: string): { kind: RequestKind; id?: string; write: boolean } {
+    const write = !["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase());
+    const seg = path.split("?")[0].split("/").filter(Boolean); // ["v2", collection, id?, ...]
+    if (seg[0] !== "v2") return { kind: "other", write };
+    const id = seg[2] ? decodeURIComponent(seg[2]) : undefined;
+    const kinds: Record<string, RequestKind> = { load_balancers: "load_balancer", droplets: "droplet", actions: "action", certificates: "certificate", tags: "tag" };
+    const kind = kinds[seg[1]];
+    return kind ? { kind, id, write } : { kind: "other", write };
 }
 
 export function ctxOf(req: FastifyRequest): RequestContext {

@@ -1,6 +1,7 @@
-// Semantic checks on load balancer create/update bodies, with messages a human can act
-// on. Runs before the OpenAPI schema check, which then catches type/enum/shape problems.
+// The one check of a load balancer body (create, update, seeded LB): semantic checks with
+// messages a human can act on, then DigitalOcean's OpenAPI schema for type/enum/shape problems.
 import { LB_SIZE_SLUG_NODES, isKnownRegion, isLegacyRegion } from "./catalog";
+import type { OpenApi } from "./openapi";
 
 export const ENTRY_PROTOCOLS = ["http", "https", "http2", "http3", "tcp", "udp"];
 export const TARGET_PROTOCOLS = ["http", "https", "http2", "tcp", "udp"];
@@ -129,4 +130,17 @@ export function forOneOf(body: Record<string, unknown>): Record<string, unknown>
     if (b.tag === "" || b.tag === null) delete b.tag;
     if (b.droplet_ids === undefined && b.tag === undefined) b.droplet_ids = [];
     return b;
+}
+
+/** Problems with an LB body in the account described by `ctx` (an update when `ctx.existingRegion` is set); none: accepted. */
+export type LbBodyCheck = (body: Record<string, unknown>, ctx: LbCheckContext) => string[];
+
+/** Semantic checks first; the schema (when the spec is loaded) only for a body that passes them. */
+export function lbBodyCheck(openapi: OpenApi | undefined): LbBodyCheck {
+    return (body, ctx) => {
+        const errs = lbSemanticErrors(body, ctx);
+        if (errs.length || !openapi) return errs;
+        const [method, path] = ctx.existingRegion === undefined ? ["POST", "/v2/load_balancers"] : ["PUT", "/v2/load_balancers/{lb_id}"];
+        return openapi.requestErrors(method, path, forOneOf(body));
+    };
 }

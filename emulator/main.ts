@@ -1,4 +1,5 @@
-// CLI: tsx emulator/main.ts --port 8787 --seed seed.json [--state state.json]
+// CLI: npm run -s emulator -- --port 8787 --seed seed.json [--state state.json]
+// (npm runs `exec node --import tsx emulator/main.ts`: one process, so npm's signals reach it).
 import { parseArgs } from "node:util";
 import { loadSeedFile } from "./seed";
 import { startEmulator } from "./server";
@@ -6,6 +7,9 @@ import { startEmulator } from "./server";
 const USAGE = `usage: tsx emulator/main.ts [--port 8787] [--seed seed.json|seed.yaml] [--state state.json]
                                [--validate-responses] [--spec do-openapi-subset.json]
                                [--activate-after-gets N] [--quiet]`;
+
+/** How often to check that the parent is still there. */
+const PARENT_CHECK_MS = 250;
 
 async function main(): Promise<void> {
     const { values } = parseArgs({
@@ -41,6 +45,7 @@ async function main(): Promise<void> {
             ? undefined
             : (e) => console.log(`${e.seq} ${e.method} ${e.path} -> ${e.status || "dropped"}${e.write ? " [write]" : ""}${e.fault ? ` [fault:${e.fault}]` : ""}`),
     });
+    // The first stdout line is the URL: a script reads it to find a --port 0 emulator.
     console.log(emu.url);
     console.error(`DigitalOcean API emulator on ${emu.url} (control: ${emu.url}/_emulator/summary); set DIGITALOCEAN_API_URL=${emu.url}`);
 
@@ -54,8 +59,13 @@ async function main(): Promise<void> {
             () => process.exit(1),
         );
     };
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGTERM", () => stop("SIGTERM"));
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stop(signal));
+    // Whoever started us (npm, a shell, a test) going away must not leave the port held: a
+    // parent killed without forwarding its signal leaves us reparented, so exit then too.
+    const parent = process.ppid;
+    setInterval(() => {
+        if (process.ppid !== parent) stop(`parent process ${parent} exited`);
+    }, PARENT_CHECK_MS).unref();
 }
 
 main().catch((e: Error) => {

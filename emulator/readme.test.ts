@@ -20,4 +20,18 @@ describe("emulator/README.md", () => {
         expect(res.json().data.result[0].values).toEqual([[1767229200, "42000"]]);
         await app.close();
     });
+
+    it("its token example loads: the resize token resizes and reads metrics but cannot touch a droplet", async () => {
+        const readme = readFileSync(resolve(__dirname, "README.md"), "utf8");
+        const block = /## Tokens and scopes[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+        expect(block).toBeDefined();
+        const { app } = buildApp({ seed: parseSeed(block!, "yaml") });
+        const as = (token: string) => ({ authorization: `Bearer ${token}` });
+        expect((await app.inject({ method: "GET", url: "/v2/droplets/310001", headers: as("dop_v1_resize_only") })).statusCode).toBe(200);
+        const off = await app.inject({ method: "POST", url: "/v2/droplets/310001/actions", payload: { type: "power_off" }, headers: as("dop_v1_resize_only") });
+        expect([off.statusCode, off.json().id]).toEqual([403, "forbidden"]);
+        expect((await app.inject({ method: "DELETE", url: "/v2/droplets/310001", headers: as("dop_v1_read_only") })).statusCode).toBe(403);
+        expect((await app.inject({ method: "GET", url: "/v2/droplets/310001", headers: as("dop_v1_other") })).statusCode).toBe(401);
+        await app.close();
+    });
 });

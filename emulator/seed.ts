@@ -6,7 +6,8 @@ import YAML from "yaml";
 import { apiTime, defaultVpcUuid, imageObject, isKnownRegion, regionObject, sizeObject } from "./catalog";
 import { createHash } from "node:crypto";
 import { checkSeedMetrics } from "./metrics";
-import type { Certificate, Droplet, NetworkV6, Seed, SeedCertificate, SeedDroplet, SeedLoadBalancer } from "./types";
+import { tokenScopesFromSeed } from "./scopes";
+import type { Certificate, Droplet, NetworkV6, Seed, SeedCertificate, SeedDroplet, SeedLoadBalancer, SeedToken } from "./types";
 
 export type { Seed, SeedDroplet, SeedLoadBalancer } from "./types";
 
@@ -45,11 +46,13 @@ function checkSeed(raw: unknown): Seed {
         if (typeof c?.id !== "string" || !c.id || typeof c.name !== "string" || !c.name) throw new Error(`seed: certificates[${i}] needs an id and a name`);
     });
     const metrics = r.metrics === undefined ? undefined : checkSeedMetrics(r.metrics);
+    if (r.tokens !== undefined) tokenScopesFromSeed(r.tokens);
     return {
         droplets: droplets as SeedDroplet[],
         loadBalancers: lbs as SeedLoadBalancer[],
         certificates: certs as SeedCertificate[],
         ...(metrics ? { metrics } : {}),
+        ...(r.tokens !== undefined ? { tokens: r.tokens as SeedToken[] } : {}),
     };
 }
 

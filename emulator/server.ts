@@ -1,21 +1,23 @@
 // Fastify app wiring: auth, request log, faults, response validation, error bodies.
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { ApiError, BUSY_MESSAGE, notFound } from "./errors";
-import { type AppContext, ctxOf as ctxOfReq, toSpecPath } from "./http";
-import { withoutNulls } from "./nulls";
-import { forOneOf, normalizeLbBody } from "./lbValidation";
+import { ApiError, BUSY_MESSAGE, forbiddenForScope, notFound } from "./errors";
+import { FileBackend, type StateBackend } from "./backend";
+import { type AppContext, apiErrorOf, classify, ctxOf as ctxOfReq, toSpecPath } from "./http";
+import { lbBodyCheck } from "./lbValidation";
 import { type OpenApi, SpecUnavailableError, loadOpenApi } from "./openapi";
 import { registerApiRoutes } from "./routes/api";
+import { endpointScopes, missingScopes, tokenSha256 } from "./scopes";
 import { registerControlRoutes } from "./routes/control";
 import { registerMetricsRoutes } from "./routes/metrics";
-import { EmulatorStore, classify } from "./store";
+import { EmulatorState } from "./state";
 import type { Fault, LogEntry, Seed } from "./types";
 
 export type { Seed } from "./types";
 export { seedFromIds, loadSeedFile } from "./seed";
-export { EmulatorStore } from "./store";
+export { EmulatorState } from "./state";
+export { FileBackend, MemoryBackend } from "./backend";
 
 export interface EmulatorOptions {
     /** 0 (default) picks a free port. */
@@ -23,7 +25,10 @@ export interface EmulatorOptions {
     /** Only loopback is allowed: the emulator has no real auth. */
     host?: "127.0.0.1";
     seed?: Seed;
+    /** Shorthand for `backend: new FileBackend(stateFile)`: loaded if present, rewritten after every request. */
     stateFile?: string;
+    /** Where the state is saved (e.g. a MemoryBackend shared by two emulators to simulate a restart). */
+    backend?: StateBackend;
     /** Check every /v2 response against the OpenAPI schema (+ provider contract); a mismatch becomes a 500. Default: on under vitest. */
     validateResponses?: boolean;
     /** Path of do-openapi-subset.json; else $DO_OPENAPI_SPEC, else the copy in emulator/openapi/. */
@@ -37,7 +42,7 @@ export interface EmulatorOptions {
 export interface Emulator {
     url: string;
     port: number;
-    state: EmulatorStore;
+    state: EmulatorState;
     app: FastifyInstance;
     close(): Promise<void>;
 }
@@ -70,20 +75,15 @@ function parseJsonBody(_req: FastifyRequest, body: string | Buffer, done: (err: 
     }
 }
 
-/** Seeded LBs ("made in the console") must be bodies the API would have accepted. */
-function checkSeedAgainstSpec(seed: Seed | undefined, openapi: OpenApi | undefined): void {
-    for (const [i, raw] of (seed?.loadBalancers ?? []).entries()) {
-        const { id: _id, ip: _ip, status: _status, created_at: _created, ...config } = withoutNulls(raw);
-        const errs = openapi?.requestErrors("POST", "/v2/load_balancers", forOneOf(normalizeLbBody(config))) ?? [];
-        if (errs.length) throw new Error(`seed: loadBalancers[${i}] is not a load balancer the API accepts: ${errs.join("; ")}`);
-    }
-}
-
-export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; store: EmulatorStore; ctx: AppContext } {
+export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; store: EmulatorState; ctx: AppContext } {
     const validateResponses = opts.validateResponses ?? !!process.env.VITEST;
     const openapi = resolveOpenApi(opts, validateResponses);
-    checkSeedAgainstSpec(opts.seed, openapi);
-    const store = new EmulatorStore({ seed: opts.seed, stateFile: opts.stateFile, activateAfterGets: opts.activateAfterGets });
+    const store = new EmulatorState({
+        seed: opts.seed,
+        backend: opts.backend ?? (opts.stateFile ? new FileBackend(opts.stateFile) : undefined),
+        activateAfterGets: opts.activateAfterGets,
+        checkLb: lbBodyCheck(openapi),
+    });
     const ctx: AppContext = { store, openapi, validateResponses };
     // No fastify logger: it would print request headers, i.e. the bearer token.
     const app = Fastify({ logger: false, forceCloseConnections: true });
@@ -97,13 +97,13 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
         const path = req.url.split("?")[0];
         if (isControl(path)) return;
         const bearer = /^bearer\s+(\S+)/i.exec(req.headers.authorization ?? "")?.[1];
-        const authenticated = bearer !== undefined;
-        if (bearer) {
-            const sha = createHash("sha256").update(bearer).digest("hex");
-            store.bearerSha256Counts.set(sha, (store.bearerSha256Counts.get(sha) ?? 0) + 1);
-        }
+        const sha = bearer === undefined ? undefined : tokenSha256(bearer);
+        if (sha) store.requests.countBearer(sha);
+        // Without a token list any token has every scope; with one, only listed tokens authenticate.
+        const granted = sha && store.tokens ? store.tokens.get(sha) : undefined;
+        const authenticated = sha !== undefined && (!store.tokens || granted !== undefined);
         const requestId = randomUUID();
-        const entry = store.beginEntry({
+        const entry = store.requests.begin({
             requestId,
             method: req.method,
             path,
@@ -113,6 +113,13 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
         });
         req.emu = { entry, requestId, started: Date.now(), holdNew: false };
         if (!authenticated && path.startsWith("/v2/")) throw new ApiError(401);
+        if (granted) {
+            const missing = missingScopes(endpointScopes(req.method, req.routeOptions.url), granted);
+            if (missing.length) {
+                entry.missingScopes = missing;
+                throw forbiddenForScope();
+            }
+        }
     });
 
     app.addHook("preHandler", async (req, reply) => {
@@ -216,7 +223,8 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
 
     app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
         const requestId = req.emu?.requestId ?? randomUUID();
-        if (err instanceof ApiError) return reply.code(err.status).send(err.body(requestId));
+        const api = apiErrorOf(err);
+        if (api) return reply.code(api.status).send(api.body(requestId));
         const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
         return reply.code(status).send(new ApiError(status, err.message).body(requestId));
     });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadSeedFile } from "./seed";
-import type { Emulator } from "./server";
+import { type Emulator, MemoryBackend, buildApp, seedFromIds } from "./server";
 import { MASKING_IDS, client, providerLbBody, startTestEmulator } from "./testkit";
 
 describe("state: out-of-band changes, persistence, seeds, CLI", () => {
@@ -58,6 +58,26 @@ describe("state: out-of-band changes, persistence, seeds, CLI", () => {
         expect(log.map((e: any) => e.seq)).toEqual([1, 2, 3, 4]);
         const next = (await second.api.post("/v2/load_balancers", providerLbBody({ name: "second" }))).body.load_balancer;
         expect(next.ip).not.toBe(lb.ip);
+    });
+
+    it("a memory backend restarts an emulator in-process from the last saved state; no backend keeps nothing", async () => {
+        const backend = new MemoryBackend();
+        const seed = seedFromIds(MASKING_IDS);
+        const first = buildApp({ seed, backend });
+        const auth = { authorization: "Bearer t", "content-type": "application/json" };
+        const created = await first.app.inject({ method: "POST", url: "/v2/load_balancers", headers: auth, payload: JSON.stringify(providerLbBody()) });
+        const lb = created.json().load_balancer;
+        await first.app.close();
+
+        const second = buildApp({ seed: { droplets: [] }, backend });
+        const again = await second.app.inject({ method: "GET", url: `/v2/load_balancers/${lb.id}`, headers: auth });
+        expect(again.json().load_balancer).toMatchObject({ id: lb.id, ip: lb.ip });
+        expect(second.store.log.map((e) => [e.seq, e.method])).toEqual([[1, "POST"], [2, "GET"]]);
+        await second.app.close();
+
+        const fresh = buildApp({ seed });
+        expect((await fresh.app.inject({ method: "GET", url: `/v2/load_balancers/${lb.id}`, headers: auth })).statusCode).toBe(404);
+        await fresh.app.close();
     });
 
     it("seed files may be YAML or JSON", () => {

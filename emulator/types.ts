@@ -50,12 +50,20 @@ export interface SeedCertificate {
     not_after?: string;
 }
 
+/** A personal access token of the account with its custom scopes (required scopes are added, as the console does). */
+export interface SeedToken {
+    token: string;
+    scopes: string[];
+}
+
 export interface Seed {
     droplets: SeedDroplet[];
     loadBalancers?: SeedLoadBalancer[];
     certificates?: SeedCertificate[];
     /** Monitoring series per seeded LB id (see metrics.ts). */
     metrics?: SeedMetrics;
+    /** When given, only these tokens authenticate (others get 401), each limited to its scopes (403). Absent: any non-empty token has every scope. */
+    tokens?: SeedToken[];
 }
 
 /** godo.Certificate as GET /v2/certificates/{id} serves it. */
@@ -259,8 +267,10 @@ export interface LogEntry {
     kind: RequestKind;
     id?: string;
     write: boolean;
-    /** Whether an Authorization bearer token was present; the token itself is never kept. */
+    /** Whether the bearer token was accepted (present, and listed when the seed lists tokens); the token itself is never kept. */
     authenticated: boolean;
+    /** Set on a 403 for a token without the endpoint's scope: the scopes it lacked. */
+    missingScopes?: string[];
     body?: unknown;
     /** Droplets a tag write touched (resources of type "droplet"). */
     dropletIds?: number[];

@@ -3,21 +3,19 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError } from "../errors";
 import { type AppContext, checkSchema, ctxOf, intParam, objectBody, paginate } from "../http";
-import { forOneOf, normalizeLbBody } from "../lbValidation";
+import type { EmulatorStore } from "../store";
 
 type Params<K extends string> = FastifyRequest<{ Params: Record<K, string> }>;
 
 const apiBase = (req: FastifyRequest): string => `http://${req.headers.host ?? "127.0.0.1"}`;
 
 export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
-    const { store } = ctx;
+    // The account's operations only (the log and faults belong to the hooks).
+    const store: EmulatorStore = ctx.store;
 
     // ---- load balancers ----
     app.post("/v2/load_balancers", async (req, reply) => {
-        const body = normalizeLbBody(objectBody(req));
-        store.checkLbBody(body);
-        checkSchema(ctx, "POST", "/v2/load_balancers", forOneOf(body));
-        const lb = store.createLb(body, { stuck: ctxOf(req).holdNew });
+        const lb = store.createLb(objectBody(req), { stuck: ctxOf(req).holdNew });
         ctxOf(req).entry.id = lb.id;
         return reply.code(202).send({ load_balancer: lb });
     });
@@ -32,12 +30,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
     });
 
     app.put("/v2/load_balancers/:lb_id", async (req: Params<"lb_id">) => {
-        const body = normalizeLbBody(objectBody(req));
-        const existing = store.lbs.get(req.params.lb_id);
-        if (!existing) throw new ApiError(404);
-        store.checkLbBody(body, existing.lb.region?.slug ?? "");
-        checkSchema(ctx, "PUT", "/v2/load_balancers/:lb_id", forOneOf(body));
-        return { load_balancer: store.updateLb(req.params.lb_id, body) };
+        return { load_balancer: store.updateLb(req.params.lb_id, objectBody(req)) };
     });
 
     app.delete("/v2/load_balancers/:lb_id", async (req: Params<"lb_id">, reply) => {

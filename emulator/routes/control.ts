@@ -49,5 +49,5 @@ export function registerControlRoutes(app: FastifyInstance, ctx: AppContext): vo
         return { metrics: store.setLbMetrics(req.params.id, req.body) };
     });
 
-    app.get("/_emulator/state", async () => ({ ...store.snapshot(), faults: store.faults.list() }));
+    app.get("/_emulator/state", async () => ({ ...store.saved(), faults: store.faults.list() }));
 }
