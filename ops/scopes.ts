@@ -120,6 +120,15 @@ export const WORKFLOW_COMMANDS = {
     "rollback.yml": ["rollback"],
 } as const satisfies Record<string, readonly Command[]>;
 
+/**
+ * The token the docs recommend: one for every command here but creating a load balancer (the
+ * program's resize, rollback, gate, drift, forget, observe, discover and the workflows). It can
+ * resize the load balancer and read; it can write to no droplet.
+ */
+export const RECOMMENDED_SCOPES: readonly Scope[] = withRequired(
+    (Object.keys(COMMAND_SCOPES) as Command[]).filter((command) => command !== "programCreate").flatMap((command) => COMMAND_SCOPES[command].scopes),
+);
+
 /** Every scope a command's token carries: its own and all they require. */
 export function tokenScopes(command: Command): Scope[] {
     return withRequired(COMMAND_SCOPES[command].scopes);

@@ -3,10 +3,12 @@
 // names the missing scope (and never advises adding a droplet write scope).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ENDPOINT_SCOPES as EMULATOR_ENDPOINT_SCOPES, REQUIRED_SCOPES as EMULATOR_REQUIRED_SCOPES } from "../emulator/scopes";
 import {
     COMMAND_SCOPES,
     DROPLET_WRITE_SCOPES,
     ENDPOINT_SCOPES,
+    RECOMMENDED_SCOPES,
     REQUIRED_SCOPES,
     scopeForRequest,
     scopeHints,
@@ -42,7 +44,16 @@ describe("the scopes each command's token carries", () => {
         for (const scope of DROPLET_WRITE_SCOPES) expect(tokenScopes(command)).not.toContain(scope);
     });
 
-    it("the recommended token (the program's) resizes and only reads otherwise; the gate, drift, forget and discover only read", () => {
+    it("the recommended token resizes the load balancer and reads, no more: every command but creating an LB runs on it", () => {
+        expect(RECOMMENDED_SCOPES).toEqual(withRequired(["load_balancer:update", "certificate:read", "monitoring:read"]));
+        for (const command of Object.keys(COMMAND_SCOPES) as Command[]) {
+            if (command !== "programCreate") for (const scope of tokenScopes(command)) expect(RECOMMENDED_SCOPES).toContain(scope);
+        }
+        expect(RECOMMENDED_SCOPES).not.toContain("load_balancer:create");
+        for (const scope of DROPLET_WRITE_SCOPES) expect(RECOMMENDED_SCOPES).not.toContain(scope);
+    });
+
+    it("the program's token resizes and only reads otherwise; the gate, drift, forget and discover only read", () => {
         expect(tokenScopes("program").filter((s) => !s.endsWith(":read"))).toEqual(["load_balancer:update"]);
         expect(tokenScopes("programCreate").filter((s) => !s.endsWith(":read"))).toEqual(["load_balancer:create", "load_balancer:update"]);
         for (const command of ["gate", "drift", "forget", "discover", "observe"] as const) expect(tokenScopes(command).every((s) => s.endsWith(":read"))).toBe(true);
@@ -71,6 +82,18 @@ describe("which scope a request needs", () => {
     it("none for an endpoint it does not know", () => {
         expect(scopeForRequest("GET", "/v2/account")).toBeUndefined();
         expect(scopeForRequest("PATCH", "/v2/load_balancers/x")).toBeUndefined();
+    });
+
+    it("agrees with the emulator, which enforces DigitalOcean's table: each endpoint needs the same scope there, and required scopes match", () => {
+        const routePattern = (route: string) => new RegExp(`^${route.replace(/\/\*$/, "/[^/]+").replace(/:[a-z_]+/g, "[^/]+")}$`);
+        for (const endpoint of ENDPOINT_SCOPES) {
+            const sample = endpoint.path.replace(/\{[^}]+\}/g, "x");
+            const theirs = EMULATOR_ENDPOINT_SCOPES.find((e) => e.method === endpoint.method && routePattern(e.route).test(sample));
+            expect(theirs?.scopes, `${endpoint.method} ${endpoint.path}`).toContain(endpoint.scope);
+        }
+        for (const [scope, required] of Object.entries(EMULATOR_REQUIRED_SCOPES)) {
+            if (REQUIRED_SCOPES[scope]) expect([...REQUIRED_SCOPES[scope]].sort(), scope).toEqual([...required].sort());
+        }
     });
 
     it("every endpoint listed is distinct", () => {
