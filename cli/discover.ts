@@ -86,7 +86,7 @@ runCli(
         return [
             `Wrote ${file}: adopts load balancer ${picked.lb.name} (${picked.lb.id}) in ${plan.config.region} as it is, at its live ${nodes} node${nodes === 1 ? "" : "s"}`,
             `  masking servers: ${target.tag !== undefined ? `tag ${target.tag}` : `ids ${target.ids!.join(", ")}`} (${servers} droplet${servers === 1 ? "" : "s"}, imported read-only)`,
-            `  baseline demand: ${plan.demand.users} users × ${plan.demand.tasksPerUser} tasks (sizes to ${nodes})`,
+            `  baseline demand: ${plan.demand.users.toLocaleString("en-US")} users × ${plan.demand.tasksPerUser.toLocaleString("en-US")} tasks (sizes to ${nodes})`,
             `The preview only imports (${imports.length} resource${imports.length === 1 ? "" : "s"}); nothing else changes. Next:`,
             `  pulumi up --stack ${stack}`,
         ].join("\n");
