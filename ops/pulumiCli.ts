@@ -2,13 +2,16 @@
 // that does I/O. The toolchain comes from scripts/toolchain.sh --check (pinned versions); its
 // bin directory goes first on PATH so pulumi finds the matching language host, and the
 // DigitalOcean plugin is installed into the Pulumi home in use (the operator's own, where their
-// `pulumi login` lives), so it is found as a real plugin.
+// `pulumi login` lives), so it is found as a real plugin. A run that fails on a 403 for want
+// of a token scope gets a line on stderr naming the scope and how to add it (ops/scopes.ts):
+// the provider only passes DigitalOcean's generic "not authorized" on.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
 import { ConfigError } from "../config";
 import { jsonFromStdout, parseEventLog } from "./pulumiJson";
+import { scopeHints } from "./scopes";
 import { findToolchain, toolchainEnv, ToolchainUnavailable, type Toolchain } from "./toolchain";
 
 /** A failure with its own exit code (the toolchain script's 3 for "no toolchain"). */
@@ -54,14 +57,29 @@ export function pulumiFromToolchain(cwd = process.cwd()): Pulumi {
     const capture = (args: string[]) => {
         const run = spawnSync(exe, args, { cwd, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
         if (run.error) throw new CommandError([`${label(args)} could not run: ${run.error.message}`], 1);
+        if (run.status !== 0) tellScopeHints(`${run.stdout}\n${run.stderr}`);
         return { status: run.status, stdout: run.stdout, stderr: run.stderr };
     };
     return {
         capture,
         interactive(args) {
-            const run = spawnSync(exe, args, { cwd, env, stdio: "inherit" });
-            if (run.error) throw new CommandError([`${label(args)} could not run: ${run.error.message}`], 1);
-            return run.status;
+            // The output goes to the terminal as it comes; the engine's event log (the same
+            // diagnostics) is what the scope hint reads.
+            const scratch = mkdtempSync(path.join(tmpdir(), "proxy-lb-pulumi-"));
+            const eventLog = path.join(scratch, "events.jsonl");
+            const logged = EVENT_LOG_COMMANDS.has(args[0]) && !args.includes("--event-log");
+            try {
+                const run = spawnSync(exe, logged ? [...args, "--event-log", eventLog] : args, {
+                    cwd,
+                    env,
+                    stdio: "inherit",
+                });
+                if (run.error) throw new CommandError([`${label(args)} could not run: ${run.error.message}`], 1);
+                if (run.status !== 0 && logged) tellScopeHints(readOrEmpty(eventLog));
+                return run.status;
+            } finally {
+                rmSync(scratch, { recursive: true, force: true });
+            }
         },
         json(args, parse) {
             const run = capture(args);
@@ -111,6 +129,14 @@ function readOrEmpty(file: string): string {
     } catch {
         return ""; // pulumi stopped before writing it: the digest and its errors still say what happened
     }
+}
+
+/** The commands that take --event-log. */
+const EVENT_LOG_COMMANDS: ReadonlySet<string> = new Set(["up", "preview", "refresh", "destroy"]);
+
+/** The missing-scope lines for a failed run's output, on stderr. */
+function tellScopeHints(output: string): void {
+    for (const hint of scopeHints(output)) process.stderr.write(`${hint}\n`);
 }
 
 function tail(stderr: string): string[] {

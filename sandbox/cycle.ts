@@ -4,6 +4,7 @@
 // droplets receive zero writes, protection refuses destroy.
 import { nodeChange } from "../sizing/nodeChange";
 import { nodeChangeLine } from "../cli/report";
+import { scopeHints } from "../ops/scopes";
 import { ToolchainUnavailable } from "../ops/toolchain";
 import { openSandbox, Sandbox } from "./workspace";
 
@@ -72,6 +73,8 @@ main().then(
             console.error(`npm start: the Pulumi toolchain is not available here (the reasons are above).`);
             process.exitCode = 3;
         } else {
+            // A run refused for want of a token scope: name it (the Automation API's error holds pulumi's output).
+            for (const hint of scopeHints(String((err as Error)?.message ?? err))) console.error(hint);
             throw err;
         }
     },

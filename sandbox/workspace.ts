@@ -11,6 +11,7 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 import { loadSettings, Settings } from "../config";
 import { readStackFile } from "../config/stackFile";
 import { Emulator, seedFromIds, startEmulator } from "../emulator/server";
+import { RECOMMENDED_SCOPES, tokenScopes } from "../ops/scopes";
 import { findToolchain, Toolchain, toolchainEnv } from "../ops/toolchain";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -36,7 +37,11 @@ export async function openSandbox(stackName: string, toolchain: Toolchain = find
     mkdirSync(state);
 
     const baseline = loadSettings(readStackFile(stackName, dir));
-    const emulator = await startEmulator({ port: 0, seed: seedFor(baseline) });
+    // The emulator knows only this token, with the scopes the docs recommend (ops/scopes.ts; to
+    // create a load balancer, the program's create scopes): DigitalOcean refuses anything else.
+    const token = `sandbox-${randomBytes(12).toString("hex")}`;
+    const scopes = baseline.config.loadBalancer.id ? [...RECOMMENDED_SCOPES] : tokenScopes("programCreate");
+    const emulator = await startEmulator({ port: 0, seed: { ...seedFor(baseline), tokens: [{ token, scopes }] } });
     try {
         const stack = await LocalWorkspace.createOrSelectStack(
             { stackName, workDir: dir },
@@ -47,7 +52,7 @@ export async function openSandbox(stackName: string, toolchain: Toolchain = find
                     PULUMI_HOME: toolchain.home,
                     PULUMI_BACKEND_URL: `file://${state}`,
                     PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
-                    DIGITALOCEAN_TOKEN: `sandbox-${randomBytes(12).toString("hex")}`,
+                    DIGITALOCEAN_TOKEN: token,
                 },
             },
         );

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { Emulator, Seed, seedFromIds, startEmulator } from "../../emulator/server";
 import { jsonFromStdout, parsePreviewDigest, PreviewDigest } from "../../ops/pulumiJson";
+import { COMMAND_SCOPES, type Command, RECOMMENDED_SCOPES, tokenScopes } from "../../ops/scopes";
 import { findToolchain, Toolchain, toolchainEnv } from "../../ops/toolchain";
 import { PROGRAM_FILES } from "../../sandbox/workspace";
 
@@ -70,6 +71,10 @@ export interface E2eProject {
     stack: string;
     emulator: Emulator;
     env: NodeJS.ProcessEnv;
+    /** The account's tokens by name (see TokenName); `env` carries the one pulumi runs on. */
+    tokens: Record<string, string>;
+    /** Runs pulumi on this token from now on (the CLIs keep their own: see runCli). */
+    useToken(name: TokenName): void;
     /** Replaces the stack file's config (the emulator endpoint is always added). */
     writeConfig(config: StackConfig): void;
     readStackFile(): string;
@@ -97,6 +102,26 @@ export interface TeamBackend {
     env?: Record<string, string>;
 }
 
+/**
+ * The tokens every project's account knows, each with exactly its scopes (the emulator refuses
+ * the rest, as DigitalOcean does): one per command of ops/scopes.ts, named after it (`program`,
+ * `programCreate`, `gate`, `rollback`, `drift`, `forget`, `observe`, `discover`, `autopilot`),
+ * `recommended` (RECOMMENDED_SCOPES), `fullAccess` (the legacy full-access scope: only for a
+ * test about something else, which says why), and any `extraTokens` a test adds.
+ */
+export type TokenName = Command | "recommended" | "fullAccess" | (string & {});
+
+function accountTokens(extra: Record<string, readonly string[]>): { names: Record<string, string>; seed: { token: string; scopes: string[] }[] } {
+    const scopes: Record<string, readonly string[]> = {
+        ...Object.fromEntries((Object.keys(COMMAND_SCOPES) as Command[]).map((command) => [command, tokenScopes(command)])),
+        recommended: RECOMMENDED_SCOPES,
+        fullAccess: ["write"],
+        ...extra,
+    };
+    const names = Object.fromEntries(Object.keys(scopes).map((name) => [name, `e2e-${name}-${randomBytes(12).toString("hex")}`]));
+    return { names, seed: Object.entries(scopes).map(([name, list]) => ({ token: names[name], scopes: [...list] })) };
+}
+
 const open: E2eProject[] = [];
 
 export async function openProject({
@@ -106,9 +131,18 @@ export async function openProject({
     files = {},
     backend,
     workingCopyOf,
+    token,
+    extraTokens = {},
 }: {
     config?: StackConfig;
     seed?: Seed;
+    /**
+     * The token pulumi runs on: by default the program's narrowest, `program` (adopt and
+     * resize), or `programCreate` when the config has no loadBalancer.id (the program creates it).
+     */
+    token?: TokenName;
+    /** More tokens for the account, by name: their scopes (DigitalOcean's required ones are not added). */
+    extraTokens?: Record<string, readonly string[]>;
     stack?: string;
     files?: Record<string, string>;
     /** Log in to this shared backend instead of a file backend of the project's own. */
@@ -130,14 +164,18 @@ export async function openProject({
     for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
     symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     mkdirSync(path.join(dir, ".state"));
-    const emulator = workingCopyOf ? workingCopyOf.emulator : await startEmulator({ port: 0, seed });
+    const account = workingCopyOf ? { names: workingCopyOf.tokens, seed: [] } : accountTokens(extraTokens);
+    const emulator = workingCopyOf ? workingCopyOf.emulator : await startEmulator({ port: 0, seed: { ...seed, tokens: [...(seed.tokens ?? []), ...account.seed] } });
+    const adopts = typeof (config["proxy-lb:loadBalancer"] as { id?: unknown } | undefined)?.id === "string";
+    const tokenName = token ?? (adopts ? "program" : "programCreate");
+    if (!account.names[tokenName]) throw new Error(`openProject: no token named ${tokenName} (known: ${Object.keys(account.names).join(", ")})`);
     const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
     const env: NodeJS.ProcessEnv = {
         ...toolchainEnv(tools),
         PULUMI_HOME: tools.home,
         PULUMI_BACKEND_URL: `file://${path.join(dir, ".state")}`,
         PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
-        DIGITALOCEAN_TOKEN: `e2e-${randomBytes(12).toString("hex")}`,
+        DIGITALOCEAN_TOKEN: account.names[tokenName],
         // Marks every process of this project (CLI, language host, program, provider) so a
         // killed run's survivors in their own process groups can be found and stopped.
         PROXY_LB_E2E_PROJECT: dir,
@@ -145,7 +183,7 @@ export async function openProject({
     delete env.DIGITALOCEAN_API_URL;
     if (workingCopyOf) {
         env.PULUMI_CONFIG_PASSPHRASE = workingCopyOf.env.PULUMI_CONFIG_PASSPHRASE;
-        env.DIGITALOCEAN_TOKEN = workingCopyOf.env.DIGITALOCEAN_TOKEN;
+        if (token === undefined) env.DIGITALOCEAN_TOKEN = workingCopyOf.env.DIGITALOCEAN_TOKEN;
     }
     if (backend) {
         delete env.PULUMI_BACKEND_URL;
@@ -177,6 +215,11 @@ export async function openProject({
         stack,
         emulator,
         env,
+        tokens: account.names,
+        useToken(name) {
+            if (!account.names[name]) throw new Error(`useToken: no token named ${name}`);
+            env.DIGITALOCEAN_TOKEN = account.names[name];
+        },
         writeConfig,
         readStackFile: () => readFileSync(stackFile, "utf8"),
         pulumi,
@@ -271,10 +314,18 @@ export function writes(emulator: Emulator) {
 /**
  * Runs one of this repository's CLIs (`cli/<name>.ts`: gate, rollback, drift, …) in the project
  * as an operator would (`npm run <name> -- …`), asynchronously: the emulator lives in this process.
+ * A command of ops/scopes.ts runs on its own token (the narrowest it needs) unless `token` names
+ * another; any other CLI on the project's.
  */
-export function runCli(p: E2eProject, name: string, ...args: string[]): Promise<Run> {
+export function runCli(p: E2eProject, name: string, ...args: string[]): Promise<Run>;
+export function runCli(p: E2eProject, run: { name: string; token: TokenName }, ...args: string[]): Promise<Run>;
+export function runCli(p: E2eProject, command: string | { name: string; token: TokenName }, ...args: string[]): Promise<Run> {
+    const { name, token } = typeof command === "string" ? { name: command, token: undefined } : command;
+    const tokenName = token ?? (name in COMMAND_SCOPES ? name : undefined);
+    if (tokenName !== undefined && !p.tokens[tokenName]) throw new Error(`runCli: no token named ${tokenName}`);
+    const env = tokenName === undefined ? p.env : { ...p.env, DIGITALOCEAN_TOKEN: p.tokens[tokenName] };
     const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
-    return spawnRun(tsx, [path.join(ROOT, "cli", `${name}.ts`), ...args], { cwd: p.dir, env: p.env }, () => killProjectProcesses(p.dir)).done;
+    return spawnRun(tsx, [path.join(ROOT, "cli", `${name}.ts`), ...args], { cwd: p.dir, env }, () => killProjectProcesses(p.dir)).done;
 }
 
 /** Pids of the processes that still carry this project's marker (none once a killed run is fully gone). */

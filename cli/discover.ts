@@ -1,0 +1,127 @@
+// npm run discover -- --stack <name> [--lb <name|id>] [--force]
+// From a DigitalOcean account to a stack: lists the account's load balancers, and with --lb
+// writes Pulumi.<stack>.yaml adopting that one as it is (ops/discover.ts decides), then runs the
+// real preview and keeps the file only if the first `up` would do nothing but import. Reads only:
+// it never writes to DigitalOcean (a read-only token is enough).
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { ConfigError, NAMESPACE } from "../config";
+import { stackFileName } from "../config/stackFile";
+import { adoption, keptFrom, listingRow, type ListingRow, type LiveLoadBalancer, pickLoadBalancer, stackFileText, unexpectedSteps } from "../ops/discover";
+import { listLoadBalancers } from "../ops/loadBalancerList";
+import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
+import { parsePreviewDigest, stepType } from "../ops/pulumiJson";
+import { COMMAND_SCOPES } from "../ops/scopes";
+import { apiBase, tokenFrom } from "../infra/monitoring";
+import { runCli, UsageError } from "./run";
+
+const USAGE = "usage: npm run discover -- --stack <name> [--lb <name|id>] [--force]";
+
+const HELP = `Lists the load balancers of the DigitalOcean account (name, id, region, nodes, targets,
+IP, type, and why one cannot be adopted). With --lb, writes Pulumi.<stack>.yaml adopting that
+load balancer as it is: its id, region and targets (droplet ids or tag), no forwarding or
+health check (the live ones are kept), and a baseline demand that sizes to its live node
+count; then runs \`pulumi preview\` and keeps the file only if the first \`pulumi up\` would
+only import. It never writes to DigitalOcean: a read-only token is enough
+(${COMMAND_SCOPES.discover.scopes.join(", ")}).
+Needs DIGITALOCEAN_TOKEN; the API is DIGITALOCEAN_API_URL, else the stack file's
+digitalocean:apiEndpoint, else https://api.digitalocean.com.
+
+  --stack <name>     the stack to write (Pulumi.<name>.yaml)
+  --lb <name|id>     the load balancer to adopt (a name must be unique in the account)
+  --force            replace an existing Pulumi.<name>.yaml (its other keys, such as an
+                     encrypted digitalocean:token and proxy-lb:capacity, are kept)
+  -h, --help         this help
+
+exit codes: 0 listed, or written and previewed; 1 the load balancer cannot be adopted, the
+preview shows more than imports (the file is left as it was), the file exists without
+--force, or the token or the API's answer is wrong; 2 bad usage; 3 the Pulumi toolchain is
+not built yet`;
+
+runCli(
+    {
+        usage: USAGE,
+        help: HELP,
+        options: { lb: { type: "string" }, force: { type: "boolean", default: false } },
+    },
+    async ({ stack, lb: wanted, force }) => {
+        if (force && wanted === undefined) throw new UsageError("--force only goes with --lb (it replaces the stack file discover writes)");
+        const file = stackFileName(stack);
+        const before = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+        if (wanted !== undefined && before !== undefined && !force) {
+            throw new ConfigError([`${file} exists: discover does not overwrite it. Pass --force to replace its ${NAMESPACE}: keys (the rest is kept), or pick another --stack.`]);
+        }
+        const previous = keptFrom(before);
+        const read = { api: apiBase(process.env, previous.otherConfig), token: tokenWithDiscoverWords() };
+        const lbs = await listLoadBalancers(read);
+        if (wanted === undefined) return listing(lbs, stack, read.api);
+
+        const picked = pickLoadBalancer(lbs, wanted);
+        if (!picked.ok) throw new ConfigError([`discover: ${picked.reason}`]);
+        const plan = adoption(picked.lb, previous.capacity);
+        if (!plan.ok) throw new ConfigError([`discover: ${plan.reason}; nothing was written`]);
+
+        // The stack must exist for the preview; creating it writes to the state backend only
+        // (with a passphrase, Pulumi adds the stack's encryptionsalt to the stack file: kept).
+        const pulumi = pulumiFromToolchain();
+        const init = pulumi.capture(["stack", "init", stack, "--non-interactive"]);
+        if (init.status !== 0 && !/already exists/i.test(init.stderr)) {
+            throw new CommandError([`discover: pulumi stack init ${stack} failed (exit ${init.status}):`, `  ${init.stderr.trim()}`], 1);
+        }
+        const current = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+        writeFileSync(file, stackFileText(stack, picked.lb, plan, keptFrom(current)));
+
+        const nodes = plan.nodes;
+        const preview = pulumi.json(["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack], parsePreviewDigest);
+        const problems = unexpectedSteps(preview.value, { id: picked.lb.id, nodes });
+        if (preview.status !== 0 && problems.length === 0) problems.push(`pulumi preview failed (exit ${preview.status}): ${preview.stderr.trim().split("\n").at(-1) ?? ""}`);
+        if (problems.length > 0) {
+            // Leave the file as it was before the preview: nothing to `up` by mistake.
+            if (current === undefined) rmSync(file, { force: true });
+            else writeFileSync(file, current);
+            throw new CommandError([`discover: the preview of ${file} shows more than imports, so it was not kept:`, ...problems.map((p) => `  ${p}`)], 1);
+        }
+        const imports = (preview.value.steps ?? []).filter((s) => s.op === "import");
+        const servers = imports.filter((s) => stepType(s).endsWith("droplet:Droplet")).length;
+        const target = plan.config.maskingServers;
+        return [
+            `Wrote ${file}: adopts load balancer ${picked.lb.name} (${picked.lb.id}) in ${plan.config.region} as it is, at its live ${nodes} node${nodes === 1 ? "" : "s"}`,
+            `  masking servers: ${target.tag !== undefined ? `tag ${target.tag}` : `ids ${target.ids!.join(", ")}`} (${servers} droplet${servers === 1 ? "" : "s"}, imported read-only)`,
+            `  baseline demand: ${plan.demand.users.toLocaleString("en-US")} users × ${plan.demand.tasksPerUser.toLocaleString("en-US")} tasks (sizes to ${nodes})`,
+            `The preview only imports (${imports.length} resource${imports.length === 1 ? "" : "s"}); nothing else changes. Next:`,
+            `  pulumi up --stack ${stack}`,
+        ].join("\n");
+    },
+);
+
+function tokenWithDiscoverWords(): string {
+    try {
+        return tokenFrom(process.env);
+    } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        throw new ConfigError([`DIGITALOCEAN_TOKEN is not set: export a DigitalOcean API token; discover needs only ${COMMAND_SCOPES.discover.scopes.join(", ")} (read-only)`]);
+    }
+}
+
+function listing(lbs: LiveLoadBalancer[], stack: string, api: string): string {
+    if (lbs.length === 0) return `No load balancer in the account at ${api}.`;
+    const rows = lbs.map(listingRow);
+    const columns: [string, keyof ListingRow][] = [
+        ["NAME", "name"],
+        ["ID", "id"],
+        ["REGION", "region"],
+        ["NODES", "nodes"],
+        ["TARGETS", "targets"],
+        ["IP", "ip"],
+        ["TYPE", "type"],
+    ];
+    const widths = columns.map(([title, key]) => Math.max(title.length, ...rows.map((r) => String(r[key] ?? "").length)));
+    const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+    const refused = rows.filter((r) => r.refused);
+    return [
+        line(columns.map(([title]) => title)),
+        ...rows.map((r) => line(columns.map(([, key]) => String(r[key] ?? "")))),
+        ...(refused.length ? ["", "Cannot be adopted:", ...refused.map((r) => `  ${r.name}: ${r.refused}`)] : []),
+        "",
+        `Adopt one: npm run discover -- --stack ${stack} --lb <name|id>`,
+    ].join("\n");
+}
