@@ -17,7 +17,7 @@
  */
 import { HOURS_PER_MONTH } from "../sizing";
 import type { AutopilotDecision } from "../sizing/autopilot";
-import { shortInstant } from "../sizing/calendar";
+import { count, money, plural, shortInstant, signedMoney, signedRate } from "../sizing/format";
 import type { NotifyFormat } from "../config/notify";
 
 export type { NotifyFormat } from "../config/notify";
@@ -69,25 +69,11 @@ export function nearLimitNotice(stack: string, sample: { connections: number; li
 // ---------------------------------------------------------------------------
 // Words (pure)
 
-function group(n: number): string {
-    const [int, frac] = String(n).split(".");
-    const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-    return frac === undefined ? grouped : `${grouped}.${frac}`;
-}
-
-const nodes = (n: number) => `${group(n)} node${n === 1 ? "" : "s"}`;
-const minutes = (n: number) => `${group(n)} minute${n === 1 ? "" : "s"}`;
+const nodes = (n: number) => plural(n, "node").replace(/^\d+/, count(n));
+const minutes = (n: number) => plural(n, "minute");
 const when = (ms: number) => shortInstant(Math.floor(ms / 1000) * 1000);
 
-/** $1,234.50; a sign only when asked (for a change). */
-function dollars(amount: number, decimals: number, signed = false): string {
-    const abs = Math.abs(amount);
-    const [int, frac] = abs.toFixed(decimals).split(".");
-    const sign = amount < 0 ? "-" : signed ? "+" : "";
-    return `${sign}$${group(Number(int))}${frac === undefined ? "" : `.${frac}`}`;
-}
-
-/** The cost change of a resize, with sizing/'s figures: monthly price × nodes, hourly = monthly ÷ 672. */
+/** The cost change of a resize, with sizing/'s figures (printed with sizing/format.ts): monthly price × nodes, hourly = monthly ÷ 672. */
 export function costChange(from: number, to: number, pricePerNodeMonthly: number): { monthlyFrom: number; monthlyTo: number; monthlyChange: number; hourlyChange: number } {
     const monthlyFrom = from * pricePerNodeMonthly;
     const monthlyTo = to * pricePerNodeMonthly;
@@ -107,16 +93,16 @@ function message(notice: Notice): Message {
             const c = costChange(notice.from, notice.to, notice.pricePerNodeMonthly);
             const verb = notice.to > notice.from ? "scaled up" : notice.to < notice.from ? "scaled down" : "kept";
             return {
-                headline: `${who}: ${verb} ${group(notice.from)} → ${nodes(notice.to)}`,
+                headline: `${who}: ${verb} ${count(notice.from)} → ${nodes(notice.to)}`,
                 lines: [
                     `why: ${notice.why}`,
-                    `cost: ${dollars(c.monthlyChange, 2, true)} a month at this size (${dollars(c.hourlyChange, 4, true)} an hour): ${dollars(c.monthlyFrom, 2)} → ${dollars(c.monthlyTo, 2)} a month`,
+                    `cost: ${signedMoney(c.monthlyChange)} a month at this size (${signedRate(c.hourlyChange)} an hour): ${money(c.monthlyFrom)} → ${money(c.monthlyTo)} a month`,
                 ],
             };
         }
         case "clamped":
             return {
-                headline: `${who}: CLAMPED at ${nodes(notice.sizeUnit)}: the crowd needs ${nodes(notice.wanted)} (limit ${group(notice.maxNodes)})`,
+                headline: `${who}: CLAMPED at ${nodes(notice.sizeUnit)}: the crowd needs ${nodes(notice.wanted)} (limit ${count(notice.maxNodes)})`,
                 lines: [`why: ${notice.why}`],
             };
         case "nearLimit": {
@@ -124,7 +110,7 @@ function message(notice: Notice): Message {
             const percent = Math.floor((notice.connections * 100) / notice.limit);
             return {
                 headline: `${who}: the load balancer is at ${percent}% of its limit`,
-                lines: [`${group(notice.connections)} of ${group(notice.limit)} connections on ${nodes(notice.sizeUnit)} at ${when(notice.at)}`],
+                lines: [`${count(notice.connections)} of ${count(notice.limit)} connections on ${nodes(notice.sizeUnit)} at ${when(notice.at)}`],
             };
         }
         case "metricsUnavailable":

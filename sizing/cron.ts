@@ -28,7 +28,8 @@
  *
  * Pure: the moment is an argument; no clock, no I/O.
  */
-import { boundaries, formatInstant, MINUTE_MS, stepAt, type Calendar, type SizingContext } from "./calendar";
+import { boundaries, MINUTE_MS, stepAt, type Calendar, type SizingContext } from "./calendar";
+import { shortInstant } from "./format";
 
 const DAY_MS = 24 * 60 * MINUTE_MS;
 
@@ -103,7 +104,7 @@ export function dateLine(t: number): string {
     return `${d.getUTCMinutes()} ${d.getUTCHours()} ${d.getUTCDate()} ${d.getUTCMonth() + 1} *`;
 }
 
-const short = (t: number) => formatInstant(t).replace(/:00Z$/, "Z");
+const short = shortInstant;
 
 /**
  * The cron lines for the calendar from `options.now` on: each size-changing boundary's two lines,
