@@ -174,7 +174,8 @@ const dropArb = fc.record({
     startMinute: fc.integer({ min: 0, max: 60 * 24 * 90 }),
     seconds: fc.constantFrom(0, 0, 0, 30),
     minutes: fc.integer({ min: 1, max: 60 * 24 * 3 }),
-    users: fc.integer({ min: 0, max: 400 }),
+    // at most 4 × 200 users: 200 nodes even when all overlap (a calendar it cannot serve is refused before, by the config)
+    users: fc.integer({ min: 0, max: 200 }),
 });
 const calendarArb = fc.record({ lead: fc.integer({ min: 0, max: 120 }), drops: fc.array(dropArb, { minLength: 1, maxLength: 4 }) }).map(
     ({ lead, drops }): Calendar => ({
