@@ -1,0 +1,82 @@
+// The notification keys, proxy-lb:notify.webhookUrl (a secret) and proxy-lb:notify.format, as a
+// schema fragment for config/schema.ts: `notify: notifySchema.optional().describe(...)` is the
+// whole wiring. Pure: no Pulumi import, no I/O.
+//
+// The URL carries its secret in its path (Discord: /api/webhooks/<id>/<token>; Slack:
+// /services/<team>/<bot>/<secret>), so no check here ever echoes it: every issue about it is a
+// custom one, which config/index.ts prints without the value (it shows `(got …)` only for the
+// other issue codes).
+import { z } from "zod";
+
+export const NOTIFY_FORMATS = ["discord", "slack"] as const;
+export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];
+
+/** Hosts whose format is known, so `format` may be left out for them. */
+const HOST_FORMATS: Readonly<Record<string, NotifyFormat>> = {
+    "discord.com": "discord",
+    "discordapp.com": "discord",
+    "ptb.discord.com": "discord",
+    "canary.discord.com": "discord",
+    "hooks.slack.com": "slack",
+};
+
+/** Plain http only to this machine (a local receiver in tests); anything else needs https. */
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** The format a webhook's host implies, or undefined when the host is not a known one. */
+export function formatForUrl(url: string): NotifyFormat | undefined {
+    try {
+        return HOST_FORMATS[new URL(url).hostname.toLowerCase()];
+    } catch {
+        return undefined;
+    }
+}
+
+/** Why `url` cannot be a webhook URL (never quoting it), or undefined when it can. */
+export function webhookUrlProblem(url: string): string | undefined {
+    let parsed: URL;
+    try {
+        parsed = new URL(url);
+    } catch {
+        return "must be a webhook URL such as https://discord.com/api/webhooks/<id>/<token> or https://hooks.slack.com/services/<…> (the value is not shown: it is a secret)";
+    }
+    if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && LOOPBACK.has(parsed.hostname))) {
+        return "must be an https:// URL (the value is not shown: it is a secret)";
+    }
+    if (parsed.username !== "" || parsed.password !== "") return "must not carry a user name or password (the value is not shown: it is a secret)";
+    if (parsed.pathname === "/" || parsed.pathname === "") return "has no path: a webhook URL carries its secret in its path (the value is not shown)";
+    return undefined;
+}
+
+export const notifySchema = z
+    .strictObject(
+        {
+            webhookUrl: z
+                .string({ error: "must be the webhook URL as text, set as a secret: pulumi config set --secret --path 'proxy-lb:notify.webhookUrl' <url>" })
+                .superRefine((url, ctx) => {
+                    const problem = webhookUrlProblem(url);
+                    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+                })
+                .describe("incoming-webhook URL for notifications (Discord or Slack); a secret: set it with `pulumi config set --secret`"),
+            format: z
+                .enum(NOTIFY_FORMATS, { error: 'must be "discord" or "slack"' })
+                .optional()
+                .describe("the webhook's message format; defaults from the URL's host (discord.com, hooks.slack.com)"),
+        },
+        { error: "must be an object with webhookUrl (and format)" },
+    )
+    .superRefine((notify, ctx) => {
+        if (notify.format === undefined && webhookUrlProblem(notify.webhookUrl) === undefined && formatForUrl(notify.webhookUrl) === undefined) {
+            ctx.addIssue({ code: "custom", path: ["format"], message: 'is required: the webhook URL\'s host is neither Discord\'s nor Slack\'s; set "discord" or "slack"' });
+        }
+    });
+
+export type NotifyConfig = z.output<typeof notifySchema>;
+
+/**
+ * Where and how to send, from a validated `notify` block: its format, or the one its host implies
+ * (no transform in the schema: the generated docs read it as JSON Schema).
+ */
+export function notifyTarget(notify: NotifyConfig): { webhookUrl: string; format: NotifyFormat } {
+    return { webhookUrl: notify.webhookUrl, format: notify.format ?? formatForUrl(notify.webhookUrl)! };
+}
