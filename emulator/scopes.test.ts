@@ -77,6 +77,7 @@ const REQUIRES: Record<string, string[]> = {
     "monitoring:read": ["droplet:read", "image:read"],
     "tag:create": ["tag:read"],
     "tag:delete": ["tag:read"],
+    "vpc:read": ["actions:read", "regions:read", "sizes:read"],
 };
 const implies = (held: string, wanted: string, seen = new Set<string>()): boolean =>
     held === wanted || (!seen.has(held) && (seen.add(held), (REQUIRES[held] ?? []).some((r) => implies(r, wanted, seen))));

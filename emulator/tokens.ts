@@ -25,6 +25,7 @@ export const REQUIRED_SCOPES: Record<string, string[]> = {
     "droplet:update": ["droplet:read", ...DROPLET_READS],
     "droplet:delete": ["droplet:read", ...DROPLET_READS],
     "image:read": ["droplet:read", "regions:read", "sizes:read", "actions:read"],
+    "vpc:read": ["regions:read", "sizes:read", "actions:read"], // docs.digitalocean.com/reference/api/scopes/vpc/read
     "certificate:read": [],
     "monitoring:read": ["droplet:read", "image:read"],
 };

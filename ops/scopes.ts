@@ -28,6 +28,9 @@ export const REQUIRED_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
     "droplet:update": ["droplet:read", "regions:read", "sizes:read", "actions:read", "image:read"],
     "droplet:create": ["droplet:read", "regions:read", "sizes:read", "actions:read", "image:read"],
     "droplet:delete": ["droplet:read", "regions:read", "sizes:read", "actions:read", "image:read"],
+    // "to add a non-read scope for a resource type, you must also add the read scope for that resource type"
+    "tag:create": ["tag:read"],
+    "tag:delete": ["tag:read"],
 };
 
 /** Scopes that write to a droplet (or its tags): the recommended tokens never carry one, so DigitalOcean itself refuses every droplet write. */

@@ -3,7 +3,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CONFIG_REFERENCE_FILE, renderPulumiYaml, replaceReference } from "../scripts/docs";
+import { CONFIG_REFERENCE_FILE, renderPulumiYaml, replaceRecommendedScopes, replaceReference, replaceScopesReference, SCOPES_REFERENCE_FILE } from "../scripts/docs";
+import { DROPLET_WRITE_SCOPES } from "../ops/scopes";
 import { stackConfigSchema } from "../config";
 
 const read = (file: string) => readFileSync(`${__dirname}/../${file}`, "utf8");
@@ -27,5 +28,16 @@ describe("generated docs", () => {
 
     it("the README links the config reference", () => {
         expect(read("README.md")).toContain("(docs/config.md)");
+    });
+
+    it("the token scopes in docs/scopes.md and the README's tick list are ops/scopes.ts's (run npm run docs), and the README's token has no droplet write", () => {
+        const scopes = read(SCOPES_REFERENCE_FILE);
+        expect(replaceScopesReference(scopes)).toBe(scopes);
+        const readme = read("README.md");
+        expect(replaceRecommendedScopes(readme)).toBe(readme);
+        const tickList = readme.slice(readme.indexOf("<!-- recommended-scopes:start"), readme.indexOf("<!-- recommended-scopes:end"));
+        expect(tickList).toContain("`load_balancer:update`");
+        for (const write of DROPLET_WRITE_SCOPES) expect(tickList).not.toContain(`\`${write}\``);
+        expect(readme).toContain("(docs/scopes.md)");
     });
 });
