@@ -132,7 +132,9 @@ export function suggestDemand(peak: number, planned: Planned): Suggestion {
     };
     const a = sized(shaped);
     const b = sized(exact);
-    if (a.sizeUnit !== null && b.sizeUnit !== null && a.sizeUnit > b.sizeUnit) return b;
+    // The users' shape rounds tasks up; where that costs a node (or passes the node limit the
+    // peak itself fits in), the exact peak wins.
+    if (b.sizeUnit !== null && (a.sizeUnit === null || a.sizeUnit > b.sizeUnit)) return b;
     return a;
 }
 

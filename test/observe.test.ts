@@ -128,6 +128,14 @@ describe("suggestDemand", () => {
         expect(suggestDemand(8_000, seven)).toMatchObject({ demand: { users: 1, tasksPerUser: 8_000, connectionsPerTask: 1 }, sizeUnit: 1 });
     });
 
+    it("gives the exact peak when rounding tasks up would pass the node limit the peak fits in (found by the property below)", () => {
+        // 919 users × 66 tasks × 3 = 181,962 × 1.1 → 201 nodes, over maxNodes; the peak itself, 179,206 × 1.1 → 198.
+        const capacity = { connectionsPerNode: 1000, newConnectionsPerSecondPerNode: 1000, headroom: 0.1, minNodes: 1, maxNodes: 200, pricePerNodeMonthly: 12 };
+        const s = suggestDemand(179_206, { region: "nyc3", demand: { users: 919, tasksPerUser: 0, connectionsPerTask: 3 }, capacity, sizeUnit: 1 });
+        expect(s).toMatchObject({ demand: { users: 1, tasksPerUser: 179_206, connectionsPerTask: 1 }, sizeUnit: 198 });
+        expect(s.problem).toBeUndefined();
+    });
+
     const demandArb = fc.record({
         users: fc.integer({ min: 0, max: 2000 }),
         tasksPerUser: fc.integer({ min: 0, max: 5000 }),
