@@ -11,7 +11,7 @@ import { listLoadBalancers } from "../ops/loadBalancerList";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
 import { parsePreviewDigest, stepType } from "../ops/pulumiJson";
 import { COMMAND_SCOPES } from "../ops/scopes";
-import { apiBase, tokenFrom } from "../infra/monitoring";
+import { apiBase, tokenFrom } from "../infra/digitaloceanApi";
 import { runCli, UsageError } from "./run";
 
 const USAGE = "usage: npm run discover -- --stack <name> [--lb <name|id>] [--force]";
@@ -51,7 +51,7 @@ runCli(
             throw new ConfigError([`${file} exists: discover does not overwrite it. Pass --force to replace its ${NAMESPACE}: keys (the rest is kept), or pick another --stack.`]);
         }
         const previous = keptFrom(before);
-        const read = { api: apiBase(process.env, previous.otherConfig), token: tokenWithDiscoverWords() };
+        const read = { api: apiBase(process.env, previous.otherConfig), token: tokenFrom(process.env, COMMAND_SCOPES.discover.scopes) };
         const lbs = await listLoadBalancers(read);
         if (wanted === undefined) return listing(lbs, stack, read.api);
 
@@ -92,15 +92,6 @@ runCli(
         ].join("\n");
     },
 );
-
-function tokenWithDiscoverWords(): string {
-    try {
-        return tokenFrom(process.env);
-    } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        throw new ConfigError([`DIGITALOCEAN_TOKEN is not set: export a DigitalOcean API token; discover needs only ${COMMAND_SCOPES.discover.scopes.join(", ")} (read-only)`]);
-    }
-}
 
 function listing(lbs: LiveLoadBalancer[], stack: string, api: string): string {
     if (lbs.length === 0) return `No load balancer in the account at ${api}.`;

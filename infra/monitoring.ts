@@ -7,8 +7,7 @@
 import { z } from "zod";
 import { ConfigError } from "../config";
 import type { Sample, Series } from "../sizing/observe";
-
-export const DEFAULT_API = "https://api.digitalocean.com";
+import { type ApiRead, getJson } from "./digitaloceanApi";
 
 export const METRICS = {
     connections: "frontend_connections_current",
@@ -29,29 +28,11 @@ const matrixSchema = z.object({
     }),
 });
 
-export interface MetricsRequest {
-    /** API base, e.g. https://api.digitalocean.com */
-    api: string;
-    token: string;
+export interface MetricsRequest extends ApiRead {
     lbId: string;
     /** unix seconds */
     start: number;
     end: number;
-    fetch?: typeof fetch;
-}
-
-/** The API base: DIGITALOCEAN_API_URL, else the stack's digitalocean:apiEndpoint, else DigitalOcean's. */
-export function apiBase(env: Record<string, string | undefined>, stackEntries: Record<string, unknown>): string {
-    const endpoint = stackEntries["digitalocean:apiEndpoint"];
-    const base = env.DIGITALOCEAN_API_URL || (typeof endpoint === "string" && endpoint !== "" ? endpoint : DEFAULT_API);
-    return base.replace(/\/+$/, "");
-}
-
-/** The bearer token, from DIGITALOCEAN_TOKEN only (never from a file). */
-export function tokenFrom(env: Record<string, string | undefined>): string {
-    const token = env.DIGITALOCEAN_TOKEN;
-    if (!token) throw new ConfigError(["DIGITALOCEAN_TOKEN is not set: export a DigitalOcean API token with read access to monitoring"]);
-    return token;
 }
 
 /** One metric's samples; several result series (one per node, say) are combined by `combine`. */
@@ -60,29 +41,12 @@ export async function fetchMetric(req: MetricsRequest, metric: string, combine: 
     url.searchParams.set("lb_id", req.lbId);
     url.searchParams.set("start", String(Math.floor(req.start)));
     url.searchParams.set("end", String(Math.ceil(req.end)));
-    const doFetch = req.fetch ?? fetch;
-    let response: Response;
-    try {
-        response = await doFetch(url, { headers: { Authorization: `Bearer ${req.token}`, Accept: "application/json" } });
-    } catch (err) {
-        throw new ConfigError([`GET ${url.pathname} on ${req.api} failed: ${(err as Error).message}`]);
-    }
-    const text = await response.text();
-    if (!response.ok) {
-        let message = text.slice(0, 200);
-        try {
-            const body = JSON.parse(text) as { id?: string; message?: string };
-            message = [body.id, body.message].filter(Boolean).join(": ") || message;
-        } catch {
-            // not JSON: the text as it came
-        }
-        throw new ConfigError([`GET ${url.pathname} answered ${response.status}${message ? ` (${message})` : ""}`]);
-    }
+    const json = await getJson(req, url);
     let parsed: z.infer<typeof matrixSchema>;
     try {
-        parsed = matrixSchema.parse(JSON.parse(text));
+        parsed = matrixSchema.parse(json);
     } catch {
-        throw new ConfigError([`GET ${url.pathname} answered something that is not a metrics matrix: ${text.slice(0, 120)}`]);
+        throw new ConfigError([`GET ${url.pathname} answered something that is not a metrics matrix: ${JSON.stringify(json).slice(0, 120)}`]);
     }
     if (parsed.status !== "success") throw new ConfigError([`GET ${url.pathname} answered status ${JSON.stringify(parsed.status)}`]);
 

@@ -3,7 +3,9 @@
 // (sizing/observe.ts). For observe and plan --observed; problems are ConfigErrors naming what
 // is wrong (the drop, the window, the token, the API's answer).
 import { ConfigError, type Settings } from "../config";
-import { apiBase, fetchLbMetrics, tokenFrom } from "../infra/monitoring";
+import { apiBase, tokenFrom } from "../infra/digitaloceanApi";
+import { fetchLbMetrics } from "../infra/monitoring";
+import { COMMAND_SCOPES, withScopeHint } from "./scopes";
 import { formatInstant } from "../sizing/format";
 import { observe, ObservationError, type Observation, type Series } from "../sizing/observe";
 import { observedWindow, type ObservationTarget, type ObservedWindow } from "../sizing/observedWindow";
@@ -36,12 +38,12 @@ export async function observeStack(opts: {
     const window = observing(() => observedWindow(calendar, { region: config.region, capacity: config.capacity }, opts.target, opts.now));
     const series = await fetchLbMetrics({
         api: apiBase(env, opts.stackEntries),
-        token: tokenFrom(env),
+        token: tokenFrom(env, COMMAND_SCOPES.observe.scopes),
         lbId,
         start: window.from / MS,
         end: window.to / MS,
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
-    });
+    }).catch(withScopeHint);
     const where = `load balancer ${lbId}, ${formatInstant(window.from)} → ${formatInstant(window.to)}: `;
     const observation = observing(() => observe(series, { from: window.from / MS, to: window.to / MS }, window.planned), where);
     return { stack: opts.stack, lbId, window, observation, series };

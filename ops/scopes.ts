@@ -7,6 +7,8 @@
 // itself). Which endpoints each command really calls was read from the emulator's request log
 // of the end-to-end runs (test/e2e/scopes.test.ts keeps that true: every command passes on its
 // token, and a token without a scope of its list fails).
+import { ConfigError } from "../config";
+import { ApiAnswerError } from "../infra/digitaloceanApi";
 
 /** A DigitalOcean token scope, `<resource type>:<verb>`. */
 export type Scope = `${string}:${string}`;
@@ -214,6 +216,18 @@ export function scopeHints(output: string): string[] {
         hints.set(endpoint.scope, missingScopeHint(endpoint));
     }
     return [...hints.values()];
+}
+
+/**
+ * For a caller's own API reads (`getJson(...).catch(withScopeHint)`): a 403 gets the line that
+ * names the scope to add; anything else is rethrown as it is.
+ */
+export function withScopeHint(err: unknown): never {
+    if (err instanceof ApiAnswerError && err.status === 403) {
+        const endpoint = scopeForRequest("GET", err.path);
+        if (endpoint) throw new ConfigError([...err.problems, missingScopeHint(endpoint)]);
+    }
+    throw err;
 }
 
 /** What to do about a 403 on `endpoint`: add its scope, unless it is a droplet write (never add those). */

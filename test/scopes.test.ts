@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ENDPOINT_SCOPES as EMULATOR_ENDPOINT_SCOPES } from "../emulator/routes/scopes";
 import { withRequiredScopes as emulatorWithRequired } from "../emulator/tokens";
+import { getJson } from "../infra/digitaloceanApi";
 import {
     COMMAND_SCOPES,
     DROPLET_WRITE_SCOPES,
@@ -15,6 +16,7 @@ import {
     scopeHints,
     tokenScopes,
     withRequired,
+    withScopeHint,
     workflowScopes,
     type Command,
 } from "../ops/scopes";
@@ -146,5 +148,27 @@ describe("scopeHints: a 403 in pulumi's output names the missing scope", () => {
                 expect(scopeHints(`${method} http://127.0.0.1:1/v2/droplets/1: ${text.replace(/403/g, "40x")}`)).toEqual([]);
             }),
         );
+    });
+});
+
+describe("withScopeHint: our own API reads name the missing scope too", () => {
+    const answering = (status: number, body: object) => (async () => new Response(JSON.stringify(body), { status })) as unknown as typeof fetch;
+    const read = (status: number, path: string) =>
+        getJson({ api: "http://127.0.0.1:9", token: "t", fetch: answering(status, { id: "forbidden", message: "you do not have access for the attempted action" }) }, new URL(`http://127.0.0.1:9${path}`)).catch(withScopeHint);
+
+    it.each([
+        ["/v2/load_balancers", "the token lacks load_balancer:read (needed for GET /v2/load_balancers)"],
+        ["/v2/monitoring/metrics/load_balancer/frontend_connections_current", "the token lacks monitoring:read"],
+    ])("a 403 on %s", async (path, hint) => {
+        const err = await read(403, path).then(() => undefined, (e: { problems: string[] }) => e);
+        expect(err?.problems[0]).toBe(`GET ${path} answered 403 (forbidden: you do not have access for the attempted action)`);
+        expect(err?.problems[1]).toContain(hint);
+    });
+
+    it("another status, or a 403 on an endpoint it does not know: the error as it was", async () => {
+        const other = await read(500, "/v2/load_balancers").then(() => undefined, (e: { problems: string[] }) => e);
+        expect(other?.problems).toEqual(["GET /v2/load_balancers answered 500 (forbidden: you do not have access for the attempted action)"]);
+        const unknown = await read(403, "/v2/unknown").then(() => undefined, (e: { problems: string[] }) => e);
+        expect(unknown?.problems).toHaveLength(1);
     });
 });

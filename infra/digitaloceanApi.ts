@@ -1,0 +1,73 @@
+// The one way proxy-lb reads DigitalOcean's API itself (outside the provider): the API base,
+// the token from the environment, and a GET that turns every failure into a message naming
+// the endpoint and what the API said. Thin on purpose: what the answers mean is elsewhere
+// (sizing/observe.ts, ops/discover.ts). Reads only; no Pulumi here.
+import { ConfigError } from "../config";
+
+export const DEFAULT_API = "https://api.digitalocean.com";
+
+export interface ApiRead {
+    /** API base, e.g. https://api.digitalocean.com */
+    api: string;
+    token: string;
+    fetch?: typeof fetch;
+}
+
+/** The API base: DIGITALOCEAN_API_URL, else the stack's digitalocean:apiEndpoint, else DigitalOcean's. */
+export function apiBase(env: Record<string, string | undefined>, stackEntries: Record<string, unknown>): string {
+    const endpoint = stackEntries["digitalocean:apiEndpoint"];
+    const base = env.DIGITALOCEAN_API_URL || (typeof endpoint === "string" && endpoint !== "" ? endpoint : DEFAULT_API);
+    return base.replace(/\/+$/, "");
+}
+
+/** The bearer token, from DIGITALOCEAN_TOKEN only (never from a file); `scopes` say what it needs. */
+export function tokenFrom(env: Record<string, string | undefined>, scopes: readonly string[]): string {
+    const token = env.DIGITALOCEAN_TOKEN;
+    if (!token) throw new ConfigError([`DIGITALOCEAN_TOKEN is not set: export a DigitalOcean API token with ${scopes.join(", ")}`]);
+    return token;
+}
+
+/** The API answered with an error status: the status is kept so a caller can say more (a 403's missing scope). */
+export class ApiAnswerError extends ConfigError {
+    constructor(
+        problems: string[],
+        readonly status: number,
+        readonly path: string,
+    ) {
+        super(problems);
+        this.name = "ApiAnswerError";
+    }
+}
+
+/** GET `url` with the token; its JSON, or an error naming the endpoint and what the API said. */
+export async function getJson(read: ApiRead, url: URL): Promise<unknown> {
+    let response: Response;
+    try {
+        response = await (read.fetch ?? fetch)(url, { headers: { Authorization: `Bearer ${read.token}`, Accept: "application/json" } });
+    } catch (err) {
+        throw new ConfigError([`GET ${url.pathname} on ${read.api} failed: ${(err as Error).message}`]);
+    }
+    const text = await response.text();
+    if (!response.ok) {
+        let said = text.slice(0, 200);
+        try {
+            const body = JSON.parse(text) as { id?: string; message?: string };
+            said = [body.id, body.message].filter(Boolean).join(": ") || said;
+        } catch {
+            // not JSON: the text as it came
+        }
+        throw new ApiAnswerError(
+            [
+                `GET ${url.pathname} answered ${response.status}${said ? ` (${said})` : ""}`,
+                ...(response.status === 401 ? ["DIGITALOCEAN_TOKEN is not a valid DigitalOcean token (revoked, expired or mistyped)"] : []),
+            ],
+            response.status,
+            url.pathname,
+        );
+    }
+    try {
+        return JSON.parse(text);
+    } catch {
+        throw new ConfigError([`GET ${url.pathname} answered something that is not JSON: ${text.slice(0, 120)}`]);
+    }
+}
