@@ -2,7 +2,7 @@
 // plus an LB that never leaves "new" after a create. Real engine and DigitalOcean provider
 // against the emulator, with the provider's retry settings as operators get them
 // (DIGITALOCEAN_HTTP_RETRY_MAX 4, wait 1 s doubling up to 30 s; Retry-After honoured on 429/503).
-// Each test prints an `[observed]` line: README's reliability table quotes those figures.
+// Each test prints an `[observed]` line: docs/reliability.md's table quotes those figures.
 import { afterEach, describe, expect, it } from "vitest";
 import { exportedState, logMark, observed, stepTraffic, timed, waitFor } from "./apiTraffic";
 import { baseConfig, baseSeed, disposeAll, E2eProject, killProjectProcesses, LB_ID, openProject, projectProcesses } from "../support/e2eHarness";
@@ -155,7 +155,7 @@ describe("interrupted runs", () => {
         expect(locked.status).not.toBe(0);
         expect(locked.stdout + locked.stderr).toMatch(/the stack is currently locked/);
 
-        // README, "If a run was interrupted": cancel, refresh, up.
+        // docs/operations.md, "If a run was interrupted": cancel, refresh, up.
         const started = Date.now();
         const cancel = await p.pulumi("cancel", "--yes");
         expect(cancel.status).toBe(0);
@@ -220,7 +220,7 @@ describe("an LB stuck in new after create", () => {
         expect(lbPending.map((op) => op.type)).toEqual(["creating"]);
         expect(deployment.resources?.some((r) => r.type === "digitalocean:index/loadBalancer:LoadBalancer")).toBe(false);
 
-        // README, "If a run was interrupted": cancel; the LB created meanwhile is found by name
+        // docs/operations.md, "If a run was interrupted": cancel; the LB created meanwhile is found by name
         // (doctl compute load-balancer list) and adopted by id; the pending create is cleared.
         expect((await p.pulumi("cancel", "--yes")).status).toBe(0);
         p.writeConfig({ ...createdConfig, "proxy-lb:loadBalancer": { name: "proxy-lb", id: stuck.id, forwarding: [{ port: 8080 }], healthCheck: { port: 8080 } } });

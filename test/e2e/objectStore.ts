@@ -21,7 +21,7 @@ export interface ObjectStore {
     bucket: string;
     accessKeyId: string;
     secretAccessKey: string;
-    /** The Pulumi login URL for the bucket, in the form the README gives for Spaces. */
+    /** The Pulumi login URL for the bucket, in the form docs/team-state.md gives for Spaces. */
     loginUrl: string;
     /** What `pulumi` needs in its environment to reach the bucket (the AWS SDK's variables). */
     env: Record<string, string>;
