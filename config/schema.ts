@@ -3,7 +3,9 @@
 // this schema. Pure: no Pulumi import, no I/O.
 import { z } from "zod";
 import { CAPACITY_DEFAULTS, DEMAND_DEFAULTS, MAX_SIZE_UNIT } from "../sizing";
+import { AUTOPILOT_DEFAULTS } from "../sizing/autopilot";
 import { DEFAULT_LEAD_MINUTES, HOUR_MS, MAX_DROP_HOURS, MAX_LEAD_MINUTES, parseInstant } from "../sizing/calendar";
+import { notifySchema } from "./notify";
 
 export const NAMESPACE = "proxy-lb";
 
@@ -45,7 +47,18 @@ function text(pattern: RegExp, error: string) {
     return z.string({ error }).regex(pattern, { error });
 }
 
+const isEmptyObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+
 const port = () => wholeNumber(1, 65535);
+
+/**
+ * true or false; the text "true"/"false" too, as Pulumi's own config.getBoolean accepts it (a
+ * program receives an object's booleans as JSON, a stack file may quote them).
+ */
+function flag() {
+    const error = "must be true or false";
+    return z.preprocess((value) => (value === "true" ? true : value === "false" ? false : value), z.boolean({ error }));
+}
 
 const forwardingRule = z.strictObject(
     {
@@ -195,6 +208,26 @@ export const capacitySchema = z
         }
     });
 
+/** The most minutes the autopilot's stabilization window may span: a day. */
+export const MAX_SCALE_DOWN_AFTER_MINUTES = 24 * 60;
+
+export const autopilotSchema = z.strictObject(
+    {
+        enabled: flag()
+            .prefault(AUTOPILOT_DEFAULTS.enabled)
+            .describe("size for the larger of the calendar and what the load balancer really carries (its frontend_connections_current); needs monitoring:read"),
+        scaleDownAfterMinutes: wholeNumber(1, MAX_SCALE_DOWN_AFTER_MINUTES)
+            .prefault(AUTOPILOT_DEFAULTS.scaleDownAfterMinutes)
+            .describe("the window: the highest sample of the last this many minutes sets the observed need, so a fall lowers the size only after it (no flapping)"),
+        maxNodes: wholeNumber(1, MAX_SIZE_UNIT)
+            .optional()
+            .describe("the most nodes the autopilot may size for; above it, it clamps and says so (never blocking a deploy); defaults to capacity.maxNodes"),
+    },
+    { error: "must be an object like { enabled: true }" },
+);
+
+export type AutopilotConfig = z.output<typeof autopilotSchema>;
+
 // ---------------------------------------------------------------------------
 // The drop calendar (sizing/calendar.ts): between drops the stack runs at `demand`; inside a
 // drop's window, from leadMinutes before its start to its end, at the drop's demand; where
@@ -268,13 +301,20 @@ export const stackConfigSchema = z.strictObject({
     leadMinutes: wholeNumber(0, MAX_LEAD_MINUTES)
         .prefault(DEFAULT_LEAD_MINUTES)
         .describe("scale up this many minutes before each drop's start (a DigitalOcean load balancer resize takes minutes)"),
+    autopilot: autopilotSchema.default(autopilotSchema.parse({})).describe("the autopilot: follow the crowd the load balancer really carries, within bounds"),
+    // Pulumi.yaml declares every object key with the default {}, which Pulumi hands to the
+    // program: an empty notify block is "no notifications".
+    notify: z
+        .preprocess((value) => (isEmptyObject(value) ? undefined : value), notifySchema.optional())
+        .optional()
+        .describe("notifications: each resize, a clamp at autopilot.maxNodes, the load balancer at 90% of its limit, metrics unavailable, a failed or late run"),
 });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
 
 /** Top-level keys whose values are objects (Pulumi hands them to programs as JSON text). */
-export const OBJECT_KEYS = ["loadBalancer", "maskingServers", "demand", "capacity"] as const;
+export const OBJECT_KEYS = ["loadBalancer", "maskingServers", "demand", "capacity", "autopilot", "notify"] as const;
 
 /** Top-level keys whose values are lists (Pulumi hands these to programs as JSON text too). */
 export const LIST_KEYS = ["drops"] as const;
