@@ -42,7 +42,7 @@ function renderTick(report: TickReport): string {
     const lines = [`${report.at || "-"} autopilot ${report.stack}: ${report.summary}`];
     if (report.lease.tookOver) lines.push(`  took over the lease from ${report.lease.tookOver.host} pid ${report.lease.tookOver.pid}: ${report.lease.tookOver.why}`);
     for (const reason of report.gate) lines.push(`  gate: ${reason}`);
-    for (const notice of report.notices) lines.push(notice.sent ? `  notified: ${notice.kind}` : `  ${notice.line ?? `not notified: ${notice.kind}`}`);
+    for (const notice of report.notices) lines.push(`  notice ${notice.kind}: ${notice.sent ? "sent" : (notice.line ?? "not sent")}`);
     lines.push(`  (${(report.durationMs / 1000).toFixed(1)} s)`);
     return lines.join("\n");
 }

@@ -13,6 +13,7 @@
 //              unavailable, a failed tick: a condition is sent when it starts, not every tick;
 //              sending is bounded and never fails the tick (ops/notify.ts)
 //   stop       SIGTERM/SIGINT end the loop between ticks: a running update always finishes
+//   dry run    decides and says what it would do: no lease, no notice sent, no update
 import type { Settings } from "../config";
 import type { SizeNow } from "../infra/liveSize";
 import { limitAt } from "../sizing/autopilot";
@@ -204,7 +205,9 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean }): Pro
     const done = async (status: TickStatus, summary: string): Promise<TickReport> => {
         report.status = status;
         report.summary = summary;
-        if (hold?.held) {
+        if (options.dryRun) {
+            report.notices = notices.map((notice) => ({ kind: notice.kind, sent: false, line: "not sent (--dry-run)" }));
+        } else if (hold?.held) {
             const { send, conditions } = freshNotices(notices, hold.memory.conditions);
             const results = send.length > 0 ? await deps.notify(send) : [];
             report.notices = send.map((notice, i) => {
@@ -225,7 +228,8 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean }): Pro
     try {
         at = deps.moment();
         report.at = iso(at);
-        hold = deps.lease.hold(deps.clock());
+        // A dry run changes nothing, so it needs no lease (and keeps no memory): it may run beside the controller.
+        hold = options.dryRun ? { held: true, memory: { lastResizeAt: null, conditions: [] }, tookOver: null } : deps.lease.hold(deps.clock());
         if (!hold.held) {
             report.lease = { held: false, holder: { host: hold.holder.host, pid: hold.holder.pid, since: iso(hold.since), heartbeatAt: iso(hold.heartbeatAt) } };
             return await done(

@@ -125,9 +125,9 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
             const configured = loadSettings(entriesNow(), { now: momentNow() }).config.notify;
             target = configured && notifyTarget(configured);
         } catch (err) {
-            return notices.map(() => ({ ok: false, attempts: 0, line: `notify: not sent: the stack's config cannot be read (${(err as Error).message})` }));
+            return notices.map(() => ({ ok: false, attempts: 0, line: `not sent (the stack's config cannot be read: ${(err as Error).message})` }));
         }
-        if (!target) return notices.map(() => ({ ok: false, attempts: 0, line: "notify: not sent: proxy-lb:notify is not set" }));
+        if (!target) return notices.map(() => ({ ok: false, attempts: 0, line: "not sent (proxy-lb:notify is not set)" }));
         return sendNotices(target, notices, { secrets, log });
     };
 

@@ -185,6 +185,10 @@ describe("one controller per stack, and stopping", () => {
             expect(waiting.summary).toMatch(new RegExp(`^another controller holds the lease of stack test: ${hostname()} pid ${first.pid}, since \\S+ \\(last heartbeat \\S+\\); waiting, trying again next tick$`));
             expect(emulator.state.log.length).toBe(readsBefore); // a waiting controller reads nothing
 
+            // A dry run needs no lease: it decides beside the controller.
+            const dry = await run(["--stack", "test", "--once", "--json", "--dry-run"]);
+            expect(JSON.parse(dry.stdout)).toMatchObject({ status: "steady", liveSizeUnit: 1, targetSizeUnit: 1 });
+
             first.kill("SIGTERM");
             expect(await exited).toBe(0);
             expect(err).toContain("autopilot: SIGTERM: stopping after the running tick");

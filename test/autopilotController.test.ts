@@ -304,12 +304,18 @@ describe("runTick", () => {
         expect(w.calls.slice(4)).toEqual(["read"]);
     });
 
-    it("--dry-run decides and says so, never gates or resizes", async () => {
+    it("--dry-run decides and says so: never gates or resizes, sends no notice, and needs no lease (it runs beside a controller)", async () => {
         const w = world({ connections: 30_000 });
-        const report = await runTick(fakeDeps(w), { dryRun: true });
+        const deps = fakeDeps(w);
+        const holder = fileLease(path.join(leaseDir!, "drop.json"), { host: "h", pid: 2, id: "the controller" }, 60, () => true);
+        expect(holder.hold(Date.now()).held).toBe(true);
+        const report = await runTick(deps, { dryRun: true });
         expect(report).toMatchObject({ status: "dryRun", resized: null });
         expect(report.summary).toMatch(/^would resize 1 → 4 nodes \(--dry-run: nothing changed\)/);
+        expect(report.notices).toEqual([{ kind: "nearLimit", sent: false, line: "not sent (--dry-run)" }]);
         expect(w.calls).toEqual(["read"]);
+        expect(w.sent).toEqual([]);
+        expect(JSON.parse(readFileSync(path.join(leaseDir!, "drop.json"), "utf8")).holder.id).toBe("the controller");
     });
 
     it("the gate refusing: no up, the tick is refused with its reasons and a failed-tick notice", async () => {
