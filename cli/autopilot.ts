@@ -37,13 +37,12 @@ function intervalSeconds(text: string | undefined): number {
     return seconds;
 }
 
-/** A tick as one line (and its notices that were not sent, and a takeover, below it). */
+/** A tick as one line, then a line each for a takeover, the gate's reasons and the notices (--json adds the tick's duration). */
 function renderTick(report: TickReport): string {
     const lines = [`${report.at || "-"} autopilot ${report.stack}: ${report.summary}`];
     if (report.lease.tookOver) lines.push(`  took over the lease from ${report.lease.tookOver.host} pid ${report.lease.tookOver.pid}: ${report.lease.tookOver.why}`);
     for (const reason of report.gate) lines.push(`  gate: ${reason}`);
     for (const notice of report.notices) lines.push(`  notice ${notice.kind}: ${notice.sent ? "sent" : (notice.line ?? "not sent")}`);
-    lines.push(`  (${(report.durationMs / 1000).toFixed(1)} s)`);
     return lines.join("\n");
 }
 

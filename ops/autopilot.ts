@@ -128,6 +128,11 @@ export interface TickDeps {
     gate(at: number): GateVerdict | Promise<GateVerdict>;
     /** the resize-only `pulumi up` for that moment; throws with the engine's error */
     up(at: number): Promise<UpResult>;
+    /**
+     * `pulumi refresh` of the load balancer alone: after a failed update the state holds the inputs
+     * it asked for, and the next preview cannot say what changes (the gate refuses such a step).
+     */
+    refresh(at: number): Promise<void>;
     /** sends the notices (bounded; never throws) */
     notify(notices: Notice[]): Promise<SendResult[]>;
     /**
@@ -201,6 +206,7 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean }): Pro
     };
     let at = started;
     let hold: Hold | null = null;
+    let updateFailed = false;
     const notices: Notice[] = [];
     const done = async (status: TickStatus, summary: string): Promise<TickReport> => {
         report.status = status;
@@ -214,7 +220,7 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean }): Pro
                 const result = results[i];
                 return result === undefined || result.ok ? { kind: notice.kind, sent: result !== undefined } : { kind: notice.kind, sent: false, line: result.line };
             });
-            const memory: LeaseMemory = { lastResizeAt: report.resized !== null ? at : hold.memory.lastResizeAt, conditions };
+            const memory: LeaseMemory = { lastResizeAt: report.resized !== null ? at : hold.memory.lastResizeAt, conditions, updateFailed };
             try {
                 if (!deps.lease.save(memory, deps.clock())) deps.log(`autopilot: stack ${deps.stack}: the lease was taken over during this tick; the next tick waits for it`);
             } catch (err) {
@@ -229,7 +235,7 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean }): Pro
         at = deps.moment();
         report.at = iso(at);
         // A dry run changes nothing, so it needs no lease (and keeps no memory): it may run beside the controller.
-        hold = options.dryRun ? { held: true, memory: { lastResizeAt: null, conditions: [] }, tookOver: null } : deps.lease.hold(deps.clock());
+        hold = options.dryRun ? { held: true, memory: { lastResizeAt: null, conditions: [], updateFailed: false }, tookOver: null } : deps.lease.hold(deps.clock());
         if (!hold.held) {
             report.lease = { held: false, holder: { host: hold.holder.host, pid: hold.holder.pid, since: iso(hold.since), heartbeatAt: iso(hold.heartbeatAt) } };
             return await done(
@@ -238,6 +244,7 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean }): Pro
             );
         }
         report.lease = { held: true };
+        updateFailed = hold.memory.updateFailed;
         if (hold.tookOver) {
             const { from, why } = hold.tookOver;
             report.lease.tookOver = { host: from.host, pid: from.pid, why };
@@ -276,6 +283,11 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean }): Pro
                 break;
         }
 
+        if (updateFailed) {
+            deps.log(`autopilot: stack ${deps.stack}: the last update failed; refreshing the load balancer's state before the gate`);
+            await deps.refresh(at);
+            updateFailed = false;
+        }
         const verdict = await deps.gate(at);
         if (!verdict.ok) {
             report.gate = verdict.reasons;
@@ -289,6 +301,7 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean }): Pro
         try {
             up = await deps.up(at);
         } catch (err) {
+            updateFailed = true;
             const text = errorText(err);
             if (isBusyError(text)) {
                 report.error = engineError(text);

@@ -39,6 +39,8 @@ export interface LeaseMemory {
     lastResizeAt: number | null;
     /** the conditions already notified (ops/autopilot.ts conditionKey) */
     conditions: string[];
+    /** an update failed since the last one that succeeded: refresh the load balancer's state before the next */
+    updateFailed: boolean;
 }
 
 const recordSchema = z.object({
@@ -48,6 +50,7 @@ const recordSchema = z.object({
     intervalSeconds: z.number().positive(),
     lastResizeAt: z.number().nullable(),
     conditions: z.array(z.string()),
+    updateFailed: z.boolean().default(false),
 });
 
 /** The lease as stored: a released one keeps its memory with no holder. Times are epoch ms, real time. */
@@ -180,7 +183,7 @@ export function fileLease(file: string, me: Holder, intervalSeconds: number, ali
             rmdirSync(mutex);
         }
     };
-    const memoryOf = (record: LeaseRecord | null): LeaseMemory => ({ lastResizeAt: record?.lastResizeAt ?? null, conditions: record?.conditions ?? [] });
+    const memoryOf = (record: LeaseRecord | null): LeaseMemory => ({ lastResizeAt: record?.lastResizeAt ?? null, conditions: record?.conditions ?? [], updateFailed: record?.updateFailed ?? false });
 
     return {
         where: file,

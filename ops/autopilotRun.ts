@@ -119,6 +119,14 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
         return { sizeUnit: typeof sizeUnit === "number" ? sizeUnit : null };
     };
 
+    const refresh = async (at: number): Promise<void> => {
+        const ws = await pulumiWorkspace();
+        ws.envVars = { ...baseEnv, ...pinned(at) };
+        stackHandle ??= await LocalWorkspace.selectStack({ stackName: stack, workDir: cwd }, { pulumiCommand: ws.pulumiCommand, envVars: ws.envVars });
+        stackHandle.workspace.envVars = ws.envVars;
+        await stackHandle.refresh({ target: resize.target });
+    };
+
     const notify = async (notices: Parameters<TickDeps["notify"]>[0]): Promise<SendResult[]> => {
         let target;
         try {
@@ -145,6 +153,7 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
                 return gatedPreview(pulumi, { stack, target: resize.target }).verdict;
             },
             up,
+            refresh,
             notify,
             log,
         },

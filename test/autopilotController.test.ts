@@ -153,7 +153,7 @@ describe("freshNotices: a condition is sent when it starts, an event every time"
 
 const me: Holder = { host: "a", pid: 100, id: "me" };
 const other: Holder = { host: "b", pid: 200, id: "other" };
-const record = (holder: Holder | null, heartbeatAt: number, intervalSeconds = 60): LeaseRecord => ({ holder, since: AT - 3_600_000, heartbeatAt, intervalSeconds, lastResizeAt: null, conditions: [] });
+const record = (holder: Holder | null, heartbeatAt: number, intervalSeconds = 60): LeaseRecord => ({ holder, since: AT - 3_600_000, heartbeatAt, intervalSeconds, lastResizeAt: null, conditions: [], updateFailed: false });
 
 describe("judgeLease: whose the lease is", () => {
     const alive = (pid: number) => pid !== 999;
@@ -195,10 +195,10 @@ describe("fileLease: two controllers on one file", () => {
         const b = fileLease(file, { host: "h", pid: 2, id: "b" }, 60, () => true);
         expect(a.hold(AT)).toMatchObject({ held: true, tookOver: null });
         expect(b.hold(AT + 1_000)).toEqual({ held: false, holder: { host: "h", pid: 1, id: "a" }, since: AT, heartbeatAt: AT });
-        expect(a.save({ lastResizeAt: AT, conditions: ["clamped:3"] }, AT + 2_000)).toBe(true);
-        expect(b.save({ lastResizeAt: null, conditions: [] }, AT + 2_000)).toBe(false); // not b's: no write
+        expect(a.save({ lastResizeAt: AT, conditions: ["clamped:3"], updateFailed: true }, AT + 2_000)).toBe(true);
+        expect(b.save({ lastResizeAt: null, conditions: [], updateFailed: false }, AT + 2_000)).toBe(false); // not b's: no write
         a.release(AT + 3_000);
-        expect(b.hold(AT + 4_000)).toEqual({ held: true, tookOver: null, memory: { lastResizeAt: AT, conditions: ["clamped:3"] } });
+        expect(b.hold(AT + 4_000)).toEqual({ held: true, tookOver: null, memory: { lastResizeAt: AT, conditions: ["clamped:3"], updateFailed: true } });
         expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ holder: { id: "b" }, since: AT + 4_000 });
     });
 
@@ -211,7 +211,7 @@ describe("fileLease: two controllers on one file", () => {
         expect(b.hold(AT + STALE_AFTER_TICKS * 60_000).held).toBe(false);
         const taken = b.hold(AT + STALE_AFTER_TICKS * 60_000 + 1_000);
         expect(taken).toMatchObject({ held: true, tookOver: { from: { host: "h1", pid: 1 }, why: `no heartbeat for ${STALE_AFTER_TICKS * 60 + 1} s (more than ${STALE_AFTER_TICKS} ticks of 60 s)` } });
-        expect(a.save({ lastResizeAt: null, conditions: [] }, AT + 200_000)).toBe(false);
+        expect(a.save({ lastResizeAt: null, conditions: [], updateFailed: false }, AT + 200_000)).toBe(false);
     });
 });
 
@@ -268,6 +268,9 @@ function fakeDeps(world: World, autopilot: Record<string, unknown> = {}, upWait?
             world.live = target;
             world.calls.push("up done");
             return { sizeUnit: target };
+        },
+        refresh: async () => {
+            world.calls.push("refresh");
         },
         notify: async (notices): Promise<SendResult[]> => {
             world.sent.push(...notices);
@@ -326,7 +329,7 @@ describe("runTick", () => {
         expect(w.sent.map((n) => n.kind)).toEqual(["nearLimit", "tickFailed"]);
     });
 
-    it("DigitalOcean busy: logged as busy, no failure notice, and the next tick tries again (not paced)", async () => {
+    it("DigitalOcean busy: logged as busy, no failure notice; the next tick (not paced) refreshes the load balancer's state, then gates and resizes", async () => {
         const w = world({ connections: 30_000, upError: "error: 403 Load Balancer can't be updated while it processes previous actions" });
         const deps = fakeDeps(w);
         const busy = await runTick(deps, { dryRun: false });
@@ -335,6 +338,12 @@ describe("runTick", () => {
         w.upError = undefined;
         w.at = AT + 10_000;
         expect(await runTick(deps, { dryRun: false })).toMatchObject({ status: "resized", resized: { from: 1, to: 4 } });
+        expect(w.calls).toEqual(["read", "gate", "up", "read", "refresh", "gate", "up", "up done"]);
+        // Once an update went through, no more refreshes.
+        w.at = AT + 5 * MIN;
+        w.connections = 200_000;
+        await runTick(deps, { dryRun: false });
+        expect(w.calls.slice(8)).toEqual(["read", "gate", "up", "up done"]);
     });
 
     it("an up that fails otherwise: the tick fails with the engine's words and a failed-tick notice, once while it repeats", async () => {
