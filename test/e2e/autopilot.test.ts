@@ -20,6 +20,7 @@ import {
     writes,
 } from "../support/e2eHarness";
 import { NODE, tsxArgs } from "../support/tsx";
+import { observed } from "./apiTraffic";
 import { scopeForRequest, tokenScopes } from "../../ops/scopes";
 
 afterEach(disposeAll);
@@ -91,13 +92,16 @@ interface Tick {
 /** One `npm run autopilot -- --stack <s> --once --json` at `ms`; the output never shows the webhook's secret or the token. */
 async function tick(p: E2eProject, ms: number, ...flags: string[]): Promise<Tick> {
     await at(p, ms);
+    const started = Date.now();
     const run = await runCli(p, "autopilot", "--stack", p.stack, "--once", "--json", ...flags);
+    const report = JSON.parse(run.stdout || "{}") as Tick & { durationMs?: number };
+    observed("autopilot --once tick", { at: iso(ms), status: report.status, tickSeconds: (report.durationMs ?? 0) / 1000, processSeconds: (Date.now() - started) / 1000 });
     for (const text of [run.stdout, run.stderr]) {
         expect(text).not.toContain(WEBHOOK_SECRET);
         expect(text).not.toContain(p.tokens.autopilot);
     }
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-    return JSON.parse(run.stdout) as Tick;
+    return report;
 }
 
 const lbPuts = (p: E2eProject) => p.emulator.state.log.filter((e) => e.method === "PUT" && e.path === `/v2/load_balancers/${LB_ID}`);
@@ -149,6 +153,7 @@ describe("npm run autopilot on a surprise surge (no drop in the calendar)", () =
                 "*proxy-lb e2e: scaled down 4 → 1 node*",
             ]);
             expect(hook.texts[0]).toContain("cost: +$36.00 a month");
+            observed("webhook messages", { texts: hook.texts });
         } finally {
             await hook.close();
         }
@@ -187,6 +192,7 @@ describe("npm run autopilot: bounds, outages, one controller", () => {
             expect(p.emulator.state.getLb(LB_ID).size_unit).toBe(1); // not resized yet: the update is under way
             a.kill("SIGTERM");
             expect(await exited).toBe(0);
+            observed("controller A", { stdout: out, stderr: err });
             expect(out).toMatch(/resized 1 → 3 nodes: CLAMPED/);
             expect(out.trim().split("\n").at(-1)).toBe("autopilot e2e: stopped (SIGTERM) after 1 tick; the lease is released");
             expect(p.emulator.state.getLb(LB_ID).size_unit).toBe(3);
