@@ -22,6 +22,9 @@ import type { GateVerdict } from "./gate";
 import type { Hold, Lease, LeaseMemory } from "./autopilotLease";
 import { decisionNotices, nearLimitNotice, type Notice, type SendResult } from "./notify";
 
+/** How often the lease is renewed while an update runs: a resize that takes minutes must not look like a dead controller. */
+export const HEARTBEAT_DURING_UPDATE_MS = 15_000;
+
 /** DigitalOcean accepts one resize of a load balancer a minute. */
 export const MIN_RESIZE_INTERVAL_MS = 60_000;
 export const DEFAULT_INTERVAL_SECONDS = 60;
@@ -185,7 +188,7 @@ function engineError(text: string): string {
 }
 
 /** One tick: never throws (a failure is the report's `failed` with its error, and a tickFailed notice). */
-export async function runTick(deps: TickDeps, options: { dryRun: boolean }): Promise<TickReport> {
+export async function runTick(deps: TickDeps, options: { dryRun: boolean; heartbeatMs?: number }): Promise<TickReport> {
     const started = deps.clock();
     const report: TickReport = {
         stack: deps.stack,
@@ -207,8 +210,10 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean }): Pro
     let at = started;
     let hold: Hold | null = null;
     let updateFailed = false;
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
     const notices: Notice[] = [];
     const done = async (status: TickStatus, summary: string): Promise<TickReport> => {
+        clearInterval(heartbeat);
         report.status = status;
         report.summary = summary;
         if (options.dryRun) {
@@ -283,6 +288,13 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean }): Pro
                 break;
         }
 
+        heartbeat = setInterval(() => {
+            try {
+                deps.lease.renew(deps.clock());
+            } catch (err) {
+                deps.log(`autopilot: stack ${deps.stack}: the lease could not be renewed during the update: ${errorText(err)}`);
+            }
+        }, options.heartbeatMs ?? HEARTBEAT_DURING_UPDATE_MS);
         if (updateFailed) {
             deps.log(`autopilot: stack ${deps.stack}: the last update failed; refreshing the load balancer's state before the gate`);
             await deps.refresh(at);

@@ -99,6 +99,8 @@ export interface Lease {
     hold(now: number): Hold;
     /** Saves the memory with a heartbeat; false when the lease is no longer this controller's. */
     save(memory: LeaseMemory, now: number): boolean;
+    /** A heartbeat alone (while an update runs); false when the lease is no longer this controller's. */
+    renew(now: number): boolean;
     /** Gives the lease up, keeping the memory; a no-op when it is not this controller's. */
     release(now: number): void;
 }
@@ -203,6 +205,14 @@ export function fileLease(file: string, me: Holder, intervalSeconds: number, ali
                 const record = read();
                 if (judgeLease(record, me, now, alive).state !== "mine") return false;
                 write({ ...record!, ...memory, heartbeatAt: now });
+                return true;
+            });
+        },
+        renew(now) {
+            return locked(() => {
+                const record = read();
+                if (judgeLease(record, me, now, alive).state !== "mine") return false;
+                write({ ...record!, heartbeatAt: now });
                 return true;
             });
         },

@@ -357,6 +357,20 @@ describe("runTick", () => {
         expect(w.sent.filter((n) => n.kind === "tickFailed")).toHaveLength(1);
     });
 
+    it("the lease is renewed while a long update runs, so another controller never takes it for a dead one", async () => {
+        let finishUp!: () => void;
+        const w = world({ connections: 30_000 });
+        const deps = fakeDeps(w, {}, new Promise<void>((resolve) => (finishUp = resolve)));
+        const file = path.join(leaseDir!, "drop.json");
+        const ticking = runTick(deps, { dryRun: false, heartbeatMs: 5 });
+        for (let i = 0; i < 200 && !w.calls.includes("up"); i++) await new Promise((r) => setTimeout(r, 5));
+        const before = JSON.parse(readFileSync(file, "utf8")).heartbeatAt;
+        await new Promise((r) => setTimeout(r, 60));
+        expect(JSON.parse(readFileSync(file, "utf8")).heartbeatAt).toBeGreaterThan(before);
+        finishUp();
+        expect((await ticking).status).toBe("resized");
+    });
+
     it("a notification that fails never fails the resize; the report says which was not sent", async () => {
         const w = world({ connections: 30_000, notifyFails: true });
         const report = await runTick(fakeDeps(w), { dryRun: false });
