@@ -154,6 +154,9 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
             },
             up,
             refresh,
+            // lateScaleUp: NOT WIRED YET. The schedule's pure check (sizing/lateScaleUp.ts on h/cron,
+            // not on main) plugs in here as (settings, live, at) => its result as a "lateScaleUp"
+            // Notice with seenBy "the autopilot"; ops/autopilot.ts runTick already calls it each tick.
             notify,
             log,
         },
