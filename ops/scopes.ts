@@ -92,6 +92,11 @@ export const COMMAND_SCOPES = {
         scopes: ["load_balancer:read", "load_balancer:update", "droplet:read", "certificate:read", "monitoring:read"],
         why: `as the program: its preview reads, its up resizes (PUT /v2/load_balancers/{id}); its gate checks a scale-down against the crowd (monitoring:read)`,
     },
+    plan: {
+        what: "`npm run plan` with the autopilot on and DIGITALOCEAN_TOKEN set (the live need; without a token plan reads nothing)",
+        scopes: ["load_balancer:read", "monitoring:read"],
+        why: `the size a deploy would make now: ${LIVE_LOAD_READS}`,
+    },
     drift: {
         what: "`npm run drift` (a refresh preview)",
         scopes: ["load_balancer:read", "droplet:read", "certificate:read"],

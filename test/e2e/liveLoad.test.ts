@@ -64,6 +64,16 @@ describe("the autopilot in the program: a deploy during a surge, a metrics outag
             "the calendar gives 1 node (baseline (proxy-lb:demand))",
         ]);
 
+        // plan says the same, from the same read (on its own token: load_balancer:read, monitoring:read).
+        const plan = await runCli(p, "plan", "--stack", p.stack);
+        expect(plan.status, plan.stderr).toBe(0);
+        expect(plan.stdout).toContain(
+            [
+                "autopilot: a deploy now sizes for 4 nodes (the calendar gives 1; the load balancer has 4 nodes):",
+                ...(kept.autopilot as { reasons: string[] }).reasons.map((reason) => `  ${reason}`),
+            ].join("\n"),
+        );
+
         // 12:10: the monitoring API fails. The program holds the live size, says why, and the deploy succeeds.
         at(p, "2027-03-01T12:10:00Z");
         p.emulator.state.faults.add({ match: { method: "GET", path: "/v2/monitoring/metrics/load_balancer/" }, status: 500, count: 20 });
@@ -74,6 +84,8 @@ describe("the autopilot in the program: a deploy during a surge, a metrics outag
         const said = outage.stdout + outage.stderr;
         expect(said).toMatch(/warning: proxy-lb:autopilot: holding 4 nodes \(the live size\): the metrics could not be read \(GET \/v2\/monitoring\/metrics\/load_balancer\/frontend_connections_\w+ answered 500.*\), and the autopilot never scales down on missing data/);
         expect(await p.outputs()).toMatchObject({ sizeUnit: 4, calendarSizeUnit: 1, sizedBy: "holding" });
+        const held = await runCli(p, "plan", "--stack", p.stack, "--json");
+        expect(JSON.parse(held.stdout).autopilot).toMatchObject({ read: true, sizeUnit: 4, sizedBy: "holding", liveSizeUnit: 4, observedPeak: null, reasons: [expect.stringMatching(/^holding 4 nodes \(the live size\): the metrics could not be read/), "the calendar gives 1 node (baseline (proxy-lb:demand))"] });
     });
 });
 
