@@ -62,6 +62,13 @@ describe("cronEntries: the example calendar (Pulumi.drop.yaml)", () => {
         ]);
     });
 
+    it("without a clock (the workflow file): every boundary's lines, the same before, during and after the drops", () => {
+        const all = cronEntries(example.calendar, example.context, options("2027-10-25T12:00:00Z", { now: null }));
+        expect(all).toEqual(cronEntries(example.calendar, example.context, options("2027-10-25T12:00:00Z")));
+        const polled = cronEntries(example.calendar, example.context, options("2027-10-25T12:00:00Z", { now: null, autopilot: true }));
+        expect(polled).toEqual(cronEntries(example.calendar, example.context, options("2027-10-25T12:00:00Z", { autopilot: true })));
+    });
+
     it("after the drops: only the daily run is left (a past date's line would fire again next year)", () => {
         expect(lines(cronEntries(example.calendar, example.context, options("2027-11-26T22:30:00Z", { autopilot: true })))).toEqual([["17 5 * * *", "daily"]]);
     });
@@ -194,7 +201,7 @@ const optionsArb = fc.record({
     afterMinutes: fc.integer({ min: 0, max: 10 }),
     autopilot: fc.boolean(),
 });
-const toOptions = (o: { nowMinute: number; marginMinutes: number; retryMinutes: number; afterMinutes: number; autopilot: boolean }): CronOptions => ({
+const toOptions = (o: { nowMinute: number; marginMinutes: number; retryMinutes: number; afterMinutes: number; autopilot: boolean }): CronOptions & { now: number } => ({
     ...CRON_DEFAULTS,
     now: START + o.nowMinute * MIN,
     marginMinutes: o.marginMinutes,
@@ -250,6 +257,18 @@ describe("properties", () => {
                 }
             }),
             { numRuns: 300 },
+        );
+    });
+
+    it("without a clock, the lines are those of any moment before the calendar's first line (the file does not depend on the day it is made)", () => {
+        fc.assert(
+            fc.property(calendarArb, optionsArb, (calendar, o) => {
+                const opts = toOptions(o);
+                // every drop starts within 93 days of START; its lead (≤ 2 h) and margin (≤ 1 h) fit in a day before
+                const before = { ...opts, now: START - DAY, horizonDays: 365 };
+                expect(cronEntries(calendar, context, { ...opts, now: null })).toEqual(cronEntries(calendar, context, before));
+            }),
+            { numRuns: 200 },
         );
     });
 
