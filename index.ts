@@ -1,20 +1,26 @@
 // proxy-lb: one DigitalOcean load balancer in front of the masking droplets, sized from
 // the expected demand now: the between-drops baseline, or the drops of the calendar whose
-// window (lead time included) covers now (the clock, or PROXY_LB_NOW). The droplets are adopted read-only; the load balancer is
-// protected so it is only ever resized in place (a new one would have a new IP).
+// window (lead time included) covers now (the clock, or PROXY_LB_NOW), and with the autopilot
+// on, at least for the crowd it really carries. The droplets are adopted read-only; the load
+// balancer is protected so it is only ever resized in place (a new one would have a new IP).
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadSettings, nowFromEnvironment, Settings } from "./config";
+import { programApiRead } from "./infra/digitaloceanApi";
+import { sizeNow } from "./infra/liveSize";
 import { createdLoadBalancerArgs, differencesFromLive, liveLoadBalancerArgs } from "./infra/loadBalancerSettings";
 import { importMaskingServers, readMaskingServers } from "./infra/maskingServers";
 import { LOAD_BALANCER_NAME } from "./infra/names";
 import { resizeOnlyFromEnvironment } from "./infra/resizeOnly";
+import { carriedBy } from "./sizing";
 
-const { config, sizing, schedule, warnings } = validatedSettings();
+const { settings, at } = validatedSettings();
+const { config, sizing, schedule, warnings } = settings;
 const resizeOnly = runErrorOnThrow(resizeOnlyFromEnvironment);
 
 export = async () => {
     for (const warning of warnings) pulumi.log.warn(warning);
+    const size = await sizedForNow();
     const live = await readMaskingServers(config.maskingServers);
     // Resize-only (infra/resizeOnly.ts): a run targeted at the LB, which carries the droplets over.
     if (!resizeOnly) importMaskingServers(live);
@@ -23,7 +29,7 @@ export = async () => {
         LOAD_BALANCER_NAME,
         {
             ...(config.loadBalancer.id ? await adoptedAsItIs(config.loadBalancer.id) : createdLoadBalancerArgs(config)),
-            sizeUnit: sizing.sizeUnit,
+            sizeUnit: size.sizeUnit,
             ...(config.maskingServers.ids
                 ? { dropletIds: config.maskingServers.ids }
                 : { dropletTag: config.maskingServers.tag }),
@@ -36,10 +42,14 @@ export = async () => {
         loadBalancerIp: loadBalancer.ip,
         sizeUnit: loadBalancer.sizeUnit,
         bindingLimit: sizing.binding,
-        capacity: sizing.capacity,
-        utilization: sizing.utilization.peak,
-        hourlyCostUsd: sizing.cost.hourly,
-        monthlyCostUsd: sizing.cost.monthly,
+        capacity: size.capacity,
+        utilization: size.utilization,
+        hourlyCostUsd: size.cost.hourly,
+        monthlyCostUsd: size.cost.monthly,
+        calendarSizeUnit: sizing.sizeUnit,
+        sizedBy: size.decision.bound,
+        sizeReason: size.decision.why,
+        autopilot: size.autopilot,
         maskingServerIds: live.map((server) => String(server.id)),
         sizedFor: schedule.now,
         activeDrops: schedule.active.map((drop) => drop.name),
@@ -48,6 +58,34 @@ export = async () => {
         nextSizeUnit: schedule.nextResize?.sizeUnit ?? null,
     };
 };
+
+// The size for now: the calendar's, or with proxy-lb:autopilot.enabled the larger of it and what the
+// LB carries (infra/liveSize.ts, the one decision every path shares). Metrics that cannot be read
+// hold the live size and say so; they never stop the deploy.
+async function sizedForNow() {
+    const { decision, live } = await runErrorOnReject(() =>
+        settings.autopilot.enabled
+            ? sizeNow(settings, programApiRead(process.env, pulumi.runtime.allConfig(), ["load_balancer:read", "monitoring:read"]), at)
+            : sizeNow(settings, { api: "", token: "" }, at), // off: the calendar alone, no API call
+    );
+    if (decision.bound === "clamped" || decision.bound === "holding") pulumi.log.warn(`proxy-lb:autopilot: ${decision.why}`);
+    const carried = carriedBy(decision.sizeUnit, config.capacity);
+    const utilization = Math.min(1, Math.max(sizing.peak.connections / carried.capacity.connections, sizing.peak.newConnectionsPerSecond / carried.capacity.newConnectionsPerSecond));
+    const observed = decision.observed;
+    return {
+        sizeUnit: decision.sizeUnit,
+        decision,
+        ...carried,
+        utilization,
+        autopilot: settings.autopilot.enabled
+            ? {
+                  liveSizeUnit: live?.sizeUnit ?? null,
+                  observedPeak: observed && { connections: observed.connections.value, at: new Date(observed.connections.at).toISOString(), sizeUnit: observed.sizeUnit },
+                  reasons: decision.reasons.map((reason) => reason.text),
+              }
+            : null,
+    };
+}
 
 // An adopted LB keeps every live setting; only its size and targets are the program's.
 // A config that contradicts it stops here, before any write.
@@ -60,6 +98,14 @@ async function adoptedAsItIs(id: string) {
     return liveLoadBalancerArgs(live);
 }
 
+async function runErrorOnReject<T>(read: () => Promise<T>): Promise<T> {
+    try {
+        return await read();
+    } catch (err) {
+        throw new pulumi.RunError(err instanceof ConfigError ? `proxy-lb:autopilot could not read the load balancer:\n  ${err.problems.join("\n  ")}` : (err as Error).message);
+    }
+}
+
 function runErrorOnThrow<T>(read: () => T): T {
     try {
         return read();
@@ -70,9 +116,10 @@ function runErrorOnThrow<T>(read: () => T): T {
 
 // Bad config stops the program before any resource is declared, with one line per key
 // and no stack trace.
-function validatedSettings(): Settings {
+function validatedSettings(): { settings: Settings; at: number } {
     try {
-        return loadSettings(pulumi.runtime.allConfig(), { now: nowFromEnvironment() });
+        const at = nowFromEnvironment();
+        return { settings: loadSettings(pulumi.runtime.allConfig(), { now: at }), at };
     } catch (err) {
         if (err instanceof ConfigError) {
             throw new pulumi.RunError(`invalid proxy-lb configuration:\n  ${err.problems.join("\n  ")}`);

@@ -3,6 +3,7 @@
 import { distance as levenshtein } from "fastest-levenshtein";
 import { z } from "zod";
 import { Sizing } from "../sizing";
+import type { AutopilotSettings } from "../sizing/autopilot";
 import { parseInstant } from "../sizing/calendar";
 import { calendarSettings, CalendarSettings, Schedule } from "./schedule";
 import { JSON_TEXT_KEYS, NAMESPACE, StackConfig, stackConfigSchema } from "./schema";
@@ -24,6 +25,8 @@ export interface Settings {
     /** which drops are active at `now`, since and until when, and the next change */
     schedule: Schedule;
     calendar: CalendarSettings["calendar"];
+    /** the autopilot's settings, maxNodes resolved (it defaults to capacity.maxNodes) */
+    autopilot: AutopilotSettings;
     /** worth saying, not stopping for (a drop already over), each naming the key */
     warnings: string[];
 }
@@ -44,7 +47,20 @@ export function loadSettings(entries: Record<string, unknown>, options: LoadOpti
     const now = options.now === undefined ? Date.now() : Number(options.now);
     const settings = calendarSettings(config, now);
     if ("problems" in settings) throw new ConfigError(settings.problems);
-    return { config, sizing: settings.sizing, schedule: settings.schedule, calendar: settings.calendar, warnings: settings.warnings };
+    return {
+        config,
+        sizing: settings.sizing,
+        schedule: settings.schedule,
+        calendar: settings.calendar,
+        autopilot: autopilotSettings(config),
+        warnings: settings.warnings,
+    };
+}
+
+/** The autopilot's settings from a validated config: maxNodes defaults to capacity.maxNodes. */
+export function autopilotSettings(config: StackConfig): AutopilotSettings {
+    const { enabled, scaleDownAfterMinutes, maxNodes } = config.autopilot;
+    return { enabled, scaleDownAfterMinutes, maxNodes: maxNodes ?? config.capacity.maxNodes };
 }
 
 /**

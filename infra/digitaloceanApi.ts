@@ -27,6 +27,16 @@ export function tokenFrom(env: Record<string, string | undefined>, scopes: reado
     return token;
 }
 
+/**
+ * How the program reads the API itself (outside the provider), as the provider is configured: the
+ * stack's digitalocean:apiEndpoint, and its token from DIGITALOCEAN_TOKEN or digitalocean:token.
+ */
+export function programApiRead(env: Record<string, string | undefined>, stackEntries: Record<string, unknown>, scopes: readonly string[]): ApiRead {
+    const fromConfig = stackEntries["digitalocean:token"];
+    const token = env.DIGITALOCEAN_TOKEN || (typeof fromConfig === "string" && fromConfig !== "" ? fromConfig : tokenFrom(env, scopes));
+    return { api: apiBase(env, stackEntries), token };
+}
+
 /** The API answered with an error status: the status is kept so a caller can say more (a 403's missing scope). */
 export class ApiAnswerError extends ConfigError {
     constructor(

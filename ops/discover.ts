@@ -3,60 +3,15 @@
 // shape, which load balancers can be adopted and why not, the baseline demand that sizes to the
 // live node count exactly, the stack file's text, and the verdict on its preview.
 import { parse, stringify } from "yaml";
-import { z } from "zod";
 import { capacitySchema, loadSettings, NAMESPACE, type StackConfig } from "../config";
+import { liveNodes, type LiveLoadBalancer } from "../infra/loadBalancers";
 import { DROPLET_TYPE, LOAD_BALANCER_TYPE } from "../infra/names";
 import { LEGACY_SINGLE_NODE_REGIONS, SizingError, size, type Capacity, type Demand } from "../sizing";
 import { NO_WRITE_OPS } from "./gate";
 import { changedProperties, stepName, stepType, type PreviewDigest, type PreviewStep } from "./pulumiJson";
 
-// ---------------------------------------------------------------------------
-// The listing: GET /v2/load_balancers, the fields discover reads (the rest pass through).
-
-const liveLoadBalancerSchema = z.looseObject({
-    id: z.string(),
-    name: z.string(),
-    ip: z.string().optional().default(""),
-    // A GLOBAL load balancer has no region.
-    region: z.looseObject({ slug: z.string() }).optional(),
-    size_unit: z.number().int().optional(),
-    size: z.string().optional(),
-    type: z.string().optional().default("REGIONAL"),
-    status: z.string().optional().default(""),
-    droplet_ids: z.array(z.number().int()).nullable().optional().transform((ids) => ids ?? []),
-    tag: z.string().nullable().optional().transform((tag) => tag ?? ""),
-    forwarding_rules: z
-        .array(z.looseObject({ entry_protocol: z.string(), entry_port: z.number(), target_protocol: z.string(), target_port: z.number() }))
-        .optional()
-        .default([]),
-    health_check: z.looseObject({ protocol: z.string(), port: z.number() }).optional(),
-});
-
-export type LiveLoadBalancer = z.infer<typeof liveLoadBalancerSchema>;
-
-export const listPageSchema = z.looseObject({
-    load_balancers: z.array(liveLoadBalancerSchema),
-    links: z.looseObject({ pages: z.looseObject({ next: z.string().optional() }).optional() }).optional(),
-});
-
-/** One page of GET /v2/load_balancers; throws naming the first field that does not fit. */
-export function parseListPage(json: unknown): { loadBalancers: LiveLoadBalancer[]; next?: string } {
-    const result = listPageSchema.safeParse(json);
-    if (!result.success) {
-        const issue = result.error.issues[0];
-        throw new Error(`not a list of load balancers: ${issue.path.join(".") || "the answer"}: ${issue.message}`);
-    }
-    return { loadBalancers: result.data.load_balancers, ...(result.data.links?.pages?.next ? { next: result.data.links.pages.next } : {}) };
-}
-
-/** Nodes per legacy size slug (DigitalOcean's load balancer docs). */
-const LEGACY_SIZE_NODES: Readonly<Record<string, number>> = { "lb-small": 1, "lb-medium": 3, "lb-large": 6 };
-
-/** The live node count: size_unit, or a legacy `size` slug's nodes. */
-export function liveNodes(lb: LiveLoadBalancer): number | undefined {
-    if (lb.size_unit !== undefined && lb.size_unit > 0) return lb.size_unit;
-    return lb.size === undefined ? undefined : LEGACY_SIZE_NODES[lb.size];
-}
+// The listing's shape is infra/loadBalancers.ts's, shared with the live-size read.
+export { liveNodes, parseListPage, type LiveLoadBalancer } from "../infra/loadBalancers";
 
 /** The droplets it sends traffic to, as DigitalOcean holds them. */
 export function targets(lb: LiveLoadBalancer): { ids: number[] } | { tag: string } | undefined {

@@ -76,8 +76,8 @@ export type ObservedMetrics =
       }
     | { ok: false; error: string };
 
-/** The calendar's size now: a size_unit, its Sizing, or its Step (whose `why` is then quoted). */
-export type CalendarNow = number | Sizing | Step;
+/** The calendar's size now: a size_unit, its Sizing, its Step, or a size with its why (a `why` is then quoted). */
+export type CalendarNow = number | Sizing | Step | { sizeUnit: number; why: string };
 
 export interface AutopilotInput {
     /** epoch ms: the moment decided for */
@@ -164,7 +164,7 @@ function requireWhole(n: number, field: string, min: number): void {
 function calendarSize(calendar: CalendarNow): { sizeUnit: number; why: string | null } {
     if (typeof calendar === "number") return { sizeUnit: calendar, why: null };
     if ("sizing" in calendar) return { sizeUnit: calendar.sizing.sizeUnit, why: calendar.why };
-    return { sizeUnit: calendar.sizeUnit, why: null };
+    return { sizeUnit: calendar.sizeUnit, why: "why" in calendar ? calendar.why : null };
 }
 
 // ---------------------------------------------------------------------------

@@ -323,13 +323,13 @@ export function size(input: SizingInput): Sizing {
 
     const sizeUnit = nodesNeeded;
     const plannedScale = (r: Ratio): Ratio => ({ num: r.num * (headroom.den + headroom.num), den: r.den * headroom.den });
-    const capConnections = sizeUnit * c.connectionsPerNode;
-    const capNew = sizeUnit * c.newConnectionsPerSecondPerNode;
+    const { capacity, cost } = carriedBy(sizeUnit, c);
+    const capConnections = capacity.connections;
+    const capNew = capacity.newConnectionsPerSecond;
     // Exactly, peak ≤ planned ≤ capacity; the clamp only guards against rounding
     // of display values beyond 2^53.
     const utilConnections = Math.min(1, peakConnections / capConnections);
     const utilNew = Math.min(1, peakNew / capNew);
-    const monthly = sizeUnit * c.pricePerNodeMonthly;
 
     return {
         sizeUnit,
@@ -340,12 +340,17 @@ export function size(input: SizingInput): Sizing {
             connections: ratioToNumber(plannedScale(peakConnExact)),
             newConnectionsPerSecond: ratioToNumber(plannedScale(peakNewExact)),
         },
-        capacity: { connections: capConnections, newConnectionsPerSecond: capNew },
+        capacity,
         utilization: { connections: utilConnections, newConnectionsPerSecond: utilNew, peak: Math.max(utilConnections, utilNew) },
-        cost: {
-            perNodeMonthly: c.pricePerNodeMonthly,
-            hourly: round(monthly / HOURS_PER_MONTH, 6),
-            monthly: round(monthly, 2),
-        },
+        cost,
+    };
+}
+
+/** What `sizeUnit` nodes carry and cost: the calendar's size and the autopilot's alike. */
+export function carriedBy(sizeUnit: number, c: Capacity): Pick<Sizing, "capacity" | "cost"> {
+    const monthly = sizeUnit * c.pricePerNodeMonthly;
+    return {
+        capacity: { connections: sizeUnit * c.connectionsPerNode, newConnectionsPerSecond: sizeUnit * c.newConnectionsPerSecondPerNode },
+        cost: { perNodeMonthly: c.pricePerNodeMonthly, hourly: round(monthly / HOURS_PER_MONTH, 6), monthly: round(monthly, 2) },
     };
 }

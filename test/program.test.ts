@@ -126,6 +126,10 @@ describe("the program under mocks", () => {
             activeUntil: null,
             nextResizeAt: null,
             nextSizeUnit: null,
+            calendarSizeUnit: 3,
+            sizedBy: "calendar",
+            sizeReason: "the calendar gives 3 nodes (baseline (proxy-lb:demand))",
+            autopilot: null,
         });
     });
 
