@@ -22,7 +22,7 @@ export interface LiveLoadBalancer {
 
 export interface DueCheck {
     due: boolean;
-    /** one line: why the run goes on, or why it ends here */
+    /** one line: why the run goes on, or why it ends here (nothing due) */
     why: string;
     /** the size the program would choose at the run's moment */
     sizeUnit: number;
@@ -37,5 +37,5 @@ export function dueCheck(decision: AutopilotDecision, live: LiveLoadBalancer | n
         const lateText = late === null ? "" : `; the scale-up for ${late.drops.join(" + ")} is ${late.minutesLate} min late`;
         return { ...base, due: true, why: `size_unit ${live.sizeUnit} -> ${decision.sizeUnit} at ${moment}: ${decision.why}${lateText}` };
     }
-    return { ...base, due: false, why: `nothing due: load balancer ${live.name} has size_unit ${live.sizeUnit}, the size the program chooses at ${moment} (${decision.why})` };
+    return { ...base, due: false, why: `load balancer ${live.name} has size_unit ${live.sizeUnit}, the size the program chooses at ${moment} (${decision.why})` };
 }
