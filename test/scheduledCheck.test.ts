@@ -1,4 +1,5 @@
-// `npm run schedule -- --cron` and `--due` as the scheduled workflow runs them, as real processes:
+// `npm run schedule -- --cron` and `--due` as the scheduled workflow runs them, and `npm run
+// billing`, as real processes:
 // the cron lines from the calendar, and the cheap check against the DigitalOcean API emulator
 // (a load balancer at the baseline, another already scaled up) with a local webhook receiver:
 // nothing due, due (a run 9 minutes early sizes for the scale-up), late (said loudly, notified
@@ -73,6 +74,48 @@ describe("npm run schedule -- --cron", () => {
         const run = schedule(["--stack", "drop", "--cron", "--due"]);
         expect(run.status).toBe(2);
         expect(run.stderr).toContain("--cron and --due are two different answers");
+    });
+});
+
+describe("npm run billing", () => {
+    let dir: string;
+    const billing = (args: string[], now = "2027-10-01T00:00:00Z") => spawnSync(NODE, tsxArgs(path.join(ROOT, "cli/billing.ts"), ...args), { cwd: dir, encoding: "utf8", env: { ...process.env, PROXY_LB_NOW: now } });
+    beforeAll(() => {
+        dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-billing-"));
+        writeFileSync(path.join(dir, "Pulumi.drop.yaml"), EXAMPLE);
+        writeFileSync(path.join(dir, "Pulumi.auto.yaml"), `${EXAMPLE}\n  proxy-lb:autopilot:\n    enabled: true\n`);
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("before and after for the example calendar's month: 8,640 billed minutes against 42 (96 with the autopilot's polls)", () => {
+        const run = billing(["--stack", "drop", "--month", "2027-11"]);
+        expect(run.status).toBe(0);
+        expect(run.stdout.split("\n")).toEqual([
+            "stack drop: the scheduled workflow's billed GitHub Actions minutes in 2027-11 (UTC; each job rounded up to the minute)",
+            "before: today's */10 workflow        4,320 runs  8,640 min             4,320 × 2 min (90 s)",
+            "after, autopilot off (as the stack)     38 runs     42 min  206× less  4 × 2 min (92 s) + 34 × 1 min (30 s)",
+            "after, autopilot on                     92 runs     96 min  90× less   4 × 2 min (92 s) + 88 × 1 min (30 s)",
+            "GitHub Free includes 2,000 minutes a month for private repositories (Pro and Team 3,000)",
+            "",
+        ]);
+    });
+
+    it("--json, for a stack with the autopilot on; the month defaults to PROXY_LB_NOW's", () => {
+        const run = billing(["--stack", "auto", "--json"], "2027-11-20T08:00:00Z");
+        expect(run.status).toBe(0);
+        const out = JSON.parse(run.stdout);
+        expect(out).toMatchObject({ stack: "auto", month: "2027-11", autopilot: true, runSeconds: { today: 90, cheapSeconds: 30, resizeSeconds: 92 }, freeMinutes: 2000 });
+        expect([out.before.billedMinutes, out.after.billedMinutes, out.afterAutopilotOff.billedMinutes, out.afterAutopilotOn.billedMinutes]).toEqual([8640, 96, 42, 96]);
+        expect(out.ratio).toBeCloseTo(90, 6);
+        expect(out.after.lines.find((l: { cron: string }) => l.cron === "3-59/10 13-21 26 11 *")).toMatchObject({ runs: 54, billedMinutes: 54 });
+    });
+
+    it("a month without drops bills the daily runs only; a bad month is refused, naming the flag", () => {
+        const december = billing(["--stack", "drop", "--month", "2027-12", "--json"]);
+        expect(JSON.parse(december.stdout).after).toMatchObject({ runs: 31, billedMinutes: 31 });
+        const bad = billing(["--stack", "drop", "--month", "2027-13"]);
+        expect(bad.status).toBe(1);
+        expect(bad.stderr).toBe('--month: a month is written YYYY-MM, such as 2027-11 (got "2027-13")\n');
     });
 });
 
