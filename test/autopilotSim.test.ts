@@ -1,7 +1,7 @@
 // The autopilot's simulation benchmark (bench/autopilotSim.ts): the decision the program uses,
 // stepped minute by minute through a model of DigitalOcean's resize delay over six demand curves.
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SIM, DIRECTION_CHANGES_PER_SURGE, main, NODE_HOURS_GOAL, SCENARIOS, simTable, simulate, simulateAll, type PolicyResult, type ScenarioResult } from "../bench/autopilotSim";
+import { DEFAULT_SIM, DIRECTION_CHANGES_PER_SURGE, main, NODE_HOURS_GOAL, SCENARIOS, simSummary, simTable, simulate, simulateAll, type PolicyResult, type ScenarioResult } from "../bench/autopilotSim";
 import { nodesFor } from "../sizing/index";
 
 const results = simulateAll();
@@ -78,6 +78,16 @@ describe("the report", () => {
         expect(text).toMatch(/a resize is in force 5 min after it is asked for \(an assumption: DigitalOcean documents no figure\)/);
         expect(text.match(/│ calendar\+autopilot /g)?.length).toBe(SCENARIOS.length);
         expect(text).toMatch(/calendar \+ autopilot: every goal met$/);
+    });
+
+    it("the summary gives each scenario's three policies from the same results, and says a missed goal by name", () => {
+        const text = simSummary(results);
+        const surge = results.find((r) => r.scenario === "surprise surge")!;
+        const avoidable = (["runbook", "calendar", "autopilot"] as const).map((p) => surge.policies.find((x) => x.policy === p)!.avoidableMinutesAtLimit).join(" / ");
+        expect(text).toContain(`│ surprise surge  │ ${avoidable.padStart(22)} │`);
+        expect(text.match(/│ met {13}│/g)?.length).toBe(SCENARIOS.length);
+        // A run where the resize takes far longer than the reaction the goal allows misses it, and says which.
+        expect(simSummary(simulateAll({ ...DEFAULT_SIM, resizeMinutes: 60 }))).toMatch(/MISSED: minutes at the limit/);
     });
 
     it("main: --json prints the figures; a bad flag is a usage error", () => {

@@ -340,3 +340,43 @@ describe("arbitrary input", () => {
         );
     });
 });
+
+describe("proxy-lb:autopilot and proxy-lb:notify", () => {
+    const autopilot = (value: unknown) => ({ ...valid, autopilot: value });
+    const notify = (value: unknown) => ({ ...valid, notify: value });
+
+    it("defaults: off, a 30-minute window, maxNodes from capacity.maxNodes", () => {
+        expect(loadSettings(entries(valid)).autopilot).toEqual({ enabled: false, scaleDownAfterMinutes: 30, maxNodes: 200 });
+        expect(loadSettings(entries({ ...valid, capacity: { maxNodes: 40 } })).autopilot.maxNodes).toBe(40);
+        expect(loadSettings(entries(autopilot({ enabled: true, maxNodes: 12 }))).autopilot).toEqual({ enabled: true, scaleDownAfterMinutes: 30, maxNodes: 12 });
+    });
+
+    it("reads the block as Pulumi hands it to programs (JSON text), its booleans and numbers as text too", () => {
+        const settings = loadSettings({ ...entries(valid), "proxy-lb:autopilot": JSON.stringify({ enabled: "true", scaleDownAfterMinutes: "45", maxNodes: "20" }) });
+        expect(settings.autopilot).toEqual({ enabled: true, scaleDownAfterMinutes: 45, maxNodes: 20 });
+    });
+
+    it.each([
+        [{ enabled: "yes" }, 'proxy-lb:autopilot.enabled must be true or false (got "yes")'],
+        [{ enabled: 1 }, "proxy-lb:autopilot.enabled must be true or false (got 1)"],
+        [{ scaleDownAfterMinutes: "abc" }, 'proxy-lb:autopilot.scaleDownAfterMinutes must be a whole number from 1 to 1440 (got "abc")'],
+        [{ scaleDownAfterMinutes: "1e999" }, 'proxy-lb:autopilot.scaleDownAfterMinutes must be a whole number from 1 to 1440 (got "1e999")'],
+        [{ scaleDownAfterMinutes: " 3" }, 'proxy-lb:autopilot.scaleDownAfterMinutes must be a whole number from 1 to 1440 (got " 3")'],
+        [{ scaleDownAfterMinutes: 0 }, "proxy-lb:autopilot.scaleDownAfterMinutes must be a whole number from 1 to 1440 (got 0)"],
+        [{ maxNodes: 201 }, "proxy-lb:autopilot.maxNodes must be a whole number from 1 to 200 (got 201)"],
+        [{ maxNodes: "abc" }, 'proxy-lb:autopilot.maxNodes must be a whole number from 1 to 200 (got "abc")'],
+        [{ enable: true }, "proxy-lb:autopilot.enable is not a known key; did you mean proxy-lb:autopilot.enabled?"],
+    ])("refuses %j naming the key", (value, problem) => {
+        expect(problemsOf(autopilot(value))).toEqual([problem]);
+    });
+
+    it("an empty notify block (Pulumi.yaml's default) is no notifications; a webhook URL is never echoed", () => {
+        expect(loadSettings(entries(notify({}))).config.notify).toBeUndefined();
+        expect(loadSettings(entries(notify({ webhookUrl: "https://discord.com/api/webhooks/1/secret-token" }))).config.notify).toEqual({
+            webhookUrl: "https://discord.com/api/webhooks/1/secret-token",
+        });
+        const problems = problemsOf(notify({ webhookUrl: "http://example.com/hooks/secret-token" }));
+        expect(problems).toEqual(["proxy-lb:notify.webhookUrl must be an https:// URL (the value is not shown: it is a secret)"]);
+        expect(problems.join("\n")).not.toContain("secret-token");
+    });
+});
