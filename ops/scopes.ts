@@ -117,6 +117,11 @@ export const COMMAND_SCOPES = {
         scopes: ["load_balancer:read", "droplet:read", "certificate:read"],
         why: `GET /v2/load_balancers (load_balancer:read), then its preview: ${PROGRAM_READS}`,
     },
+    due: {
+        what: "`npm run schedule -- --due` (the scheduled run's cheap check)",
+        scopes: ["load_balancer:read", "monitoring:read"],
+        why: "GET /v2/load_balancers/{id} (or the list, by name) for the live size (load_balancer:read); with the autopilot on, GET /v2/monitoring/metrics/load_balancer/<metric> (monitoring:read)",
+    },
     autopilot: {
         what: "autopilot (planned: resizes from live metrics)",
         scopes: ["monitoring:read", "load_balancer:read", "load_balancer:update", "droplet:read", "certificate:read"],
@@ -130,7 +135,7 @@ export type Command = keyof typeof COMMAND_SCOPES;
 export const WORKFLOW_COMMANDS = {
     "pull-request.yml": ["gate"],
     "deploy.yml": ["gate", "program"],
-    "schedule.yml": ["gate", "program"],
+    "schedule.yml": ["due", "gate", "program"],
     "rollback.yml": ["rollback"],
 } as const satisfies Record<string, readonly Command[]>;
 
