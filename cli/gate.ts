@@ -1,22 +1,31 @@
-// npm run gate -- --stack <name> [--allow <property>]... [--policy-pack <dir>]
+// npm run gate -- --stack <name> [--allow <property>|scale-down-under-load]... [--policy-pack <dir>]
 // Runs `pulumi preview --json` and lets the deployment through only if it resizes proxy-lb
-// in place and touches nothing else (ops/gatedPreview.ts, the same gate rollback applies).
+// in place and touches nothing else, and scales down no lower than the crowd it carries
+// (ops/gatedPreview.ts, the same gate rollback and the autopilot apply).
 // Exit 0 with the node change, 1 with one line per reason, 3 when the Pulumi toolchain is missing.
 import { loadSettings, nowFromEnvironment } from "../config";
+import { programApiRead } from "../infra/digitaloceanApi";
+import { ALLOW_SCALE_DOWN_UNDER_LOAD } from "../ops/gate";
 import { readStackFile } from "../config/stackFile";
 import { gatedPreview } from "../ops/gatedPreview";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
+import { COMMAND_SCOPES } from "../ops/scopes";
 import { lbChangeLine } from "./report";
 import { runCli } from "./run";
 
-const USAGE = "usage: npm run gate -- --stack <name> [--allow <property>]... [--policy-pack <dir>]";
+const USAGE = "usage: npm run gate -- --stack <name> [--allow <property>|scale-down-under-load]... [--policy-pack <dir>]";
 
 const HELP = `Runs \`pulumi preview --json\` for the stack and lets the deployment through only if it
 resizes the load balancer in place and touches nothing else: it refuses, one line per reason,
-a replaced or deleted load balancer, any write to a masking server, and any other change.
+a replaced or deleted load balancer, any write to a masking server, any other change, and a
+scale-down below what the load balancer carries (its highest frontend_connections_current over
+proxy-lb:autopilot.scaleDownAfterMinutes, read with DIGITALOCEAN_TOKEN; metrics that cannot be
+read refuse it too: never scale down on missing data).
 
   --stack <name>          the stack (its Pulumi.<name>.yaml is validated first)
   --allow <property>      also permit a change to this load balancer property; repeatable
+  --allow ${ALLOW_SCALE_DOWN_UNDER_LOAD}
+                          permit a scale-down below the observed need (or unchecked)
   --policy-pack <dir>     run the preview with this policy pack (e.g. policy)
   -h, --help              this help
 
@@ -32,11 +41,15 @@ runCli(
             "policy-pack": { type: "string" },
         },
     },
-    (values) => {
+    async (values) => {
         const { stack } = values;
-        const settings = loadSettings(readStackFile(stack), { now: nowFromEnvironment() }); // bad config fails here, before pulumi runs
-        const { verdict } = gatedPreview(pulumiFromToolchain(), { stack, policyPack: values["policy-pack"], allow: values.allow });
+        const stackEntries = readStackFile(stack);
+        const at = nowFromEnvironment();
+        const settings = loadSettings(stackEntries, { now: at }); // bad config fails here, before pulumi runs
+        const load = { settings, at, read: () => programApiRead(process.env, stackEntries, COMMAND_SCOPES.gate.scopes) };
+        const { verdict } = await gatedPreview(pulumiFromToolchain(), { stack, policyPack: values["policy-pack"], allow: values.allow, load });
         if (!verdict.ok) throw new CommandError([`gate: stack ${stack} refused:`, ...verdict.reasons.map((r) => `  ${r}`)], 1);
-        return [`gate: stack ${stack} ok`, ...verdict.allowed.map((a) => `  allowed: ${a}`), lbChangeLine(verdict.lbChange, settings)].join("\n");
+        const covered = verdict.scaleDown?.status === "ok" ? [`  ${verdict.scaleDown.text}`] : [];
+        return [`gate: stack ${stack} ok`, ...verdict.allowed.map((a) => `  allowed: ${a}`), ...covered, lbChangeLine(verdict.lbChange, settings)].join("\n");
     },
 );

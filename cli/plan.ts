@@ -1,7 +1,14 @@
 // npm run plan -- --stack <name> [--json] [--from ISO] [--to ISO] [--base <git-ref> [--markdown | --json] [--hours N]] [--observed <file-or-drop>]
-// Sizes a stack from its Pulumi.<stack>.yaml alone: no Pulumi CLI, credentials or network.
+// Sizes a stack from its Pulumi.<stack>.yaml alone: no Pulumi CLI, credentials or network. With
+// proxy-lb:autopilot.enabled and DIGITALOCEAN_TOKEN set, it also reads what the load balancer
+// carries (infra/liveSize.ts sizeNow, the program's own read-then-decide) and says why the size is
+// what a deploy would make it; without a token it says the live need was not read.
 import { execFileSync } from "node:child_process";
 import { ConfigError, loadSettings, nowFromEnvironment, type Settings } from "../config";
+import { programApiRead } from "../infra/digitaloceanApi";
+import { sizeNow, type SizeNow } from "../infra/liveSize";
+import { COMMAND_SCOPES } from "../ops/scopes";
+import { plural } from "../sizing/format";
 import { calendarChanged, changePeriod, timelineOf } from "../config/calendarChange";
 import { parseStackFile, readStackFile, stackFileName } from "../config/stackFile";
 import { nodeChange } from "../sizing/nodeChange";
@@ -14,6 +21,9 @@ import { calendarMarkdown, timelineJson, timelineText } from "./timeline";
 const USAGE = "usage: npm run plan -- --stack <name> [--json] [--from ISO] [--to ISO] [--base <git-ref> [--markdown | --json] [--hours N]] [--observed <file-or-drop>]";
 
 const HELP = `Sizes a stack from its Pulumi.<stack>.yaml alone: no Pulumi CLI, credentials or network.
+With proxy-lb:autopilot.enabled and DIGITALOCEAN_TOKEN set, it also reads the load balancer's
+live size and metrics and says why a deploy now would size it so (the calendar, the observed
+peak and when, clamped, holding); without a token it says the live need was not read.
 
   --stack <name>     the stack: reads Pulumi.<name>.yaml in the current directory
   --json             print the sizing (with --base: the change) as one JSON object
@@ -48,7 +58,7 @@ runCli(
             observed: { type: "string" },
         },
     },
-    (values) => {
+    async (values) => {
         const { stack } = values;
         if (values.json && values.markdown) throw new UsageError("--json and --markdown are two output formats: give one");
         if ((values.markdown || values.hours !== undefined) && values.base === undefined) {
@@ -66,9 +76,10 @@ runCli(
         if (values.base === undefined) {
             const span = period(now, values.from, values.to);
             const upcoming = timelineOf(settings, span.from, span.to);
+            const live = settings.autopilot.enabled ? await liveNeed(settings, stackEntries, now) : null;
             return values.json
-                ? JSON.stringify({ ...sizingJson(stack, after), timeline: timelineJson(upcoming) }, null, 2)
-                : [sizingTable(stack, after), "", timelineText(upcoming)].join("\n");
+                ? JSON.stringify({ ...sizingJson(stack, after), ...(live ? { autopilot: autopilotJson(live) } : {}), timeline: timelineJson(upcoming) }, null, 2)
+                : [sizingTable(stack, after), ...(live ? ["", ...autopilotLines(live)] : []), "", timelineText(upcoming)].join("\n");
         }
 
         const base = settingsAt(values.base, stack, now);
@@ -125,4 +136,47 @@ function settingsAt(ref: string, stack: string, now: number): Settings | null {
         if (err instanceof ConfigError) throw new ConfigError(err.problems.map((p) => `at --base ${ref}: ${p}`));
         throw err;
     }
+}
+
+/** What the autopilot would make of now: read (the program's decision and its reasons), or why it was not. */
+type LiveNeed = { read: true; now: SizeNow } | { read: false; why: string; calendarSizeUnit: number };
+
+/** The live need, read as the program reads it; never fatal: plan stays usable offline. */
+async function liveNeed(settings: Settings, stackEntries: Record<string, unknown>, now: number): Promise<LiveNeed> {
+    const calendarSizeUnit = settings.sizing.sizeUnit;
+    if (!process.env.DIGITALOCEAN_TOKEN) return { read: false, why: "DIGITALOCEAN_TOKEN is not set", calendarSizeUnit };
+    try {
+        return { read: true, now: await sizeNow(settings, programApiRead(process.env, stackEntries, COMMAND_SCOPES.plan.scopes), now) };
+    } catch (err) {
+        if (err instanceof ConfigError) return { read: false, why: err.problems.join("; "), calendarSizeUnit };
+        throw err;
+    }
+}
+
+function autopilotLines(live: LiveNeed): string[] {
+    if (!live.read) {
+        return [
+            `autopilot: on, but the live need was not read (${live.why}): the size above is the calendar's; a deploy now sizes for at least ${plural(live.calendarSizeUnit, "node")}, more if the load balancer carries more`,
+        ];
+    }
+    const { decision, live: lb } = live.now;
+    const has = lb === null ? "no load balancer yet" : `the load balancer has ${plural(lb.sizeUnit, "node")}`;
+    // The binding reason first, then the others (decideSize's order).
+    return [`autopilot: a deploy now sizes for ${plural(decision.sizeUnit, "node")} (the calendar gives ${decision.calendarSizeUnit}; ${has}):`, ...decision.reasons.map((reason) => `  ${reason.text}`)];
+}
+
+function autopilotJson(live: LiveNeed) {
+    if (!live.read) return { read: false, why: live.why, calendarSizeUnit: live.calendarSizeUnit };
+    const { decision, live: lb, at } = live.now;
+    const peak = decision.observed?.connections;
+    return {
+        read: true,
+        at: new Date(at).toISOString(),
+        sizeUnit: decision.sizeUnit,
+        sizedBy: decision.bound,
+        calendarSizeUnit: decision.calendarSizeUnit,
+        liveSizeUnit: lb?.sizeUnit ?? null,
+        observedPeak: peak ? { connections: peak.value, at: new Date(peak.at).toISOString(), sizeUnit: decision.observed!.sizeUnit } : null,
+        reasons: decision.reasons.map((reason) => reason.text),
+    };
 }

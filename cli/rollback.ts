@@ -1,4 +1,4 @@
-// npm run rollback -- --stack <name> [--to <version>] [--yes] [--policy-pack <dir>]
+// npm run rollback -- --stack <name> [--to <version>] [--yes] [--allow <property>|scale-down-under-load]... [--policy-pack <dir>]
 // Returns the stack to the config it ran with before the most recent scale-up (or --to a
 // version), after a preview that must pass the deploy gate, and writes that config back to
 // Pulumi.<stack>.yaml so the repository matches what runs. Asks before applying unless --yes;
@@ -7,25 +7,32 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
-import { ConfigError, NAMESPACE, PROJECT_CONFIG_DEFAULTS } from "../config";
-import { stackFileName } from "../config/stackFile";
+import { ConfigError, loadSettings, NAMESPACE, nowFromEnvironment, PROJECT_CONFIG_DEFAULTS } from "../config";
+import { parseStackFile, stackFileName } from "../config/stackFile";
+import { programApiRead } from "../infra/digitaloceanApi";
+import { ALLOW_SCALE_DOWN_UNDER_LOAD } from "../ops/gate";
 import { gatedPreview } from "../ops/gatedPreview";
 import { parseHistory, type UpdateInfo } from "../ops/pulumiJson";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
 import { pickRollbackTarget, restoreStackFile, rollbackPreviewProblem } from "../ops/rollback";
+import { COMMAND_SCOPES } from "../ops/scopes";
 import { nodeChange } from "../sizing/nodeChange";
 import { nodeChangeLine } from "./report";
 import { runCli, UsageError } from "./run";
 
-const USAGE = "usage: npm run rollback -- --stack <name> [--to <version>] [--yes] [--policy-pack <dir>]";
+const USAGE = "usage: npm run rollback -- --stack <name> [--to <version>] [--yes] [--allow <property>|scale-down-under-load]... [--policy-pack <dir>]";
 
 const HELP = `Returns the stack to the config it ran with before its most recent scale-up (from the
-stack's update history), after a preview that must pass the same gate as any deployment, and
-writes that config back to Pulumi.<stack>.yaml (commit it). Asks before applying.
+stack's update history), after a preview that must pass the same gate as any deployment (a
+scale-down below the crowd the load balancer carries is refused as \`npm run gate\` refuses it),
+and writes that config back to Pulumi.<stack>.yaml (commit it). Asks before applying.
 
   --stack <name>          the stack
   --to <version>          roll back to this version of the stack's history instead
   --yes                   apply without asking (needed without a terminal, e.g. in CI)
+  --allow <property>      as the gate's: also permit a change to this load balancer property
+  --allow ${ALLOW_SCALE_DOWN_UNDER_LOAD}
+                          as the gate's: permit a scale-down below the observed need
   --policy-pack <dir>     run the preview and the update with this policy pack
   -h, --help              this help
 
@@ -40,6 +47,7 @@ runCli(
         options: {
             to: { type: "string" },
             yes: { type: "boolean", default: false },
+            allow: { type: "string", multiple: true, default: [] },
             "policy-pack": { type: "string" },
         },
     },
@@ -70,10 +78,16 @@ runCli(
         try {
             const configFile = path.join(scratch, file);
             writeFileSync(configFile, restoredText);
-            const { verdict } = gatedPreview(pulumi, { stack, configFile, policyPack: values["policy-pack"] });
+            // The live load is judged with the restored config's window and capacity: the ones that will run.
+            const at = nowFromEnvironment();
+            const restoredEntries = parseStackFile(restoredText, file);
+            const load = { settings: loadSettings(restoredEntries, { now: at }), at, read: () => programApiRead(process.env, restoredEntries, COMMAND_SCOPES.rollback.scopes) };
+            const { verdict } = await gatedPreview(pulumi, { stack, configFile, policyPack: values["policy-pack"], allow: values.allow, load });
             if (!verdict.ok) {
                 throw new CommandError(["rollback: the preview does not pass the gate; nothing was changed:", ...verdict.reasons.map((r) => `  ${r}`)], 1);
             }
+            for (const line of verdict.allowed) out(`allowed: ${line}`);
+            if (verdict.scaleDown?.status === "ok") out(verdict.scaleDown.text);
             const problem = rollbackPreviewProblem(verdict.lbChange, pick.sizing.target.sizeUnit, pick.versions.target);
             if (problem) throw new CommandError([`rollback: ${problem}; nothing was changed`], 1);
             const { from, to: toUnit } = verdict.lbChange ?? {};

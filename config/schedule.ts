@@ -9,6 +9,7 @@ import {
     SizingContext,
     Step,
 } from "../sizing/calendar";
+import { CRON_DEFAULTS, cronEntries, type CronEntry } from "../sizing/cron";
 import { formatInstant } from "../sizing/format";
 import { NAMESPACE, StackConfig } from "./schema";
 
@@ -114,4 +115,13 @@ export function calendarSettings(config: StackConfig, now: number): CalendarSett
             nextResize: step(due.nextResize),
         },
     };
+}
+
+/**
+ * The scheduled workflow's cron lines for a stack: every size change of its calendar, the
+ * autopilot's polls when proxy-lb:autopilot.enabled, the daily run. From the stack file alone (no
+ * clock), so schedule.yml's triggers change only when the calendar does.
+ */
+export function stackCronEntries(config: StackConfig): CronEntry[] {
+    return cronEntries(calendarOf(config), { region: config.region, capacity: config.capacity }, { ...CRON_DEFAULTS, now: null, autopilot: config.autopilot.enabled });
 }

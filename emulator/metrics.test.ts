@@ -105,7 +105,7 @@ describe("load balancer monitoring metrics", () => {
         expect(new Set(values(await metric("frontend_connections_limit", { lb_id: LB_ID, start: T0, end: T0 + 600 })).map(([, x]) => x))).toEqual(new Set(["30000"]));
     });
 
-    it("explicit points, extra labels and several series; an explicitly seeded limit wins; unseeded metrics have no series", async () => {
+    it("explicit points, extra labels and several series; an explicitly seeded limit wins; unseeded connections are 0 on the limit's timestamps; other unseeded metrics have no series", async () => {
         const seed = baseSeed();
         seed.metrics = {
             loadBalancers: {
@@ -127,9 +127,24 @@ describe("load balancer monitoring metrics", () => {
             { status: "2xx", lb_id: LB_ID },
             { status: "5xx", lb_id: LB_ID },
         ]);
-        for (const m of ["frontend_connections_current", "droplets_downtime"]) {
-            expect((await metric(m, q)).body).toEqual({ status: "success", data: { resultType: "matrix", result: [] } });
-        }
+        expect((await metric("droplets_downtime", q)).body).toEqual({ status: "success", data: { resultType: "matrix", result: [] } });
+        // A real load balancer reports its connections, 0 when idle: on the limit's timestamps.
+        expect(values(await metric("frontend_connections_current", q))).toEqual([[T0, "0"], [T0 + 60, "0"]]);
+        await emu!.close();
+
+        // With no seed at all the limit is derived, and the connections follow its timestamps.
+        await start(baseSeed());
+        const window = { lb_id: LB_ID, start: T0, end: T0 + 600 };
+        const derivedLimit = values(await metric("frontend_connections_limit", window));
+        expect(derivedLimit.length).toBeGreaterThan(0);
+        expect(values(await metric("frontend_connections_current", window))).toEqual(derivedLimit.map(([t]) => [t, "0"]));
+        await emu!.close();
+
+        // No sample at all (a load balancer that reports nothing) stays reachable: seed an empty series.
+        const silent = baseSeed();
+        silent.metrics = { loadBalancers: { [LB_ID]: { frontend_connections_current: { points: [] } } } };
+        await start(silent);
+        expect((await metric("frontend_connections_current", window)).body.data.result.flatMap((r: { values: unknown[] }) => r.values)).toEqual([]);
     });
 
     it("bad or missing parameters are 400 in DigitalOcean's error shape; an unknown LB is 404; no token is 401", async () => {

@@ -264,7 +264,10 @@ const formatValue = (v: number): string => (Number.isInteger(v) ? String(v) : St
  * The Prometheus-style matrix DigitalOcean answers with. A seeded series is served as
  * seeded. Unseeded, frontend_connections_limit is nodes × 10,000 (the node count in force
  * at each point), and frontend_connections_current is min(demand, limit) when a demand is
- * seeded (capped by an explicitly seeded limit if there is one); every other metric has no series.
+ * seeded (capped by an explicitly seeded limit if there is one), else 0 on the limit's
+ * timestamps: a real load balancer reports its connections, 0 when idle. (A load balancer
+ * with no sample at all is seeded explicitly: `frontend_connections_current: {points: []}`.)
+ * Every other metric has no series.
  */
 export function metricMatrix(metric: LbMetric, seeded: LbMetricsSeed | undefined, ctx: MetricsContext, w: MetricWindow): MatrixResponse {
     const spec = seeded?.[metric];
@@ -280,6 +283,8 @@ export function metricMatrix(metric: LbMetric, seeded: LbMetricsSeed | undefined
         const limitAt = (t: number): number => (limitPoints ? (stepValueAt(limitPoints, t) ?? derivedLimit(t)) : derivedLimit(t));
         const end = Math.min(w.end, ctx.now);
         series = [{ points: seriesPoints(seeded.demand).filter(([t]) => t <= end).map(([t, v]): MetricPoint => [t, Math.min(v, limitAt(t))]) }];
+    } else if (metric === "frontend_connections_current") {
+        series = [{ points: limitTimestamps(seeded, w, ctx.now).map((t): MetricPoint => [t, 0]) }];
     } else series = [];
     return {
         status: "success",

@@ -10,7 +10,7 @@
 //   pace       at most one resize a minute (DigitalOcean's limit), counted on the tick's moment
 //   busy       DigitalOcean's 403 "... processes previous actions": logged, tried next tick
 //   notices    each resize (after it), a clamp, the load balancer at 90% of its limit, metrics
-//              unavailable, a failed tick: a condition is sent when it starts, not every tick;
+//              unavailable, a late scale-up of the calendar, a failed tick: a condition is sent when it starts, not every tick;
 //              sending is bounded and never fails the tick (ops/notify.ts)
 //   stop       SIGTERM/SIGINT end the loop between ticks: a running update always finishes
 //   dry run    decides and says what it would do: no lease, no notice sent, no update
@@ -127,8 +127,8 @@ export interface TickDeps {
     /** infra/liveSize.ts sizeNow with the live read */
     sizeNow(settings: Settings, at: number): Promise<SizeNow>;
     lease: Lease;
-    /** the gated preview of the resize-only update for that moment (ops/gatedPreview.ts) */
-    gate(at: number): GateVerdict | Promise<GateVerdict>;
+    /** the gated preview of the resize-only update for that moment (ops/gatedPreview.ts), its live-load check on these settings */
+    gate(at: number, settings: Settings): GateVerdict | Promise<GateVerdict>;
     /** the resize-only `pulumi up` for that moment; throws with the engine's error */
     up(at: number): Promise<UpResult>;
     /**
@@ -138,11 +138,8 @@ export interface TickDeps {
     refresh(at: number): Promise<void>;
     /** sends the notices (bounded; never throws) */
     notify(notices: Notice[]): Promise<SendResult[]>;
-    /**
-     * The late scale-up check of the calendar's boundaries (the scheduled runs' too). Call site
-     * for sizing/lateScaleUp.ts (the schedule's change): absent until it is wired in.
-     */
-    lateScaleUp?(settings: Settings, liveSizeUnit: number, at: number): Notice | null;
+    /** the late scale-up check (sizing/lateScaleUp.ts, the scheduled runs' too): each clock watches the other */
+    lateScaleUp(settings: Settings, liveSizeUnit: number, at: number): Notice | null;
     /** progress lines (stderr); never the tick's result */
     log(line: string): void;
 }
@@ -273,7 +270,7 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean; heartb
         notices.push(...decisionNotices(deps.stack, decision, price).filter((n) => n.kind !== "resize"));
         const near = nearLimitFrom(deps.stack, size, settings.config.capacity.connectionsPerNode);
         if (near) notices.push(near);
-        const late = deps.lateScaleUp?.(settings, live, at);
+        const late = deps.lateScaleUp(settings, live, at);
         if (late) notices.push(late);
 
         const action = nextAction({ liveSizeUnit: live, targetSizeUnit: decision.sizeUnit, at, lastResizeAt: hold.memory.lastResizeAt, dryRun: options.dryRun });
@@ -300,7 +297,7 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean; heartb
             await deps.refresh(at);
             updateFailed = false;
         }
-        const verdict = await deps.gate(at);
+        const verdict = await deps.gate(at, settings);
         if (!verdict.ok) {
             report.gate = verdict.reasons;
             const error = `the gate refused the resize ${live} → ${action.to}: ${verdict.reasons.join("; ")}`;

@@ -17,10 +17,11 @@ import { programApiRead } from "../infra/digitaloceanApi";
 import { sizeNow } from "../infra/liveSize";
 import { resizeOnlyUp } from "../infra/resizeOnly";
 import { formatInstant } from "../sizing/format";
+import { lateScaleUp } from "../sizing/lateScaleUp";
 import type { TickDeps, UpResult } from "./autopilot";
 import { fileLease, leaseFile, thisHolder } from "./autopilotLease";
 import { gatedPreview } from "./gatedPreview";
-import { sendNotices, type SendResult } from "./notify";
+import { lateScaleUpNotice, sendNotices, type SendResult } from "./notify";
 import { CommandError, pulumiFromToolchain, TOOLCHAIN_MISSING } from "./pulumiCli";
 import { COMMAND_SCOPES } from "./scopes";
 import { findToolchain, toolchainEnv, ToolchainUnavailable } from "./toolchain";
@@ -148,15 +149,18 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
             settingsAt,
             sizeNow: (settings, at) => sizeNow(settings, read, at, { readLive: true }),
             lease,
-            gate: (at) => {
+            gate: async (at, settings) => {
                 const pulumi = pulumiFromToolchain(cwd, pinned(at));
-                return gatedPreview(pulumi, { stack, target: resize.target }).verdict;
+                // The gate's scale-down-under-load check reads the same load the tick decided on.
+                const load = { settings, at, read: () => read };
+                return (await gatedPreview(pulumi, { stack, target: resize.target, load })).verdict;
             },
             up,
             refresh,
-            // lateScaleUp: NOT WIRED YET. The schedule's pure check (sizing/lateScaleUp.ts on h/cron,
-            // not on main) plugs in here as (settings, live, at) => its result as a "lateScaleUp"
-            // Notice with seenBy "the autopilot"; ops/autopilot.ts runTick already calls it each tick.
+            lateScaleUp: (settings, live, at) => {
+                const late = lateScaleUp(settings.calendar, { region: settings.config.region, capacity: settings.config.capacity }, live, at);
+                return late && lateScaleUpNotice(stack, late, "the autopilot");
+            },
             notify,
             log,
         },

@@ -7,12 +7,16 @@
 //     or the program's own list, FROZEN_DROPLET_INPUTS, as the policy pack accepts);
 //   - the only change allowed without --allow is the load balancer's sizeUnit;
 //   - no second load balancer is created while one exists;
-//   - error diagnostics (and a possibly corrupt state) fail the gate.
+//   - error diagnostics (and a possibly corrupt state) fail the gate;
+//   - a scale-down below the need the load balancer's metrics show over the window, or one the
+//     metrics cannot vouch for, is refused unless --allow scale-down-under-load (loadReason).
 import type { Settings } from "../config";
 import { FROZEN_DROPLET_INPUTS } from "../infra/frozenInputs";
 import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE } from "../infra/names";
-import { size, type Sizing } from "../sizing";
+import { size, type Capacity, type Sizing } from "../sizing";
+import { checkScaleDown, type ObservedMetrics, type ScaleDownCheck } from "../sizing/autopilot";
 import { adoption, nodeChange, type NodeChange } from "../sizing/nodeChange";
+import { plural } from "../sizing/format";
 import {
     changedProperties,
     type PolicyViolation,
@@ -58,6 +62,55 @@ export interface GateVerdict {
     /** Changes let through by --allow, one line each (shown, never silent). */
     allowed: string[];
     lbChange?: LoadBalancerChange;
+    /** A scale-down checked against the live crowd (what the metrics showed), when there is one. */
+    scaleDown?: ScaleDownCheck;
+}
+
+/** The --allow value that lets a scale-down through the live-load check: a name, not a property. */
+export const ALLOW_SCALE_DOWN_UNDER_LOAD = "scale-down-under-load";
+
+/** What the load balancer carries now, as read for the gate (ops/gatedPreview.ts readLiveLoad). */
+export interface LiveLoad {
+    /** epoch ms: the moment the metrics were read for (PROXY_LB_NOW, as the program sizes for) */
+    at: number;
+    /** the size_unit DigitalOcean reports now; undefined when the load balancer could not be read */
+    liveSizeUnit?: number;
+    metrics: ObservedMetrics;
+    scaleDownAfterMinutes: number;
+    capacity: Capacity;
+}
+
+/** The change takes nodes away from a load balancer that exists (state's or the adopted live size). */
+export function isScaleDown(change: LoadBalancerChange | undefined): change is LoadBalancerChange & { from: number; to: number } {
+    return change?.from !== undefined && change.to !== undefined && change.to < change.from;
+}
+
+/**
+ * The live-load check for the preview's load balancer change: null when it is not a scale-down;
+ * otherwise checkScaleDown (sizing/autopilot.ts, the need the autopilot sizes for) against what
+ * the load balancer carries. Without a load read (null) or with unreadable metrics it cannot
+ * vouch for the scale-down: never scale down on missing data, so that refuses too.
+ */
+export function loadCheck(change: LoadBalancerChange | undefined, load: LiveLoad | null): ScaleDownCheck | null {
+    if (!isScaleDown(change)) return null;
+    const to = change.to;
+    // What carries the crowd now is the live size; the state's is the fallback when it was not read.
+    const from = Math.max(change.from, load?.liveSizeUnit ?? 0);
+    if (load === null) {
+        return { status: "unreadable", need: null, text: `cannot check the scale-down from ${plural(from, "node")} to ${plural(to, "node")} against the live crowd: its metrics were not read` };
+    }
+    return checkScaleDown({ at: load.at, liveSizeUnit: from, proposedSizeUnit: to, metrics: load.metrics, scaleDownAfterMinutes: load.scaleDownAfterMinutes, capacity: load.capacity });
+}
+
+/**
+ * The gate's line for a scale-down check: a reason (refused), an allowed line (--allow
+ * scale-down-under-load, shown, never silent), or neither (not a scale-down, or one the crowd allows).
+ */
+export function loadReason(check: ScaleDownCheck | null, allow: readonly string[]): { reason?: string; allowed?: string } {
+    if (check === null || check.status === "ok") return {};
+    const line = `${LOAD_BALANCER_NAME}: ${check.text}${check.status === "unreadable" ? "; the gate never scales down on missing data" : ""}`;
+    if (allow.includes(ALLOW_SCALE_DOWN_UNDER_LOAD)) return { allowed: `${line} (--allow ${ALLOW_SCALE_DOWN_UNDER_LOAD})` };
+    return { reason: `${line} (pass --allow ${ALLOW_SCALE_DOWN_UNDER_LOAD} if intended)` };
 }
 
 /**

@@ -3,7 +3,12 @@
 // from the gate's rules on the digest, the policy pack's violations (only in the event log)
 // and the preview's own failure. Deploy and rollback apply the same gate because both call
 // this, not a copy. The run with an event log (ops/pulumiCli.ts) is drift's too.
-import { gateVerdict, policyReasons, previewFailure, type GateVerdict } from "./gate";
+// A scale-down is also checked against what the load balancer carries (readLiveLoad, then the
+// pure loadCheck in the verdict): never scale down into a live crowd, whichever path asks.
+import { ConfigError, type Settings } from "../config";
+import type { ApiRead } from "../infra/digitaloceanApi";
+import { findLiveLoadBalancer, readObservedMetrics } from "../infra/liveSize";
+import { gateVerdict, isScaleDown, loadCheck, loadReason, policyReasons, previewFailure, type GateVerdict, type LiveLoad, type LoadBalancerChange } from "./gate";
 import { runWithEventLog, type EventLogRun, type Pulumi } from "./pulumiCli";
 import { parsePreviewDigest, policyViolationsFromEventLog, type PreviewDigest } from "./pulumiJson";
 
@@ -30,16 +35,54 @@ export function previewArgs(opts: PreviewOptions): string[] {
 export type PreviewRun = EventLogRun<PreviewDigest>;
 
 /**
- * The verdict on one preview run: the gate's rules, then each mandatory policy violation, then a
- * failure nothing above explains. Pure: an Automation API preview gives the same verdict from its
- * digest, the events its onEvent saw, its exit status and stderr.
+ * The verdict on one preview run: the gate's rules, the live-load check of a scale-down, then each
+ * mandatory policy violation, then a failure nothing above explains. Pure: an Automation API
+ * preview gives the same verdict from its digest, the events its onEvent saw, its exit status and
+ * stderr, and the load readLiveLoad read for its change (null when it read none: a scale-down is
+ * then refused, as on unreadable metrics).
  */
-export function gatedVerdict(run: PreviewRun, opts: { allow: string[] }): GateVerdict {
+export function gatedVerdict(run: PreviewRun, opts: { allow: string[]; load: LiveLoad | null }): GateVerdict {
     const verdict = gateVerdict(run.value, opts);
-    const reasons = [...verdict.reasons, ...policyReasons(policyViolationsFromEventLog(run.events))];
+    const scaleDown = loadCheck(verdict.lbChange, opts.load);
+    const { reason, allowed } = loadReason(scaleDown, opts.allow);
+    const reasons = [...verdict.reasons, ...(reason ? [reason] : []), ...policyReasons(policyViolationsFromEventLog(run.events))];
     const failure = previewFailure(run.status, run.stderr, { ...verdict, reasons });
     if (failure) reasons.push(failure);
-    return { ...verdict, ok: reasons.length === 0, reasons };
+    return {
+        ...verdict,
+        ok: reasons.length === 0,
+        reasons,
+        allowed: [...verdict.allowed, ...(allowed ? [allowed] : [])],
+        ...(scaleDown ? { scaleDown } : {}),
+    };
+}
+
+/** Where the live load is read from: the stack's settings (for `at`), and the API read (lazily: only a scale-down needs it). */
+export interface LoadSource {
+    settings: Settings;
+    /** epoch ms: the moment the preview sizes for (PROXY_LB_NOW or the clock) */
+    at: number;
+    /** the API read; it may throw (no token), which the check then reports as unreadable metrics */
+    read: () => ApiRead;
+}
+
+/**
+ * What the load balancer carries now, for a scale-down only (null otherwise: nothing is read).
+ * The same reads as the program's (infra/liveSize.ts). Never throws: a load balancer or metrics
+ * that cannot be read come back as metrics `{ ok: false }`, which the check refuses on.
+ */
+export async function readLiveLoad(change: LoadBalancerChange | undefined, source: LoadSource): Promise<LiveLoad | null> {
+    if (!isScaleDown(change)) return null;
+    const { settings, at } = source;
+    const base = { at, scaleDownAfterMinutes: settings.autopilot.scaleDownAfterMinutes, capacity: settings.config.capacity };
+    try {
+        const read = source.read();
+        const live = await findLiveLoadBalancer(read, settings);
+        if (live === null) return { ...base, metrics: { ok: false, error: `no load balancer named "${settings.config.loadBalancer.name}" was found` } };
+        return { ...base, liveSizeUnit: live.sizeUnit, metrics: await readObservedMetrics(read, live.id, at, settings.autopilot.scaleDownAfterMinutes) };
+    } catch (err) {
+        return { ...base, metrics: { ok: false, error: err instanceof ConfigError ? err.problems.join("; ") : (err as Error).message } };
+    }
 }
 
 export interface GatedPreview {
@@ -47,8 +90,10 @@ export interface GatedPreview {
     verdict: GateVerdict;
 }
 
-/** Runs the preview and judges it. */
-export function gatedPreview(pulumi: Pulumi, opts: PreviewOptions & { allow?: string[] }): GatedPreview {
+/** Runs the preview, reads the live load when it scales down, and judges it. */
+export async function gatedPreview(pulumi: Pulumi, opts: PreviewOptions & { allow?: string[]; load: LoadSource }): Promise<GatedPreview> {
     const preview = runWithEventLog(pulumi, previewArgs(opts), parsePreviewDigest);
-    return { preview, verdict: gatedVerdict(preview, { allow: opts.allow ?? [] }) };
+    const change = gateVerdict(preview.value, { allow: opts.allow ?? [] }).lbChange;
+    const load = await readLiveLoad(change, opts.load);
+    return { preview, verdict: gatedVerdict(preview, { allow: opts.allow ?? [], load }) };
 }

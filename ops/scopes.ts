@@ -63,6 +63,10 @@ export interface CommandScopes {
 const PROGRAM_READS =
     "GET /v2/load_balancers/{id} (load_balancer:read), GET /v2/droplets/{id} or /v2/droplets?tag_name= for the masking servers (droplet:read), GET /v2/certificates/{id} when a forwarding rule terminates TLS (certificate:read)";
 
+/** What the gate reads before letting a scale-down through (ops/gatedPreview.ts readLiveLoad). */
+const LIVE_LOAD_READS =
+    "GET /v2/load_balancers/{id} or /v2/load_balancers (load_balancer:read), GET /v2/monitoring/metrics/load_balancer/frontend_connections_current and _limit (monitoring:read)";
+
 /**
  * Each command, the program and the workflows, with the scopes its token needs. The recommended
  * token is `program`'s: it resizes the adopted load balancer and can write to no droplet.
@@ -70,8 +74,8 @@ const PROGRAM_READS =
 export const COMMAND_SCOPES = {
     program: {
         what: "the program (`pulumi up`): adopt the load balancer and resize it",
-        scopes: ["load_balancer:read", "load_balancer:update", "droplet:read", "certificate:read"],
-        why: `${PROGRAM_READS}; PUT /v2/load_balancers/{id} for a resize (load_balancer:update)`,
+        scopes: ["load_balancer:read", "load_balancer:update", "droplet:read", "certificate:read", "monitoring:read"],
+        why: `${PROGRAM_READS}; PUT /v2/load_balancers/{id} for a resize (load_balancer:update); with proxy-lb:autopilot.enabled, the crowd it sizes for: GET /v2/monitoring/metrics/load_balancer/frontend_connections_current and _limit (monitoring:read)`,
     },
     programCreate: {
         what: "the program when it creates the load balancer (no loadBalancer.id)",
@@ -80,13 +84,18 @@ export const COMMAND_SCOPES = {
     },
     gate: {
         what: "`npm run gate` (a preview)",
-        scopes: ["load_balancer:read", "droplet:read", "certificate:read"],
-        why: `a preview reads only: ${PROGRAM_READS}`,
+        scopes: ["load_balancer:read", "droplet:read", "certificate:read", "monitoring:read"],
+        why: `a preview reads only: ${PROGRAM_READS}; for a scale-down, the crowd it would drop: ${LIVE_LOAD_READS}`,
     },
     rollback: {
         what: "`npm run rollback` (a preview, then `pulumi up`)",
-        scopes: ["load_balancer:read", "load_balancer:update", "droplet:read", "certificate:read"],
-        why: `as the program: its preview reads, its up resizes (PUT /v2/load_balancers/{id})`,
+        scopes: ["load_balancer:read", "load_balancer:update", "droplet:read", "certificate:read", "monitoring:read"],
+        why: `as the program: its preview reads, its up resizes (PUT /v2/load_balancers/{id}); its gate checks a scale-down against the crowd (monitoring:read)`,
+    },
+    plan: {
+        what: "`npm run plan` with the autopilot on and DIGITALOCEAN_TOKEN set (the live need; without a token plan reads nothing)",
+        scopes: ["load_balancer:read", "monitoring:read"],
+        why: `the size a deploy would make now: ${LIVE_LOAD_READS}`,
     },
     drift: {
         what: "`npm run drift` (a refresh preview)",
@@ -108,6 +117,11 @@ export const COMMAND_SCOPES = {
         scopes: ["load_balancer:read", "droplet:read", "certificate:read"],
         why: `GET /v2/load_balancers (load_balancer:read), then its preview: ${PROGRAM_READS}`,
     },
+    due: {
+        what: "`npm run schedule -- --due` (the scheduled run's cheap check)",
+        scopes: ["load_balancer:read", "monitoring:read"],
+        why: "GET /v2/load_balancers/{id} (or the list, by name) for the live size (load_balancer:read); with the autopilot on, GET /v2/monitoring/metrics/load_balancer/<metric> (monitoring:read)",
+    },
     autopilot: {
         what: "`npm run autopilot` (each tick reads the load balancer and its metrics; a resize is the gate's preview and a resize-only `pulumi up`)",
         scopes: ["monitoring:read", "load_balancer:read", "load_balancer:update", "droplet:read", "certificate:read"],
@@ -121,7 +135,7 @@ export type Command = keyof typeof COMMAND_SCOPES;
 export const WORKFLOW_COMMANDS = {
     "pull-request.yml": ["gate"],
     "deploy.yml": ["gate", "program"],
-    "schedule.yml": ["gate", "program"],
+    "schedule.yml": ["due", "gate", "program"],
     "rollback.yml": ["rollback"],
 } as const satisfies Record<string, readonly Command[]>;
 

@@ -10,9 +10,9 @@
  *   rounding       GitHub rounds each job up to the whole minute (a 20-second job bills one
  *                  minute); the workflow has one job
  *
- * The figures are as good as the step times given: RUN_SECONDS holds today's measured run (the
- * issue: about a minute and a half) and an estimate for the cheap check; any cheap check under 60
- * seconds bills the same one minute, so the result holds as long as it stays under a minute.
+ * The figures are as good as the step times given (RUN_SECONDS): any run under 60 seconds bills
+ * the same one minute, so the result holds as long as the cheap run stays under a minute, and a
+ * resizing run between 61 and 120 seconds bills 2.
  *
  * Pure: no clock, no I/O.
  */
@@ -26,12 +26,18 @@ export interface RunSeconds {
     resizeSeconds: number;
 }
 
+/** Today's schedule.yml run (npm ci, Pulumi install, gate preview, `pulumi up`): about 90 s, measured (issue 15). */
+export const TODAY_RUN_SECONDS = 90;
+
 /**
- * Today's schedule.yml run (npm ci, Pulumi install, gate preview, `pulumi up`): about 90 s,
- * measured (issue 15). The cheap check (checkout, setup-node, the check itself): an estimate,
- * under a minute.
+ * The generated workflow's runs.
+ *   cheap    30 s: `npm ci` 18 s and the check (`npm run schedule -- --due` against the emulator)
+ *            2 s, both measured on this project's 2-core machine with npm's cache warm (as
+ *            setup-node's cache restores it); the job's set-up, checkout and setup-node's cache
+ *            restore, about 10 s, are an estimate
+ *   resize   92 s: today's run, plus the check
  */
-export const RUN_SECONDS: RunSeconds = { cheapSeconds: 25, resizeSeconds: 90 };
+export const RUN_SECONDS: RunSeconds = { cheapSeconds: 30, resizeSeconds: TODAY_RUN_SECONDS + 2 };
 
 /** Today's .github/workflows/schedule.yml: every 10 minutes, every run a full `pulumi up`. */
 export const TODAY_SCHEDULE: readonly CronEntry[] = [{ cron: "*/10 * * * *", kind: "poll", why: "today's schedule.yml: every 10 minutes", firesAt: null, boundary: null }];
@@ -89,4 +95,28 @@ export function billFor(entries: readonly CronEntry[], times: RunSeconds, from: 
 /** 30 days from `from`: GitHub's "a month" for an estimate. */
 export function monthFrom(from: number): { from: number; to: number } {
     return { from, to: from + 30 * 24 * 60 * MINUTE_MS };
+}
+
+/** A UTC calendar month, "2027-11", as [from, to): GitHub's included minutes are counted per calendar month. */
+export function calendarMonth(text: string): { from: number; to: number } {
+    const m = /^(\d{4})-(\d{2})$/.exec(text);
+    const month = m === null ? NaN : Number(m[2]);
+    if (m === null || month < 1 || month > 12) throw new Error(`a month is written YYYY-MM, such as 2027-11 (got ${JSON.stringify(text)})`);
+    return { from: Date.UTC(Number(m[1]), month - 1, 1), to: Date.UTC(Number(m[1]), month, 1) };
+}
+
+export interface BillComparison {
+    /** today's workflow: every 10 minutes, every run a full one */
+    before: Bill;
+    /** the generated lines */
+    after: Bill;
+    /** before ÷ after (Infinity when after bills nothing) */
+    ratio: number;
+}
+
+/** Today's workflow against the generated lines, over the same period. */
+export function compareBills(after: readonly CronEntry[], times: RunSeconds, from: number, to: number): BillComparison {
+    const before = billFor(TODAY_SCHEDULE, { cheapSeconds: TODAY_RUN_SECONDS, resizeSeconds: TODAY_RUN_SECONDS }, from, to, { everyRunResizes: true });
+    const bill = billFor(after, times, from, to);
+    return { before, after: bill, ratio: bill.billedMinutes === 0 ? Infinity : before.billedMinutes / bill.billedMinutes };
 }

@@ -19,12 +19,15 @@
  *                  window (lead included), whole UTC hours, one line per day.
  *   daily          one safety run a day (default 05:17 UTC), whatever the calendar says.
  *
- * Cron has no year field: a line for 26 November fires every 26 November. So a line is emitted
- * only when its next firing is still ahead and within `horizonDays` (default 365, under a year:
- * the line then stands for this year's date only); the workflow's cheap check filters by the
- * full date anyway, so a line left in the file past its date costs one cheap run a year and
- * changes nothing. GitHub's cron: UTC, 5 fields, at most every 5 minutes (each line here fires
- * at most every 10).
+ * Cron has no year field: a line for 26 November fires every 26 November. The workflow file
+ * takes every boundary of the calendar (`now: null`): it then depends on the stack file only, not
+ * on the day it was generated, and its check (test/schedule.test.ts) fails only when the
+ * calendar changes. A line past its date, or one for a drop more than a year ahead, fires on that
+ * day and month every year: the cheap check reads the full date, finds nothing due, and the run
+ * costs one billed minute (a past drop is a warning until it is removed from the calendar). Given
+ * a `now`, only lines whose firing is still ahead and within `horizonDays` are kept (what is left
+ * to fire). GitHub's cron: UTC, 5 fields, at most every 5 minutes (each line here fires at most
+ * every 10).
  *
  * Pure: the moment is an argument; no clock, no I/O.
  */
@@ -34,8 +37,8 @@ import { shortInstant } from "./format";
 const DAY_MS = 24 * 60 * MINUTE_MS;
 
 export interface CronOptions {
-    /** epoch ms: lines whose next firing is not after this are left out */
-    now: number;
+    /** epoch ms: lines whose firing is not after this are left out; null: every boundary (the workflow file) */
+    now: number | null;
     /** scale-ups fire this many minutes before their boundary */
     marginMinutes: number;
     /** each boundary's line is repeated this many minutes later */
@@ -46,7 +49,7 @@ export interface CronOptions {
     autopilot: boolean;
     /** the daily safety run, UTC */
     daily: { hour: number; minute: number };
-    /** only lines firing within this many days of now */
+    /** with a `now`: only lines firing within this many days of it */
     horizonDays: number;
 }
 
@@ -81,7 +84,7 @@ function requireWhole(n: number, name: string, min: number, max: number): void {
 }
 
 function checkOptions(o: CronOptions): void {
-    if (!Number.isFinite(o.now)) throw new Error(`now must be a finite epoch ms, got ${o.now}`);
+    if (o.now !== null && !Number.isFinite(o.now)) throw new Error(`now must be a finite epoch ms or null, got ${o.now}`);
     // At least 3: rounding up to the minute and off minute 0 still leave the line before its boundary.
     requireWhole(o.marginMinutes, "marginMinutes", 3, 24 * 60);
     requireWhole(o.retryMinutes, "retryMinutes", 1, 60);
@@ -112,8 +115,8 @@ const short = shortInstant;
  */
 export function cronEntries(calendar: Calendar, context: SizingContext, options: CronOptions): CronEntry[] {
     checkOptions(options);
-    const { now } = options;
-    const until = now + options.horizonDays * DAY_MS;
+    const now = options.now ?? -Infinity;
+    const until = options.now === null ? Infinity : options.now + options.horizonDays * DAY_MS;
     const ahead = (t: number) => t > now && t <= until;
     const entries: CronEntry[] = [];
 

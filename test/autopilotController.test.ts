@@ -238,6 +238,7 @@ interface World {
     gateOk: boolean;
     upError?: string;
     notifyFails?: boolean;
+    late?: Notice;
 }
 
 let leaseDir: string | undefined;
@@ -269,6 +270,7 @@ function fakeDeps(world: World, autopilot: Record<string, unknown> = {}, upWait?
             world.calls.push("up done");
             return { sizeUnit: target };
         },
+        lateScaleUp: () => world.late ?? null,
         refresh: async () => {
             world.calls.push("refresh");
         },
@@ -395,6 +397,16 @@ describe("runTick", () => {
         await runTick(deps, { dryRun: false });
         expect(w.sent.map((n) => n.kind)).toEqual(["metricsUnavailable"]);
         expect(w.calls).toEqual(["read", "read"]);
+    });
+
+    it("a late scale-up of the calendar is notified once while it lasts", async () => {
+        const late: Notice = { kind: "lateScaleUp", stack: "drop", drop: "black-friday-2027", dueSince: AT - 20 * MIN, minutesLate: 20, dueSizeUnit: 10, liveSizeUnit: 1, seenBy: "the autopilot" };
+        const w = world({ late });
+        const deps = fakeDeps(w);
+        await runTick(deps, { dryRun: false });
+        w.at = AT + MIN;
+        await runTick(deps, { dryRun: false });
+        expect(w.sent).toEqual([late]);
     });
 
     it("a bad stack file fails the tick (naming the key), never throws", async () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { loadSettings } from "../config";
 import { parseStackFile } from "../config/stackFile";
 import { withCalendar } from "../scripts/docCommands";
-import { billedJobMinutes, billFor, FREE_MINUTES, RUN_SECONDS, TODAY_SCHEDULE, type RunSeconds } from "../sizing/billing";
+import { billedJobMinutes, billFor, calendarMonth, compareBills, FREE_MINUTES, RUN_SECONDS, TODAY_SCHEDULE, type RunSeconds } from "../sizing/billing";
 import { boundaries, stepAt, type Calendar, type DropWindow } from "../sizing/calendar";
 import { CRON_DEFAULTS, cronEntries, firesAt, firings, parseCron, scheduledMoment, type CronEntry, type CronOptions } from "../sizing/cron";
 import { CAPACITY_DEFAULTS, type Demand } from "../sizing/index";
@@ -62,6 +62,13 @@ describe("cronEntries: the example calendar (Pulumi.drop.yaml)", () => {
         ]);
     });
 
+    it("without a clock (the workflow file): every boundary's lines, the same before, during and after the drops", () => {
+        const all = cronEntries(example.calendar, example.context, options("2027-10-25T12:00:00Z", { now: null }));
+        expect(all).toEqual(cronEntries(example.calendar, example.context, options("2027-10-25T12:00:00Z")));
+        const polled = cronEntries(example.calendar, example.context, options("2027-10-25T12:00:00Z", { now: null, autopilot: true }));
+        expect(polled).toEqual(cronEntries(example.calendar, example.context, options("2027-10-25T12:00:00Z", { autopilot: true })));
+    });
+
     it("after the drops: only the daily run is left (a past date's line would fire again next year)", () => {
         expect(lines(cronEntries(example.calendar, example.context, options("2027-11-26T22:30:00Z", { autopilot: true })))).toEqual([["17 5 * * *", "daily"]]);
     });
@@ -70,20 +77,20 @@ describe("cronEntries: the example calendar (Pulumi.drop.yaml)", () => {
         expect(lines(cronEntries(example.calendar, example.context, options("2027-11-26T18:22:00Z"))).map(([c]) => c)).toEqual(["25 18 26 11 *", "2 20 26 11 *", "7 20 26 11 *", "2 22 26 11 *", "7 22 26 11 *", "17 5 * * *"]);
     });
 
-    it("billing: today's workflow 8,640 billed minutes a month; the generated one at most 150 (42, or 96 with the autopilot)", () => {
-        const from = Date.parse("2027-11-01T00:00:00Z");
-        const to = Date.parse("2027-12-01T00:00:00Z");
-        const today = billFor(TODAY_SCHEDULE, RUN_SECONDS, from, to, { everyRunResizes: true });
-        expect({ runs: today.runs, billed: today.billedMinutes }).toEqual({ runs: 4320, billed: 8640 });
-        expect(today.billedMinutes).toBeGreaterThan(4 * FREE_MINUTES);
-
-        const off = billFor(cronEntries(example.calendar, example.context, options("2027-10-25T12:00:00Z")), RUN_SECONDS, from, to);
-        const on = billFor(cronEntries(example.calendar, example.context, options("2027-10-25T12:00:00Z", { autopilot: true })), RUN_SECONDS, from, to);
+    it("billing: today's workflow 8,640 billed minutes in November; the generated one at most 150 (42, or 96 with the autopilot)", () => {
+        const { from, to } = calendarMonth("2027-11");
+        const off = compareBills(cronEntries(example.calendar, example.context, options("2027-10-25T12:00:00Z", { now: null })), RUN_SECONDS, from, to);
+        const on = compareBills(cronEntries(example.calendar, example.context, options("2027-10-25T12:00:00Z", { now: null, autopilot: true })), RUN_SECONDS, from, to);
+        expect({ runs: off.before.runs, billed: off.before.billedMinutes }).toEqual({ runs: 4320, billed: 8640 });
+        expect(off.before.billedMinutes).toBeGreaterThan(4 * FREE_MINUTES);
         // 30 daily runs × 1 + 4 boundaries × (2 for the resize + 1 for the retry); the poll adds 9 hours × 6 runs × 1.
-        expect({ runs: off.runs, billed: off.billedMinutes }).toEqual({ runs: 38, billed: 42 });
-        expect({ runs: on.runs, billed: on.billedMinutes }).toEqual({ runs: 92, billed: 96 });
-        expect(on.billedMinutes).toBeLessThanOrEqual(150);
-        expect(on.lines.find((l) => l.cron === "3-59/10 13-21 26 11 *")).toMatchObject({ runs: 54, secondsPerRun: RUN_SECONDS.cheapSeconds, billedMinutes: 54 });
+        expect({ runs: off.after.runs, billed: off.after.billedMinutes }).toEqual({ runs: 38, billed: 42 });
+        expect({ runs: on.after.runs, billed: on.after.billedMinutes }).toEqual({ runs: 92, billed: 96 });
+        expect(on.after.billedMinutes).toBeLessThanOrEqual(150);
+        expect(off.ratio).toBeCloseTo(8640 / 42, 6);
+        const today = billFor(TODAY_SCHEDULE, RUN_SECONDS, from, to, { everyRunResizes: true });
+        expect(today.billedMinutes).toBe(8640);
+        expect(on.after.lines.find((l) => l.cron === "3-59/10 13-21 26 11 *")).toMatchObject({ runs: 54, secondsPerRun: RUN_SECONDS.cheapSeconds, billedMinutes: 54 });
     });
 });
 
@@ -194,7 +201,7 @@ const optionsArb = fc.record({
     afterMinutes: fc.integer({ min: 0, max: 10 }),
     autopilot: fc.boolean(),
 });
-const toOptions = (o: { nowMinute: number; marginMinutes: number; retryMinutes: number; afterMinutes: number; autopilot: boolean }): CronOptions => ({
+const toOptions = (o: { nowMinute: number; marginMinutes: number; retryMinutes: number; afterMinutes: number; autopilot: boolean }): CronOptions & { now: number } => ({
     ...CRON_DEFAULTS,
     now: START + o.nowMinute * MIN,
     marginMinutes: o.marginMinutes,
@@ -253,9 +260,21 @@ describe("properties", () => {
         );
     });
 
+    it("without a clock, the lines are those of any moment before the calendar's first line (the file does not depend on the day it is made)", () => {
+        fc.assert(
+            fc.property(calendarArb, optionsArb, (calendar, o) => {
+                const opts = toOptions(o);
+                // every drop starts within 93 days of START; its lead (≤ 2 h) and margin (≤ 1 h) fit in a day before
+                const before = { ...opts, now: START - DAY, horizonDays: 365 };
+                expect(cronEntries(calendar, context, { ...opts, now: null })).toEqual(cronEntries(calendar, context, before));
+            }),
+            { numRuns: 200 },
+        );
+    });
+
     it("with the autopilot, every 10-minute stretch ahead inside a drop window holds a poll", () => {
         fc.assert(
-            fc.property(calendarArb, optionsArb, fc.double({ min: 0, max: 1, noNaN: true }), (calendar, o, share) => {
+            fc.property(calendarArb, optionsArb, fc.noBias(fc.integer({ min: 0, max: 1000 })).map((n) => n / 1000), (calendar, o, share) => {
                 const opts = { ...toOptions(o), autopilot: true };
                 const polls = cronEntries(calendar, context, opts)
                     .filter((e) => e.kind === "poll")
@@ -284,6 +303,18 @@ describe("billing", () => {
         [121, 3],
     ])("a %d-second job bills %d minutes", (seconds, minutes) => {
         expect(billedJobMinutes(seconds)).toBe(minutes);
+    });
+
+    it.each([
+        ["2027-11", "2027-11-01T00:00:00Z", "2027-12-01T00:00:00Z"],
+        ["2027-12", "2027-12-01T00:00:00Z", "2028-01-01T00:00:00Z"],
+        ["2028-02", "2028-02-01T00:00:00Z", "2028-03-01T00:00:00Z"],
+    ])("the month %s is [%s, %s)", (text, from, to) => {
+        expect(calendarMonth(text)).toEqual({ from: Date.parse(from), to: Date.parse(to) });
+    });
+
+    it.each([["2027-13"], ["2027-00"], ["2027-1"], ["November"], [""]])("refuses the month %j", (text) => {
+        expect(() => calendarMonth(text)).toThrow(`a month is written YYYY-MM, such as 2027-11 (got ${JSON.stringify(text)})`);
     });
 
     const entryArb = fc.oneof(

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings } from "../config";
 import { readStackFile } from "../config/stackFile";
 import { nodeChangeLine } from "../cli/report";
-import { gateVerdict, lbNodeChange, NO_WRITE_OPS, previewFailure } from "../ops/gate";
+import { ALLOW_SCALE_DOWN_UNDER_LOAD, gateVerdict, isScaleDown, lbNodeChange, loadCheck, loadReason, NO_WRITE_OPS, previewFailure, type LiveLoad } from "../ops/gate";
+import { CAPACITY_DEFAULTS, nodesFor } from "../sizing";
+import type { Sample } from "../sizing/observe";
 import { gatedVerdict, type PreviewRun } from "../ops/gatedPreview";
 import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
 import {
@@ -321,7 +323,7 @@ describe("gatedVerdict: the gate's rules, the policy pack's violations and the p
         ["the gate's reasons first, then the policy's", run([...dropletWrite(), resize(1, 3)], [violation("mandatory", "masking-droplets-protected-and-frozen")], 255), [/^masking-server-501000101: update/, "policy masking-droplets-protected-and-frozen on proxy-lb: masking-droplets-protected-and-frozen says no"]],
     ];
     it.each(cases)("%s", (_what, preview, expected) => {
-        const verdict = gatedVerdict(preview, { allow: [] });
+        const verdict = gatedVerdict(preview, { allow: [], load: null });
         expect(verdict.reasons).toHaveLength(expected.length);
         expected.forEach((e, i) => (typeof e === "string" ? expect(verdict.reasons[i]).toBe(e) : expect(verdict.reasons[i]).toMatch(e)));
         expect(verdict.ok).toBe(expected.length === 0);
@@ -341,7 +343,7 @@ describe("gatedVerdict: the gate's rules, the policy pack's violations and the p
         fc.assert(
             fc.property(fc.boolean(), fc.array(level, { maxLength: 3 }), fc.constantFrom(0, 1, 255, null), (write, levels, status) => {
                 const preview = run([...(write ? dropletWrite() : []), resize(1, 3)], levels.map((l) => violation(l)), status, "error: x\n");
-                const verdict = gatedVerdict(preview, { allow: [] });
+                const verdict = gatedVerdict(preview, { allow: [], load: null });
                 const digestOnly = gateVerdict(preview.value, { allow: [] });
                 const mandatory = levels.filter((l) => l === "mandatory").length;
                 expect(verdict.reasons.slice(0, digestOnly.reasons.length)).toEqual(digestOnly.reasons);
@@ -350,6 +352,114 @@ describe("gatedVerdict: the gate's rules, the policy pack's violations and the p
                 // A failed preview is always explained: by a policy reason, or by its own line.
                 if (status !== 0) expect(verdict.reasons.some((r) => r.startsWith("policy ") || r.startsWith("pulumi preview failed"))).toBe(true);
             }),
+        );
+    });
+});
+
+describe("the live-load check: never scale down into a live crowd (loadCheck, loadReason, in gatedVerdict)", () => {
+    const AT = Date.UTC(2027, 2, 1, 12, 15);
+    const MIN = 60_000;
+    const capacity = { ...CAPACITY_DEFAULTS };
+    /** One sample a minute over the last `values.length` minutes, the last one at AT. */
+    const minutely = (values: number[]): Sample[] => values.map((v, i) => [(AT - (values.length - 1 - i) * MIN) / 1000, v]);
+    const load = (connections: number[], over: Partial<LiveLoad> = {}): LiveLoad => ({
+        at: AT,
+        liveSizeUnit: 10,
+        metrics: { ok: true, connections: minutely(connections) },
+        scaleDownAfterMinutes: 30,
+        capacity,
+        ...over,
+    });
+    const ALLOW = ALLOW_SCALE_DOWN_UNDER_LOAD;
+
+    // [case, change, load, allow, the reason (or null), the allowed line (or null)]
+    const cases: [string, { from?: number; to?: number; adopted?: true }, LiveLoad | null, string[], string | null, string | null][] = [
+        ["a scale-up: not checked", { from: 1, to: 10 }, null, [], null, null],
+        ["no change: not checked", { from: 5, to: 5 }, null, [], null, null],
+        ["a created load balancer: not checked", { to: 3 }, null, [], null, null],
+        ["a scale-down the crowd allows (idle)", { from: 10, to: 1 }, load([0, 0, 0]), [], null, null],
+        [
+            "a scale-down below the crowd of the window (its peak 20 min ago)",
+            { from: 10, to: 1 },
+            load([60_000, ...Array(20).fill(5_000)]),
+            [],
+            "proxy-lb: scale-down from 10 nodes to 1 node (10,000 connections) is below the observed need of 8 nodes: observed peak 60,000 connections at 2027-03-01T11:55Z (highest of the last 30 min) needs 8 nodes with 25% headroom at 10,000 per node (pass --allow scale-down-under-load if intended)",
+            null,
+        ],
+        [
+            "the same, let through by --allow, and said",
+            { from: 10, to: 1 },
+            load([60_000, ...Array(20).fill(5_000)]),
+            [ALLOW],
+            null,
+            "proxy-lb: scale-down from 10 nodes to 1 node (10,000 connections) is below the observed need of 8 nodes: observed peak 60,000 connections at 2027-03-01T11:55Z (highest of the last 30 min) needs 8 nodes with 25% headroom at 10,000 per node (--allow scale-down-under-load)",
+        ],
+        [
+            "metrics that cannot be read: refused (never scale down on missing data)",
+            { from: 10, to: 1 },
+            load([], { metrics: { ok: false, error: "GET /v2/monitoring/metrics/load_balancer/frontend_connections_current answered 503" } }),
+            [],
+            "proxy-lb: cannot check the scale-down from 10 nodes to 1 node against the live crowd: the metrics could not be read (GET /v2/monitoring/metrics/load_balancer/frontend_connections_current answered 503); the gate never scales down on missing data (pass --allow scale-down-under-load if intended)",
+            null,
+        ],
+        [
+            "no load read at all (a path that did not read it): refused the same way",
+            { from: 10, to: 1 },
+            null,
+            [],
+            "proxy-lb: cannot check the scale-down from 10 nodes to 1 node against the live crowd: its metrics were not read; the gate never scales down on missing data (pass --allow scale-down-under-load if intended)",
+            null,
+        ],
+        [
+            "an adoption at a smaller size is a scale-down of the live load balancer",
+            { from: 5, to: 3, adopted: true },
+            load(Array(5).fill(30_000), { liveSizeUnit: 5 }),
+            [],
+            "proxy-lb: scale-down from 5 nodes to 3 nodes (30,000 connections) is below the observed need of 4 nodes: observed peak 30,000 connections at 2027-03-01T12:11Z (highest of the last 30 min) needs 4 nodes with 25% headroom at 10,000 per node (pass --allow scale-down-under-load if intended)",
+            null,
+        ],
+        ["another --allow value does not let it through", { from: 10, to: 1 }, null, ["sizeUnit", "name"], expect.stringContaining("its metrics were not read") as unknown as string, null],
+    ];
+    it.each(cases)("%s", (_what, change, liveLoad, allow, reason, allowed) => {
+        const { reason: r, allowed: a } = loadReason(loadCheck(change, liveLoad), allow);
+        expect(r ?? null).toEqual(reason);
+        expect(a ?? null).toEqual(allowed);
+    });
+
+    it("in gatedVerdict: the reason after the gate's own, and the allowed line beside --allow's; a covered scale-down passes with its check", () => {
+        const run = (from: number, to: number): PreviewRun => ({ value: previewOf([resize(from, to)]), events: [], status: 0, stderr: "" });
+        const busy = load([60_000, ...Array(20).fill(5_000)]);
+        const refused = gatedVerdict(run(10, 1), { allow: [], load: busy });
+        expect(refused).toMatchObject({ ok: false, lbChange: { from: 10, to: 1 }, scaleDown: { status: "underLoad", need: 8 } });
+        expect(refused.reasons).toEqual([expect.stringMatching(/^proxy-lb: scale-down from 10 nodes to 1 node .* below the observed need of 8 nodes/)]);
+        const allowed = gatedVerdict(run(10, 1), { allow: [ALLOW], load: busy });
+        expect(allowed).toMatchObject({ ok: true, reasons: [], allowed: [expect.stringMatching(/\(--allow scale-down-under-load\)$/)] });
+        expect(gatedVerdict(run(10, 8), { allow: [], load: busy })).toMatchObject({ ok: true, reasons: [], allowed: [], scaleDown: { status: "ok", need: 8 } });
+        expect(gatedVerdict(run(1, 10), { allow: [], load: null })).toEqual(expect.not.objectContaining({ scaleDown: expect.anything() }));
+    });
+
+    it("property: a scale-down passes without --allow exactly when the metrics are readable and the new size holds the window's peak; --allow moves the line, never hides it", () => {
+        fc.assert(
+            fc.property(
+                fc.integer({ min: 1, max: 200 }),
+                fc.integer({ min: 1, max: 200 }),
+                fc.array(fc.integer({ min: 0, max: 2_500_000 }), { minLength: 1, maxLength: 40 }),
+                fc.constantFrom<"ok" | "error" | "unread">("ok", "error", "unread"),
+                fc.boolean(),
+                (from, to, connections, read, allowIt) => {
+                    const liveLoad = read === "unread" ? null : read === "error" ? load([], { liveSizeUnit: from, metrics: { ok: false, error: "down" } }) : load(connections, { liveSizeUnit: from });
+                    const check = loadCheck({ from, to }, liveLoad);
+                    const { reason, allowed } = loadReason(check, allowIt ? [ALLOW] : []);
+                    expect(check === null).toBe(!isScaleDown({ from, to }));
+                    // The window is the last 30 minutes: the samples older than that do not count.
+                    const peak = Math.max(...connections.slice(-31));
+                    const covered = to >= from || (read === "ok" && to >= nodesFor(peak, capacity.headroom, capacity.connectionsPerNode));
+                    expect(reason === undefined && allowed === undefined).toBe(covered);
+                    if (!covered) expect(allowIt ? allowed : reason).toMatch(/^proxy-lb: /);
+                    expect(reason !== undefined && allowed !== undefined).toBe(false);
+                    if (allowIt) expect(reason).toBeUndefined();
+                },
+            ),
         );
     });
 });
@@ -390,6 +500,20 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
         const run = gate(fake.env, "--stack", "drop");
         expect(run.status).toBe(0);
         expect(run.stdout).toBe("gate: stack drop ok\nload balancer adopted at size_unit 1, then resized: size_unit 1 → 10 (+9 nodes, +$0.1607/hour, +$108.00/month)\n");
+    });
+
+    it("refuses a scale-down it cannot check against the live crowd (no token to read the metrics), naming why; --allow scale-down-under-load lets it through, said", () => {
+        fake.respond("preview", { stdout: digest([...baseSteps(), ...dropletSames(), resize(3, 1)]), code: 0 });
+        const noToken = { ...fake.env, DIGITALOCEAN_TOKEN: "" };
+        const refused = gate(noToken, "--stack", "drop");
+        expect(refused.status).toBe(1);
+        expect(refused.stderr).toBe(
+            "gate: stack drop refused:\n  proxy-lb: cannot check the scale-down from 3 nodes to 1 node against the live crowd: the metrics could not be read (DIGITALOCEAN_TOKEN is not set: export a DigitalOcean API token with load_balancer:read, droplet:read, certificate:read, monitoring:read); the gate never scales down on missing data (pass --allow scale-down-under-load if intended)\n",
+        );
+        const allowed = gate(noToken, "--stack", "drop", "--allow", "scale-down-under-load");
+        expect(allowed.stderr).toBe("");
+        expect(allowed.status).toBe(0);
+        expect(allowed.stdout).toMatch(/^gate: stack drop ok\n  allowed: proxy-lb: cannot check the scale-down from 3 nodes to 1 node .* \(--allow scale-down-under-load\)\nsize_unit 3 → 1 \(−2 nodes/);
     });
 
     it("refuses a mandatory policy violation that only the event log holds", () => {

@@ -33,6 +33,27 @@ beforeAll(() => {
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
 describe("npm run plan", () => {
+    it("with the autopilot on and no DIGITALOCEAN_TOKEN: stays offline and says plainly that the live need was not read", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-plan-autopilot-"));
+        try {
+            const stackFile = readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8").replace("config:\n", "config:\n  proxy-lb:autopilot:\n    enabled: true\n");
+            writeFileSync(path.join(dir, "Pulumi.drop.yaml"), stackFile);
+            const env = { ...process.env, DIGITALOCEAN_TOKEN: "", PROXY_LB_NOW: "2027-03-01T12:00:00Z" };
+            const text = spawnSync(NODE, tsxArgs(PLAN, "--stack", "drop"), { cwd: dir, encoding: "utf8", env });
+            expect(text.stderr).toBe("");
+            expect(text.status).toBe(0);
+            expect(text.stdout).toContain(
+                "\nautopilot: on, but the live need was not read (DIGITALOCEAN_TOKEN is not set): the size above is the calendar's; a deploy now sizes for at least 3 nodes, more if the load balancer carries more\n",
+            );
+            const json = spawnSync(NODE, tsxArgs(PLAN, "--stack", "drop", "--json"), { cwd: dir, encoding: "utf8", env });
+            expect(JSON.parse(json.stdout)).toMatchObject({ sizeUnit: 3, autopilot: { read: false, why: "DIGITALOCEAN_TOKEN is not set", calendarSizeUnit: 3 } });
+            // The autopilot off (the committed stack): no such line, nothing read.
+            expect(spawnSync(NODE, tsxArgs(PLAN, "--stack", "drop"), { cwd: ROOT, encoding: "utf8", env }).stdout).not.toContain("autopilot");
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("prints the sizing of the committed example drop as JSON", () => {
         const run = planIn(ROOT, "--stack", "drop", "--json");
         expect(run.status).toBe(0);

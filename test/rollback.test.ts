@@ -1,7 +1,7 @@
 // Rollback: picking the point to return to from `pulumi stack history --json` (entries shaped
 // as stack_history.go's updateInfoJSON, built in ops/fixtures.ts), writing its config back into
 // the stack file without losing comments, and the rollback CLI against a stand-in pulumi.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -15,6 +15,24 @@ import { baseSteps, BASE_CONFIG, demandFor, digest, dropletSames, historyEntry, 
 import { parseHistory, type UpdateInfo } from "../ops/pulumiJson";
 import { configOf, pickRollbackTarget, restoreStackFile, rollbackPreviewProblem, timeline } from "../ops/rollback";
 import { NODE, tsxArgs } from "./support/tsx";
+import { type Emulator, startEmulator } from "../emulator/server";
+import { seedFromIds } from "../emulator/seed";
+import { TEST_TOKEN } from "../emulator/testkit";
+
+/** The load balancer Pulumi.drop.yaml adopts. */
+const DROP_LB_ID = "6d4b9d3e-2f0a-4c1e-9b7a-3f5e8c2a1d40";
+
+/** A process run without blocking this one (the emulator it reads lives here). */
+function runAsync(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
+}
 
 const ROOT = path.resolve(__dirname, "..");
 const DROP_FILE = readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8");
@@ -276,15 +294,24 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
     const ROLLBACK = path.join(ROOT, "cli/rollback.ts");
     let fake: FakeToolchain;
     let dir: string;
-    const rollback = (...args: string[]) => spawnSync(NODE, tsxArgs(ROLLBACK, ...args), { cwd: dir, encoding: "utf8", env: { ...process.env, ...fake.env } });
+    // The drop stack's load balancer, idle (the emulator reports 0 connections): its gate reads the
+    // live crowd before a scale-down, as every rollback's does.
+    let emulator: Emulator;
+    const env = () => ({ ...process.env, ...fake.env, DIGITALOCEAN_API_URL: emulator.url, DIGITALOCEAN_TOKEN: TEST_TOKEN });
+    const rollback = (...args: string[]) => runAsync(NODE, tsxArgs(ROLLBACK, ...args), { cwd: dir, env: env() });
     // The drop stack as committed (3 nodes) ran as version 2, after a 1-node baseline.
     const history = () => historyJson([historyEntry(1, { demand: demandFor(1) }), historyEntry(2, { demand: { tasksPerUser: 2000, users: 12 } })]);
     const downPreview = () => digest([...baseSteps(), ...dropletSames(), updateStep(lbState(3), lbGoal(1), ["sizeUnit"])]);
 
-    beforeAll(() => {
+    beforeAll(async () => {
         fake = fakeToolchain();
+        const lb = { id: DROP_LB_ID, name: "proxy-lb", region: "nyc3", size_unit: 3, droplet_ids: [], forwarding_rules: [{ entry_protocol: "tcp", entry_port: 443, target_protocol: "tcp", target_port: 443 }] };
+        emulator = await startEmulator({ port: 0, seed: seedFromIds([], { loadBalancers: [lb] }) });
     });
-    afterAll(() => fake.remove());
+    afterAll(async () => {
+        fake.remove();
+        await emulator.close();
+    });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
     const scratch = () => {
         dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-rollback-test-"));
@@ -295,14 +322,16 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
         fake.respond("up", { stdout: "Updating (drop)\n", code: 0 });
     };
 
-    it("with --yes: previews the restored config, applies it, and writes it back for commit", () => {
+    it("with --yes: previews the restored config, applies it, and writes it back for commit", async () => {
         scratch();
         const before = fake.calls().length;
-        const run = rollback("--stack", "drop", "--yes");
+        const run = await rollback("--stack", "drop", "--yes");
         expect(run.stderr).toBe("");
         expect(run.status).toBe(0);
         expect(run.stdout).toContain("size_unit 3 → 1 (−2 nodes, −$0.0357/hour, −$24.00/month)");
         expect(run.stdout).toContain("preview: load balancer size_unit 3 → 1, nothing else changes");
+        // The gate read the idle load balancer's crowd before letting the scale-down through.
+        expect(run.stdout).toMatch(/^scale-down from 3 nodes to 1 node still covers the observed need of 0 nodes: observed peak 0 connections at \S+ \(highest of the last 30 min\)/m);
         expect(run.stdout).toContain('git commit -m "rollback drop to version 1" Pulumi.drop.yaml');
 
         const expected = DROP_FILE.replace("    users: 12\n", "    users: 4\n");
@@ -314,28 +343,28 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
         expect(calls[2].configFile).toBe(expected);
     });
 
-    it("without a terminal and without --yes: refuses after the preview, changing nothing", () => {
+    it("without a terminal and without --yes: refuses after the preview, changing nothing", async () => {
         scratch();
         const before = fake.calls().length;
-        const run = rollback("--stack", "drop");
+        const run = await rollback("--stack", "drop");
         expect(run.status).toBe(1);
         expect(run.stderr).toContain("no terminal to confirm on; re-run with --yes");
         expect(readFileSync(path.join(dir, "Pulumi.drop.yaml"), "utf8")).toBe(DROP_FILE);
         expect(fake.calls().slice(before).map((c) => c.args[0])).toEqual(["stack", "preview"]);
     });
 
-    it("refuses when the rollback preview would touch a droplet", () => {
+    it("refuses when the rollback preview would touch a droplet", async () => {
         scratch();
         const bad = downPreview();
         bad.steps = bad.steps!.map((s) => (s.urn.endsWith("masking-server-501000101") ? { ...s, op: "update", diffReasons: ["size"] } : s));
         fake.respond("preview", { stdout: bad });
-        const run = rollback("--stack", "drop", "--yes");
+        const run = await rollback("--stack", "drop", "--yes");
         expect(run.status).toBe(1);
         expect(run.stderr).toContain("the preview does not pass the gate; nothing was changed:\n  masking-server-501000101: update (size)");
         expect(readFileSync(path.join(dir, "Pulumi.drop.yaml"), "utf8")).toBe(DROP_FILE);
     });
 
-    it("applies the same gate as npm run gate: one preview, the same reasons, line for line", () => {
+    it("applies the same gate as npm run gate: one preview, the same reasons, line for line", async () => {
         scratch();
         const GATE = path.join(ROOT, "cli/gate.ts");
         const bad = downPreview();
@@ -344,8 +373,8 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
         const violation = { sequence: 3, timestamp: 1, policyEvent: { resourceUrn: urn(TYPES.loadBalancer, "proxy-lb"), message: "The load balancer must be protected.", policyName: "lb-protected", policyPackName: "proxy-lb-guardrails", enforcementLevel: "mandatory" } };
         fake.respond("preview", { stdout: bad, stderr: "error: preview failed\n", code: 255, events: [violation] });
         const before = fake.calls().length;
-        const rolled = rollback("--stack", "drop", "--yes", "--policy-pack", "policy");
-        const gated = spawnSync(NODE, tsxArgs(GATE, "--stack", "drop", "--policy-pack", "policy"), { cwd: dir, encoding: "utf8", env: { ...process.env, ...fake.env } });
+        const rolled = await rollback("--stack", "drop", "--yes", "--policy-pack", "policy");
+        const gated = await runAsync(NODE, tsxArgs(GATE, "--stack", "drop", "--policy-pack", "policy"), { cwd: dir, env: env() });
         fake.respond("preview", { stderr: "", code: 0, events: [] });
         const reasons = (stderr: string) => stderr.trimEnd().split("\n").slice(1);
         expect(rolled.status).toBe(1);
@@ -365,19 +394,19 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
         expect(readFileSync(path.join(dir, "Pulumi.drop.yaml"), "utf8")).toBe(DROP_FILE);
     });
 
-    it("leaves the stack file alone when pulumi up fails", () => {
+    it("leaves the stack file alone when pulumi up fails", async () => {
         scratch();
         fake.respond("up", { code: 255, stderr: "error: update failed" });
-        const run = rollback("--stack", "drop", "--yes");
+        const run = await rollback("--stack", "drop", "--yes");
         expect(run.status).toBe(1);
         expect(run.stderr).toContain("pulumi up failed (exit 255); Pulumi.drop.yaml was left as it was");
         expect(readFileSync(path.join(dir, "Pulumi.drop.yaml"), "utf8")).toBe(DROP_FILE);
     });
 
-    it("explains when there is nothing to roll back to", () => {
+    it("explains when there is nothing to roll back to", async () => {
         scratch();
         fake.respond("stack-history", { stdout: historyJson([historyEntry(1, { demand: demandFor(3) })]) });
-        const run = rollback("--stack", "drop", "--to", "1");
+        const run = await rollback("--stack", "drop", "--to", "1");
         expect(run.status).toBe(1);
         expect(run.stderr).toBe("rollback: version 1 is the latest successful update: it is what runs now\n");
         writeFileSync(path.join(dir, "unused"), ""); // dir exists for afterEach

@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { ConfigError, loadSettings, nowFromEnvironment, parseStackConfig } from "../config";
 import { parseStackFile } from "../config/stackFile";
 import { parseInstant } from "../sizing/calendar";
+import { dropStackCronEntries, replaceScheduleTriggers } from "../scripts/docs";
 import { NODE, tsxArgs } from "./support/tsx";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -229,26 +230,54 @@ describe("npm run schedule", () => {
 });
 
 describe(".github/workflows/schedule.yml", () => {
-    const workflow = (name: string) => parse(readFileSync(path.join(ROOT, ".github/workflows", name), "utf8"));
+    const text = (name: string) => readFileSync(path.join(ROOT, ".github/workflows", name), "utf8");
+    const workflow = (name: string) => parse(text(name));
+    type Step = { name?: string; id?: string; if?: string; run?: string; uses?: string; with?: Record<string, unknown>; env?: Record<string, string> };
+    const steps = (): Step[] => workflow("schedule.yml").jobs.up.steps;
 
-    it("runs every 10 minutes in deploy's concurrency group, never cancelling a running up", () => {
+    it("its triggers are the drop stack's cron lines (npm run docs writes them; this fails when the calendar changed without it)", () => {
+        const current = text("schedule.yml");
+        expect(replaceScheduleTriggers(current, COMMITTED)).toBe(current);
+        expect(workflow("schedule.yml").on.schedule).toEqual(dropStackCronEntries(COMMITTED).map((e) => ({ cron: e.cron })));
+        // the committed stack has no calendar: the daily run alone
+        expect(workflow("schedule.yml").on.schedule).toEqual([{ cron: "17 5 * * *" }]);
+        // switching the example calendar on makes the file out of date, until regenerated with its 8 lines
+        const withCalendar = replaceScheduleTriggers(current, EXAMPLE);
+        expect(withCalendar).not.toBe(current);
+        expect(parse(withCalendar).on.schedule.map((t: { cron: string }) => t.cron)).toEqual([
+            "20 13 26 11 *", "25 13 26 11 *", "20 18 26 11 *", "25 18 26 11 *", "2 20 26 11 *", "7 20 26 11 *", "2 22 26 11 *", "7 22 26 11 *", "17 5 * * *",
+        ]);
+        expect(withCalendar).toContain('    - cron: "20 13 26 11 *"  # scale-up 3 -> 10 nodes at 2027-11-26T13:30Z (black-friday-2027: scaled up 30 min before its start at 2027-11-26T14:00Z), 10 min early\n');
+        expect(parse(withCalendar).jobs).toEqual(workflow("schedule.yml").jobs);
+    });
+
+    it("runs in deploy's concurrency group, never cancelling a running up", () => {
         const schedule = workflow("schedule.yml");
         const deploy = workflow("deploy.yml");
-        expect(schedule.on.schedule).toEqual([{ cron: "*/10 * * * *" }]);
         expect(schedule.concurrency).toEqual(deploy.concurrency);
         expect(schedule.concurrency["cancel-in-progress"]).toBe(false);
     });
 
-    it("pins one time for the gate and the up, and gates before it applies", () => {
-        const steps: { name?: string; run?: string; uses?: string; with?: Record<string, unknown> }[] = workflow("schedule.yml").jobs.up.steps;
-        const index = (pred: (s: (typeof steps)[number]) => boolean) => steps.findIndex(pred);
+    it("checks first, after npm ci only; installs Pulumi, pins the time, gates and applies only when due; fails loudly on a late scale-up", () => {
+        const all = steps();
+        const index = (pred: (s: Step) => boolean) => all.findIndex(pred);
+        const ci = index((s) => s.run === "npm ci");
+        const due = index((s) => s.id === "due");
         const pin = index((s) => s.run?.includes("PROXY_LB_NOW=") ?? false);
+        const toolchain = index((s) => s.uses === "./.github/actions/pulumi-toolchain");
         const gate = index((s) => s.run?.includes("npm run -s gate -- --stack drop") ?? false);
         const up = index((s) => s.uses?.startsWith("pulumi/actions@") ?? false);
-        expect(pin).toBeGreaterThanOrEqual(0);
-        expect(gate).toBeGreaterThan(pin);
-        expect(up).toBeGreaterThan(gate);
-        expect(steps[up].with).toMatchObject({ command: "up", "stack-name": "drop" });
+        const loud = index((s) => s.if?.includes("steps.due.outputs.late == 'true'") ?? false);
+        expect(all[due].run).toBe("npm run -s schedule -- --stack drop --due");
+        expect(all.slice(0, due).map((s) => s.uses?.split("@")[0] ?? s.run)).toEqual(["actions/checkout", "actions/setup-node", "npm ci"]);
+        expect([ci < due, due < pin, pin < toolchain, toolchain < gate, gate < up, up < loud]).toEqual([true, true, true, true, true, true]);
+        // nothing after the check but the loud step runs when nothing is due: Pulumi is never installed then
+        for (const s of all.slice(due + 1, loud)) expect(s.if).toBe("steps.due.outputs.due == 'true'");
+        expect(all[pin].env).toEqual({ MOMENT: "${{ steps.due.outputs.moment }}" });
+        expect(all[loud].if).toBe("always() && steps.due.outputs.late == 'true'");
+        expect(all[loud].run).toContain("exit 1");
+        expect(all[up].with).toMatchObject({ command: "up", "stack-name": "drop" });
+        expect(Object.keys(all[due].env ?? {}).sort()).toEqual(["DIGITALOCEAN_TOKEN", "PROXY_LB_NOTIFY_WEBHOOK_URL"]);
     });
 });
 
