@@ -14,8 +14,9 @@ import { ALLOW_SCALE_DOWN_UNDER_LOAD } from "../ops/gate";
 import { gatedPreview } from "../ops/gatedPreview";
 import { parseHistory, type UpdateInfo } from "../ops/pulumiJson";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
-import { pickRollbackTarget, restoreStackFile, rollbackPreviewProblem } from "../ops/rollback";
+import { pickRollbackTarget, restoreStackFile, rollbackPreviewProblem, rollbackSizeNow } from "../ops/rollback";
 import { COMMAND_SCOPES } from "../ops/scopes";
+import { formatInstant } from "../sizing/format";
 import { nodeChange } from "../sizing/nodeChange";
 import { nodeChangeLine } from "./report";
 import { runCli, UsageError } from "./run";
@@ -79,16 +80,22 @@ runCli(
             const configFile = path.join(scratch, file);
             writeFileSync(configFile, restoredText);
             // The live load is judged with the restored config's window and capacity: the ones that will run.
+            // One moment for the preview and the up (the program reads PROXY_LB_NOW), as the scheduled run does.
             const at = nowFromEnvironment();
+            process.env.PROXY_LB_NOW = formatInstant(at);
             const restoredEntries = parseStackFile(restoredText, file);
-            const load = { settings: loadSettings(restoredEntries, { now: at }), at, read: () => programApiRead(process.env, restoredEntries, COMMAND_SCOPES.rollback.scopes) };
+            const restored = loadSettings(restoredEntries, { now: at });
+            const read = () => programApiRead(process.env, restoredEntries, COMMAND_SCOPES.rollback.scopes);
+            const load = { settings: restored, at, read };
+            const expected = await rollbackSizeNow(restored, pick.sizing.target.sizeUnit, read, at);
+            if (expected.note) out(expected.note);
             const { verdict } = await gatedPreview(pulumi, { stack, configFile, policyPack: values["policy-pack"], allow: values.allow, load });
             if (!verdict.ok) {
                 throw new CommandError(["rollback: the preview does not pass the gate; nothing was changed:", ...verdict.reasons.map((r) => `  ${r}`)], 1);
             }
             for (const line of verdict.allowed) out(`allowed: ${line}`);
             if (verdict.scaleDown?.status === "ok") out(verdict.scaleDown.text);
-            const problem = rollbackPreviewProblem(verdict.lbChange, pick.sizing.target.sizeUnit, pick.versions.target);
+            const problem = rollbackPreviewProblem(verdict.lbChange, expected.sizeUnit, pick.versions.target);
             if (problem) throw new CommandError([`rollback: ${problem}; nothing was changed`], 1);
             const { from, to: toUnit } = verdict.lbChange ?? {};
             out(`preview: ${from === undefined || toUnit === undefined ? "load balancer unchanged" : `load balancer size_unit ${from} → ${toUnit}`}, nothing else changes`);

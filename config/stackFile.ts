@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { LineCounter, parseDocument, type YAMLError } from "yaml";
 import { closest, ConfigError, NAMESPACE, stackConfigSchema } from "./index";
+import { plainTextWebhookProblem } from "./notify";
 
 export function stackFileName(stack: string): string {
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
@@ -36,6 +37,8 @@ export function parseStackFile(text: string, file: string): Record<string, unkno
     if (!isRecord(config)) throw new ConfigError([`${file}: config must be a mapping of keys to values`]);
     const keyProblems = Object.keys(config).flatMap((key) => namespaceProblem(key, file));
     if (keyProblems.length > 0) throw new ConfigError(keyProblems);
+    const plainSecret = plainTextWebhookProblem(config[`${NAMESPACE}:notify`], file);
+    if (plainSecret !== undefined) throw new ConfigError([plainSecret]);
     return config;
 }
 

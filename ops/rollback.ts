@@ -5,6 +5,8 @@
 import { isDeepStrictEqual } from "node:util";
 import { isMap, isScalar, isSeq, type Document, type Node, parseDocument, type YAMLMap } from "yaml";
 import { ConfigError, JSON_TEXT_KEYS, loadSettings, NAMESPACE, type Settings } from "../config";
+import type { ApiRead } from "../infra/digitaloceanApi";
+import { sizeNow } from "../infra/liveSize";
 import type { LoadBalancerChange } from "./gate";
 import { type UpdateInfo, UNDECRYPTABLE } from "./pulumiJson";
 
@@ -263,6 +265,18 @@ function keyOf(key: unknown): unknown {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The size a rollback's preview must show: the restored config's calendar size, or with the
+ * autopilot on in it, the program's decision for the moment (the larger of that and the crowd now,
+ * infra/liveSize.ts), with a line saying why it differs.
+ */
+export async function rollbackSizeNow(restored: Settings, calendarSizeUnit: number, read: () => ApiRead, at: number): Promise<{ sizeUnit: number; note?: string }> {
+    if (!restored.autopilot.enabled) return { sizeUnit: calendarSizeUnit };
+    const { decision } = await sizeNow(restored, read(), at);
+    if (decision.sizeUnit === calendarSizeUnit) return { sizeUnit: calendarSizeUnit };
+    return { sizeUnit: decision.sizeUnit, note: `autopilot: the restored config sizes for ${decision.sizeUnit} nodes now, not ${calendarSizeUnit}: ${decision.why}` };
 }
 
 /**

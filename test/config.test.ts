@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadSettings, numberFromDecimalText, OBJECT_KEYS, parseStackConfig } from "../config";
+import { notifyTarget } from "../config/notify";
 import { parseStackFile } from "../config/stackFile";
 
 const valid = {
@@ -378,5 +379,29 @@ describe("proxy-lb:autopilot and proxy-lb:notify", () => {
         const problems = problemsOf(notify({ webhookUrl: "http://example.com/hooks/secret-token" }));
         expect(problems).toEqual(["proxy-lb:notify.webhookUrl must be an https:// URL (the value is not shown: it is a secret)"]);
         expect(problems.join("\n")).not.toContain("secret-token");
+    });
+});
+
+describe("the webhook URL is a secret in the stack file", () => {
+    const file = (notify: string) => `config:\n  proxy-lb:region: nyc3\n  proxy-lb:notify:\n${notify}`;
+
+    it("reads an encrypted URL (as `pulumi config set --secret --path` writes it) without decrypting it", () => {
+        const entries = parseStackFile(file("    webhookUrl:\n      secure: v1:abc\n    format: slack\n"), "Pulumi.drop.yaml");
+        const notify = parseStackConfig({ ...entries, ...Object.fromEntries(Object.entries(valid).map(([k, v]) => [`proxy-lb:${k}`, v])) }).notify!;
+        expect(notify).toEqual({ webhookUrl: { secure: "v1:abc" }, format: "slack" });
+        expect(notifyTarget(notify)).toBeNull(); // until decrypted (the controller does it once)
+        expect(notifyTarget({ webhookUrl: "https://hooks.slack.com/services/T/B/x" })).toEqual({ webhookUrl: "https://hooks.slack.com/services/T/B/x", format: "slack" });
+    });
+
+    it("refuses one in plain text, never quoting it; a URL to this machine (a local receiver) holds no secret", () => {
+        expect(() => parseStackFile(file("    webhookUrl: https://discord.com/api/webhooks/1/secret-token\n"), "Pulumi.drop.yaml")).toThrow(
+            "Pulumi.drop.yaml: proxy-lb:notify.webhookUrl is in plain text (a webhook URL is a secret; the value is not shown): set it encrypted with pulumi config set --secret --path 'proxy-lb:notify.webhookUrl' <url>",
+        );
+        try {
+            parseStackFile(file("    webhookUrl: https://discord.com/api/webhooks/1/secret-token\n"), "Pulumi.drop.yaml");
+        } catch (err) {
+            expect((err as Error).message).not.toContain("secret-token");
+        }
+        expect(parseStackFile(file("    webhookUrl: http://127.0.0.1:8080/hook\n    format: slack\n"), "Pulumi.drop.yaml")["proxy-lb:notify"]).toEqual({ webhookUrl: "http://127.0.0.1:8080/hook", format: "slack" });
     });
 });

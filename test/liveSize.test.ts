@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { loadSettings } from "../config";
 import { findLiveLoadBalancer, readObservedMetrics, sizeNow } from "../infra/liveSize";
+import { rollbackSizeNow } from "../ops/rollback";
 
 const AT = Date.parse("2027-01-01T12:00:00Z");
 const LB_ID = "4de7ac8b-495b-4884-9a69-1050c6793cd6";
@@ -104,5 +105,20 @@ describe("sizeNow", () => {
         const held = await sizeNow(on, outage.read, AT);
         expect(held.decision).toMatchObject({ sizeUnit: 7, bound: "holding", change: "none" });
         expect(held.decision.why).toContain("never scales down on missing data");
+    });
+});
+
+describe("rollbackSizeNow: the size a rollback's preview must show", () => {
+    it("is the restored calendar's without the autopilot, and the one decision's with it, saying why", async () => {
+        expect(await rollbackSizeNow(stack(), 3, () => fakeApi({}).read, AT)).toEqual({ sizeUnit: 3 });
+        const surge = fakeApi({
+            "/v2/load_balancers": list(lb(LB_ID, "proxy-lb", 10)),
+            "/v2/monitoring/metrics/load_balancer/frontend_connections_current": matrix([[minutesBefore(2), 60_000]]),
+            "/v2/monitoring/metrics/load_balancer/frontend_connections_limit": matrix([[minutesBefore(2), 100_000]]),
+        });
+        // 60,000 × 1.25 = 75,000: 8 nodes while the crowd is there, not the restored calendar's 3.
+        const now = await rollbackSizeNow(stack({ autopilot: { enabled: true } }), 3, () => surge.read, AT);
+        expect(now.sizeUnit).toBe(8);
+        expect(now.note).toMatch(/^autopilot: the restored config sizes for 8 nodes now, not 3: observed peak 60,000 connections/);
     });
 });
