@@ -105,7 +105,9 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
     const lease = fileLease(leaseFile(backendUrl, project, stack, cwd), thisHolder(hostname()), options.intervalSeconds);
 
     const read = programApiRead(env, startEntries, COMMAND_SCOPES.autopilot.scopes);
-    const secrets = [read.token, ...(first.config.notify ? [first.config.notify.webhookUrl] : [])];
+    // Decrypted above, so the URL is text here (notifyTarget is null only for a still-encrypted one).
+    const startTarget = first.config.notify ? notifyTarget(first.config.notify) : null;
+    const secrets = [read.token, ...(startTarget ? [startTarget.webhookUrl] : [])];
     const resize = resizeOnlyUp(stack, project);
     const pinned = (at: number) => ({ ...resize.env, PROXY_LB_NOW: formatInstant(at) });
 
