@@ -18,6 +18,8 @@ export interface PreviewOptions {
     configFile?: string;
     /** a policy pack directory to run the preview with */
     policyPack?: string;
+    /** URNs to target (the resize-only preview: infra/resizeOnly.ts resizeOnlyUp) */
+    target?: readonly string[];
 }
 
 /** The preview the gate reads; --show-sames: an unchanged load balancer must be visible to notice a second one being created. */
@@ -26,6 +28,7 @@ export function previewArgs(opts: PreviewOptions): string[] {
         "preview", "--json", "--show-sames", "--non-interactive", "--stack", opts.stack,
         ...(opts.configFile ? ["--config-file", opts.configFile] : []),
         ...(opts.policyPack ? ["--policy-pack", opts.policyPack] : []),
+        ...(opts.target ?? []).flatMap((urn) => ["--target", urn]),
     ];
 }
 

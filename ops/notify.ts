@@ -17,6 +17,7 @@
  */
 import { HOURS_PER_MONTH } from "../sizing";
 import type { AutopilotDecision } from "../sizing/autopilot";
+import type { LateScaleUp } from "../sizing/lateScaleUp";
 import { count, money, plural, shortInstant, signedMoney, signedRate } from "../sizing/format";
 import type { NotifyFormat } from "../config/notify";
 
@@ -57,6 +58,11 @@ export function decisionNotices(stack: string, decision: AutopilotDecision, pric
         if (reason.kind === "holding") notices.push({ kind: "metricsUnavailable", stack, sizeUnit: reason.sizeUnit, why: reason.text });
     }
     return notices;
+}
+
+/** The notice of a late scale-up (sizing/lateScaleUp.ts), as each clock that sees it sends it. */
+export function lateScaleUpNotice(stack: string, late: LateScaleUp, seenBy: string): Notice {
+    return { kind: "lateScaleUp", stack, drop: late.drops.join(" + "), dueSince: late.dueSince, minutesLate: late.minutesLate, dueSizeUnit: late.dueSizeUnit, liveSizeUnit: late.liveSizeUnit, seenBy };
 }
 
 /** A near-limit notice when `connections` is at least 90% of `limit` (exact for whole counts), else null. */

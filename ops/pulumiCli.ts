@@ -38,8 +38,11 @@ export interface Pulumi {
 export const TOOLCHAIN_MISSING =
     "The Pulumi toolchain is not built yet. Run `npm start` once (it builds it, a few minutes) or `bash scripts/toolchain.sh`.";
 
-/** The pinned toolchain, or a CommandError (exit 3) saying what to run, with the toolchain script's own words below. */
-export function pulumiFromToolchain(cwd = process.cwd()): Pulumi {
+/**
+ * The pinned toolchain, or a CommandError (exit 3) saying what to run, with the toolchain script's
+ * own words below. `extraEnv` is set for every run (the autopilot's resize-only preview).
+ */
+export function pulumiFromToolchain(cwd = process.cwd(), extraEnv: Record<string, string> = {}): Pulumi {
     let toolchain: Toolchain;
     try {
         toolchain = findToolchain({ check: true, home: process.env.PULUMI_HOME || path.join(homedir(), ".pulumi") });
@@ -49,7 +52,7 @@ export function pulumiFromToolchain(cwd = process.cwd()): Pulumi {
     }
     // PULUMI_DEBUG_COMMANDS enables --event-log, as the Automation API sets it: policy
     // violations and what a refresh read are only there (ops/gatedPreview.ts).
-    const env = { ...toolchainEnv(toolchain), PULUMI_DEBUG_COMMANDS: "true" };
+    const env = { ...toolchainEnv(toolchain), PULUMI_DEBUG_COMMANDS: "true", ...extraEnv };
     const bin = toolchain.bin;
     const exe = path.join(bin, "pulumi");
     const label = (args: string[]) => `pulumi ${args.join(" ")}`;

@@ -15,7 +15,7 @@ import { sizeNow } from "../infra/liveSize";
 import { CRON_DEFAULTS, scheduledMoment } from "../sizing/cron";
 import { dueCheck, type DueCheck } from "../sizing/dueCheck";
 import { lateScaleUp, type LateScaleUp } from "../sizing/lateScaleUp";
-import { sendNotice, type Notice, type NotifyTarget, type SendResult } from "./notify";
+import { lateScaleUpNotice, sendNotice, type Notice, type NotifyTarget, type SendResult } from "./notify";
 
 export interface ScheduledCheckInput {
     stack: string;
@@ -53,10 +53,7 @@ export async function scheduledCheck(input: ScheduledCheckInput): Promise<Schedu
     const size = await sizeNow(settings, input.read, moment, { readLive: true });
     const late = size.live === null ? null : lateScaleUp(atNow.calendar, context, size.live.sizeUnit, now);
     const check = dueCheck(size.decision, size.live, late, moment);
-    const notice: Notice | null =
-        late === null
-            ? null
-            : { kind: "lateScaleUp", stack: input.stack, drop: late.drops.join(" + "), dueSince: late.dueSince, minutesLate: late.minutesLate, dueSizeUnit: late.dueSizeUnit, liveSizeUnit: late.liveSizeUnit, seenBy: input.seenBy };
+    const notice: Notice | null = late === null ? null : lateScaleUpNotice(input.stack, late, input.seenBy);
     const notified = notice === null || input.notify === null ? null : await sendNotice(input.notify, notice, { secrets: [input.read.token], log: input.log });
     return { now, moment, check, late, notice, notified, warnings: atNow.warnings };
 }

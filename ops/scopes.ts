@@ -123,9 +123,9 @@ export const COMMAND_SCOPES = {
         why: "GET /v2/load_balancers/{id} (or the list, by name) for the live size (load_balancer:read); with the autopilot on, GET /v2/monitoring/metrics/load_balancer/<metric> (monitoring:read)",
     },
     autopilot: {
-        what: "autopilot (planned: resizes from live metrics)",
+        what: "`npm run autopilot` (each tick reads the load balancer and its metrics; a resize is the gate's preview and a resize-only `pulumi up`)",
         scopes: ["monitoring:read", "load_balancer:read", "load_balancer:update", "droplet:read", "certificate:read"],
-        why: "reads the metrics (monitoring:read), then resizes as the program does",
+        why: `each tick: GET /v2/load_balancers/{id} (load_balancer:read), GET /v2/monitoring/metrics/load_balancer/frontend_connections_current and _limit (monitoring:read); a resize: the program's reads, its own metrics read included: ${PROGRAM_READS}; PUT /v2/load_balancers/{id} (load_balancer:update)`,
     },
 } as const satisfies Record<string, CommandScopes>;
 

@@ -23,6 +23,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, parseDocument } from "yaml";
+import { stackConfigSchema } from "../config/schema";
 
 const ROOT = path.resolve(__dirname, "..");
 export const MANIFEST = "docs/commands.yaml";
@@ -298,7 +299,10 @@ function openSession(directive: Directive, root: string): Session {
     if (directive.set.length) {
         const doc = parseDocument(text);
         for (const { path: key, value } of directive.set) {
-            if (!doc.hasIn(["config", ...key])) throw new Error(`set:${key.join(".")}: Pulumi.drop.yaml has no such key`);
+            // A key the file has, or one under a top-level key of the schema the file leaves out
+            // (proxy-lb:autopilot): a misspelt key is still refused.
+            const known = doc.hasIn(["config", ...key]) || (!doc.hasIn(["config", key[0]]) && key.length > 1 && String(key[0]).replace(/^proxy-lb:/, "") in stackConfigSchema.shape);
+            if (!known) throw new Error(`set:${key.join(".")}: Pulumi.drop.yaml has no such key`);
             doc.setIn(["config", ...key], value);
         }
         text = doc.toString({ flowCollectionPadding: false, lineWidth: 0 });

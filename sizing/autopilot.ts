@@ -192,7 +192,7 @@ function peakNeed(samples: Sample[], headroom: number, perNode: number): PeakNee
 }
 
 /** The limit in force at unix second t: the last limit sample at or before it, else the first after. */
-function limitAt(limits: Sample[], t: number): number | undefined {
+export function limitAt(limits: readonly Sample[], t: number): number | undefined {
     let found: number | undefined;
     for (const [at, v] of limits) {
         if (at <= t) found = v;

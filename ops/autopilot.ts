@@ -1,0 +1,408 @@
+// The autopilot controller: one tick reads the load balancer and its metrics (no Pulumi run),
+// decides the size with the one decision every path shares (infra/liveSize.ts sizeNow), and only
+// when the target differs from the live size runs the gate and a resize-only `pulumi up`. The
+// tick and the loop take their clock and I/O as arguments (ops/autopilotRun.ts gives the real
+// ones), so they are unit-tested; what they decide on their own (`nextAction`, `freshNotices`)
+// is pure.
+//
+//   lease      one controller per stack (ops/autopilotLease.ts): a tick without it only says who
+//              holds it, and waits
+//   pace       at most one resize a minute (DigitalOcean's limit), counted on the tick's moment
+//   busy       DigitalOcean's 403 "... processes previous actions": logged, tried next tick
+//   notices    each resize (after it), a clamp, the load balancer at 90% of its limit, metrics
+//              unavailable, a late scale-up of the calendar, a failed tick: a condition is sent when it starts, not every tick;
+//              sending is bounded and never fails the tick (ops/notify.ts)
+//   stop       SIGTERM/SIGINT end the loop between ticks: a running update always finishes
+//   dry run    decides and says what it would do: no lease, no notice sent, no update
+import type { Settings } from "../config";
+import type { SizeNow } from "../infra/liveSize";
+import { limitAt } from "../sizing/autopilot";
+import { formatInstant, plural } from "../sizing/format";
+import type { GateVerdict } from "./gate";
+import type { Hold, Lease, LeaseMemory } from "./autopilotLease";
+import { decisionNotices, nearLimitNotice, type Notice, type SendResult } from "./notify";
+
+/** How often the lease is renewed while an update runs: a resize that takes minutes must not look like a dead controller. */
+export const HEARTBEAT_DURING_UPDATE_MS = 15_000;
+
+/** DigitalOcean accepts one resize of a load balancer a minute. */
+export const MIN_RESIZE_INTERVAL_MS = 60_000;
+export const DEFAULT_INTERVAL_SECONDS = 60;
+
+// ---------------------------------------------------------------------------
+// Decisions (pure)
+
+export type Action =
+    | { kind: "steady"; sizeUnit: number }
+    | { kind: "resize"; from: number; to: number }
+    | { kind: "dryRun"; from: number; to: number }
+    | { kind: "paced"; from: number; to: number; lastResizeAt: number; nextAt: number };
+
+/**
+ * What the tick does with the decided size: nothing when it is the live size; with --dry-run only
+ * say so; else resize, unless the last resize was asked for less than a minute before (either
+ * way: a clock set back does not unlock it early).
+ */
+export function nextAction(input: { liveSizeUnit: number; targetSizeUnit: number; at: number; lastResizeAt: number | null; dryRun: boolean }): Action {
+    const { liveSizeUnit: from, targetSizeUnit: to, at, lastResizeAt, dryRun } = input;
+    if (from === to) return { kind: "steady", sizeUnit: from };
+    if (dryRun) return { kind: "dryRun", from, to };
+    if (lastResizeAt !== null && Math.abs(at - lastResizeAt) < MIN_RESIZE_INTERVAL_MS) {
+        return { kind: "paced", from, to, lastResizeAt, nextAt: lastResizeAt + MIN_RESIZE_INTERVAL_MS };
+    }
+    return { kind: "resize", from, to };
+}
+
+/** DigitalOcean refuses an update while the load balancer is busy: 403 "... processes previous actions". */
+export function isBusyError(text: string): boolean {
+    return /process(es|ing)? previous actions/i.test(text);
+}
+
+/**
+ * The condition a notice reports, for sending it once while it lasts; null for events (a resize),
+ * sent every time. A clamp or the near-limit alert at another size is a new condition.
+ */
+export function conditionKey(notice: Notice): string | null {
+    switch (notice.kind) {
+        case "resize":
+            return null;
+        case "clamped":
+            return `clamped:${notice.sizeUnit}`;
+        case "nearLimit":
+            return `nearLimit:${notice.sizeUnit}`;
+        case "metricsUnavailable":
+            return "metricsUnavailable";
+        case "tickFailed":
+            return `tickFailed:${notice.error}`;
+        case "lateScaleUp":
+            return `lateScaleUp:${notice.drop}`;
+    }
+}
+
+/** The notices to send now: every event, and each condition not already notified; `conditions` is what to remember. */
+export function freshNotices(notices: readonly Notice[], notified: readonly string[]): { send: Notice[]; conditions: string[] } {
+    const before = new Set(notified);
+    const conditions: string[] = [];
+    const send: Notice[] = [];
+    for (const notice of notices) {
+        const key = conditionKey(notice);
+        if (key === null) {
+            send.push(notice);
+            continue;
+        }
+        if (conditions.includes(key)) continue;
+        conditions.push(key);
+        if (!before.has(key)) send.push(notice);
+    }
+    return { send, conditions };
+}
+
+/** The near-limit notice from the latest sample the decision saw (its limit, else the live size's), or null. */
+export function nearLimitFrom(stack: string, size: SizeNow, connectionsPerNode: number): Notice | null {
+    if (size.live === null || size.metrics === null || !size.metrics.ok) return null;
+    const samples = size.metrics.connections.filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t * 1000 <= size.at);
+    if (samples.length === 0) return null;
+    const [t, connections] = samples.reduce((a, b) => (b[0] > a[0] ? b : a));
+    const limits = (size.metrics.limit ?? []).filter(([at, v]) => Number.isFinite(at) && Number.isFinite(v)).slice().sort((a, b) => a[0] - b[0]);
+    const limit = limitAt(limits, t) ?? size.live.sizeUnit * connectionsPerNode;
+    return nearLimitNotice(stack, { connections, limit, sizeUnit: Math.ceil(limit / connectionsPerNode), at: t * 1000 });
+}
+
+// ---------------------------------------------------------------------------
+// One tick
+
+export interface UpResult {
+    /** the load balancer's size_unit after the update, from the stack's outputs */
+    sizeUnit: number | null;
+}
+
+export interface TickDeps {
+    stack: string;
+    /** real time, epoch ms: heartbeats and durations */
+    clock(): number;
+    /** the tick's moment: PROXY_LB_NOW when set, else the clock (config nowFromEnvironment) */
+    moment(): number;
+    /** the stack's settings for that moment (the stack file read anew, its secrets as read at start) */
+    settingsAt(at: number): Settings;
+    /** infra/liveSize.ts sizeNow with the live read */
+    sizeNow(settings: Settings, at: number): Promise<SizeNow>;
+    lease: Lease;
+    /** the gated preview of the resize-only update for that moment (ops/gatedPreview.ts), its live-load check on these settings */
+    gate(at: number, settings: Settings): GateVerdict | Promise<GateVerdict>;
+    /** the resize-only `pulumi up` for that moment; throws with the engine's error */
+    up(at: number): Promise<UpResult>;
+    /**
+     * `pulumi refresh` of the load balancer alone: after a failed update the state holds the inputs
+     * it asked for, and the next preview cannot say what changes (the gate refuses such a step).
+     */
+    refresh(at: number): Promise<void>;
+    /** sends the notices (bounded; never throws) */
+    notify(notices: Notice[]): Promise<SendResult[]>;
+    /** the late scale-up check (sizing/lateScaleUp.ts, the scheduled runs' too): each clock watches the other */
+    lateScaleUp(settings: Settings, liveSizeUnit: number, at: number): Notice | null;
+    /** progress lines (stderr); never the tick's result */
+    log(line: string): void;
+}
+
+export type TickStatus = "steady" | "resized" | "dryRun" | "paced" | "busy" | "refused" | "failed" | "waiting";
+
+export interface TickReport {
+    stack: string;
+    /** the tick's moment, ISO */
+    at: string;
+    status: TickStatus;
+    /** one line: what happened and why */
+    summary: string;
+    liveSizeUnit: number | null;
+    targetSizeUnit: number | null;
+    /** what set the size (sizing/autopilot.ts Bound) */
+    bound: string | null;
+    why: string | null;
+    reasons: string[];
+    resized: { from: number; to: number } | null;
+    /** the gate's reasons, when it refused */
+    gate: string[];
+    error: string | null;
+    lease: { held: boolean; holder?: { host: string; pid: number; since: string; heartbeatAt: string }; tookOver?: { host: string; pid: number; why: string } };
+    notices: { kind: Notice["kind"]; sent: boolean; line?: string }[];
+    durationMs: number;
+}
+
+const nodes = (n: number) => plural(n, "node");
+const iso = (ms: number) => formatInstant(ms);
+
+function errorText(err: unknown): string {
+    const problems = (err as { problems?: unknown }).problems;
+    if (Array.isArray(problems)) return problems.join("; ");
+    return (err as Error)?.message ?? String(err);
+}
+
+/** The engine's error, shortened to its lines that say something (the last few). */
+function engineError(text: string): string {
+    const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !/^(stdout|stderr|code|err\?):?$/i.test(l));
+    const telling = lines.filter((l) => /error|refus|fail|forbidden|denied/i.test(l));
+    return (telling.length > 0 ? telling : lines).slice(-3).join(" | ").slice(0, 600);
+}
+
+/** One tick: never throws (a failure is the report's `failed` with its error, and a tickFailed notice). */
+export async function runTick(deps: TickDeps, options: { dryRun: boolean; heartbeatMs?: number }): Promise<TickReport> {
+    const started = deps.clock();
+    const report: TickReport = {
+        stack: deps.stack,
+        at: "",
+        status: "failed",
+        summary: "",
+        liveSizeUnit: null,
+        targetSizeUnit: null,
+        bound: null,
+        why: null,
+        reasons: [],
+        resized: null,
+        gate: [],
+        error: null,
+        lease: { held: false },
+        notices: [],
+        durationMs: 0,
+    };
+    let at = started;
+    let hold: Hold | null = null;
+    let updateFailed = false;
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
+    const notices: Notice[] = [];
+    const done = async (status: TickStatus, summary: string): Promise<TickReport> => {
+        clearInterval(heartbeat);
+        report.status = status;
+        report.summary = summary;
+        if (options.dryRun) {
+            report.notices = notices.map((notice) => ({ kind: notice.kind, sent: false, line: "not sent (--dry-run)" }));
+        } else if (hold?.held) {
+            const { send, conditions } = freshNotices(notices, hold.memory.conditions);
+            const results = send.length > 0 ? await deps.notify(send) : [];
+            report.notices = send.map((notice, i) => {
+                const result = results[i];
+                return result === undefined || result.ok ? { kind: notice.kind, sent: result !== undefined } : { kind: notice.kind, sent: false, line: result.line };
+            });
+            const memory: LeaseMemory = { lastResizeAt: report.resized !== null ? at : hold.memory.lastResizeAt, conditions, updateFailed };
+            try {
+                if (!deps.lease.save(memory, deps.clock())) deps.log(`autopilot: stack ${deps.stack}: the lease was taken over during this tick; the next tick waits for it`);
+            } catch (err) {
+                deps.log(`autopilot: stack ${deps.stack}: the lease could not be saved: ${errorText(err)}`);
+            }
+        }
+        report.durationMs = deps.clock() - started;
+        return report;
+    };
+
+    try {
+        at = deps.moment();
+        report.at = iso(at);
+        // A dry run changes nothing, so it needs no lease (and keeps no memory): it may run beside the controller.
+        hold = options.dryRun ? { held: true, memory: { lastResizeAt: null, conditions: [], updateFailed: false }, tookOver: null } : deps.lease.hold(deps.clock());
+        if (!hold.held) {
+            report.lease = { held: false, holder: { host: hold.holder.host, pid: hold.holder.pid, since: iso(hold.since), heartbeatAt: iso(hold.heartbeatAt) } };
+            return await done(
+                "waiting",
+                `another controller holds the lease of stack ${deps.stack}: ${hold.holder.host} pid ${hold.holder.pid}, since ${iso(hold.since)} (last heartbeat ${iso(hold.heartbeatAt)}); waiting, trying again next tick`,
+            );
+        }
+        report.lease = { held: true };
+        updateFailed = hold.memory.updateFailed;
+        if (hold.tookOver) {
+            const { from, why } = hold.tookOver;
+            report.lease.tookOver = { host: from.host, pid: from.pid, why };
+            deps.log(`autopilot: TOOK OVER the lease of stack ${deps.stack} from ${from.host} pid ${from.pid} (holder since ${iso(hold.tookOver.since)}): ${why}`);
+        }
+
+        const settings = deps.settingsAt(at);
+        const size = await deps.sizeNow(settings, at);
+        const { decision } = size;
+        report.targetSizeUnit = decision.sizeUnit;
+        report.bound = decision.bound;
+        report.why = decision.why;
+        report.reasons = decision.reasons.map((r) => r.text);
+        if (size.live === null) {
+            throw new Error(`no load balancer named "${settings.config.loadBalancer.name}" exists yet: deploy the stack first (the first \`pulumi up\` creates or adopts it)`);
+        }
+        const live = size.live.sizeUnit;
+        report.liveSizeUnit = live;
+
+        const price = settings.config.capacity.pricePerNodeMonthly;
+        notices.push(...decisionNotices(deps.stack, decision, price).filter((n) => n.kind !== "resize"));
+        const near = nearLimitFrom(deps.stack, size, settings.config.capacity.connectionsPerNode);
+        if (near) notices.push(near);
+        const late = deps.lateScaleUp(settings, live, at);
+        if (late) notices.push(late);
+
+        const action = nextAction({ liveSizeUnit: live, targetSizeUnit: decision.sizeUnit, at, lastResizeAt: hold.memory.lastResizeAt, dryRun: options.dryRun });
+        switch (action.kind) {
+            case "steady":
+                return await done("steady", `steady at ${nodes(live)}: ${decision.why}`);
+            case "dryRun":
+                return await done("dryRun", `would resize ${live} → ${nodes(action.to)} (--dry-run: nothing changed): ${decision.why}`);
+            case "paced":
+                return await done("paced", `resize ${live} → ${nodes(action.to)} waits until ${iso(action.nextAt)}: DigitalOcean takes one resize a minute (the last was asked for at ${iso(action.lastResizeAt)})`);
+            case "resize":
+                break;
+        }
+
+        heartbeat = setInterval(() => {
+            try {
+                deps.lease.renew(deps.clock());
+            } catch (err) {
+                deps.log(`autopilot: stack ${deps.stack}: the lease could not be renewed during the update: ${errorText(err)}`);
+            }
+        }, options.heartbeatMs ?? HEARTBEAT_DURING_UPDATE_MS);
+        if (updateFailed) {
+            deps.log(`autopilot: stack ${deps.stack}: the last update failed; refreshing the load balancer's state before the gate`);
+            await deps.refresh(at);
+            updateFailed = false;
+        }
+        const verdict = await deps.gate(at, settings);
+        if (!verdict.ok) {
+            report.gate = verdict.reasons;
+            const error = `the gate refused the resize ${live} → ${action.to}: ${verdict.reasons.join("; ")}`;
+            report.error = error;
+            notices.push({ kind: "tickFailed", stack: deps.stack, at, error });
+            return await done("refused", error);
+        }
+        deps.log(`autopilot: stack ${deps.stack}: resizing ${live} → ${nodes(action.to)} (gate passed): ${decision.why}`);
+        let up: UpResult;
+        try {
+            up = await deps.up(at);
+        } catch (err) {
+            updateFailed = true;
+            const text = errorText(err);
+            if (isBusyError(text)) {
+                report.error = engineError(text);
+                return await done("busy", `DigitalOcean is still processing the load balancer's previous actions; the resize ${live} → ${action.to} is tried again next tick`);
+            }
+            throw new Error(`pulumi up failed: ${engineError(text)}`);
+        }
+        const to = up.sizeUnit ?? action.to;
+        report.resized = { from: live, to };
+        notices.unshift({ kind: "resize", stack: deps.stack, from: live, to, why: decision.why, pricePerNodeMonthly: price });
+        const moved = to === action.to ? "" : ` (the update's own read decided ${to}, not ${action.to}: the metrics moved between the reads)`;
+        return await done("resized", `resized ${live} → ${nodes(to)}${moved}: ${decision.why}`);
+    } catch (err) {
+        const error = errorText(err);
+        report.error = error;
+        notices.push({ kind: "tickFailed", stack: deps.stack, at, error });
+        return await done("failed", `tick failed: ${error}`);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The loop
+
+export interface Stopper {
+    /** true once a stop was asked for (SIGTERM, SIGINT) */
+    readonly stopped: boolean;
+    /** resolves after `ms`, or at once when a stop is asked for */
+    sleep(ms: number): Promise<void>;
+}
+
+/** A stopper driven by signals; `dispose` removes its handlers. */
+export function signalStopper(onStop: (signal: NodeJS.Signals) => void, signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT"]): Stopper & { dispose(): void } {
+    let stopped = false;
+    let wake: (() => void) | null = null;
+    const handler = (signal: NodeJS.Signals) => {
+        if (!stopped) onStop(signal);
+        stopped = true;
+        wake?.();
+    };
+    for (const s of signals) process.on(s, handler);
+    return {
+        get stopped() {
+            return stopped;
+        },
+        sleep(ms) {
+            if (stopped) return Promise.resolve();
+            return new Promise<void>((resolve) => {
+                const timer = setTimeout(finish, ms);
+                function finish() {
+                    clearTimeout(timer);
+                    wake = null;
+                    resolve();
+                }
+                wake = finish;
+            });
+        },
+        dispose() {
+            for (const s of signals) process.off(s, handler);
+        },
+    };
+}
+
+export interface LoopOptions {
+    dryRun: boolean;
+    once: boolean;
+    intervalSeconds: number;
+    /** a bound for tests: stop after this many ticks */
+    maxTicks?: number;
+}
+
+/**
+ * Ticks every `intervalSeconds` (from one tick's start to the next) until stopped, or once. A stop
+ * during a tick lets it finish (the update included); then the lease is released.
+ */
+export async function runController(deps: TickDeps, options: LoopOptions, stopper: Stopper, onTick: (report: TickReport) => void): Promise<TickReport[]> {
+    const reports: TickReport[] = [];
+    try {
+        for (let tick = 0; options.maxTicks === undefined || tick < options.maxTicks; tick++) {
+            if (stopper.stopped) break;
+            const started = deps.clock();
+            const report = await runTick(deps, { dryRun: options.dryRun });
+            reports.push(report);
+            onTick(report);
+            if (options.once || stopper.stopped) break;
+            await stopper.sleep(Math.max(0, options.intervalSeconds * 1000 - (deps.clock() - started)));
+        }
+    } finally {
+        try {
+            deps.lease.release(deps.clock());
+        } catch (err) {
+            deps.log(`autopilot: stack ${deps.stack}: the lease could not be released (${errorText(err)}); another controller takes it over once it is stale`);
+        }
+    }
+    return reports;
+}

@@ -1,0 +1,170 @@
+// The autopilot's real I/O for ops/autopilot.ts: the stack file read at each tick's moment (its
+// secrets decrypted once at start, by `pulumi config --show-secrets --json` through the
+// Automation API, only when the file has any), the live read (infra/liveSize.ts sizeNow: three
+// GETs, no Pulumi run), the gate (ops/gatedPreview.ts on the resize-only preview) and the
+// resize-only `pulumi up` through the Automation API, targeted at the load balancer, with
+// PROXY_LB_NOW pinned to the tick's moment so the program decides the same size. Pulumi is only
+// started when a tick resizes, or at start for the secrets and the backend's URL.
+import { readFileSync } from "node:fs";
+import { homedir, hostname } from "node:os";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { ConfigError, loadSettings, nowFromEnvironment, type Settings } from "../config";
+import { notifyTarget } from "../config/notify";
+import { readStackFile } from "../config/stackFile";
+import { programApiRead } from "../infra/digitaloceanApi";
+import { sizeNow } from "../infra/liveSize";
+import { resizeOnlyUp } from "../infra/resizeOnly";
+import { formatInstant } from "../sizing/format";
+import { lateScaleUp } from "../sizing/lateScaleUp";
+import type { TickDeps, UpResult } from "./autopilot";
+import { fileLease, leaseFile, thisHolder } from "./autopilotLease";
+import { gatedPreview } from "./gatedPreview";
+import { lateScaleUpNotice, sendNotices, type SendResult } from "./notify";
+import { CommandError, pulumiFromToolchain, TOOLCHAIN_MISSING } from "./pulumiCli";
+import { COMMAND_SCOPES } from "./scopes";
+import { findToolchain, toolchainEnv, ToolchainUnavailable } from "./toolchain";
+
+export interface ControllerSetup {
+    deps: TickDeps;
+    /** never printed: every line shown goes through ops/notify.ts redact with these */
+    secrets: string[];
+}
+
+/** True when a stack-file value holds a Pulumi secret ({secure: …}) anywhere inside it. */
+export function holdsSecret(value: unknown): boolean {
+    if (Array.isArray(value)) return value.some(holdsSecret);
+    if (value !== null && typeof value === "object") return "secure" in value || Object.values(value).some(holdsSecret);
+    return false;
+}
+
+/**
+ * The stack file's entries with each top-level key that holds a secret replaced by its decrypted
+ * value (`pulumi config --json`: { value: JSON text for objects, objectValue }).
+ */
+export function withDecrypted(entries: Record<string, unknown>, decrypted: Record<string, { value?: string; objectValue?: unknown }>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...entries };
+    for (const [key, value] of Object.entries(entries)) {
+        if (!holdsSecret(value)) continue;
+        const plain = decrypted[key];
+        if (plain === undefined) throw new ConfigError([`${key} holds a secret that \`pulumi config --show-secrets\` did not return`]);
+        out[key] = plain.objectValue ?? plain.value;
+    }
+    return out;
+}
+
+function toolchainOrExit3() {
+    try {
+        return findToolchain({ check: true, home: process.env.PULUMI_HOME || path.join(homedir(), ".pulumi") });
+    } catch (err) {
+        if (!(err instanceof ToolchainUnavailable)) throw err;
+        throw new CommandError([TOOLCHAIN_MISSING, ...err.reasons.map((line) => `  ${line}`)], 3);
+    }
+}
+
+export interface SetupOptions {
+    stack: string;
+    cwd: string;
+    env: Record<string, string | undefined>;
+    intervalSeconds: number;
+    log(line: string): void;
+}
+
+/** The controller's deps for a stack; reads the config (and, when needed, its secrets and the backend URL) once. */
+export async function controllerSetup(options: SetupOptions): Promise<ControllerSetup> {
+    const { stack, cwd, env, log } = options;
+    const fileEntries = readStackFile(stack, cwd);
+    const momentNow = () => nowFromEnvironment(env);
+    const firstMoment = momentNow(); // a bad PROXY_LB_NOW fails here
+
+    // Pulumi, only when needed: the secrets, the backend's URL, and the resize.
+    let workspace: Promise<LocalWorkspace> | undefined;
+    let baseEnv: Record<string, string> = {};
+    const pulumiWorkspace = () =>
+        (workspace ??= (async () => {
+            const toolchain = toolchainOrExit3();
+            baseEnv = Object.fromEntries(Object.entries(toolchainEnv(toolchain, env as NodeJS.ProcessEnv)).filter((e): e is [string, string] => e[1] !== undefined));
+            return LocalWorkspace.create({
+                workDir: cwd,
+                pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchain.bin), skipVersionCheck: true }),
+                envVars: { ...baseEnv },
+            });
+        })());
+
+    const needsSecrets = Object.values(fileEntries).some(holdsSecret);
+    const decrypted = needsSecrets ? ((await (await pulumiWorkspace()).getAllConfig(stack)) as Record<string, { value?: string; objectValue?: unknown }>) : {};
+    const entriesNow = () => withDecrypted(readStackFile(stack, cwd), decrypted);
+    const startEntries = entriesNow();
+    const settingsAt = (at: number): Settings => loadSettings(entriesNow(), { now: at });
+    const first = settingsAt(firstMoment); // bad config fails here, naming the key, before any API call
+
+    const backendUrl = env.PULUMI_BACKEND_URL || (await (await pulumiWorkspace()).whoAmI()).url;
+    if (!backendUrl) throw new ConfigError(["the stack's state backend is unknown: set PULUMI_BACKEND_URL or run `pulumi login`"]);
+    const project = String((parseYaml(readFileSync(path.join(cwd, "Pulumi.yaml"), "utf8")) as { name?: unknown }).name);
+    const lease = fileLease(leaseFile(backendUrl, project, stack, cwd), thisHolder(hostname()), options.intervalSeconds);
+
+    const read = programApiRead(env, startEntries, COMMAND_SCOPES.autopilot.scopes);
+    // Decrypted above, so the URL is text here (notifyTarget is null only for a still-encrypted one).
+    const startTarget = first.config.notify ? notifyTarget(first.config.notify) : null;
+    const secrets = [read.token, ...(startTarget ? [startTarget.webhookUrl] : [])];
+    const resize = resizeOnlyUp(stack, project);
+    const pinned = (at: number) => ({ ...resize.env, PROXY_LB_NOW: formatInstant(at) });
+
+    let stackHandle: Stack | undefined;
+    const up = async (at: number): Promise<UpResult> => {
+        const ws = await pulumiWorkspace();
+        ws.envVars = { ...baseEnv, ...pinned(at) };
+        stackHandle ??= await LocalWorkspace.selectStack({ stackName: stack, workDir: cwd }, { pulumiCommand: ws.pulumiCommand, envVars: ws.envVars });
+        stackHandle.workspace.envVars = ws.envVars;
+        const result = await stackHandle.up({ target: resize.target });
+        const sizeUnit = result.outputs.sizeUnit?.value;
+        return { sizeUnit: typeof sizeUnit === "number" ? sizeUnit : null };
+    };
+
+    const refresh = async (at: number): Promise<void> => {
+        const ws = await pulumiWorkspace();
+        ws.envVars = { ...baseEnv, ...pinned(at) };
+        stackHandle ??= await LocalWorkspace.selectStack({ stackName: stack, workDir: cwd }, { pulumiCommand: ws.pulumiCommand, envVars: ws.envVars });
+        stackHandle.workspace.envVars = ws.envVars;
+        await stackHandle.refresh({ target: resize.target });
+    };
+
+    const notify = async (notices: Parameters<TickDeps["notify"]>[0]): Promise<SendResult[]> => {
+        let target;
+        try {
+            const configured = loadSettings(entriesNow(), { now: momentNow() }).config.notify;
+            target = configured && notifyTarget(configured);
+        } catch (err) {
+            return notices.map(() => ({ ok: false, attempts: 0, line: `not sent (the stack's config cannot be read: ${(err as Error).message})` }));
+        }
+        if (!target) return notices.map(() => ({ ok: false, attempts: 0, line: "not sent (proxy-lb:notify is not set)" }));
+        return sendNotices(target, notices, { secrets, log });
+    };
+
+    return {
+        secrets,
+        deps: {
+            stack,
+            clock: Date.now,
+            moment: momentNow,
+            settingsAt,
+            sizeNow: (settings, at) => sizeNow(settings, read, at, { readLive: true }),
+            lease,
+            gate: async (at, settings) => {
+                const pulumi = pulumiFromToolchain(cwd, pinned(at));
+                // The gate's scale-down-under-load check reads the same load the tick decided on.
+                const load = { settings, at, read: () => read };
+                return (await gatedPreview(pulumi, { stack, target: resize.target, load })).verdict;
+            },
+            up,
+            refresh,
+            lateScaleUp: (settings, live, at) => {
+                const late = lateScaleUp(settings.calendar, { region: settings.config.region, capacity: settings.config.capacity }, live, at);
+                return late && lateScaleUpNotice(stack, late, "the autopilot");
+            },
+            notify,
+            log,
+        },
+    };
+}
