@@ -342,27 +342,26 @@ export function simTable(results: readonly ScenarioResult[], o: SimOptions = DEF
  * the oracle's for the runbook, the calendar and calendar + autopilot, and the autopilot's goals.
  */
 export function simSummary(results: readonly ScenarioResult[], o: SimOptions = DEFAULT_SIM): string {
-    const table = new Table({
-        head: ["scenario", "avoidable min at limit", "node-h × oracle", "autopilot resizes", "autopilot goals"],
-        colAligns: ["left", "right", "right", "right", "left"],
-        style: { head: [], border: [] },
-        chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
-    });
     const of = (r: ScenarioResult, policy: PolicyName) => r.policies.find((p) => p.policy === policy)!;
     const three = ["runbook", "calendar", "autopilot"] as const;
-    for (const r of results) {
+    const rows = results.map((r) => {
         const g = r.goals.autopilot!;
-        table.push([
+        return [
             r.scenario,
             three.map((p) => String(of(r, p).avoidableMinutesAtLimit)).join(" / "),
-            three.map((p) => `${r.ratios[p]!.toFixed(2)}`).join(" / "),
+            three.map((p) => r.ratios[p]!.toFixed(2)).join(" / "),
             String(of(r, "autopilot").resizes),
             Object.values(g).every(Boolean) ? "met" : `MISSED: ${[!g.noAvoidableMinuteAtLimit && "minutes at the limit", !g.nodeHoursWithin && "node-hours", !g.directionChangesWithin && "direction changes"].filter(Boolean).join(", ")}`,
-        ]);
-    }
+        ];
+    });
+    // Plain ASCII columns: as short in the README as in a terminal.
+    const head = ["scenario", "avoidable min at limit", "node-h × oracle", "autopilot resizes", "autopilot goals"];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
     return [
         `runbook / calendar / calendar+autopilot; a resize in force ${o.resizeMinutes} min after it is asked (an assumption), metrics ${o.metricsLagMinutes} min late`,
-        table.toString(),
+        line(head),
+        ...rows.map(line),
     ].join("\n");
 }
 

@@ -217,7 +217,10 @@ function frozen(ignoreChanges: string[]): boolean {
 function changeReasons(step: PreviewStep, what: string, allow: Set<string>, allowed: string[], free: Set<string>): string[] {
     const properties = changedProperties(step);
     if (properties.length === 0) {
-        return [`${what}: pulumi did not say which properties change, so the change cannot be checked`];
+        // Seen after a failed update: the state then holds no outputs to diff against, until a refresh reads them.
+        return [
+            `${what}: pulumi did not say which properties change, so the change cannot be checked (usual after a failed or interrupted update: \`pulumi refresh --target '${step.urn}'\` reads it again, changing nothing; then retry)`,
+        ];
     }
     const blocked = properties.filter((p) => !free.has(p) && !allow.has(p));
     const passed = properties.filter((p) => !free.has(p) && allow.has(p));
