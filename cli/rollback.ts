@@ -86,8 +86,8 @@ runCli(
             const restoredEntries = parseStackFile(restoredText, file);
             const restored = loadSettings(restoredEntries, { now: at });
             const read = () => programApiRead(process.env, restoredEntries, COMMAND_SCOPES.rollback.scopes);
-            const load = { settings: restored, at, read };
             const expected = await rollbackSizeNow(restored, pick.sizing.target.sizeUnit, read, at);
+            const load = { settings: restored, at, read, seen: expected.seen };
             if (expected.note) out(expected.note);
             const { verdict } = await gatedPreview(pulumi, { stack, configFile, policyPack: values["policy-pack"], allow: values.allow, load });
             if (!verdict.ok) {

@@ -63,6 +63,24 @@ export async function readObservedMetrics(read: ApiRead, lbId: string, at: numbe
     }
 }
 
+/** What the load balancer carries at a moment: itself, and its metrics over the window. */
+export interface ObservedLoad {
+    live: LiveLoadBalancerRef | null;
+    /** an error when unread, or when there is no load balancer yet */
+    metrics: ObservedMetrics;
+}
+
+/**
+ * The live load balancer and its metrics over the window ending at `at`: what the decision and the
+ * gate's scale-down check both judge. Throws only when the load balancer cannot be looked up.
+ */
+export async function readObservedLoad(read: ApiRead, settings: Settings, at: number): Promise<ObservedLoad> {
+    const live = await findLiveLoadBalancer(read, settings);
+    const metrics: ObservedMetrics =
+        live === null ? { ok: false, error: `no load balancer named "${settings.config.loadBalancer.name}" exists yet` } : await readObservedMetrics(read, live.id, at, settings.autopilot.scaleDownAfterMinutes);
+    return { live, metrics };
+}
+
 /**
  * The size for `at` (the moment `settings` were loaded for): the calendar's, or with the autopilot
  * on, the larger of it and the observed need. Reads the live load balancer only when the autopilot
@@ -71,16 +89,16 @@ export async function readObservedMetrics(read: ApiRead, lbId: string, at: numbe
 export async function sizeNow(settings: Settings, read: ApiRead, at: number, options: { readLive?: boolean } = {}): Promise<SizeNow> {
     const calendar = { sizeUnit: settings.sizing.sizeUnit, why: settings.schedule.why };
     const enabled = settings.autopilot.enabled;
-    const live = enabled || options.readLive ? await findLiveLoadBalancer(read, settings) : null;
-    const metrics: ObservedMetrics | null =
-        !enabled ? null : live === null ? { ok: false, error: `no load balancer named "${settings.config.loadBalancer.name}" exists yet` } : await readObservedMetrics(read, live.id, at, settings.autopilot.scaleDownAfterMinutes);
+    const load: { live: LiveLoadBalancerRef | null; metrics: ObservedMetrics | null } = enabled
+        ? await readObservedLoad(read, settings, at)
+        : { live: options.readLive ? await findLiveLoadBalancer(read, settings) : null, metrics: null };
     const decision = decideSize({
         at,
         calendar,
-        liveSizeUnit: live?.sizeUnit ?? calendar.sizeUnit,
-        metrics: metrics ?? { ok: false, error: "the autopilot is off" },
+        liveSizeUnit: load.live?.sizeUnit ?? calendar.sizeUnit,
+        metrics: load.metrics ?? { ok: false, error: "the autopilot is off" },
         settings: settings.autopilot,
         capacity: settings.config.capacity,
     });
-    return { at, decision, live, metrics };
+    return { at, decision, ...load };
 }

@@ -127,8 +127,8 @@ export interface TickDeps {
     /** infra/liveSize.ts sizeNow with the live read */
     sizeNow(settings: Settings, at: number): Promise<SizeNow>;
     lease: Lease;
-    /** the gated preview of the resize-only update for that moment (ops/gatedPreview.ts), its live-load check on these settings */
-    gate(at: number, settings: Settings): GateVerdict | Promise<GateVerdict>;
+    /** the gated preview of the resize-only update for that moment (ops/gatedPreview.ts), its live-load check on these settings and the load the tick read */
+    gate(at: number, settings: Settings, size: SizeNow): GateVerdict | Promise<GateVerdict>;
     /** the resize-only `pulumi up` for that moment; throws with the engine's error */
     up(at: number): Promise<UpResult>;
     /**
@@ -297,7 +297,7 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean; heartb
             await deps.refresh(at);
             updateFailed = false;
         }
-        const verdict = await deps.gate(at, settings);
+        const verdict = await deps.gate(at, settings, size);
         if (!verdict.ok) {
             report.gate = verdict.reasons;
             const error = `the gate refused the resize ${live} → ${action.to}: ${verdict.reasons.join("; ")}`;

@@ -151,10 +151,12 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
             settingsAt,
             sizeNow: (settings, at) => sizeNow(settings, read, at, { readLive: true }),
             lease,
-            gate: async (at, settings) => {
+            gate: async (at, settings, size) => {
                 const pulumi = pulumiFromToolchain(cwd, pinned(at));
-                // The gate's scale-down-under-load check reads the same load the tick decided on.
-                const load = { settings, at, read: () => read };
+                // The gate's scale-down-under-load check judges the load the tick decided on (read once),
+                // or, with the autopilot off (no metrics read), reads it.
+                const seen = size.metrics === null ? undefined : { live: size.live, metrics: size.metrics };
+                const load = { settings, at, read: () => read, seen };
                 return (await gatedPreview(pulumi, { stack, target: resize.target, load })).verdict;
             },
             up,

@@ -7,7 +7,7 @@
 // pure loadCheck in the verdict): never scale down into a live crowd, whichever path asks.
 import { ConfigError, type Settings } from "../config";
 import type { ApiRead } from "../infra/digitaloceanApi";
-import { findLiveLoadBalancer, readObservedMetrics } from "../infra/liveSize";
+import { readObservedLoad, type ObservedLoad } from "../infra/liveSize";
 import { gateVerdict, isScaleDown, loadCheck, loadReason, policyReasons, previewFailure, type GateVerdict, type LiveLoad, type LoadBalancerChange } from "./gate";
 import { runWithEventLog, type EventLogRun, type Pulumi } from "./pulumiCli";
 import { parsePreviewDigest, policyViolationsFromEventLog, type PreviewDigest } from "./pulumiJson";
@@ -64,6 +64,8 @@ export interface LoadSource {
     at: number;
     /** the API read; it may throw (no token), which the check then reports as unreadable metrics */
     read: () => ApiRead;
+    /** the load already read for this moment and settings (the controller's tick, rollback's decision): not read again */
+    seen?: ObservedLoad;
 }
 
 /**
@@ -76,10 +78,8 @@ export async function readLiveLoad(change: LoadBalancerChange | undefined, sourc
     const { settings, at } = source;
     const base = { at, scaleDownAfterMinutes: settings.autopilot.scaleDownAfterMinutes, capacity: settings.config.capacity };
     try {
-        const read = source.read();
-        const live = await findLiveLoadBalancer(read, settings);
-        if (live === null) return { ...base, metrics: { ok: false, error: `no load balancer named "${settings.config.loadBalancer.name}" was found` } };
-        return { ...base, liveSizeUnit: live.sizeUnit, metrics: await readObservedMetrics(read, live.id, at, settings.autopilot.scaleDownAfterMinutes) };
+        const { live, metrics } = source.seen ?? (await readObservedLoad(source.read(), settings, at));
+        return { ...base, ...(live === null ? {} : { liveSizeUnit: live.sizeUnit }), metrics };
     } catch (err) {
         return { ...base, metrics: { ok: false, error: err instanceof ConfigError ? err.problems.join("; ") : (err as Error).message } };
     }

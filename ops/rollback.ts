@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from "node:util";
 import { isMap, isScalar, isSeq, type Document, type Node, parseDocument, type YAMLMap } from "yaml";
 import { ConfigError, JSON_TEXT_KEYS, loadSettings, NAMESPACE, type Settings } from "../config";
 import type { ApiRead } from "../infra/digitaloceanApi";
-import { sizeNow } from "../infra/liveSize";
+import { sizeNow, type ObservedLoad } from "../infra/liveSize";
 import type { LoadBalancerChange } from "./gate";
 import { type UpdateInfo, UNDECRYPTABLE } from "./pulumiJson";
 
@@ -272,11 +272,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * autopilot on in it, the program's decision for the moment (the larger of that and the crowd now,
  * infra/liveSize.ts), with a line saying why it differs.
  */
-export async function rollbackSizeNow(restored: Settings, calendarSizeUnit: number, read: () => ApiRead, at: number): Promise<{ sizeUnit: number; note?: string }> {
+export async function rollbackSizeNow(restored: Settings, calendarSizeUnit: number, read: () => ApiRead, at: number): Promise<{ sizeUnit: number; note?: string; seen?: ObservedLoad }> {
     if (!restored.autopilot.enabled) return { sizeUnit: calendarSizeUnit };
-    const { decision } = await sizeNow(restored, read(), at);
-    if (decision.sizeUnit === calendarSizeUnit) return { sizeUnit: calendarSizeUnit };
-    return { sizeUnit: decision.sizeUnit, note: `autopilot: the restored config sizes for ${decision.sizeUnit} nodes now, not ${calendarSizeUnit}: ${decision.why}` };
+    const { decision, live, metrics } = await sizeNow(restored, read(), at);
+    // What was read for the decision is what the gate's scale-down check judges: not read again.
+    const seen = metrics === null ? undefined : { live, metrics };
+    if (decision.sizeUnit === calendarSizeUnit) return { sizeUnit: calendarSizeUnit, seen };
+    return { sizeUnit: decision.sizeUnit, note: `autopilot: the restored config sizes for ${decision.sizeUnit} nodes now, not ${calendarSizeUnit}: ${decision.why}`, seen };
 }
 
 /**

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { loadSettings } from "../config";
 import { findLiveLoadBalancer, readObservedMetrics, sizeNow } from "../infra/liveSize";
+import { readLiveLoad } from "../ops/gatedPreview";
 import { rollbackSizeNow } from "../ops/rollback";
 
 const AT = Date.parse("2027-01-01T12:00:00Z");
@@ -120,5 +121,35 @@ describe("rollbackSizeNow: the size a rollback's preview must show", () => {
         const now = await rollbackSizeNow(stack({ autopilot: { enabled: true } }), 3, () => surge.read, AT);
         expect(now.sizeUnit).toBe(8);
         expect(now.note).toMatch(/^autopilot: the restored config sizes for 8 nodes now, not 3: observed peak 60,000 connections/);
+    });
+});
+
+describe("the gate's live load (ops/gatedPreview.ts readLiveLoad): read once per moment", () => {
+    const surgeApi = () =>
+        fakeApi({
+            "/v2/load_balancers": list(lb(LB_ID, "proxy-lb", 10)),
+            "/v2/monitoring/metrics/load_balancer/frontend_connections_current": matrix([[minutesBefore(2), 60_000]]),
+            "/v2/monitoring/metrics/load_balancer/frontend_connections_limit": matrix([[minutesBefore(2), 100_000]]),
+        });
+    const down = { from: 10, to: 3 };
+
+    it("reads the load balancer and its metrics for a scale-down only", async () => {
+        const api = surgeApi();
+        expect(await readLiveLoad({ from: 3, to: 10 }, { settings: stack(), at: AT, read: () => api.read })).toBeNull();
+        expect(api.requests).toEqual([]);
+        const load = await readLiveLoad(down, { settings: stack(), at: AT, read: () => api.read });
+        expect(load).toMatchObject({ liveSizeUnit: 10, metrics: { ok: true, connections: [[minutesBefore(2), 60_000]] } });
+        expect(api.requests).toHaveLength(3);
+    });
+
+    it("judges what the decision already read (the controller's tick, rollback), with no second read", async () => {
+        const api = surgeApi();
+        const on = stack({ autopilot: { enabled: true } });
+        const decided = await rollbackSizeNow(on, 3, () => api.read, AT);
+        expect(api.requests).toHaveLength(3);
+        const again = fakeApi({});
+        const load = await readLiveLoad(down, { settings: on, at: AT, read: () => again.read, seen: decided.seen });
+        expect(load).toMatchObject({ liveSizeUnit: 10, metrics: { ok: true, connections: [[minutesBefore(2), 60_000]] } });
+        expect(again.requests).toEqual([]);
     });
 });
