@@ -8,7 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadSettings, nowFromEnvironment, Settings } from "./config";
 import { programApiRead } from "./infra/digitaloceanApi";
 import { sizeNow } from "./infra/liveSize";
-import { createdLoadBalancerArgs, differencesFromLive, liveLoadBalancerArgs } from "./infra/loadBalancerSettings";
+import {
+    createdLoadBalancerArgs,
+    differencesFromLive,
+    liveLoadBalancerArgs,
+} from "./infra/loadBalancerSettings";
 import { importMaskingServers, readMaskingServers } from "./infra/maskingServers";
 import { LOAD_BALANCER_NAME } from "./infra/names";
 import { resizeOnlyFromEnvironment } from "./infra/resizeOnly";
@@ -28,7 +32,9 @@ export = async () => {
     const loadBalancer = new digitalocean.LoadBalancer(
         LOAD_BALANCER_NAME,
         {
-            ...(config.loadBalancer.id ? await adoptedAsItIs(config.loadBalancer.id) : createdLoadBalancerArgs(config)),
+            ...(config.loadBalancer.id
+                ? await adoptedAsItIs(config.loadBalancer.id)
+                : createdLoadBalancerArgs(config)),
             sizeUnit: size.sizeUnit,
             ...(config.maskingServers.ids
                 ? { dropletIds: config.maskingServers.ids }
@@ -63,14 +69,29 @@ export = async () => {
 // LB carries (infra/liveSize.ts, the one decision every path shares). Metrics that cannot be read
 // hold the live size and say so; they never stop the deploy.
 async function sizedForNow() {
-    const { decision, live } = await runErrorOnReject(() =>
-        settings.autopilot.enabled
-            ? sizeNow(settings, programApiRead(process.env, pulumi.runtime.allConfig(), ["load_balancer:read", "monitoring:read"]), at)
-            : sizeNow(settings, { api: "", token: "" }, at), // off: the calendar alone, no API call
+    const { decision, live } = await runErrorOnReject(
+        () =>
+            settings.autopilot.enabled
+                ? sizeNow(
+                      settings,
+                      programApiRead(process.env, pulumi.runtime.allConfig(), [
+                          "load_balancer:read",
+                          "monitoring:read",
+                      ]),
+                      at,
+                  )
+                : sizeNow(settings, { api: "", token: "" }, at), // off: the calendar alone, no API call
     );
-    if (decision.bound === "clamped" || decision.bound === "holding") pulumi.log.warn(`proxy-lb:autopilot: ${decision.why}`);
+    if (decision.bound === "clamped" || decision.bound === "holding")
+        pulumi.log.warn(`proxy-lb:autopilot: ${decision.why}`);
     const carried = carriedBy(decision.sizeUnit, config.capacity);
-    const utilization = Math.min(1, Math.max(sizing.peak.connections / carried.capacity.connections, sizing.peak.newConnectionsPerSecond / carried.capacity.newConnectionsPerSecond));
+    const utilization = Math.min(
+        1,
+        Math.max(
+            sizing.peak.connections / carried.capacity.connections,
+            sizing.peak.newConnectionsPerSecond / carried.capacity.newConnectionsPerSecond,
+        ),
+    );
     const observed = decision.observed;
     return {
         sizeUnit: decision.sizeUnit,
@@ -80,7 +101,11 @@ async function sizedForNow() {
         autopilot: settings.autopilot.enabled
             ? {
                   liveSizeUnit: live?.sizeUnit ?? null,
-                  observedPeak: observed && { connections: observed.connections.value, at: new Date(observed.connections.at).toISOString(), sizeUnit: observed.sizeUnit },
+                  observedPeak: observed && {
+                      connections: observed.connections.value,
+                      at: new Date(observed.connections.at).toISOString(),
+                      sizeUnit: observed.sizeUnit,
+                  },
                   reasons: decision.reasons.map((reason) => reason.text),
               }
             : null,
@@ -93,7 +118,9 @@ async function adoptedAsItIs(id: string) {
     const live = await digitalocean.getLoadBalancer({ id });
     const differences = differencesFromLive(config, live);
     if (differences.length) {
-        throw new pulumi.RunError(`the configuration does not match the adopted load balancer (nothing was changed):\n  ${differences.join("\n  ")}`);
+        throw new pulumi.RunError(
+            `the configuration does not match the adopted load balancer (nothing was changed):\n  ${differences.join("\n  ")}`,
+        );
     }
     return liveLoadBalancerArgs(live);
 }
@@ -102,7 +129,11 @@ async function runErrorOnReject<T>(read: () => Promise<T>): Promise<T> {
     try {
         return await read();
     } catch (err) {
-        throw new pulumi.RunError(err instanceof ConfigError ? `proxy-lb:autopilot could not read the load balancer:\n  ${err.problems.join("\n  ")}` : (err as Error).message);
+        throw new pulumi.RunError(
+            err instanceof ConfigError
+                ? `proxy-lb:autopilot could not read the load balancer:\n  ${err.problems.join("\n  ")}`
+                : (err as Error).message,
+        );
     }
 }
 
@@ -122,7 +153,9 @@ function validatedSettings(): { settings: Settings; at: number } {
         return { settings: loadSettings(pulumi.runtime.allConfig(), { now: at }), at };
     } catch (err) {
         if (err instanceof ConfigError) {
-            throw new pulumi.RunError(`invalid proxy-lb configuration:\n  ${err.problems.join("\n  ")}`);
+            throw new pulumi.RunError(
+                `invalid proxy-lb configuration:\n  ${err.problems.join("\n  ")}`,
+            );
         }
         throw err;
     }

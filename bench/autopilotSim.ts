@@ -21,7 +21,13 @@ import Table from "cli-table3";
 import { parseArgs } from "node:util";
 import { AUTOPILOT_DEFAULTS, decideSize, type AutopilotSettings } from "../sizing/autopilot";
 import { stepAt, type Calendar, type DropWindow } from "../sizing/calendar";
-import { CAPACITY_DEFAULTS, HOURS_PER_MONTH, nodesFor, type Capacity, type Demand } from "../sizing/index";
+import {
+    CAPACITY_DEFAULTS,
+    HOURS_PER_MONTH,
+    nodesFor,
+    type Capacity,
+    type Demand,
+} from "../sizing/index";
 import type { Sample } from "../sizing/observe";
 
 const MIN = 60_000;
@@ -61,7 +67,11 @@ export const DEFAULT_SIM: SimOptions = {
     region: "nyc3",
     resizeMinutes: 5,
     metricsLagMinutes: 1,
-    autopilot: { enabled: true, scaleDownAfterMinutes: AUTOPILOT_DEFAULTS.scaleDownAfterMinutes, maxNodes: 200 },
+    autopilot: {
+        enabled: true,
+        scaleDownAfterMinutes: AUTOPILOT_DEFAULTS.scaleDownAfterMinutes,
+        maxNodes: 200,
+    },
 };
 
 export interface PolicyResult {
@@ -109,7 +119,12 @@ const DROP_END = 20 * 60;
 const at = (minute: number) => DAY0 + minute * MIN;
 
 function dropCalendar(users: number): Calendar {
-    const drop: DropWindow = { name: "black-friday", start: at(DROP_START), end: at(DROP_END), demand: { users, tasksPerUser: 2000, connectionsPerTask: 1 } };
+    const drop: DropWindow = {
+        name: "black-friday",
+        start: at(DROP_START),
+        end: at(DROP_END),
+        demand: { users, tasksPerUser: 2000, connectionsPerTask: 1 },
+    };
     return { baseline: BASELINE, drops: [drop], leadMinutes: 30 };
 }
 
@@ -119,7 +134,8 @@ const during = (m: number, from: number, to: number) => m >= from && m < to;
 export const SCENARIOS: readonly Scenario[] = [
     {
         name: "drop as planned",
-        description: "80,000 connections 14:00-20:00, as the calendar says (baseline 24,000 = 3 nodes, the drop 10)",
+        description:
+            "80,000 connections 14:00-20:00, as the calendar says (baseline 24,000 = 3 nodes, the drop 10)",
         calendar: dropCalendar(40),
         demand: (m) => (during(m, DROP_START, DROP_END) ? 80_000 : BASE),
         surges: 1,
@@ -140,7 +156,8 @@ export const SCENARIOS: readonly Scenario[] = [
     },
     {
         name: "slow ramp",
-        description: "24,000 -> 120,000 connections over 10:00-14:00, 1 h at the top, down over 2 h; no drop planned",
+        description:
+            "24,000 -> 120,000 connections over 10:00-14:00, 1 h at the top, down over 2 h; no drop planned",
         calendar: quietDay,
         demand: (m) => {
             const [up, top, down] = [10 * 60, 14 * 60, 15 * 60];
@@ -160,10 +177,16 @@ export const SCENARIOS: readonly Scenario[] = [
     },
     {
         name: "oscillation",
-        description: "38,000 / 42,000 connections, switching every 10 min 10:00-16:00, around the 5/6-node boundary (40,000 × 1.25 = 50,000)",
+        description:
+            "38,000 / 42,000 connections, switching every 10 min 10:00-16:00, around the 5/6-node boundary (40,000 × 1.25 = 50,000)",
         calendar: quietDay,
         // 40,000 × 1.25 = 50,000 = exactly 5 nodes: 38,000 needs 5, 42,000 needs 6.
-        demand: (m) => (during(m, 10 * 60, 16 * 60) ? (Math.floor((m - 600) / 10) % 2 === 0 ? 42_000 : 38_000) : BASE),
+        demand: (m) =>
+            during(m, 10 * 60, 16 * 60)
+                ? Math.floor((m - 600) / 10) % 2 === 0
+                    ? 42_000
+                    : 38_000
+                : BASE,
         surges: 1,
     },
 ];
@@ -172,22 +195,34 @@ export const SCENARIOS: readonly Scenario[] = [
 // The simulation
 
 function oracleSize(demand: number, o: SimOptions): number {
-    return Math.max(o.capacity.minNodes, nodesFor(demand, o.capacity.headroom, o.capacity.connectionsPerNode));
+    return Math.max(
+        o.capacity.minNodes,
+        nodesFor(demand, o.capacity.headroom, o.capacity.connectionsPerNode),
+    );
 }
 
 function calendarSize(s: Scenario, minute: number, o: SimOptions): number {
-    return stepAt(s.calendar, { region: o.region, capacity: o.capacity }, at(minute)).sizing.sizeUnit;
+    return stepAt(s.calendar, { region: o.region, capacity: o.capacity }, at(minute)).sizing
+        .sizeUnit;
 }
 
 function countDirectionChanges(resizes: number[]): number {
     let changes = 0;
     for (let i = 2; i < resizes.length; i++) {
-        if (Math.sign(resizes[i] - resizes[i - 1]) !== Math.sign(resizes[i - 1] - resizes[i - 2])) changes++;
+        if (Math.sign(resizes[i] - resizes[i - 1]) !== Math.sign(resizes[i - 1] - resizes[i - 2]))
+            changes++;
     }
     return changes;
 }
 
-function summarize(policy: PolicyName, sizes: number[], billed: number[], resized: number[], s: Scenario, o: SimOptions): PolicyResult {
+function summarize(
+    policy: PolicyName,
+    sizes: number[],
+    billed: number[],
+    resized: number[],
+    s: Scenario,
+    o: SimOptions,
+): PolicyResult {
     const reaction = o.metricsLagMinutes + o.resizeMinutes;
     let minutesAtLimit = 0;
     let avoidable = 0;
@@ -214,9 +249,15 @@ function summarize(policy: PolicyName, sizes: number[], billed: number[], resize
 }
 
 /** Runs one policy through the resize model over the day. */
-function runPolicy(policy: Exclude<PolicyName, "oracle">, s: Scenario, o: SimOptions): PolicyResult {
+function runPolicy(
+    policy: Exclude<PolicyName, "oracle">,
+    s: Scenario,
+    o: SimOptions,
+): PolicyResult {
     const perNode = o.capacity.connectionsPerNode;
-    const runbook = Math.max(...Array.from({ length: DAY_MINUTES }, (_, m) => calendarSize(s, m, o)));
+    const runbook = Math.max(
+        ...Array.from({ length: DAY_MINUTES }, (_, m) => calendarSize(s, m, o)),
+    );
     let inForce = policy === "runbook" ? runbook : calendarSize(s, 0, o);
     let pending = null as { size: number; from: number } | null;
     let lastRequest = -Infinity;
@@ -238,7 +279,10 @@ function runPolicy(policy: Exclude<PolicyName, "oracle">, s: Scenario, o: SimOpt
         else if (policy === "calendar") target = calendarSize(s, m, o);
         else {
             // What the controller can read at minute m: the samples up to m − lag (only the window's, for speed).
-            const readable = (xs: Sample[]) => xs.filter(([t]) => t * 1000 <= at(m - o.metricsLagMinutes) && t * 1000 > at(m - keep));
+            const readable = (xs: Sample[]) =>
+                xs.filter(
+                    ([t]) => t * 1000 <= at(m - o.metricsLagMinutes) && t * 1000 > at(m - keep),
+                );
             target = decideSize({
                 at: at(m),
                 calendar: calendarSize(s, m, o),
@@ -289,7 +333,10 @@ export function simulate(s: Scenario, o: SimOptions = DEFAULT_SIM): ScenarioResu
     return { scenario: s.name, surges: s.surges, policies: [...others, oracle], ratios, goals };
 }
 
-export function simulateAll(o: SimOptions = DEFAULT_SIM, scenarios: readonly Scenario[] = SCENARIOS): ScenarioResult[] {
+export function simulateAll(
+    o: SimOptions = DEFAULT_SIM,
+    scenarios: readonly Scenario[] = SCENARIOS,
+): ScenarioResult[] {
     return scenarios.map((s) => simulate(s, o));
 }
 
@@ -300,7 +347,17 @@ const mark = (ok: boolean) => (ok ? "pass" : "FAIL");
 
 export function simTable(results: readonly ScenarioResult[], o: SimOptions = DEFAULT_SIM): string {
     const table = new Table({
-        head: ["scenario", "policy", "node-h", "× oracle", "cost $", "min at limit (avoidable)", "resizes", "dir. changes", "goals"],
+        head: [
+            "scenario",
+            "policy",
+            "node-h",
+            "× oracle",
+            "cost $",
+            "min at limit (avoidable)",
+            "resizes",
+            "dir. changes",
+            "goals",
+        ],
         colAligns: ["left", "left", "right", "right", "right", "right", "right", "right", "left"],
         style: { head: [], border: [] },
         // No line between the rows: the table stays short enough to read in a terminal and the README.
@@ -319,7 +376,9 @@ export function simTable(results: readonly ScenarioResult[], o: SimOptions = DEF
                 `${p.minutesAtLimit} (${p.avoidableMinutesAtLimit})`,
                 String(p.resizes),
                 String(p.directionChanges),
-                g === undefined ? "" : `${mark(g.noAvoidableMinuteAtLimit)} ${mark(g.nodeHoursWithin)} ${mark(g.directionChangesWithin)}`,
+                g === undefined
+                    ? ""
+                    : `${mark(g.noAvoidableMinuteAtLimit)} ${mark(g.nodeHoursWithin)} ${mark(g.directionChangesWithin)}`,
             ]);
         });
     }
@@ -328,7 +387,10 @@ export function simTable(results: readonly ScenarioResult[], o: SimOptions = DEF
         `autopilot simulation: one day per scenario, minute by minute; a resize is in force ${o.resizeMinutes} min after it is asked for (an assumption: DigitalOcean documents no figure), metrics readable ${o.metricsLagMinutes} min late, one resize at a time; ` +
             `${o.capacity.connectionsPerNode} connections per node, ${o.capacity.headroom * 100}% headroom, scaleDownAfterMinutes ${o.autopilot.scaleDownAfterMinutes}, $${o.capacity.pricePerNodeMonthly}/node/month`,
         table.toString(),
-        ...results.map((r) => `- ${r.scenario}: ${SCENARIOS.find((s) => s.name === r.scenario)?.description ?? ""}`),
+        ...results.map(
+            (r) =>
+                `- ${r.scenario}: ${SCENARIOS.find((s) => s.name === r.scenario)?.description ?? ""}`,
+        ),
         "- runbook: one size all day, the calendar's largest of the day; calendar: the calendar's size each minute (30 min lead); calendar+autopilot: decideSize each minute",
         `- min at limit: minutes with demand ≥ the limit in force; avoidable: those after the first ${o.metricsLagMinutes + o.resizeMinutes} of their stretch (lag + resize time), which no reactive resize can shorten`,
         "- oracle: the exact size for each minute's demand with the headroom, in force at once (no delay); × oracle: node-hours over the oracle's",
@@ -341,8 +403,12 @@ export function simTable(results: readonly ScenarioResult[], o: SimOptions = DEF
  * The README's short form: per scenario, the avoidable minutes at the limit and the node-hours over
  * the oracle's for the runbook, the calendar and calendar + autopilot, and the autopilot's goals.
  */
-export function simSummary(results: readonly ScenarioResult[], o: SimOptions = DEFAULT_SIM): string {
-    const of = (r: ScenarioResult, policy: PolicyName) => r.policies.find((p) => p.policy === policy)!;
+export function simSummary(
+    results: readonly ScenarioResult[],
+    o: SimOptions = DEFAULT_SIM,
+): string {
+    const of = (r: ScenarioResult, policy: PolicyName) =>
+        r.policies.find((p) => p.policy === policy)!;
     const three = ["runbook", "calendar", "autopilot"] as const;
     const rows = results.map((r) => {
         const g = r.goals.autopilot!;
@@ -351,13 +417,27 @@ export function simSummary(results: readonly ScenarioResult[], o: SimOptions = D
             three.map((p) => String(of(r, p).avoidableMinutesAtLimit)).join(" / "),
             three.map((p) => r.ratios[p]!.toFixed(2)).join(" / "),
             String(of(r, "autopilot").resizes),
-            Object.values(g).every(Boolean) ? "met" : `MISSED: ${[!g.noAvoidableMinuteAtLimit && "minutes at the limit", !g.nodeHoursWithin && "node-hours", !g.directionChangesWithin && "direction changes"].filter(Boolean).join(", ")}`,
+            Object.values(g).every(Boolean)
+                ? "met"
+                : `MISSED: ${[!g.noAvoidableMinuteAtLimit && "minutes at the limit", !g.nodeHoursWithin && "node-hours", !g.directionChangesWithin && "direction changes"].filter(Boolean).join(", ")}`,
         ];
     });
     // Plain ASCII columns: as short in the README as in a terminal.
-    const head = ["scenario", "avoidable min at limit", "node-h × oracle", "autopilot resizes", "autopilot goals"];
+    const head = [
+        "scenario",
+        "avoidable min at limit",
+        "node-h × oracle",
+        "autopilot resizes",
+        "autopilot goals",
+    ];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
+    const line = (cells: string[]) =>
+        cells
+            .map((c, i) =>
+                i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]),
+            )
+            .join("  ")
+            .trimEnd();
     return [
         `runbook / calendar / calendar+autopilot; a resize in force ${o.resizeMinutes} min after it is asked (an assumption), metrics ${o.metricsLagMinutes} min late`,
         line(head),
@@ -370,24 +450,42 @@ const USAGE = "usage: npm run bench -- --autopilot [--json | --summary] [--resiz
 export function main(argv: string[]): number {
     let values;
     try {
-        ({ values } = parseArgs({ args: argv, options: { json: { type: "boolean", default: false }, summary: { type: "boolean", default: false }, "resize-minutes": { type: "string", default: String(DEFAULT_SIM.resizeMinutes) }, help: { type: "boolean", short: "h" } }, strict: true }));
+        ({ values } = parseArgs({
+            args: argv,
+            options: {
+                json: { type: "boolean", default: false },
+                summary: { type: "boolean", default: false },
+                "resize-minutes": { type: "string", default: String(DEFAULT_SIM.resizeMinutes) },
+                help: { type: "boolean", short: "h" },
+            },
+            strict: true,
+        }));
     } catch (err) {
         process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
         return 2;
     }
     if (values.help) {
-        process.stdout.write(`${USAGE}\n\nSimulates the autopilot against the runbook, the calendar and the oracle over six demand curves (pure, under a second).\n\n  --json                print the results as JSON\n  --summary             the short table: avoidable minutes at the limit and node-hours per policy\n  --resize-minutes <n>  minutes a resize takes to be in force (default ${DEFAULT_SIM.resizeMinutes}; 0 to 60)\n`);
+        process.stdout.write(
+            `${USAGE}\n\nSimulates the autopilot against the runbook, the calendar and the oracle over six demand curves (pure, under a second).\n\n  --json                print the results as JSON\n  --summary             the short table: avoidable minutes at the limit and node-hours per policy\n  --resize-minutes <n>  minutes a resize takes to be in force (default ${DEFAULT_SIM.resizeMinutes}; 0 to 60)\n`,
+        );
         return 0;
     }
     const resizeMinutes = Number(values["resize-minutes"]);
     if (!Number.isInteger(resizeMinutes) || resizeMinutes < 0 || resizeMinutes > 60) {
-        process.stderr.write(`--resize-minutes must be a whole number from 0 to 60 (got ${values["resize-minutes"]})\n${USAGE}\n`);
+        process.stderr.write(
+            `--resize-minutes must be a whole number from 0 to 60 (got ${values["resize-minutes"]})\n${USAGE}\n`,
+        );
         return 2;
     }
     const options = { ...DEFAULT_SIM, resizeMinutes };
     const results = simulateAll(options);
-    const strip = results.map((r) => ({ ...r, policies: r.policies.map(({ sizes: _sizes, ...p }) => p) }));
-    process.stdout.write(`${values.json ? JSON.stringify({ options, results: strip }, null, 2) : values.summary ? simSummary(results, options) : simTable(results, options)}\n`);
+    const strip = results.map((r) => ({
+        ...r,
+        policies: r.policies.map(({ sizes: _sizes, ...p }) => p),
+    }));
+    process.stdout.write(
+        `${values.json ? JSON.stringify({ options, results: strip }, null, 2) : values.summary ? simSummary(results, options) : simTable(results, options)}\n`,
+    );
     return 0;
 }
 

@@ -91,7 +91,9 @@ export function spread(values: number[]): Spread {
 /** Per kind, the lowest and highest count over the runs (a kind missing from a run counts 0). */
 export function spreadByKind(runs: Counts[]): Record<string, Spread> {
     const kinds = [...new Set(runs.flatMap((run) => Object.keys(run)))].sort();
-    return Object.fromEntries(kinds.map((kind) => [kind, spread(runs.map((run) => run[kind] ?? 0))]));
+    return Object.fromEntries(
+        kinds.map((kind) => [kind, spread(runs.map((run) => run[kind] ?? 0))]),
+    );
 }
 
 const total = (counts: Counts) => Object.values(counts).reduce((a, b) => a + b, 0);
@@ -120,7 +122,9 @@ export function withRatios(subjects: SubjectResult[], baselineId: string): Subje
         ...s,
         preview: { ...s.preview, ratio: ratio(s.preview.medianMs, baseline?.preview.medianMs) },
         up: { ...s.up, ratio: ratio(s.up.medianMs, baseline?.up.medianMs) },
-        ...(s.resize ? { resize: { ...s.resize, ratio: ratio(s.resize.medianMs, baseline?.up.medianMs) } } : {}),
+        ...(s.resize
+            ? { resize: { ...s.resize, ratio: ratio(s.resize.medianMs, baseline?.up.medianMs) } }
+            : {}),
     }));
 }
 
@@ -148,7 +152,10 @@ export const formatRatio = (r: number | null): string => (r === null ? "—" : `
 const KIND_SHORT: Record<string, string> = { load_balancer: "lb", certificate: "cert" };
 
 /** "21 (droplet 20, lb 1)": the total, then each kind, most first. */
-export function formatRequests(reads: Record<string, Spread>, writes: Record<string, Spread>): string {
+export function formatRequests(
+    reads: Record<string, Spread>,
+    writes: Record<string, Spread>,
+): string {
     const kinds = [...new Set([...Object.keys(reads), ...Object.keys(writes)])];
     const byKind = kinds.map((kind) => {
         const r = reads[kind] ?? { min: 0, max: 0 };
@@ -156,8 +163,13 @@ export function formatRequests(reads: Record<string, Spread>, writes: Record<str
         return { kind: KIND_SHORT[kind] ?? kind, n: { min: r.min + w.min, max: r.max + w.max } };
     });
     byKind.sort((a, b) => b.n.max - a.n.max || a.kind.localeCompare(b.kind));
-    const sum = byKind.reduce((acc, { n }) => ({ min: acc.min + n.min, max: acc.max + n.max }), { min: 0, max: 0 });
-    return byKind.length ? `${formatSpread(sum)} (${byKind.map(({ kind, n }) => `${kind} ${formatSpread(n)}`).join(", ")})` : "0";
+    const sum = byKind.reduce((acc, { n }) => ({ min: acc.min + n.min, max: acc.max + n.max }), {
+        min: 0,
+        max: 0,
+    });
+    return byKind.length
+        ? `${formatSpread(sum)} (${byKind.map(({ kind, n }) => `${kind} ${formatSpread(n)}`).join(", ")})`
+        : "0";
 }
 
 /** Writes of one resize: the load balancer's and the masking droplets' (the latter must be 0), over the up and the targeted resize runs. */
@@ -166,21 +178,58 @@ export function formatWrites(up: OpResult, resize?: OpResult): string {
     // Over both operations; a kind one of them did not write counts 0 there.
     const over = (pick: (op: OpResult) => Spread | undefined): Spread => {
         const spreads = ops.map((op) => pick(op) ?? { min: 0, max: 0 });
-        return { min: Math.min(...spreads.map((s) => s.min)), max: Math.max(...spreads.map((s) => s.max)) };
+        return {
+            min: Math.min(...spreads.map((s) => s.min)),
+            max: Math.max(...spreads.map((s) => s.max)),
+        };
     };
-    const kinds = [...new Set(ops.flatMap((op) => Object.keys(op.writes)))].filter((kind) => kind !== "load_balancer");
-    const extra = kinds.map((kind) => `, ${KIND_SHORT[kind] ?? kind} ${formatSpread(over((op) => op.writes[kind]))}`).join("");
+    const kinds = [...new Set(ops.flatMap((op) => Object.keys(op.writes)))].filter(
+        (kind) => kind !== "load_balancer",
+    );
+    const extra = kinds
+        .map(
+            (kind) =>
+                `, ${KIND_SHORT[kind] ?? kind} ${formatSpread(over((op) => op.writes[kind]))}`,
+        )
+        .join("");
     return `lb ${formatSpread(over((op) => op.writes.load_balancer))}${extra}; droplets ${formatSpread(over((op) => op.dropletWrites))}`;
 }
 
 export function benchTable(report: BenchReport): string {
     const table = new Table({
-        head: ["", "runs", "preview/plan", "× minimal", "up/apply", "× minimal", "resize up (targeted)", "× minimal up", "API requests per preview/plan", "per up/apply", "writes per resize"],
-        colAligns: ["left", "right", "right", "right", "right", "right", "right", "right", "left", "left", "left"],
+        head: [
+            "",
+            "runs",
+            "preview/plan",
+            "× minimal",
+            "up/apply",
+            "× minimal",
+            "resize up (targeted)",
+            "× minimal up",
+            "API requests per preview/plan",
+            "per up/apply",
+            "writes per resize",
+        ],
+        colAligns: [
+            "left",
+            "right",
+            "right",
+            "right",
+            "right",
+            "right",
+            "right",
+            "right",
+            "left",
+            "left",
+            "left",
+        ],
         style: { head: [], border: [] },
     });
     for (const s of report.subjects) {
-        const runs = s.preview.runs === s.up.runs ? String(s.preview.runs) : `${s.preview.runs}/${s.up.runs}`;
+        const runs =
+            s.preview.runs === s.up.runs
+                ? String(s.preview.runs)
+                : `${s.preview.runs}/${s.up.runs}`;
         table.push([
             s.label,
             runs,
@@ -197,15 +246,31 @@ export function benchTable(report: BenchReport): string {
     }
     const byTag = report.subjects.filter((s) => s.tool === "pulumi" && s.masking?.by === "tag");
     const slope = (op: (s: SubjectResult) => OpResult | undefined) =>
-        msPerServer(byTag.flatMap((s) => (op(s) ? [{ servers: s.masking!.count, ms: op(s)!.medianMs }] : [])));
-    const slopes = (["preview", "up", "resize"] as const).map((name) => [name, slope((s) => s[name])] as const).filter(([, ms]) => ms !== null);
+        msPerServer(
+            byTag.flatMap((s) =>
+                op(s) ? [{ servers: s.masking!.count, ms: op(s)!.medianMs }] : [],
+            ),
+        );
+    const slopes = (["preview", "up", "resize"] as const)
+        .map((name) => [name, slope((s) => s[name])] as const)
+        .filter(([, ms]) => ms !== null);
     const { machine } = report;
     return [
-        `proxy-lb benchmark, ${report.date}: ${machine.cores} cores (${machine.cpu}, load average ${machine.loadAverage.toFixed(1)}), ${machine.platform}, Node ${machine.node}; ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+        `proxy-lb benchmark, ${report.date}: ${machine.cores} cores (${machine.cpu}, load average ${machine.loadAverage.toFixed(1)}), ${machine.platform}, Node ${machine.node}; ${Object.entries(
+            report.versions,
+        )
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ")}`,
         "wall time: median of the runs; × minimal: over the minimal Pulumi program's median for the same operation",
         table.toString(),
-        ...(slopes.length ? [`each further masking server by tag adds (least squares over the by-tag rows): ${slopes.map(([name, ms]) => `${name} ${ms} ms`).join(", ")}`] : []),
-        ...(report.terraform.measured ? [] : [`Terraform peer not measured: ${report.terraform.reason}`]),
+        ...(slopes.length
+            ? [
+                  `each further masking server by tag adds (least squares over the by-tag rows): ${slopes.map(([name, ms]) => `${name} ${ms} ms`).join(", ")}`,
+              ]
+            : []),
+        ...(report.terraform.measured
+            ? []
+            : [`Terraform peer not measured: ${report.terraform.reason}`]),
         ...report.notes.map((note) => `- ${note}`),
         `total ${Math.round(report.totalSeconds)} s`,
     ].join("\n");

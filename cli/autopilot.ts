@@ -3,12 +3,18 @@
 // size with the one decision every path shares, and resizes only when it differs (gate, then a
 // resize-only `pulumi up`). Argument handling and rendering only.
 import { ConfigError } from "../config";
-import { DEFAULT_INTERVAL_SECONDS, runController, signalStopper, type TickReport } from "../ops/autopilot";
+import {
+    DEFAULT_INTERVAL_SECONDS,
+    runController,
+    signalStopper,
+    type TickReport,
+} from "../ops/autopilot";
 import { controllerSetup } from "../ops/autopilotRun";
 import { redact } from "../ops/notify";
 import { runCli, UsageError } from "./run";
 
-const USAGE = "usage: npm run autopilot -- --stack <name> [--once] [--json] [--dry-run] [--interval <seconds>]";
+const USAGE =
+    "usage: npm run autopilot -- --stack <name> [--once] [--json] [--dry-run] [--interval <seconds>]";
 
 const HELP = `The autopilot controller: every tick (60 s by default) it reads the load balancer and its
 metrics (no Pulumi run), decides the size as every \`pulumi up\` does (the calendar, or more for
@@ -33,16 +39,25 @@ not built yet`;
 function intervalSeconds(text: string | undefined): number {
     if (text === undefined) return DEFAULT_INTERVAL_SECONDS;
     const seconds = Number(text);
-    if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(seconds >= 1) || seconds > 86_400) throw new UsageError(`--interval must be a number of seconds from 1 to 86400 (got ${JSON.stringify(text)})`);
+    if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(seconds >= 1) || seconds > 86_400)
+        throw new UsageError(
+            `--interval must be a number of seconds from 1 to 86400 (got ${JSON.stringify(text)})`,
+        );
     return seconds;
 }
 
 /** A tick as one line, then a line each for a takeover, the gate's reasons and the notices (--json adds the tick's duration). */
 function renderTick(report: TickReport): string {
     const lines = [`${report.at || "-"} autopilot ${report.stack}: ${report.summary}`];
-    if (report.lease.tookOver) lines.push(`  took over the lease from ${report.lease.tookOver.host} pid ${report.lease.tookOver.pid}: ${report.lease.tookOver.why}`);
+    if (report.lease.tookOver)
+        lines.push(
+            `  took over the lease from ${report.lease.tookOver.host} pid ${report.lease.tookOver.pid}: ${report.lease.tookOver.why}`,
+        );
     for (const reason of report.gate) lines.push(`  gate: ${reason}`);
-    for (const notice of report.notices) lines.push(`  notice ${notice.kind}: ${notice.sent ? "sent" : (notice.line ?? "not sent")}`);
+    for (const notice of report.notices)
+        lines.push(
+            `  notice ${notice.kind}: ${notice.sent ? "sent" : (notice.line ?? "not sent")}`,
+        );
     return lines.join("\n");
 }
 
@@ -72,19 +87,34 @@ runCli(
         try {
             let secrets: string[] = [];
             const log = (line: string) => process.stderr.write(`${redact(line, secrets)}\n`);
-            const setup = await controllerSetup({ stack: values.stack, cwd: process.cwd(), env: process.env, intervalSeconds: interval, log });
-            secrets = setup.secrets;
-            const render = (report: TickReport) => redact(values.json ? JSON.stringify(report) : renderTick(report), secrets);
-            const reports = await runController(setup.deps, { dryRun: values["dry-run"], once: values.once, intervalSeconds: interval }, stopper, (report) => {
-                if (!values.once) process.stdout.write(`${render(report)}\n`);
+            const setup = await controllerSetup({
+                stack: values.stack,
+                cwd: process.cwd(),
+                env: process.env,
+                intervalSeconds: interval,
+                log,
             });
+            secrets = setup.secrets;
+            const render = (report: TickReport) =>
+                redact(values.json ? JSON.stringify(report) : renderTick(report), secrets);
+            const reports = await runController(
+                setup.deps,
+                { dryRun: values["dry-run"], once: values.once, intervalSeconds: interval },
+                stopper,
+                (report) => {
+                    if (!values.once) process.stdout.write(`${render(report)}\n`);
+                },
+            );
             if (values.once) {
                 const report = reports[0];
-                if (report === undefined) throw new ConfigError([`autopilot: stopped (${stopSignal}) before the tick`]);
+                if (report === undefined)
+                    throw new ConfigError([`autopilot: stopped (${stopSignal}) before the tick`]);
                 return { output: render(report), exitCode: onceExitCode(report) };
             }
             const stopped = { stopped: stopSignal ?? "done", ticks: reports.length };
-            return values.json ? JSON.stringify(stopped) : `autopilot ${values.stack}: stopped (${stopped.stopped}) after ${plural(stopped.ticks)}; the lease is released`;
+            return values.json
+                ? JSON.stringify(stopped)
+                : `autopilot ${values.stack}: stopped (${stopped.stopped}) after ${plural(stopped.ticks)}; the lease is released`;
         } finally {
             stopper.dispose();
         }

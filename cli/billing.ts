@@ -4,7 +4,15 @@
 // step times of sizing/billing.ts (RUN_SECONDS). Offline: reads Pulumi.<stack>.yaml only.
 import { loadSettings, nowFromEnvironment, stackCronEntries, type StackConfig } from "../config";
 import { readStackFile } from "../config/stackFile";
-import { billedJobMinutes, calendarMonth, compareBills, FREE_MINUTES, RUN_SECONDS, TODAY_RUN_SECONDS, type Bill } from "../sizing/billing";
+import {
+    billedJobMinutes,
+    calendarMonth,
+    compareBills,
+    FREE_MINUTES,
+    RUN_SECONDS,
+    TODAY_RUN_SECONDS,
+    type Bill,
+} from "../sizing/billing";
 import { count } from "../sizing/format";
 import { ConfigError } from "../config";
 import { runCli } from "./run";
@@ -48,12 +56,24 @@ runCli(
         }
         const config = settings.config;
         const enabled = config.autopilot.enabled;
-        const other: StackConfig = { ...config, autopilot: { ...config.autopilot, enabled: !enabled } };
-        const asConfigured = compareBills(stackCronEntries(config), RUN_SECONDS, period.from, period.to);
+        const other: StackConfig = {
+            ...config,
+            autopilot: { ...config.autopilot, enabled: !enabled },
+        };
+        const asConfigured = compareBills(
+            stackCronEntries(config),
+            RUN_SECONDS,
+            period.from,
+            period.to,
+        );
         const otherWay = compareBills(stackCronEntries(other), RUN_SECONDS, period.from, period.to);
         const [off, on] = enabled ? [otherWay, asConfigured] : [asConfigured, otherWay];
         if (values.json) {
-            const bill = (b: Bill) => ({ runs: b.runs, billedMinutes: b.billedMinutes, lines: b.lines });
+            const bill = (b: Bill) => ({
+                runs: b.runs,
+                billedMinutes: b.billedMinutes,
+                lines: b.lines,
+            });
             return JSON.stringify(
                 {
                     stack: values.stack,
@@ -78,14 +98,24 @@ runCli(
 /** "4 × 2 min (92 s) + 34 × 1 min (30 s)": the runs by their billed length. */
 function runsByLength(bill: Bill): string {
     const bySeconds = new Map<number, number>();
-    for (const l of bill.lines) if (l.runs > 0) bySeconds.set(l.secondsPerRun, (bySeconds.get(l.secondsPerRun) ?? 0) + l.runs);
+    for (const l of bill.lines)
+        if (l.runs > 0)
+            bySeconds.set(l.secondsPerRun, (bySeconds.get(l.secondsPerRun) ?? 0) + l.runs);
     return [...bySeconds.entries()]
         .sort((a, b) => b[0] - a[0])
-        .map(([seconds, runs]) => `${count(runs)} × ${billedJobMinutes(seconds)} min (${seconds} s)`)
+        .map(
+            ([seconds, runs]) => `${count(runs)} × ${billedJobMinutes(seconds)} min (${seconds} s)`,
+        )
         .join(" + ");
 }
 
-function billingText(stack: string, month: string, enabled: boolean, off: ReturnType<typeof compareBills>, on: ReturnType<typeof compareBills>): string {
+function billingText(
+    stack: string,
+    month: string,
+    enabled: boolean,
+    off: ReturnType<typeof compareBills>,
+    on: ReturnType<typeof compareBills>,
+): string {
     const ratio = (r: number) => (Number.isFinite(r) ? `${Math.round(r)}× less` : "nothing billed");
     const rows: [string, Bill, string][] = [
         ["before: today's */10 workflow", off.before, ""],
@@ -98,7 +128,10 @@ function billingText(stack: string, month: string, enabled: boolean, off: Return
     const vs = Math.max(...rows.map(([, , r]) => r.length));
     return [
         `stack ${stack}: the scheduled workflow's billed GitHub Actions minutes in ${month} (UTC; each job rounded up to the minute)`,
-        ...rows.map(([label, b, r]) => `${label.padEnd(width)}  ${count(b.runs).padStart(runs)} runs  ${count(b.billedMinutes).padStart(minutes)} min  ${r.padEnd(vs)}  ${runsByLength(b)}`),
+        ...rows.map(
+            ([label, b, r]) =>
+                `${label.padEnd(width)}  ${count(b.runs).padStart(runs)} runs  ${count(b.billedMinutes).padStart(minutes)} min  ${r.padEnd(vs)}  ${runsByLength(b)}`,
+        ),
         `GitHub Free includes ${count(FREE_MINUTES)} minutes a month for private repositories (Pro and Team 3,000)`,
     ].join("\n");
 }

@@ -6,7 +6,16 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { ConfigError, NAMESPACE } from "../config";
 import { stackFileName } from "../config/stackFile";
-import { adoption, keptFrom, listingRow, type ListingRow, type LiveLoadBalancer, pickLoadBalancer, stackFileText, unexpectedSteps } from "../ops/discover";
+import {
+    adoption,
+    keptFrom,
+    listingRow,
+    type ListingRow,
+    type LiveLoadBalancer,
+    pickLoadBalancer,
+    stackFileText,
+    unexpectedSteps,
+} from "../ops/discover";
 import { listLoadBalancers } from "../ops/loadBalancerList";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
 import { parsePreviewDigest, stepType } from "../ops/pulumiJson";
@@ -44,14 +53,22 @@ runCli(
         options: { lb: { type: "string" }, force: { type: "boolean", default: false } },
     },
     async ({ stack, lb: wanted, force }) => {
-        if (force && wanted === undefined) throw new UsageError("--force only goes with --lb (it replaces the stack file discover writes)");
+        if (force && wanted === undefined)
+            throw new UsageError(
+                "--force only goes with --lb (it replaces the stack file discover writes)",
+            );
         const file = stackFileName(stack);
         const before = existsSync(file) ? readFileSync(file, "utf8") : undefined;
         if (wanted !== undefined && before !== undefined && !force) {
-            throw new ConfigError([`${file} exists: discover does not overwrite it. Pass --force to replace its ${NAMESPACE}: keys (the rest is kept), or pick another --stack.`]);
+            throw new ConfigError([
+                `${file} exists: discover does not overwrite it. Pass --force to replace its ${NAMESPACE}: keys (the rest is kept), or pick another --stack.`,
+            ]);
         }
         const previous = keptFrom(before);
-        const read = { api: apiBase(process.env, previous.otherConfig), token: tokenFrom(process.env, COMMAND_SCOPES.discover.scopes) };
+        const read = {
+            api: apiBase(process.env, previous.otherConfig),
+            token: tokenFrom(process.env, COMMAND_SCOPES.discover.scopes),
+        };
         const lbs = await listLoadBalancers(read);
         if (wanted === undefined) return listing(lbs, stack, read.api);
 
@@ -65,20 +82,38 @@ runCli(
         const pulumi = pulumiFromToolchain();
         const init = pulumi.capture(["stack", "init", stack, "--non-interactive"]);
         if (init.status !== 0 && !/already exists/i.test(init.stderr)) {
-            throw new CommandError([`discover: pulumi stack init ${stack} failed (exit ${init.status}):`, `  ${init.stderr.trim()}`], 1);
+            throw new CommandError(
+                [
+                    `discover: pulumi stack init ${stack} failed (exit ${init.status}):`,
+                    `  ${init.stderr.trim()}`,
+                ],
+                1,
+            );
         }
         const current = existsSync(file) ? readFileSync(file, "utf8") : undefined;
         writeFileSync(file, stackFileText(stack, picked.lb, plan, keptFrom(current)));
 
         const nodes = plan.nodes;
-        const preview = pulumi.json(["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack], parsePreviewDigest);
+        const preview = pulumi.json(
+            ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack],
+            parsePreviewDigest,
+        );
         const problems = unexpectedSteps(preview.value, { id: picked.lb.id, nodes });
-        if (preview.status !== 0 && problems.length === 0) problems.push(`pulumi preview failed (exit ${preview.status}): ${preview.stderr.trim().split("\n").at(-1) ?? ""}`);
+        if (preview.status !== 0 && problems.length === 0)
+            problems.push(
+                `pulumi preview failed (exit ${preview.status}): ${preview.stderr.trim().split("\n").at(-1) ?? ""}`,
+            );
         if (problems.length > 0) {
             // Leave the file as it was before the preview: nothing to `up` by mistake.
             if (current === undefined) rmSync(file, { force: true });
             else writeFileSync(file, current);
-            throw new CommandError([`discover: the preview of ${file} shows more than imports, so it was not kept:`, ...problems.map((p) => `  ${p}`)], 1);
+            throw new CommandError(
+                [
+                    `discover: the preview of ${file} shows more than imports, so it was not kept:`,
+                    ...problems.map((p) => `  ${p}`),
+                ],
+                1,
+            );
         }
         const imports = (preview.value.steps ?? []).filter((s) => s.op === "import");
         const servers = imports.filter((s) => stepType(s).endsWith("droplet:Droplet")).length;
@@ -105,13 +140,21 @@ function listing(lbs: LiveLoadBalancer[], stack: string, api: string): string {
         ["IP", "ip"],
         ["TYPE", "type"],
     ];
-    const widths = columns.map(([title, key]) => Math.max(title.length, ...rows.map((r) => String(r[key] ?? "").length)));
-    const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+    const widths = columns.map(([title, key]) =>
+        Math.max(title.length, ...rows.map((r) => String(r[key] ?? "").length)),
+    );
+    const line = (cells: string[]) =>
+        cells
+            .map((cell, i) => cell.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd();
     const refused = rows.filter((r) => r.refused);
     return [
         line(columns.map(([title]) => title)),
         ...rows.map((r) => line(columns.map(([, key]) => String(r[key] ?? "")))),
-        ...(refused.length ? ["", "Cannot be adopted:", ...refused.map((r) => `  ${r.name}: ${r.refused}`)] : []),
+        ...(refused.length
+            ? ["", "Cannot be adopted:", ...refused.map((r) => `  ${r.name}: ${r.refused}`)]
+            : []),
         "",
         `Adopt one: npm run discover -- --stack ${stack} --lb <name|id>`,
     ].join("\n");

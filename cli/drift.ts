@@ -26,14 +26,26 @@ exit codes (for a scheduled job):
   2  bad usage
   3  the Pulumi toolchain is not built yet`;
 
-runCli({ usage: USAGE, help: HELP, options: { json: { type: "boolean", default: false } } }, (values) => {
-    const { stack } = values;
-    // A read-only refresh preview; its event log has what Read returned, which the digest hides
-    // for the masking droplets (ops/drift.ts).
-    const refresh = runWithEventLog(pulumiFromToolchain(), ["refresh", "--preview-only", "--json", "--non-interactive", "--stack", stack], parsePreviewDigest);
-    const report = driftOfRefresh(refresh);
-    const output = values.json ? JSON.stringify(report, null, 2) : formatDriftReport(report, stack);
-    // An incomplete check must not pass for "no drift" nor for "drift": it failed.
-    if (report.errors.length > 0) process.stderr.write("drift: the refresh could not read everything, so the report is incomplete\n");
-    return { output, exitCode: driftExit(report) };
-});
+runCli(
+    { usage: USAGE, help: HELP, options: { json: { type: "boolean", default: false } } },
+    (values) => {
+        const { stack } = values;
+        // A read-only refresh preview; its event log has what Read returned, which the digest hides
+        // for the masking droplets (ops/drift.ts).
+        const refresh = runWithEventLog(
+            pulumiFromToolchain(),
+            ["refresh", "--preview-only", "--json", "--non-interactive", "--stack", stack],
+            parsePreviewDigest,
+        );
+        const report = driftOfRefresh(refresh);
+        const output = values.json
+            ? JSON.stringify(report, null, 2)
+            : formatDriftReport(report, stack);
+        // An incomplete check must not pass for "no drift" nor for "drift": it failed.
+        if (report.errors.length > 0)
+            process.stderr.write(
+                "drift: the refresh could not read everything, so the report is incomplete\n",
+            );
+        return { output, exitCode: driftExit(report) };
+    },
+);

@@ -9,7 +9,10 @@ const DAY_MS = 24 * 3_600_000;
 /** A flag holding a time: ISO-8601 with an offset or Z, as in the calendar. */
 export function instantFlag(flag: string, text: string): number {
     const at = parseInstant(text);
-    if (at === undefined) throw new ConfigError([`${flag} must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z (got ${JSON.stringify(text)})`]);
+    if (at === undefined)
+        throw new ConfigError([
+            `${flag} must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z (got ${JSON.stringify(text)})`,
+        ]);
     return at;
 }
 
@@ -21,10 +24,16 @@ export function periodFlags(from: string, to: string): { from: number; to: numbe
 /** The period to show: --from (default now) to --to (default 7 days after from). */
 export function period(now: number, from?: string, to?: string): { from: number; to: number } {
     const start = from === undefined ? now : instantFlag("--from", from);
-    return checkedPeriod(start, to === undefined ? start + DEFAULT_PERIOD_DAYS * DAY_MS : instantFlag("--to", to));
+    return checkedPeriod(
+        start,
+        to === undefined ? start + DEFAULT_PERIOD_DAYS * DAY_MS : instantFlag("--to", to),
+    );
 }
 
 function checkedPeriod(from: number, to: number): { from: number; to: number } {
-    if (!(to > from)) throw new ConfigError([`--to (${formatInstant(to)}) must be after --from (${formatInstant(from)})`]);
+    if (!(to > from))
+        throw new ConfigError([
+            `--to (${formatInstant(to)}) must be after --from (${formatInstant(from)})`,
+        ]);
     return { from, to };
 }

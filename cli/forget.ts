@@ -25,21 +25,55 @@ are dropped from the state with no API call, and the droplets stay untouched.
 exit codes: 0 nothing to forget, or done; 1 refused (a droplet would really be deleted or
 changed), or a step failed; 2 bad usage; 3 the Pulumi toolchain is not built yet`;
 
-runCli({ usage: USAGE, help: HELP, options: { yes: { type: "boolean", default: false } } }, ({ stack, yes }) => {
-    loadSettings(readStackFile(stack)); // bad config fails here, before pulumi runs
-    const pulumi = pulumiFromToolchain();
-    const preview = pulumi.json(["preview", "--json", "--non-interactive", "--stack", stack], parsePreviewDigest);
-    const plan = forgetPlan(preview.value);
-    if (plan.refused.length) throw new CommandError([`forget: stack ${stack}: nothing changed:`, ...plan.refused.map((r) => `  ${r}`)], 1);
-    if (plan.departed.length === 0) return `forget: stack ${stack}: every masking server in the state is still in the config; nothing to forget`;
+runCli(
+    { usage: USAGE, help: HELP, options: { yes: { type: "boolean", default: false } } },
+    ({ stack, yes }) => {
+        loadSettings(readStackFile(stack)); // bad config fails here, before pulumi runs
+        const pulumi = pulumiFromToolchain();
+        const preview = pulumi.json(
+            ["preview", "--json", "--non-interactive", "--stack", stack],
+            parsePreviewDigest,
+        );
+        const plan = forgetPlan(preview.value);
+        if (plan.refused.length)
+            throw new CommandError(
+                [`forget: stack ${stack}: nothing changed:`, ...plan.refused.map((r) => `  ${r}`)],
+                1,
+            );
+        if (plan.departed.length === 0)
+            return `forget: stack ${stack}: every masking server in the state is still in the config; nothing to forget`;
 
-    const listed = plan.departed.map((s) => `  droplet ${s.id}${s.name ? ` (${s.name})` : ""}`);
-    if (!yes) {
-        return [`forget: stack ${stack}: these masking servers left the config and stop every \`up\`:`, ...listed, "Run again with --yes to unprotect exactly these; the next `pulumi up` forgets them (no API call, the droplets stay)."].join("\n");
-    }
-    for (const server of plan.departed) {
-        const run = pulumi.capture(["state", "unprotect", server.urn, "--yes", "--non-interactive", "--stack", stack]);
-        if (run.status !== 0) throw new CommandError([`forget: pulumi state unprotect failed for droplet ${server.id}:`, `  ${run.stderr.trim()}`], 1);
-    }
-    return [`forget: stack ${stack}: unprotected in the state, to be forgotten by the next \`pulumi up\`:`, ...listed, "Every masking server still in the config stays protected."].join("\n");
-});
+        const listed = plan.departed.map((s) => `  droplet ${s.id}${s.name ? ` (${s.name})` : ""}`);
+        if (!yes) {
+            return [
+                `forget: stack ${stack}: these masking servers left the config and stop every \`up\`:`,
+                ...listed,
+                "Run again with --yes to unprotect exactly these; the next `pulumi up` forgets them (no API call, the droplets stay).",
+            ].join("\n");
+        }
+        for (const server of plan.departed) {
+            const run = pulumi.capture([
+                "state",
+                "unprotect",
+                server.urn,
+                "--yes",
+                "--non-interactive",
+                "--stack",
+                stack,
+            ]);
+            if (run.status !== 0)
+                throw new CommandError(
+                    [
+                        `forget: pulumi state unprotect failed for droplet ${server.id}:`,
+                        `  ${run.stderr.trim()}`,
+                    ],
+                    1,
+                );
+        }
+        return [
+            `forget: stack ${stack}: unprotected in the state, to be forgotten by the next \`pulumi up\`:`,
+            ...listed,
+            "Every masking server still in the config stays protected.",
+        ].join("\n");
+    },
+);

@@ -13,7 +13,8 @@ import { COMMAND_SCOPES } from "../ops/scopes";
 import { lbChangeLine } from "./report";
 import { runCli } from "./run";
 
-const USAGE = "usage: npm run gate -- --stack <name> [--allow <property>|scale-down-under-load]... [--policy-pack <dir>]";
+const USAGE =
+    "usage: npm run gate -- --stack <name> [--allow <property>|scale-down-under-load]... [--policy-pack <dir>]";
 
 const HELP = `Runs \`pulumi preview --json\` for the stack and lets the deployment through only if it
 resizes the load balancer in place and touches nothing else: it refuses, one line per reason,
@@ -46,10 +47,28 @@ runCli(
         const stackEntries = readStackFile(stack);
         const at = nowFromEnvironment();
         const settings = loadSettings(stackEntries, { now: at }); // bad config fails here, before pulumi runs
-        const load = { settings, at, read: () => programApiRead(process.env, stackEntries, COMMAND_SCOPES.gate.scopes) };
-        const { verdict } = await gatedPreview(pulumiFromToolchain(), { stack, policyPack: values["policy-pack"], allow: values.allow, load });
-        if (!verdict.ok) throw new CommandError([`gate: stack ${stack} refused:`, ...verdict.reasons.map((r) => `  ${r}`)], 1);
+        const load = {
+            settings,
+            at,
+            read: () => programApiRead(process.env, stackEntries, COMMAND_SCOPES.gate.scopes),
+        };
+        const { verdict } = await gatedPreview(pulumiFromToolchain(), {
+            stack,
+            policyPack: values["policy-pack"],
+            allow: values.allow,
+            load,
+        });
+        if (!verdict.ok)
+            throw new CommandError(
+                [`gate: stack ${stack} refused:`, ...verdict.reasons.map((r) => `  ${r}`)],
+                1,
+            );
         const covered = verdict.scaleDown?.status === "ok" ? [`  ${verdict.scaleDown.text}`] : [];
-        return [`gate: stack ${stack} ok`, ...verdict.allowed.map((a) => `  allowed: ${a}`), ...covered, lbChangeLine(verdict.lbChange, settings)].join("\n");
+        return [
+            `gate: stack ${stack} ok`,
+            ...verdict.allowed.map((a) => `  allowed: ${a}`),
+            ...covered,
+            lbChangeLine(verdict.lbChange, settings),
+        ].join("\n");
     },
 );

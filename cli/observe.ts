@@ -9,7 +9,8 @@ import { periodFlags } from "./flags";
 import { observationJson, observationMarkdown, observationText } from "./observed";
 import { runCli, UsageError } from "./run";
 
-const USAGE = "usage: npm run observe -- --stack <name> (--drop <name> | --from <ISO> --to <ISO>) [--lb-id <id>] [--json | --markdown]";
+const USAGE =
+    "usage: npm run observe -- --stack <name> (--drop <name> | --from <ISO> --to <ISO>) [--lb-id <id>] [--json | --markdown]";
 
 const HELP = `Reads the load balancer's metrics for a drop's window (its scale-up to its end) or a given
 period from DigitalOcean's monitoring API, and reports the peak simultaneous connections and
@@ -43,10 +44,13 @@ runCli(
         },
     },
     async (values) => {
-        if (values.json && values.markdown) throw new UsageError("--json and --markdown are two output formats: give one");
+        if (values.json && values.markdown)
+            throw new UsageError("--json and --markdown are two output formats: give one");
         const { drop, from, to } = values;
-        if (drop !== undefined && (from !== undefined || to !== undefined)) throw new UsageError("give either --drop or --from/--to, not both");
-        if (drop === undefined && (from === undefined || to === undefined)) throw new UsageError("give --drop <name> or both --from and --to");
+        if (drop !== undefined && (from !== undefined || to !== undefined))
+            throw new UsageError("give either --drop or --from/--to, not both");
+        if (drop === undefined && (from === undefined || to === undefined))
+            throw new UsageError("give --drop <name> or both --from and --to");
         const now = nowFromEnvironment();
         const stackEntries = readStackFile(values.stack);
         const settings = loadSettings(stackEntries, { now });

@@ -42,11 +42,17 @@ export function observationJson(r: ObservationReport) {
 }
 
 function heldLines(o: Observation): string[] {
-    if (o.held) return [`the size held: no sample reached the limit (highest share ${percent(o.peakShare.share)} at ${shortInstant(o.peakShare.at * MS)})`];
+    if (o.held)
+        return [
+            `the size held: no sample reached the limit (highest share ${percent(o.peakShare.share)} at ${shortInstant(o.peakShare.at * MS)})`,
+        ];
     const total = o.atLimit.reduce((a, s) => a + s.seconds, 0);
     return [
         `THE LIMIT WAS REACHED: ${o.atLimit.length} stretch${o.atLimit.length === 1 ? "" : "es"}, ${duration(total)} in all; connections beyond it were refused or queued, so the real demand was higher than seen:`,
-        ...o.atLimit.map((s) => `  ${shortInstant(s.from * MS)} → ${shortInstant(s.to * MS)} (${duration(s.seconds)}): up to ${count(s.peak)} connections at a limit of ${count(s.limit)}`),
+        ...o.atLimit.map(
+            (s) =>
+                `  ${shortInstant(s.from * MS)} → ${shortInstant(s.to * MS)} (${duration(s.seconds)}): up to ${count(s.peak)} connections at a limit of ${count(s.limit)}`,
+        ),
     ];
 }
 
@@ -56,10 +62,22 @@ function sideBySide(o: Observation): string[][] {
     return [
         ["users", count(p.demand.users), count(s.demand.users)],
         ["tasksPerUser", count(p.demand.tasksPerUser), count(s.demand.tasksPerUser)],
-        ["connectionsPerTask", String(p.demand.connectionsPerTask), String(s.demand.connectionsPerTask)],
+        [
+            "connectionsPerTask",
+            String(p.demand.connectionsPerTask),
+            String(s.demand.connectionsPerTask),
+        ],
         ["peak connections", count(p.peakConnections), count(s.peakConnections)],
-        ["size_unit", String(p.sizeUnit), s.sizeUnit === null ? "none allowed" : String(s.sizeUnit)],
-        ["capacity (connections)", count(p.capacity), s.capacity === null ? "—" : count(s.capacity)],
+        [
+            "size_unit",
+            String(p.sizeUnit),
+            s.sizeUnit === null ? "none allowed" : String(s.sizeUnit),
+        ],
+        [
+            "capacity (connections)",
+            count(p.capacity),
+            s.capacity === null ? "—" : count(s.capacity),
+        ],
     ];
 }
 
@@ -70,13 +88,20 @@ function summaryLines(r: ObservationReport): string[] {
         `stack ${r.stack}, load balancer ${r.lbId}, ${what}: ${shortInstant(o.window.from * MS)} → ${shortInstant(o.window.to * MS)} (${o.samples} samples, every ${duration(o.step)})`,
         `peak: ${count(o.peak.connections)} simultaneous connections at ${shortInstant(o.peak.at * MS)}, ${percent(o.peak.connections / o.peak.limit)} of the limit then (${count(o.peak.limit)}${o.limitSource === "plan" ? ", from the plan: the API gave no limit samples" : ""})`,
     ];
-    if (o.cpu) lines.push(`frontend CPU: peak ${count(o.cpu.peak)}% at ${shortInstant(o.cpu.at * MS)}`);
-    if (r.window.overlapping.length > 0) lines.push(`note: ${r.window.overlapping.join(", ")} overlapped this window; their crowds are in these numbers too`);
+    if (o.cpu)
+        lines.push(`frontend CPU: peak ${count(o.cpu.peak)}% at ${shortInstant(o.cpu.at * MS)}`);
+    if (r.window.overlapping.length > 0)
+        lines.push(
+            `note: ${r.window.overlapping.join(", ")} overlapped this window; their crowds are in these numbers too`,
+        );
     return [...lines, ...heldLines(o)];
 }
 
 /** asciichart over the window: the limit and the connections, `columns` wide. */
-export function terminalChart(r: ObservationReport, opts: { columns?: number; color?: boolean } = {}): string {
+export function terminalChart(
+    r: ObservationReport,
+    opts: { columns?: number; color?: boolean } = {},
+): string {
     const columns = opts.columns ?? 72;
     const o = r.observation;
     const b = bucketize(r.series, o.window, columns);
@@ -90,13 +115,22 @@ export function terminalChart(r: ObservationReport, opts: { columns?: number; co
     });
     const start = shortInstant(o.window.from * MS);
     const end = shortInstant(o.window.to * MS);
-    const axis = " ".repeat(labelWidth + 2) + start + end.padStart(Math.max(end.length + 1, columns - start.length));
-    const legend = opts.color ? "red: the load balancer's connection limit; blue: simultaneous connections (highest in each column)" : "upper line: the load balancer's connection limit; lower line: simultaneous connections (highest in each column)";
+    const axis =
+        " ".repeat(labelWidth + 2) +
+        start +
+        end.padStart(Math.max(end.length + 1, columns - start.length));
+    const legend = opts.color
+        ? "red: the load balancer's connection limit; blue: simultaneous connections (highest in each column)"
+        : "upper line: the load balancer's connection limit; lower line: simultaneous connections (highest in each column)";
     return [chart, axis, legend].join("\n");
 }
 
 export function observationText(r: ObservationReport, opts: { color?: boolean } = {}): string {
-    const table = new Table({ head: ["", "planned", "would have fit the peak"], colAligns: ["left", "right", "right"], style: { head: [], border: [] } });
+    const table = new Table({
+        head: ["", "planned", "would have fit the peak"],
+        colAligns: ["left", "right", "right"],
+        style: { head: [], border: [] },
+    });
     table.push(...sideBySide(r.observation));
     const s = r.observation.suggested;
     return [
@@ -159,40 +193,100 @@ function readObservedFile(file: string): ObservedSource {
     try {
         data = JSON.parse(readFileSync(file, "utf8"));
     } catch (err) {
-        throw new ConfigError([`--observed ${file} is not JSON (${(err as Error).message}); give the output of npm run observe -- --json`]);
+        throw new ConfigError([
+            `--observed ${file} is not JSON (${(err as Error).message}); give the output of npm run observe -- --json`,
+        ]);
     }
     const parsed = observedFileSchema.safeParse(data);
     if (!parsed.success) {
-        const where = parsed.error.issues.map((i) => i.path.join(".") || "(top)").slice(0, 3).join(", ");
-        throw new ConfigError([`--observed ${file} is not the output of npm run observe -- --json (wrong or missing: ${where})`]);
+        const where = parsed.error.issues
+            .map((i) => i.path.join(".") || "(top)")
+            .slice(0, 3)
+            .join(", ");
+        throw new ConfigError([
+            `--observed ${file} is not the output of npm run observe -- --json (wrong or missing: ${where})`,
+        ]);
     }
     const d = parsed.data;
-    return { label: `${d.drop ? `drop ${d.drop}` : "the window"} ${d.window.from} → ${d.window.to}`, peak: d.peak.connections, held: d.held, demand: d.suggested.demand };
+    return {
+        label: `${d.drop ? `drop ${d.drop}` : "the window"} ${d.window.from} → ${d.window.to}`,
+        peak: d.peak.connections,
+        held: d.held,
+        demand: d.suggested.demand,
+    };
 }
 
 /**
  * The demand a past drop really used, proposed for the next drop in the calendar: from the JSON
  * of `observe --json`, or, given a drop's name, from its metrics read now.
  */
-export async function proposeFromObservation(stack: string, settings: Settings, source: string, opts: { json: boolean; stackEntries?: Record<string, unknown> }): Promise<string> {
+export async function proposeFromObservation(
+    stack: string,
+    settings: Settings,
+    source: string,
+    opts: { json: boolean; stackEntries?: Record<string, unknown> },
+): Promise<string> {
     const now = nowFromEnvironment();
     let observed: ObservedSource;
     if (existsSync(source)) {
         observed = readObservedFile(source);
     } else if (settings.config.drops.some((d) => d.name === source)) {
-        const report = await observeStack({ stack, settings, stackEntries: opts.stackEntries ?? {}, target: { drop: source }, now });
+        const report = await observeStack({
+            stack,
+            settings,
+            stackEntries: opts.stackEntries ?? {},
+            target: { drop: source },
+            now,
+        });
         const o = report.observation;
-        observed = { label: `drop ${source} ${iso(o.window.from)} → ${iso(o.window.to)}`, peak: o.peak.connections, held: o.held, demand: o.suggested.demand };
+        observed = {
+            label: `drop ${source} ${iso(o.window.from)} → ${iso(o.window.to)}`,
+            peak: o.peak.connections,
+            held: o.held,
+            demand: o.suggested.demand,
+        };
     } else {
-        throw new ConfigError([`--observed ${source} is neither a file nor a drop in proxy-lb:drops`]);
+        throw new ConfigError([
+            `--observed ${source} is neither a file nor a drop in proxy-lb:drops`,
+        ]);
     }
 
-    const { proposed, next: upcoming } = proposeDemand(settings.calendar, { region: settings.config.region, capacity: settings.config.capacity }, observed.demand, now);
-    const next = upcoming && { name: upcoming.name, key: `proxy-lb:drops[${upcoming.index}].demand`, start: formatInstant(upcoming.start), planned: upcoming.planned };
+    const { proposed, next: upcoming } = proposeDemand(
+        settings.calendar,
+        { region: settings.config.region, capacity: settings.config.capacity },
+        observed.demand,
+        now,
+    );
+    const next = upcoming && {
+        name: upcoming.name,
+        key: `proxy-lb:drops[${upcoming.index}].demand`,
+        start: formatInstant(upcoming.start),
+        planned: upcoming.planned,
+    };
 
-    if (opts.json) return JSON.stringify({ stack, observed: { source: observed.label, peak: observed.peak, held: observed.held }, proposed, next: next ?? null }, null, 2);
-    const demandText = (d: Demand) => `users ${count(d.users)}, tasksPerUser ${count(d.tasksPerUser)}, connectionsPerTask ${d.connectionsPerTask}${d.newConnectionsPerSecond === undefined ? "" : `, newConnectionsPerSecond ${count(d.newConnectionsPerSecond)}`}`;
-    const yaml = [`users: ${proposed.demand.users}`, `tasksPerUser: ${proposed.demand.tasksPerUser}`, ...(proposed.demand.connectionsPerTask === 1 ? [] : [`connectionsPerTask: ${proposed.demand.connectionsPerTask}`]), ...(proposed.demand.newConnectionsPerSecond === undefined ? [] : [`newConnectionsPerSecond: ${proposed.demand.newConnectionsPerSecond}`])];
+    if (opts.json)
+        return JSON.stringify(
+            {
+                stack,
+                observed: { source: observed.label, peak: observed.peak, held: observed.held },
+                proposed,
+                next: next ?? null,
+            },
+            null,
+            2,
+        );
+    const demandText = (d: Demand) =>
+        `users ${count(d.users)}, tasksPerUser ${count(d.tasksPerUser)}, connectionsPerTask ${d.connectionsPerTask}${d.newConnectionsPerSecond === undefined ? "" : `, newConnectionsPerSecond ${count(d.newConnectionsPerSecond)}`}`;
+    const yaml = [
+        `users: ${proposed.demand.users}`,
+        `tasksPerUser: ${proposed.demand.tasksPerUser}`,
+        ...(proposed.demand.connectionsPerTask === 1
+            ? []
+            : [`connectionsPerTask: ${proposed.demand.connectionsPerTask}`]),
+        ...(proposed.demand.newConnectionsPerSecond === undefined
+            ? []
+            : [`newConnectionsPerSecond: ${proposed.demand.newConnectionsPerSecond}`]),
+    ];
     const lines = [
         `observed: ${observed.label}: peak ${count(observed.peak)} connections${observed.held ? "" : " (the limit was reached: the real demand was higher; add margin)"}`,
         `proposed demand: ${demandText(proposed.demand)} -> size_unit ${proposed.sizeUnit}`,
@@ -204,7 +298,10 @@ export async function proposeFromObservation(stack: string, settings: Settings, 
             ...yaml.map((l) => `  ${l}`),
         );
     } else {
-        lines.push(`no upcoming drop in proxy-lb:drops: add one to Pulumi.${stack}.yaml with this demand:`, ...yaml.map((l) => `  ${l}`));
+        lines.push(
+            `no upcoming drop in proxy-lb:drops: add one to Pulumi.${stack}.yaml with this demand:`,
+            ...yaml.map((l) => `  ${l}`),
+        );
     }
     return lines.join("\n");
 }

@@ -18,7 +18,8 @@ import { nodeChangeLine, nodeChangeMarkdown, sizingJson, sizingTable } from "./r
 import { runCli, UsageError } from "./run";
 import { calendarMarkdown, timelineJson, timelineText } from "./timeline";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--json] [--from ISO] [--to ISO] [--base <git-ref> [--markdown | --json] [--hours N]] [--observed <file-or-drop>]";
+const USAGE =
+    "usage: npm run plan -- --stack <name> [--json] [--from ISO] [--to ISO] [--base <git-ref> [--markdown | --json] [--hours N]] [--observed <file-or-drop>]";
 
 const HELP = `Sizes a stack from its Pulumi.<stack>.yaml alone: no Pulumi CLI, credentials or network.
 With proxy-lb:autopilot.enabled and DIGITALOCEAN_TOKEN set, it also reads the load balancer's
@@ -60,9 +61,12 @@ runCli(
     },
     async (values) => {
         const { stack } = values;
-        if (values.json && values.markdown) throw new UsageError("--json and --markdown are two output formats: give one");
+        if (values.json && values.markdown)
+            throw new UsageError("--json and --markdown are two output formats: give one");
         if ((values.markdown || values.hours !== undefined) && values.base === undefined) {
-            throw new UsageError("--markdown and --hours compare with a base: add --base <git-ref>");
+            throw new UsageError(
+                "--markdown and --hours compare with a base: add --base <git-ref>",
+            );
         }
         const hours = values.hours === undefined ? undefined : parseHours(values.hours);
 
@@ -72,47 +76,95 @@ runCli(
         const settings = loadSettings(stackEntries, { now });
         for (const warning of settings.warnings) process.stderr.write(`warning: ${warning}\n`);
         const after = settings.sizing;
-        if (values.observed !== undefined) return proposeFromObservation(stack, settings, values.observed, { json: values.json, stackEntries });
+        if (values.observed !== undefined)
+            return proposeFromObservation(stack, settings, values.observed, {
+                json: values.json,
+                stackEntries,
+            });
         if (values.base === undefined) {
             const span = period(now, values.from, values.to);
             const upcoming = timelineOf(settings, span.from, span.to);
-            const live = settings.autopilot.enabled ? await liveNeed(settings, stackEntries, now) : null;
+            const live = settings.autopilot.enabled
+                ? await liveNeed(settings, stackEntries, now)
+                : null;
             return values.json
-                ? JSON.stringify({ ...sizingJson(stack, after), ...(live ? { autopilot: autopilotJson(live) } : {}), timeline: timelineJson(upcoming) }, null, 2)
-                : [sizingTable(stack, after), ...(live ? ["", ...autopilotLines(live)] : []), "", timelineText(upcoming)].join("\n");
+                ? JSON.stringify(
+                      {
+                          ...sizingJson(stack, after),
+                          ...(live ? { autopilot: autopilotJson(live) } : {}),
+                          timeline: timelineJson(upcoming),
+                      },
+                      null,
+                      2,
+                  )
+                : [
+                      sizingTable(stack, after),
+                      ...(live ? ["", ...autopilotLines(live)] : []),
+                      "",
+                      timelineText(upcoming),
+                  ].join("\n");
         }
 
         const base = settingsAt(values.base, stack, now);
         const change = nodeChange(base?.sizing ?? null, after, hours);
-        const span = values.from === undefined && values.to === undefined ? changePeriod(base, settings, now) : period(now, values.from, values.to);
-        const timelines = { before: base && timelineOf(base, span.from, span.to), after: timelineOf(settings, span.from, span.to) };
+        const span =
+            values.from === undefined && values.to === undefined
+                ? changePeriod(base, settings, now)
+                : period(now, values.from, values.to);
+        const timelines = {
+            before: base && timelineOf(base, span.from, span.to),
+            after: timelineOf(settings, span.from, span.to),
+        };
         if (values.json) {
-            return JSON.stringify({
-                stack,
-                base: values.base,
-                before: change.before && sizingJson(stack, change.before),
-                after: sizingJson(stack, after),
-                nodes: change.nodes,
-                cost: { hourly: change.hourly, monthly: change.monthly, ...(change.window ? { window: change.window } : {}) },
-                timeline: {
-                    calendarChanged: calendarChanged(base, settings),
-                    before: timelines.before && timelineJson(timelines.before),
-                    after: timelineJson(timelines.after),
-                    added: Number((timelines.after.total.cost - (timelines.before?.total.cost ?? 0)).toFixed(4)),
+            return JSON.stringify(
+                {
+                    stack,
+                    base: values.base,
+                    before: change.before && sizingJson(stack, change.before),
+                    after: sizingJson(stack, after),
+                    nodes: change.nodes,
+                    cost: {
+                        hourly: change.hourly,
+                        monthly: change.monthly,
+                        ...(change.window ? { window: change.window } : {}),
+                    },
+                    timeline: {
+                        calendarChanged: calendarChanged(base, settings),
+                        before: timelines.before && timelineJson(timelines.before),
+                        after: timelineJson(timelines.after),
+                        added: Number(
+                            (
+                                timelines.after.total.cost - (timelines.before?.total.cost ?? 0)
+                            ).toFixed(4),
+                        ),
+                    },
                 },
-            }, null, 2);
+                null,
+                2,
+            );
         }
         if (values.markdown) {
             const summary = nodeChangeMarkdown(stack, values.base, change);
-            return calendarChanged(base, settings) ? `${summary}\n\n${calendarMarkdown(timelines.before, timelines.after)}` : summary;
+            return calendarChanged(base, settings)
+                ? `${summary}\n\n${calendarMarkdown(timelines.before, timelines.after)}`
+                : summary;
         }
-        return [nodeChangeLine(change), "", sizingTable(stack, after), "", timelineText(timelines.after)].join("\n");
+        return [
+            nodeChangeLine(change),
+            "",
+            sizingTable(stack, after),
+            "",
+            timelineText(timelines.after),
+        ].join("\n");
     },
 );
 
 function parseHours(text: string): number {
     const hours = Number(text);
-    if (!Number.isFinite(hours) || hours <= 0) throw new UsageError(`--hours must be a positive number of hours (got ${JSON.stringify(text)})`);
+    if (!Number.isFinite(hours) || hours <= 0)
+        throw new UsageError(
+            `--hours must be a positive number of hours (got ${JSON.stringify(text)})`,
+        );
     return hours;
 }
 
@@ -120,35 +172,55 @@ function parseHours(text: string): number {
 function settingsAt(ref: string, stack: string, now: number): Settings | null {
     const file = stackFileName(stack);
     try {
-        execFileSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { stdio: "ignore" });
+        execFileSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
+            stdio: "ignore",
+        });
     } catch {
         throw new ConfigError([`--base ${ref} is not a git commit, branch or tag here`]);
     }
     let text: string;
     try {
-        text = execFileSync("git", ["show", `${ref}:./${file}`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+        text = execFileSync("git", ["show", `${ref}:./${file}`], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+        });
     } catch {
         return null; // a stack file new in this change
     }
     try {
         return loadSettings(parseStackFile(text, `${file} at ${ref}`), { now });
     } catch (err) {
-        if (err instanceof ConfigError) throw new ConfigError(err.problems.map((p) => `at --base ${ref}: ${p}`));
+        if (err instanceof ConfigError)
+            throw new ConfigError(err.problems.map((p) => `at --base ${ref}: ${p}`));
         throw err;
     }
 }
 
 /** What the autopilot would make of now: read (the program's decision and its reasons), or why it was not. */
-type LiveNeed = { read: true; now: SizeNow } | { read: false; why: string; calendarSizeUnit: number };
+type LiveNeed =
+    { read: true; now: SizeNow } | { read: false; why: string; calendarSizeUnit: number };
 
 /** The live need, read as the program reads it; never fatal: plan stays usable offline. */
-async function liveNeed(settings: Settings, stackEntries: Record<string, unknown>, now: number): Promise<LiveNeed> {
+async function liveNeed(
+    settings: Settings,
+    stackEntries: Record<string, unknown>,
+    now: number,
+): Promise<LiveNeed> {
     const calendarSizeUnit = settings.sizing.sizeUnit;
-    if (!process.env.DIGITALOCEAN_TOKEN) return { read: false, why: "DIGITALOCEAN_TOKEN is not set", calendarSizeUnit };
+    if (!process.env.DIGITALOCEAN_TOKEN)
+        return { read: false, why: "DIGITALOCEAN_TOKEN is not set", calendarSizeUnit };
     try {
-        return { read: true, now: await sizeNow(settings, programApiRead(process.env, stackEntries, COMMAND_SCOPES.plan.scopes), now) };
+        return {
+            read: true,
+            now: await sizeNow(
+                settings,
+                programApiRead(process.env, stackEntries, COMMAND_SCOPES.plan.scopes),
+                now,
+            ),
+        };
     } catch (err) {
-        if (err instanceof ConfigError) return { read: false, why: err.problems.join("; "), calendarSizeUnit };
+        if (err instanceof ConfigError)
+            return { read: false, why: err.problems.join("; "), calendarSizeUnit };
         throw err;
     }
 }
@@ -160,9 +232,15 @@ function autopilotLines(live: LiveNeed): string[] {
         ];
     }
     const { decision, live: lb } = live.now;
-    const has = lb === null ? "no load balancer yet" : `the load balancer has ${plural(lb.sizeUnit, "node")}`;
+    const has =
+        lb === null
+            ? "no load balancer yet"
+            : `the load balancer has ${plural(lb.sizeUnit, "node")}`;
     // The binding reason first, then the others (decideSize's order).
-    return [`autopilot: a deploy now sizes for ${plural(decision.sizeUnit, "node")} (the calendar gives ${decision.calendarSizeUnit}; ${has}):`, ...decision.reasons.map((reason) => `  ${reason.text}`)];
+    return [
+        `autopilot: a deploy now sizes for ${plural(decision.sizeUnit, "node")} (the calendar gives ${decision.calendarSizeUnit}; ${has}):`,
+        ...decision.reasons.map((reason) => `  ${reason.text}`),
+    ];
 }
 
 function autopilotJson(live: LiveNeed) {
@@ -176,7 +254,13 @@ function autopilotJson(live: LiveNeed) {
         sizedBy: decision.bound,
         calendarSizeUnit: decision.calendarSizeUnit,
         liveSizeUnit: lb?.sizeUnit ?? null,
-        observedPeak: peak ? { connections: peak.value, at: new Date(peak.at).toISOString(), sizeUnit: decision.observed!.sizeUnit } : null,
+        observedPeak: peak
+            ? {
+                  connections: peak.value,
+                  at: new Date(peak.at).toISOString(),
+                  sizeUnit: decision.observed!.sizeUnit,
+              }
+            : null,
         reasons: decision.reasons.map((reason) => reason.text),
     };
 }

@@ -8,7 +8,9 @@ import { pulumiFromToolchain } from "../ops/pulumiCli";
 
 const args = process.argv.slice(2);
 if (args.length === 0 || args[0] === "--help" || args[0] === "-h") {
-    process.stdout.write("usage: npx tsx cli/pulumi.ts <pulumi arguments>, e.g. up --yes --stack drop\n");
+    process.stdout.write(
+        "usage: npx tsx cli/pulumi.ts <pulumi arguments>, e.g. up --yes --stack drop\n",
+    );
     process.exitCode = args.length === 0 ? 2 : 0;
 } else {
     try {

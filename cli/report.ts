@@ -4,7 +4,16 @@ import Table from "cli-table3";
 import type { Settings } from "../config";
 import { lbNodeChange, type LoadBalancerChange } from "../ops/gate";
 import type { Sizing } from "../sizing";
-import { count, money, percent, plural, rate, signed, signedMoney, signedRate } from "../sizing/format";
+import {
+    count,
+    money,
+    percent,
+    plural,
+    rate,
+    signed,
+    signedMoney,
+    signedRate,
+} from "../sizing/format";
 import type { NodeChange } from "../sizing/nodeChange";
 
 export const BINDING_TEXT: Record<Sizing["binding"], string> = {
@@ -35,9 +44,21 @@ export function sizingTable(stack: string, sizing: Sizing): string {
     });
     table.push(
         ["peak demand", count(sizing.peak.connections), count(sizing.peak.newConnectionsPerSecond)],
-        ["planned (with headroom)", count(Math.ceil(sizing.planned.connections)), count(Math.ceil(sizing.planned.newConnectionsPerSecond))],
-        [`capacity at ${sizing.sizeUnit} node${sizing.sizeUnit === 1 ? "" : "s"}`, count(sizing.capacity.connections), count(sizing.capacity.newConnectionsPerSecond)],
-        ["utilization at peak", percent(sizing.utilization.connections), percent(sizing.utilization.newConnectionsPerSecond)],
+        [
+            "planned (with headroom)",
+            count(Math.ceil(sizing.planned.connections)),
+            count(Math.ceil(sizing.planned.newConnectionsPerSecond)),
+        ],
+        [
+            `capacity at ${sizing.sizeUnit} node${sizing.sizeUnit === 1 ? "" : "s"}`,
+            count(sizing.capacity.connections),
+            count(sizing.capacity.newConnectionsPerSecond),
+        ],
+        [
+            "utilization at peak",
+            percent(sizing.utilization.connections),
+            percent(sizing.utilization.newConnectionsPerSecond),
+        ],
     );
     return [
         `stack ${stack} (${sizing.region}): size_unit ${sizing.sizeUnit}, bound by ${BINDING_TEXT[sizing.binding]}`,
@@ -51,11 +72,14 @@ export function sizingTable(stack: string, sizing: Sizing): string {
  * "load balancer adopted as it is at size_unit 3 (no change)".
  */
 export function nodeChangeLine(change: NodeChange): string {
-    if (change.adopted) return `load balancer adopted as it is at size_unit ${change.after.sizeUnit} (no change)`;
+    if (change.adopted)
+        return `load balancer adopted as it is at size_unit ${change.after.sizeUnit} (no change)`;
     const from = change.before ? String(change.before.sizeUnit) : "none";
     const nodes = signed(change.nodes, plural(Math.abs(change.nodes), "node"));
     const cost = `${signedRate(change.hourly)}/hour, ${signedMoney(change.monthly)}/month`;
-    const window = change.window ? `; a ${change.window.hours}-hour drop window costs ${signedMoney(change.window.cost)}` : "";
+    const window = change.window
+        ? `; a ${change.window.hours}-hour drop window costs ${signedMoney(change.window.cost)}`
+        : "";
     return `size_unit ${from} → ${change.after.sizeUnit} (${nodes}, ${cost})${window}`;
 }
 
@@ -80,7 +104,9 @@ export function nodeChangeMarkdown(stack: string, base: string, change: NodeChan
         "",
         `| | before (\`${base}\`) | after (this change) |`,
         "|---|---:|---:|",
-        ...rows.map(([label, pick]) => `| ${label} | ${cell(before, pick)} | ${cell(after, pick)} |`),
+        ...rows.map(
+            ([label, pick]) => `| ${label} | ${cell(before, pick)} | ${cell(after, pick)} |`,
+        ),
         "",
         "_Masking servers are never changed; the load balancer is resized in place and keeps its IP._",
     ].join("\n");
@@ -91,5 +117,7 @@ export function lbChangeLine(change: LoadBalancerChange | undefined, settings: S
     if (change?.to === undefined) return "load balancer: no change";
     if (change.from === change.to && !change.adopted) return `size_unit ${change.to} (no change)`;
     const line = nodeChangeLine(lbNodeChange({ ...change, to: change.to }, settings));
-    return change.adopted && change.from !== undefined && change.from !== change.to ? `load balancer adopted at size_unit ${change.from}, then resized: ${line}` : line;
+    return change.adopted && change.from !== undefined && change.from !== change.to
+        ? `load balancer adopted at size_unit ${change.from}, then resized: ${line}`
+        : line;
 }

@@ -7,21 +7,33 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline/promises";
-import { ConfigError, loadSettings, NAMESPACE, nowFromEnvironment, PROJECT_CONFIG_DEFAULTS } from "../config";
+import {
+    ConfigError,
+    loadSettings,
+    NAMESPACE,
+    nowFromEnvironment,
+    PROJECT_CONFIG_DEFAULTS,
+} from "../config";
 import { parseStackFile, stackFileName } from "../config/stackFile";
 import { programApiRead } from "../infra/digitaloceanApi";
 import { ALLOW_SCALE_DOWN_UNDER_LOAD } from "../ops/gate";
 import { gatedPreview } from "../ops/gatedPreview";
 import { parseHistory, type UpdateInfo } from "../ops/pulumiJson";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
-import { pickRollbackTarget, restoreStackFile, rollbackPreviewProblem, rollbackSizeNow } from "../ops/rollback";
+import {
+    pickRollbackTarget,
+    restoreStackFile,
+    rollbackPreviewProblem,
+    rollbackSizeNow,
+} from "../ops/rollback";
 import { COMMAND_SCOPES } from "../ops/scopes";
 import { formatInstant } from "../sizing/format";
 import { nodeChange } from "../sizing/nodeChange";
 import { nodeChangeLine } from "./report";
 import { runCli, UsageError } from "./run";
 
-const USAGE = "usage: npm run rollback -- --stack <name> [--to <version>] [--yes] [--allow <property>|scale-down-under-load]... [--policy-pack <dir>]";
+const USAGE =
+    "usage: npm run rollback -- --stack <name> [--to <version>] [--yes] [--allow <property>|scale-down-under-load]... [--policy-pack <dir>]";
 
 const HELP = `Returns the stack to the config it ran with before its most recent scale-up (from the
 stack's update history), after a preview that must pass the same gate as any deployment (a
@@ -61,17 +73,30 @@ runCli(
 
         const pulumi = pulumiFromToolchain();
         // --page-size 0: the whole history (the default is the last 10 entries).
-        const history = pulumi.json(["stack", "history", "--json", "--page-size", "0", "--stack", stack], parseHistory);
-        if (history.status !== 0) throw new CommandError([`pulumi stack history failed (exit ${history.status})`, history.stderr.trim()], 1);
+        const history = pulumi.json(
+            ["stack", "history", "--json", "--page-size", "0", "--stack", stack],
+            parseHistory,
+        );
+        if (history.status !== 0)
+            throw new CommandError(
+                [`pulumi stack history failed (exit ${history.status})`, history.stderr.trim()],
+                1,
+            );
         const pick = pickRollbackTarget(history.value, { to });
         if (!pick.ok) throw new ConfigError([`rollback: ${pick.reason}`]);
 
-        const restoredText = restoreStackFile(fileText, pick.restored, { defaults: PROJECT_CONFIG_DEFAULTS, file });
+        const restoredText = restoreStackFile(fileText, pick.restored, {
+            defaults: PROJECT_CONFIG_DEFAULTS,
+            file,
+        });
         const change = nodeChangeLine(nodeChange(pick.sizing.from, pick.sizing.target));
         const out = (line = "") => process.stdout.write(`${line}\n`);
         out(`Roll back stack ${stack} from ${describe(pick.versions.from, pick.from)}`);
         out(`                 to ${describe(pick.versions.target, pick.target)}`);
-        if (pick.versions.numbered) out("(this backend records no version numbers: versions count history entries, oldest = 1)");
+        if (pick.versions.numbered)
+            out(
+                "(this backend records no version numbers: versions count history entries, oldest = 1)",
+            );
         out(change);
 
         // Preview with the restored config; it must pass the same gate as any deployment.
@@ -85,26 +110,59 @@ runCli(
             process.env.PROXY_LB_NOW = formatInstant(at);
             const restoredEntries = parseStackFile(restoredText, file);
             const restored = loadSettings(restoredEntries, { now: at });
-            const read = () => programApiRead(process.env, restoredEntries, COMMAND_SCOPES.rollback.scopes);
+            const read = () =>
+                programApiRead(process.env, restoredEntries, COMMAND_SCOPES.rollback.scopes);
             const expected = await rollbackSizeNow(restored, pick.sizing.target.sizeUnit, read, at);
             const load = { settings: restored, at, read, seen: expected.seen };
             if (expected.note) out(expected.note);
-            const { verdict } = await gatedPreview(pulumi, { stack, configFile, policyPack: values["policy-pack"], allow: values.allow, load });
+            const { verdict } = await gatedPreview(pulumi, {
+                stack,
+                configFile,
+                policyPack: values["policy-pack"],
+                allow: values.allow,
+                load,
+            });
             if (!verdict.ok) {
-                throw new CommandError(["rollback: the preview does not pass the gate; nothing was changed:", ...verdict.reasons.map((r) => `  ${r}`)], 1);
+                throw new CommandError(
+                    [
+                        "rollback: the preview does not pass the gate; nothing was changed:",
+                        ...verdict.reasons.map((r) => `  ${r}`),
+                    ],
+                    1,
+                );
             }
             for (const line of verdict.allowed) out(`allowed: ${line}`);
             if (verdict.scaleDown?.status === "ok") out(verdict.scaleDown.text);
-            const problem = rollbackPreviewProblem(verdict.lbChange, expected.sizeUnit, pick.versions.target);
+            const problem = rollbackPreviewProblem(
+                verdict.lbChange,
+                expected.sizeUnit,
+                pick.versions.target,
+            );
             if (problem) throw new CommandError([`rollback: ${problem}; nothing was changed`], 1);
             const { from, to: toUnit } = verdict.lbChange ?? {};
-            out(`preview: ${from === undefined || toUnit === undefined ? "load balancer unchanged" : `load balancer size_unit ${from} → ${toUnit}`}, nothing else changes`);
+            out(
+                `preview: ${from === undefined || toUnit === undefined ? "load balancer unchanged" : `load balancer size_unit ${from} → ${toUnit}`}, nothing else changes`,
+            );
 
             if (!(await confirmed(values.yes, stack))) return "Not applied; nothing was changed.";
 
-            const status = pulumi.interactive(["up", "--yes", "--non-interactive", "--stack", stack, "--config-file", configFile, ...policy]);
+            const status = pulumi.interactive([
+                "up",
+                "--yes",
+                "--non-interactive",
+                "--stack",
+                stack,
+                "--config-file",
+                configFile,
+                ...policy,
+            ]);
             if (status !== 0) {
-                throw new CommandError([`rollback: pulumi up failed (exit ${status}); ${file} was left as it was. Check \`pulumi stack history --stack ${stack}\`.`], 1);
+                throw new CommandError(
+                    [
+                        `rollback: pulumi up failed (exit ${status}); ${file} was left as it was. Check \`pulumi stack history --stack ${stack}\`.`,
+                    ],
+                    1,
+                );
             }
             // Pulumi may have added to the file it used (e.g. a new encryption salt): keep its copy.
             writeFileSync(file, readFileSync(configFile, "utf8"));
@@ -121,7 +179,10 @@ runCli(
 
 function parseVersion(text: string): number {
     const version = Number(text);
-    if (!Number.isSafeInteger(version) || version < 1) throw new UsageError(`--to must be a version number from the stack's history (got ${JSON.stringify(text)})`);
+    if (!Number.isSafeInteger(version) || version < 1)
+        throw new UsageError(
+            `--to must be a version number from the stack's history (got ${JSON.stringify(text)})`,
+        );
     return version;
 }
 
@@ -130,13 +191,22 @@ function readText(file: string): string {
         return readFileSync(file, "utf8");
     } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        throw new ConfigError([code === "ENOENT" ? `${file} not found in ${process.cwd()}: is --stack right?` : `${file} cannot be read: ${String(err)}`]);
+        throw new ConfigError([
+            code === "ENOENT"
+                ? `${file} not found in ${process.cwd()}: is --stack right?`
+                : `${file} cannot be read: ${String(err)}`,
+        ]);
     }
 }
 
 function describe(version: number, entry: UpdateInfo): string {
     const commit = entry.environment?.["git.head"];
-    return [`version ${version}`, entry.startTime, entry.message && JSON.stringify(entry.message), commit && `commit ${commit.slice(0, 12)}`]
+    return [
+        `version ${version}`,
+        entry.startTime,
+        entry.message && JSON.stringify(entry.message),
+        commit && `commit ${commit.slice(0, 12)}`,
+    ]
         .filter(Boolean)
         .join(", ");
 }
@@ -144,11 +214,15 @@ function describe(version: number, entry: UpdateInfo): string {
 async function confirmed(yes: boolean, stack: string): Promise<boolean> {
     if (yes) return true;
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
-        throw new ConfigError(["rollback: no terminal to confirm on; re-run with --yes to apply. Nothing was changed."]);
+        throw new ConfigError([
+            "rollback: no terminal to confirm on; re-run with --yes to apply. Nothing was changed.",
+        ]);
     }
     const rl = createInterface({ input: process.stdin, output: process.stdout });
     try {
-        const answer = await rl.question(`Apply this rollback to stack ${stack}? Type "yes" to continue: `);
+        const answer = await rl.question(
+            `Apply this rollback to stack ${stack}? Type "yes" to continue: `,
+        );
         return answer.trim().toLowerCase() === "yes";
     } finally {
         rl.close();

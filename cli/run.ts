@@ -16,7 +16,9 @@ const COMMON = {
 
 /** The flags as parsed, with --stack present and a valid stack name. */
 export type CliValues<O extends Options> = Omit<
-    ReturnType<typeof parseArgs<{ options: O & typeof COMMON; strict: true; args: string[] }>>["values"],
+    ReturnType<
+        typeof parseArgs<{ options: O & typeof COMMON; strict: true; args: string[] }>
+    >["values"],
     "stack" | "help"
 > & { stack: string };
 
@@ -45,10 +47,18 @@ export class UsageError extends Error {
 
 type Main<V> = (values: V) => string | CliResult | Promise<string | CliResult>;
 
-export function runCli<O extends Options>(spec: CliSpec<O>, main: Main<CliValues<O>>, argv?: string[]): void;
+export function runCli<O extends Options>(
+    spec: CliSpec<O>,
+    main: Main<CliValues<O>>,
+    argv?: string[],
+): void;
 /** Older form: `main` reads its own flags; --help and a missing --stack are handled here. */
 export function runCli(usage: string, main: Main<void>, argv?: string[]): void;
-export function runCli<O extends Options>(spec: CliSpec<O> | string, main: Main<CliValues<O>> | Main<void>, argv = process.argv.slice(2)): void {
+export function runCli<O extends Options>(
+    spec: CliSpec<O> | string,
+    main: Main<CliValues<O>> | Main<void>,
+    argv = process.argv.slice(2),
+): void {
     const { usage, help } = typeof spec === "string" ? { usage: spec, help: "" } : spec;
     if (wantsHelp(argv)) {
         process.stdout.write(`${usage}\n${help ? `\n${help.trimEnd()}\n` : ""}`);
@@ -61,7 +71,8 @@ export function runCli<O extends Options>(spec: CliSpec<O> | string, main: Main<
             return (main as Main<void>)();
         })
         .then((result) => {
-            const { output, exitCode } = typeof result === "string" ? { output: result, exitCode: 0 } : result;
+            const { output, exitCode } =
+                typeof result === "string" ? { output: result, exitCode: 0 } : result;
             process.stdout.write(`${output}\n`);
             process.exitCode = exitCode;
         })

@@ -15,7 +15,8 @@ import { formatInstant } from "../sizing/format";
 import { runCli, UsageError } from "./run";
 import { instantFlag } from "./flags";
 
-const USAGE = "usage: npm run schedule -- --stack <name> [--now <ISO-8601 time>] [--cron | --due] [--json]";
+const USAGE =
+    "usage: npm run schedule -- --stack <name> [--now <ISO-8601 time>] [--cron | --due] [--json]";
 
 const HELP = `Says what the drop calendar (proxy-lb:drops) wants now: the size, the active drops and
 until when, and the next boundary with its size and time. Offline: it reads the stack file only;
@@ -56,26 +57,54 @@ runCli(
         },
     },
     async (values) => {
-        if (values.cron && values.due) throw new UsageError("--cron and --due are two different answers: ask for one");
-        const now = values.now === undefined ? nowFromEnvironment() : instantFlag("--now", values.now);
+        if (values.cron && values.due)
+            throw new UsageError("--cron and --due are two different answers: ask for one");
+        const now =
+            values.now === undefined ? nowFromEnvironment() : instantFlag("--now", values.now);
         const entries = readStackFile(values.stack);
         const settings = loadSettings(entries, { now });
         if (values.due) {
-            const read = { api: apiBase(process.env, entries), token: tokenFrom(process.env, COMMAND_SCOPES.due.scopes) };
+            const read = {
+                api: apiBase(process.env, entries),
+                token: tokenFrom(process.env, COMMAND_SCOPES.due.scopes),
+            };
             const notify = notifyTargetFrom(process.env, settings.config.notify);
-            const result = await scheduledCheck({ stack: values.stack, entries, read, now, notify, seenBy: "the scheduled workflow" });
+            const result = await scheduledCheck({
+                stack: values.stack,
+                entries,
+                read,
+                now,
+                notify,
+                seenBy: "the scheduled workflow",
+            });
             writeGithubOutput(result);
-            if (values.json) return JSON.stringify(dueJson(values.stack, result, notify !== null), null, 2);
+            if (values.json)
+                return JSON.stringify(dueJson(values.stack, result, notify !== null), null, 2);
             return dueText(result, notify !== null);
         }
         for (const warning of settings.warnings) process.stderr.write(`warning: ${warning}\n`);
         if (values.cron) {
             const entries = stackCronEntries(settings.config);
-            if (values.json) return JSON.stringify({ stack: values.stack, autopilot: settings.config.autopilot.enabled, lines: entries.map(cronJson), warnings: settings.warnings }, null, 2);
+            if (values.json)
+                return JSON.stringify(
+                    {
+                        stack: values.stack,
+                        autopilot: settings.config.autopilot.enabled,
+                        lines: entries.map(cronJson),
+                        warnings: settings.warnings,
+                    },
+                    null,
+                    2,
+                );
             return cronText(entries);
         }
         const { schedule } = settings;
-        if (values.json) return JSON.stringify({ stack: values.stack, ...schedule, warnings: settings.warnings }, null, 2);
+        if (values.json)
+            return JSON.stringify(
+                { stack: values.stack, ...schedule, warnings: settings.warnings },
+                null,
+                2,
+            );
         return scheduleText(values.stack, schedule);
     },
 );
@@ -94,7 +123,9 @@ function scheduleText(stack: string, s: Schedule): string {
         const same = s.next.sizeUnit === s.sizeUnit ? " (no resize)" : "";
         lines.push(`next boundary: ${s.next.at}: ${nodes(s.next.sizeUnit)}${same}: ${s.next.why}`);
         if (s.nextResize !== null && s.nextResize.at !== s.next.at) {
-            lines.push(`next resize: ${s.nextResize.at}: ${nodes(s.nextResize.sizeUnit)}: ${s.nextResize.why}`);
+            lines.push(
+                `next resize: ${s.nextResize.at}: ${nodes(s.nextResize.sizeUnit)}: ${s.nextResize.why}`,
+            );
         }
     }
     return lines.join("\n");
@@ -102,7 +133,13 @@ function scheduleText(stack: string, s: Schedule): string {
 
 function cronJson(e: CronEntry) {
     const at = (t: number | null) => (t === null ? null : formatInstant(t));
-    return { cron: e.cron, kind: e.kind, why: e.why, firesAt: at(e.firesAt), boundary: at(e.boundary) };
+    return {
+        cron: e.cron,
+        kind: e.kind,
+        why: e.why,
+        firesAt: at(e.firesAt),
+        boundary: at(e.boundary),
+    };
 }
 
 /** One line each, as in a crontab: the five fields (UTC), then why. */
@@ -119,8 +156,13 @@ const lateLine = (r: ScheduledCheck) =>
 /** What the webhook did, in words that never hold its URL (sendNotice's failure line names the host only). */
 function notifiedText(r: ScheduledCheck, configured: boolean): string | null {
     if (r.notice === null) return null;
-    if (!configured) return "notify: no webhook configured (PROXY_LB_NOTIFY_WEBHOOK_URL or proxy-lb:notify): this line is the only alarm (the scheduled workflow fails the run after its resize, so GitHub mails the failure)";
-    return r.notified?.ok ? "notify: the webhook took the message" : (r.notified?.ok === false ? r.notified.line : "notify: not sent");
+    if (!configured)
+        return "notify: no webhook configured (PROXY_LB_NOTIFY_WEBHOOK_URL or proxy-lb:notify): this line is the only alarm (the scheduled workflow fails the run after its resize, so GitHub mails the failure)";
+    return r.notified?.ok
+        ? "notify: the webhook took the message"
+        : r.notified?.ok === false
+          ? r.notified.line
+          : "notify: not sent";
 }
 
 function dueText(r: ScheduledCheck, notifyConfigured: boolean): string {
@@ -128,7 +170,12 @@ function dueText(r: ScheduledCheck, notifyConfigured: boolean): string {
     lines.push(`due: ${r.check.due ? "yes" : "no"}: ${r.check.why}`);
     const late = lateLine(r);
     // In GitHub Actions an ::error:: line is an annotation on the run's summary page.
-    if (late !== null) lines.push(process.env.GITHUB_ACTIONS === "true" ? `::error title=Late scale-up::${late}` : `error: ${late}`);
+    if (late !== null)
+        lines.push(
+            process.env.GITHUB_ACTIONS === "true"
+                ? `::error title=Late scale-up::${late}`
+                : `error: ${late}`,
+        );
     const told = notifiedText(r, notifyConfigured);
     if (told !== null) lines.push(told);
     return lines.join("\n");
@@ -143,7 +190,17 @@ function dueJson(stack: string, r: ScheduledCheck, notifyConfigured: boolean) {
         why: r.check.why,
         sizeUnit: r.check.sizeUnit,
         liveSizeUnit: r.check.liveSizeUnit,
-        late: r.late === null ? null : { drops: r.late.drops, dueSince: formatInstant(r.late.dueSince), minutesLate: r.late.minutesLate, dueSizeUnit: r.late.dueSizeUnit, liveSizeUnit: r.late.liveSizeUnit, message: lateLine(r) },
+        late:
+            r.late === null
+                ? null
+                : {
+                      drops: r.late.drops,
+                      dueSince: formatInstant(r.late.dueSince),
+                      minutesLate: r.late.minutesLate,
+                      dueSizeUnit: r.late.dueSizeUnit,
+                      liveSizeUnit: r.late.liveSizeUnit,
+                      message: lateLine(r),
+                  },
         notified: r.notice === null ? null : notifyConfigured ? (r.notified?.ok ?? false) : null,
         warnings: r.warnings,
     };
@@ -154,5 +211,14 @@ function writeGithubOutput(r: ScheduledCheck): void {
     const file = process.env.GITHUB_OUTPUT;
     if (!file) return;
     const late = lateLine(r);
-    appendFileSync(file, [`due=${r.check.due}`, `late=${late !== null}`, `moment=${formatInstant(r.moment)}`, `late-message=${late ?? ""}`, ""].join("\n"));
+    appendFileSync(
+        file,
+        [
+            `due=${r.check.due}`,
+            `late=${late !== null}`,
+            `moment=${formatInstant(r.moment)}`,
+            `late-message=${late ?? ""}`,
+            "",
+        ].join("\n"),
+    );
 }

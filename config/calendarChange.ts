@@ -9,7 +9,12 @@ const DAY_MS = 24 * 3_600_000;
 
 /** The stack's calendar timeline over [from, to). */
 export function timelineOf(settings: Settings, from: number, to: number): Timeline {
-    return timeline(settings.calendar, { region: settings.config.region, capacity: settings.config.capacity }, from, to);
+    return timeline(
+        settings.calendar,
+        { region: settings.config.region, capacity: settings.config.capacity },
+        from,
+        to,
+    );
 }
 
 type Drop = Settings["config"]["drops"][number];
@@ -28,7 +33,11 @@ export function calendarChanged(before: Settings | null, after: Settings): boole
  * The period a pull request's summary shows: from now, for 7 days or until the last drop the
  * change adds, edits or removes has ended, whichever is later.
  */
-export function changePeriod(before: Settings | null, after: Settings, now: number): { from: number; to: number } {
+export function changePeriod(
+    before: Settings | null,
+    after: Settings,
+    now: number,
+): { from: number; to: number } {
     const beforeKeys = new Set(before?.config.drops.map(dropKey) ?? []);
     const afterKeys = new Set(after.config.drops.map(dropKey));
     const changed = [
@@ -37,6 +46,8 @@ export function changePeriod(before: Settings | null, after: Settings, now: numb
     ];
     const ends = changed.map((d) => parseInstant(d.end)!).filter((end) => end > now);
     const leadChanged = before !== null && before.config.leadMinutes !== after.config.leadMinutes;
-    const allEnds = leadChanged ? after.config.drops.map((d) => parseInstant(d.end)!).filter((end) => end > now) : [];
+    const allEnds = leadChanged
+        ? after.config.drops.map((d) => parseInstant(d.end)!).filter((end) => end > now)
+        : [];
     return { from: now, to: Math.max(now + DEFAULT_PERIOD_DAYS * DAY_MS, ...ends, ...allEnds) };
 }

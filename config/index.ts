@@ -42,7 +42,10 @@ export interface LoadOptions {
  * them to programs (JSON text) or as a stack file holds them (parsed YAML). Other
  * namespaces (digitalocean:…) are ignored.
  */
-export function loadSettings(entries: Record<string, unknown>, options: LoadOptions = {}): Settings {
+export function loadSettings(
+    entries: Record<string, unknown>,
+    options: LoadOptions = {},
+): Settings {
     const config = parseStackConfig(entries);
     const now = options.now === undefined ? Date.now() : Number(options.now);
     const settings = calendarSettings(config, now);
@@ -67,12 +70,17 @@ export function autopilotSettings(config: StackConfig): AutopilotSettings {
  * The time to size for: PROXY_LB_NOW (ISO-8601 with an offset or Z) when set, for previews
  * "as of" a time and for tests; otherwise the clock.
  */
-export function nowFromEnvironment(env: Record<string, string | undefined> = process.env, clock: () => number = Date.now): number {
+export function nowFromEnvironment(
+    env: Record<string, string | undefined> = process.env,
+    clock: () => number = Date.now,
+): number {
     const text = env.PROXY_LB_NOW;
     if (text === undefined || text === "") return clock();
     const at = parseInstant(text.trim());
     if (at === undefined) {
-        throw new ConfigError([`PROXY_LB_NOW must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z (got ${JSON.stringify(text)})`]);
+        throw new ConfigError([
+            `PROXY_LB_NOW must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z (got ${JSON.stringify(text)})`,
+        ]);
     }
     return at;
 }
@@ -106,7 +114,9 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
             const known = knownKeys(issue.path);
             const guess = closest(unknown, known);
             const full = keyPath([...issue.path, unknown]);
-            const hint = guess ? `; did you mean ${keyPath([...issue.path, guess])}?` : `; known keys: ${known.join(", ")}`;
+            const hint = guess
+                ? `; did you mean ${keyPath([...issue.path, guess])}?`
+                : `; known keys: ${known.join(", ")}`;
             return `${full} is not a known key${hint}`;
         });
     }
@@ -147,9 +157,17 @@ function schemaAt(path: readonly PropertyKey[]): z.ZodType | undefined {
 
 function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
     let current = schema;
-    while (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodPrefault || current instanceof z.ZodPipe) {
+    while (
+        current instanceof z.ZodOptional ||
+        current instanceof z.ZodDefault ||
+        current instanceof z.ZodPrefault ||
+        current instanceof z.ZodPipe
+    ) {
         // A pipe from a transform (the number keys' decimal-text conversion) is its output's shape.
-        if (current instanceof z.ZodPipe) current = (current.in instanceof z.ZodTransform ? current.out : current.in) as z.ZodType;
+        if (current instanceof z.ZodPipe)
+            current = (
+                current.in instanceof z.ZodTransform ? current.out : current.in
+            ) as z.ZodType;
         else current = current.unwrap() as z.ZodType;
     }
     return current;

@@ -40,11 +40,16 @@ export function webhookUrlProblem(url: string): string | undefined {
     } catch {
         return "must be a webhook URL such as https://discord.com/api/webhooks/<id>/<token> or https://hooks.slack.com/services/<…> (the value is not shown: it is a secret)";
     }
-    if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && LOOPBACK.has(parsed.hostname))) {
+    if (
+        parsed.protocol !== "https:" &&
+        !(parsed.protocol === "http:" && LOOPBACK.has(parsed.hostname))
+    ) {
         return "must be an https:// URL (the value is not shown: it is a secret)";
     }
-    if (parsed.username !== "" || parsed.password !== "") return "must not carry a user name or password (the value is not shown: it is a secret)";
-    if (parsed.pathname === "/" || parsed.pathname === "") return "has no path: a webhook URL carries its secret in its path (the value is not shown)";
+    if (parsed.username !== "" || parsed.password !== "")
+        return "must not carry a user name or password (the value is not shown: it is a secret)";
+    if (parsed.pathname === "/" || parsed.pathname === "")
+        return "has no path: a webhook URL carries its secret in its path (the value is not shown)";
     return undefined;
 }
 
@@ -62,25 +67,39 @@ export const notifySchema = z
                     [
                         z.string().superRefine((url, ctx) => {
                             const problem = webhookUrlProblem(url);
-                            if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+                            if (problem !== undefined)
+                                ctx.addIssue({ code: "custom", message: problem });
                         }),
                         encryptedSchema,
                     ],
                     { error: `must be the webhook URL, set as a secret: ${SET_AS_SECRET}` },
                 )
-                .describe("incoming-webhook URL for notifications (Discord or Slack); a secret: set it with `pulumi config set --secret --path`"),
+                .describe(
+                    "incoming-webhook URL for notifications (Discord or Slack); a secret: set it with `pulumi config set --secret --path`",
+                ),
             format: z
                 .enum(NOTIFY_FORMATS, { error: 'must be "discord" or "slack"' })
                 .optional()
-                .describe("the webhook's message format; defaults from the URL's host (discord.com, hooks.slack.com)"),
+                .describe(
+                    "the webhook's message format; defaults from the URL's host (discord.com, hooks.slack.com)",
+                ),
         },
         { error: "must be an object with webhookUrl (and format)" },
     )
     .superRefine((notify, ctx) => {
         // An encrypted URL's host is unknown until decrypted: notifyTarget says so then.
         if (typeof notify.webhookUrl !== "string") return;
-        if (notify.format === undefined && webhookUrlProblem(notify.webhookUrl) === undefined && formatForUrl(notify.webhookUrl) === undefined) {
-            ctx.addIssue({ code: "custom", path: ["format"], message: 'is required: the webhook URL\'s host is neither Discord\'s nor Slack\'s; set "discord" or "slack"' });
+        if (
+            notify.format === undefined &&
+            webhookUrlProblem(notify.webhookUrl) === undefined &&
+            formatForUrl(notify.webhookUrl) === undefined
+        ) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["format"],
+                message:
+                    'is required: the webhook URL\'s host is neither Discord\'s nor Slack\'s; set "discord" or "slack"',
+            });
         }
     });
 
@@ -92,13 +111,18 @@ export type NotifyConfig = z.output<typeof notifySchema>;
  * still encrypted (a stack file read without Pulumi): decrypt it first (the controller does, once).
  * An error when a decrypted URL turns out wrong, never quoting it.
  */
-export function notifyTarget(notify: NotifyConfig): { webhookUrl: string; format: NotifyFormat } | null {
+export function notifyTarget(
+    notify: NotifyConfig,
+): { webhookUrl: string; format: NotifyFormat } | null {
     const url = notify.webhookUrl;
     if (typeof url !== "string") return null;
     const problem = webhookUrlProblem(url);
     if (problem !== undefined) throw new Error(`proxy-lb:notify.webhookUrl ${problem}`);
     const format = notify.format ?? formatForUrl(url);
-    if (format === undefined) throw new Error('proxy-lb:notify.format is required: the webhook URL\'s host is neither Discord\'s nor Slack\'s; set "discord" or "slack"');
+    if (format === undefined)
+        throw new Error(
+            'proxy-lb:notify.format is required: the webhook URL\'s host is neither Discord\'s nor Slack\'s; set "discord" or "slack"',
+        );
     return { webhookUrl: url, format };
 }
 
@@ -107,7 +131,10 @@ export function notifyTarget(notify: NotifyConfig): { webhookUrl: string; format
  * in a file (one to this machine, a local receiver, carries none).
  */
 export function plainTextWebhookProblem(notify: unknown, file: string): string | undefined {
-    const url = typeof notify === "object" && notify !== null ? (notify as { webhookUrl?: unknown }).webhookUrl : undefined;
+    const url =
+        typeof notify === "object" && notify !== null
+            ? (notify as { webhookUrl?: unknown }).webhookUrl
+            : undefined;
     if (typeof url !== "string") return undefined;
     let host = "";
     try {

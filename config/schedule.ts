@@ -72,14 +72,19 @@ export function calendarOf(config: StackConfig): Calendar {
 }
 
 const step = (s: Step | null): ScheduleStep | null =>
-    s === null ? null : { at: formatInstant(s.from!), sizeUnit: s.sizing.sizeUnit, active: s.active, why: s.why };
+    s === null
+        ? null
+        : { at: formatInstant(s.from!), sizeUnit: s.sizing.sizeUnit, active: s.active, why: s.why };
 
 /**
  * Sizes the stack for `now` from its calendar. Returns the sizing problems of every step not
  * over yet (a future drop the configuration cannot serve is refused today, not when it
  * starts) instead of the settings when there are any.
  */
-export function calendarSettings(config: StackConfig, now: number): CalendarSettings | { problems: string[] } {
+export function calendarSettings(
+    config: StackConfig,
+    now: number,
+): CalendarSettings | { problems: string[] } {
     const calendar = calendarOf(config);
     const context: SizingContext = { region: config.region, capacity: config.capacity };
     const problems = sizingProblems(calendar, context, now);
@@ -96,7 +101,9 @@ export function calendarSettings(config: StackConfig, now: number): CalendarSett
         }));
     const warnings = calendar.drops.flatMap((d) =>
         d.end <= now
-            ? [`${d.label} ended at ${formatInstant(d.end)}, before now (${formatInstant(now)}): it no longer changes the size; remove it from the calendar`]
+            ? [
+                  `${d.label} ended at ${formatInstant(d.end)}, before now (${formatInstant(now)}): it no longer changes the size; remove it from the calendar`,
+              ]
             : [],
     );
     return {
@@ -123,5 +130,9 @@ export function calendarSettings(config: StackConfig, now: number): CalendarSett
  * clock), so schedule.yml's triggers change only when the calendar does.
  */
 export function stackCronEntries(config: StackConfig): CronEntry[] {
-    return cronEntries(calendarOf(config), { region: config.region, capacity: config.capacity }, { ...CRON_DEFAULTS, now: null, autopilot: config.autopilot.enabled });
+    return cronEntries(
+        calendarOf(config),
+        { region: config.region, capacity: config.capacity },
+        { ...CRON_DEFAULTS, now: null, autopilot: config.autopilot.enabled },
+    );
 }

@@ -4,7 +4,13 @@
 import { z } from "zod";
 import { CAPACITY_DEFAULTS, DEMAND_DEFAULTS, MAX_SIZE_UNIT } from "../sizing";
 import { AUTOPILOT_DEFAULTS } from "../sizing/autopilot";
-import { DEFAULT_LEAD_MINUTES, HOUR_MS, MAX_DROP_HOURS, MAX_LEAD_MINUTES, parseInstant } from "../sizing/calendar";
+import {
+    DEFAULT_LEAD_MINUTES,
+    HOUR_MS,
+    MAX_DROP_HOURS,
+    MAX_LEAD_MINUTES,
+    parseInstant,
+} from "../sizing/calendar";
 import { notifySchema } from "./notify";
 
 export const NAMESPACE = "proxy-lb";
@@ -40,14 +46,21 @@ function wholeNumber(min: number, max?: number) {
 
 function decimal(min: number, max: number) {
     const error = `must be a number from ${min} to ${max}`;
-    return z.preprocess(numberFromDecimalText, z.number({ error }).min(min, { error }).max(max, { error }));
+    return z.preprocess(
+        numberFromDecimalText,
+        z.number({ error }).min(min, { error }).max(max, { error }),
+    );
 }
 
 function text(pattern: RegExp, error: string) {
     return z.string({ error }).regex(pattern, { error });
 }
 
-const isEmptyObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+const isEmptyObject = (value: unknown) =>
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === 0;
 
 const port = () => wholeNumber(1, 65535);
 
@@ -57,15 +70,16 @@ const port = () => wholeNumber(1, 65535);
  */
 function flag() {
     const error = "must be true or false";
-    return z.preprocess((value) => (value === "true" ? true : value === "false" ? false : value), z.boolean({ error }));
+    return z.preprocess(
+        (value) => (value === "true" ? true : value === "false" ? false : value),
+        z.boolean({ error }),
+    );
 }
 
 const forwardingRule = z.strictObject(
     {
         port: port().describe("port the proxy users connect to on the load balancer (TCP)"),
-        targetPort: port()
-            .optional()
-            .describe("port on the masking servers; defaults to `port`"),
+        targetPort: port().optional().describe("port on the masking servers; defaults to `port`"),
     },
     { error: "must be an object like { port: 8080 }" },
 );
@@ -82,19 +96,25 @@ export const loadBalancerSchema = z
                 "must be a load balancer id (a lowercase UUID)",
             )
                 .optional()
-                .describe("id of an existing load balancer to adopt (import) instead of creating one"),
+                .describe(
+                    "id of an existing load balancer to adopt (import) instead of creating one",
+                ),
             forwarding: z
                 .array(forwardingRule, { error: "must be a list of forwarding rules" })
                 .min(1, { error: "must list at least one forwarding rule" })
                 .optional()
-                .describe("TCP passthrough forwarding rules; for an adopted load balancer, optional (its live rules are kept) and, when given, must match it"),
+                .describe(
+                    "TCP passthrough forwarding rules; for an adopted load balancer, optional (its live rules are kept) and, when given, must match it",
+                ),
             healthCheck: z
                 .strictObject(
                     { port: port().describe("TCP port probed on each masking server") },
                     { error: "must be an object like { port: 8080 }" },
                 )
                 .optional()
-                .describe("TCP health check; for an adopted load balancer, optional (its live check is kept) and, when given, must match it"),
+                .describe(
+                    "TCP health check; for an adopted load balancer, optional (its live check is kept) and, when given, must match it",
+                ),
         },
         { error: "must be an object with name, forwarding and healthCheck" },
     )
@@ -103,7 +123,12 @@ export const loadBalancerSchema = z
         if (lb.id === undefined) {
             for (const key of ["forwarding", "healthCheck"] as const) {
                 if (lb[key] === undefined) {
-                    ctx.addIssue({ code: "custom", path: [key], message: "is required when loadBalancer.id is not set (the program creates the load balancer)" });
+                    ctx.addIssue({
+                        code: "custom",
+                        path: [key],
+                        message:
+                            "is required when loadBalancer.id is not set (the program creates the load balancer)",
+                    });
                 }
             }
         }
@@ -154,7 +179,11 @@ export const maskingServersSchema = z
         const seen = new Set<number>();
         servers.ids?.forEach((id, index) => {
             if (seen.has(id)) {
-                ctx.addIssue({ code: "custom", path: ["ids", index], message: `repeats droplet ${id}` });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["ids", index],
+                    message: `repeats droplet ${id}`,
+                });
             }
             seen.add(id);
         });
@@ -169,7 +198,9 @@ export const demandSchema = z.strictObject(
             .describe("simultaneous connections one task holds"),
         newConnectionsPerSecond: wholeNumber(0)
             .optional()
-            .describe("peak new connections per second; defaults to every peak connection opening in the same second"),
+            .describe(
+                "peak new connections per second; defaults to every peak connection opening in the same second",
+            ),
     },
     { error: "must be an object with users and tasksPerUser" },
 );
@@ -191,7 +222,9 @@ export const capacitySchema = z
                 .describe("never size below this many nodes"),
             maxNodes: wholeNumber(1, MAX_SIZE_UNIT)
                 .prefault(CAPACITY_DEFAULTS.maxNodes)
-                .describe("refuse demand that needs more nodes than this (an error, never a silent cap)"),
+                .describe(
+                    "refuse demand that needs more nodes than this (an error, never a silent cap)",
+                ),
             pricePerNodeMonthly: decimal(0, 10_000)
                 .prefault(CAPACITY_DEFAULTS.pricePerNodeMonthly)
                 .describe("USD per node per month; hourly = monthly / 672"),
@@ -215,13 +248,19 @@ export const autopilotSchema = z.strictObject(
     {
         enabled: flag()
             .prefault(AUTOPILOT_DEFAULTS.enabled)
-            .describe("size for the larger of the calendar and what the load balancer really carries (its frontend_connections_current); needs monitoring:read"),
+            .describe(
+                "size for the larger of the calendar and what the load balancer really carries (its frontend_connections_current); needs monitoring:read",
+            ),
         scaleDownAfterMinutes: wholeNumber(1, MAX_SCALE_DOWN_AFTER_MINUTES)
             .prefault(AUTOPILOT_DEFAULTS.scaleDownAfterMinutes)
-            .describe("the window: the highest sample of the last this many minutes sets the observed need, so a fall lowers the size only after it (no flapping)"),
+            .describe(
+                "the window: the highest sample of the last this many minutes sets the observed need, so a fall lowers the size only after it (no flapping)",
+            ),
         maxNodes: wholeNumber(1, MAX_SIZE_UNIT)
             .optional()
-            .describe("the most nodes the autopilot may size for; above it, it clamps and says so (never blocking a deploy); defaults to capacity.maxNodes"),
+            .describe(
+                "the most nodes the autopilot may size for; above it, it clamps and says so (never blocking a deploy); defaults to capacity.maxNodes",
+            ),
     },
     { error: "must be an object like { enabled: true }" },
 );
@@ -235,10 +274,13 @@ export type AutopilotConfig = z.output<typeof autopilotSchema>;
 
 const instant = (what: string) =>
     z
-        .string({ error: `must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z` })
+        .string({
+            error: `must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z`,
+        })
         .refine((value) => parseInstant(value) !== undefined, {
             // A refinement's issue is "custom", whose value the messages leave out: name it here.
-            error: (issue) => `must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z or 2027-11-26T09:00:00-05:00 (got ${JSON.stringify(issue.input)})`,
+            error: (issue) =>
+                `must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z or 2027-11-26T09:00:00-05:00 (got ${JSON.stringify(issue.input)})`,
         })
         .describe(what);
 
@@ -248,10 +290,18 @@ export const dropSchema = z
             name: text(
                 /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/,
                 "must be 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit",
-            ).describe("the drop's name, unique in the calendar (shown in plan, schedule and observe)"),
-            start: instant("when the drop starts (ISO-8601 with an offset or Z); the load balancer is scaled up leadMinutes before"),
-            end: instant("when the drop ends (ISO-8601 with an offset or Z); the size returns to the baseline then"),
-            demand: demandSchema.describe("the drop's peak demand (same keys as proxy-lb:demand); replaces the baseline during the window"),
+            ).describe(
+                "the drop's name, unique in the calendar (shown in plan, schedule and observe)",
+            ),
+            start: instant(
+                "when the drop starts (ISO-8601 with an offset or Z); the load balancer is scaled up leadMinutes before",
+            ),
+            end: instant(
+                "when the drop ends (ISO-8601 with an offset or Z); the size returns to the baseline then",
+            ),
+            demand: demandSchema.describe(
+                "the drop's peak demand (same keys as proxy-lb:demand); replaces the baseline during the window",
+            ),
         },
         { error: "must be an object with name, start, end and demand" },
     )
@@ -260,7 +310,11 @@ export const dropSchema = z
         const end = parseInstant(drop.end);
         if (start === undefined || end === undefined) return; // already reported on the key
         if (end <= start) {
-            ctx.addIssue({ code: "custom", path: ["end"], message: `(${drop.end}) must be after start (${drop.start})` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["end"],
+                message: `(${drop.end}) must be after start (${drop.start})`,
+            });
         } else if (end - start > MAX_DROP_HOURS * HOUR_MS) {
             const hours = Number(((end - start) / HOUR_MS).toFixed(2));
             ctx.addIssue({
@@ -288,33 +342,53 @@ export const dropsSchema = z
     });
 
 export const stackConfigSchema = z.strictObject({
-    region: text(/^[a-z]{3}[1-9]$/, "must be a DigitalOcean region slug such as nyc3, ams3 or sfo3").describe(
-        "DigitalOcean region of the load balancer and the masking servers",
-    ),
+    region: text(
+        /^[a-z]{3}[1-9]$/,
+        "must be a DigitalOcean region slug such as nyc3, ams3 or sfo3",
+    ).describe("DigitalOcean region of the load balancer and the masking servers"),
     loadBalancer: loadBalancerSchema.describe("the load balancer every proxy user connects to"),
     maskingServers: maskingServersSchema.describe("the masking droplets behind it: never modified"),
     demand: demandSchema.describe("expected peak demand of the drop"),
-    capacity: capacitySchema.default(capacitySchema.parse({})).describe("per-node capacity, limits and price"),
+    capacity: capacitySchema
+        .default(capacitySchema.parse({}))
+        .describe("per-node capacity, limits and price"),
     drops: dropsSchema
         .default([])
-        .describe("the drop calendar: each drop's demand replaces proxy-lb:demand (the between-drops baseline) during its window; overlapping windows add their demands"),
+        .describe(
+            "the drop calendar: each drop's demand replaces proxy-lb:demand (the between-drops baseline) during its window; overlapping windows add their demands",
+        ),
     leadMinutes: wholeNumber(0, MAX_LEAD_MINUTES)
         .prefault(DEFAULT_LEAD_MINUTES)
-        .describe("scale up this many minutes before each drop's start (a DigitalOcean load balancer resize takes minutes)"),
-    autopilot: autopilotSchema.default(autopilotSchema.parse({})).describe("the autopilot: follow the crowd the load balancer really carries, within bounds"),
+        .describe(
+            "scale up this many minutes before each drop's start (a DigitalOcean load balancer resize takes minutes)",
+        ),
+    autopilot: autopilotSchema
+        .default(autopilotSchema.parse({}))
+        .describe(
+            "the autopilot: follow the crowd the load balancer really carries, within bounds",
+        ),
     // Pulumi.yaml declares every object key with the default {}, which Pulumi hands to the
     // program: an empty notify block is "no notifications".
     notify: z
         .preprocess((value) => (isEmptyObject(value) ? undefined : value), notifySchema.optional())
         .optional()
-        .describe("notifications: each resize, a clamp at autopilot.maxNodes, the load balancer at 90% of its limit, metrics unavailable, a failed or late run"),
+        .describe(
+            "notifications: each resize, a clamp at autopilot.maxNodes, the load balancer at 90% of its limit, metrics unavailable, a failed or late run",
+        ),
 });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
 
 /** Top-level keys whose values are objects (Pulumi hands them to programs as JSON text). */
-export const OBJECT_KEYS = ["loadBalancer", "maskingServers", "demand", "capacity", "autopilot", "notify"] as const;
+export const OBJECT_KEYS = [
+    "loadBalancer",
+    "maskingServers",
+    "demand",
+    "capacity",
+    "autopilot",
+    "notify",
+] as const;
 
 /** Top-level keys whose values are lists (Pulumi hands these to programs as JSON text too). */
 export const LIST_KEYS = ["drops"] as const;
@@ -330,9 +404,18 @@ export const JSON_TEXT_KEYS: readonly string[] = [...OBJECT_KEYS, ...LIST_KEYS, 
  */
 export const PROJECT_CONFIG_DEFAULTS: Readonly<Record<string, unknown>> = Object.fromEntries(
     Object.entries(stackConfigSchema.shape)
-        .filter(([, schema]) => schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault || schema instanceof z.ZodOptional)
+        .filter(
+            ([, schema]) =>
+                schema instanceof z.ZodDefault ||
+                schema instanceof z.ZodPrefault ||
+                schema instanceof z.ZodOptional,
+        )
         .map(([key, schema]) => [
             `${NAMESPACE}:${key}`,
-            (OBJECT_KEYS as readonly string[]).includes(key) ? {} : (LIST_KEYS as readonly string[]).includes(key) ? [] : schema.parse(undefined),
+            (OBJECT_KEYS as readonly string[]).includes(key)
+                ? {}
+                : (LIST_KEYS as readonly string[]).includes(key)
+                  ? []
+                  : schema.parse(undefined),
         ]),
 );

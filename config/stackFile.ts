@@ -8,33 +8,55 @@ import { plainTextWebhookProblem } from "./notify";
 
 export function stackFileName(stack: string): string {
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
-        throw new ConfigError([`--stack must be a stack name such as drop or dev (got ${JSON.stringify(stack)})`]);
+        throw new ConfigError([
+            `--stack must be a stack name such as drop or dev (got ${JSON.stringify(stack)})`,
+        ]);
     }
     return `Pulumi.${stack}.yaml`;
 }
 
 /** The top-level keys of a Pulumi.<stack>.yaml (Pulumi's workspace.ProjectStack). */
-const STACK_FILE_KEYS = ["config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt"];
+const STACK_FILE_KEYS = [
+    "config",
+    "environment",
+    "secretsprovider",
+    "encryptedkey",
+    "encryptionsalt",
+];
 
 /** The `config:` map of a stack file's text; `file` only names it in errors. */
 export function parseStackFile(text: string, file: string): Record<string, unknown> {
     const lineCounter = new LineCounter();
     const doc = parseDocument(text, { prettyErrors: false, lineCounter });
-    if (doc.errors.length > 0) throw new ConfigError(yamlProblems(text, file, doc.errors, lineCounter));
+    if (doc.errors.length > 0)
+        throw new ConfigError(yamlProblems(text, file, doc.errors, lineCounter));
     if (doc.contents === null) {
         const what = text.trim() === "" ? "is empty" : "has only comments";
-        throw new ConfigError([`${file} ${what}: expected a \`config:\` block with ${NAMESPACE}: keys`]);
+        throw new ConfigError([
+            `${file} ${what}: expected a \`config:\` block with ${NAMESPACE}: keys`,
+        ]);
     }
     const root: unknown = doc.toJS();
     if (!isRecord(root)) {
-        throw new ConfigError([`${file} must be a YAML mapping with a \`config:\` block of ${NAMESPACE}: keys (got ${Array.isArray(root) ? "a list" : JSON.stringify(root)})`]);
+        throw new ConfigError([
+            `${file} must be a YAML mapping with a \`config:\` block of ${NAMESPACE}: keys (got ${Array.isArray(root) ? "a list" : JSON.stringify(root)})`,
+        ]);
     }
-    const problems = Object.keys(root).filter((key) => !STACK_FILE_KEYS.includes(key)).map((key) => topLevelProblem(key, file));
+    const problems = Object.keys(root)
+        .filter((key) => !STACK_FILE_KEYS.includes(key))
+        .map((key) => topLevelProblem(key, file));
     if (problems.length > 0) throw new ConfigError(problems);
-    if (!("config" in root)) throw new ConfigError([`${file} has no \`config:\` block: expected one with ${NAMESPACE}: keys`]);
+    if (!("config" in root))
+        throw new ConfigError([
+            `${file} has no \`config:\` block: expected one with ${NAMESPACE}: keys`,
+        ]);
     const config = root.config;
-    if (config === null) throw new ConfigError([`${file}: \`config:\` is empty: expected ${NAMESPACE}: keys under it, such as ${NAMESPACE}:region`]);
-    if (!isRecord(config)) throw new ConfigError([`${file}: config must be a mapping of keys to values`]);
+    if (config === null)
+        throw new ConfigError([
+            `${file}: \`config:\` is empty: expected ${NAMESPACE}: keys under it, such as ${NAMESPACE}:region`,
+        ]);
+    if (!isRecord(config))
+        throw new ConfigError([`${file}: config must be a mapping of keys to values`]);
     const keyProblems = Object.keys(config).flatMap((key) => namespaceProblem(key, file));
     if (keyProblems.length > 0) throw new ConfigError(keyProblems);
     const plainSecret = plainTextWebhookProblem(config[`${NAMESPACE}:notify`], file);
@@ -43,7 +65,8 @@ export function parseStackFile(text: string, file: string): Record<string, unkno
 }
 
 function topLevelProblem(key: string, file: string): string {
-    if (key.includes(":")) return `${file}: \`${key}\` is at the top level; config keys go under \`config:\` (indented)`;
+    if (key.includes(":"))
+        return `${file}: \`${key}\` is at the top level; config keys go under \`config:\` (indented)`;
     const guess = closest(key, STACK_FILE_KEYS);
     return guess
         ? `${file}: \`${key}\` is not a Pulumi stack-file key; did you mean \`${guess}\`?`
@@ -66,11 +89,18 @@ function namespaceProblem(key: string, file: string): string[] {
     const namespace = key.slice(0, colon);
     if (namespace === NAMESPACE || closest(namespace, [NAMESPACE]) === undefined) return [];
     const name = key.slice(colon + 1);
-    return [`${file}: \`${key}\` is not in the ${NAMESPACE}: namespace; did you mean \`${NAMESPACE}:${name}\`?`];
+    return [
+        `${file}: \`${key}\` is not in the ${NAMESPACE}: namespace; did you mean \`${NAMESPACE}:${name}\`?`,
+    ];
 }
 
 /** One problem per YAML error line: where (line, column), what, and the line itself with a caret. */
-function yamlProblems(text: string, file: string, errors: readonly YAMLError[], lineCounter: LineCounter): string[] {
+function yamlProblems(
+    text: string,
+    file: string,
+    errors: readonly YAMLError[],
+    lineCounter: LineCounter,
+): string[] {
     const lines = text.split(/\r?\n/);
     const problems: string[] = [];
     const reported = new Set<number>();
@@ -83,7 +113,10 @@ function yamlProblems(text: string, file: string, errors: readonly YAMLError[], 
         if (last < line - 1) [line, col] = [last + 1, lines[last].trimEnd().length + 1];
         if (reported.has(line)) continue; // one error usually cascades into more on the same line
         reported.add(line);
-        problems.push(`${file} is not valid YAML at line ${line}, column ${col}: ${error.message}`, ...excerpt(lines[line - 1] ?? "", line, col));
+        problems.push(
+            `${file} is not valid YAML at line ${line}, column ${col}: ${error.message}`,
+            ...excerpt(lines[line - 1] ?? "", line, col),
+        );
         if (reported.size === 3) break;
     }
     return problems;
@@ -94,7 +127,10 @@ function excerpt(text: string, line: number, col: number): string[] {
     const start = Math.max(0, Math.min(col - 60, shown.length - 100));
     const clipped = `${start > 0 ? "…" : ""}${shown.slice(start, start + 100)}${start + 100 < shown.length ? "…" : ""}`;
     const gutter = String(line);
-    return [`  ${gutter} | ${clipped}`, `  ${" ".repeat(gutter.length)} | ${" ".repeat(col - 1 - start + (start > 0 ? 1 : 0))}^`];
+    return [
+        `  ${gutter} | ${clipped}`,
+        `  ${" ".repeat(gutter.length)} | ${" ".repeat(col - 1 - start + (start > 0 ? 1 : 0))}^`,
+    ];
 }
 
 export function readStackFile(stack: string, dir = process.cwd()): Record<string, unknown> {
@@ -105,7 +141,9 @@ export function readStackFile(stack: string, dir = process.cwd()): Record<string
     } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         throw new ConfigError([
-            code === "ENOENT" ? `${file} not found in ${dir}: is --stack ${stack} right?` : `${file} cannot be read: ${String(err)}`,
+            code === "ENOENT"
+                ? `${file} not found in ${dir}: is --stack ${stack} right?`
+                : `${file} cannot be read: ${String(err)}`,
         ]);
     }
     return parseStackFile(text, file);

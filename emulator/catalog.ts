@@ -25,7 +25,11 @@ export const LEGACY_REGIONS: Record<string, string> = {
     sfo1: "San Francisco 1",
 };
 
-export const LB_SIZE_SLUG_NODES: Record<string, number> = { "lb-small": 1, "lb-medium": 3, "lb-large": 6 };
+export const LB_SIZE_SLUG_NODES: Record<string, number> = {
+    "lb-small": 1,
+    "lb-medium": 3,
+    "lb-large": 6,
+};
 
 export function isKnownRegion(slug: string): boolean {
     return slug in CURRENT_REGIONS || slug in LEGACY_REGIONS;
@@ -35,7 +39,14 @@ export function isLegacyRegion(slug: string): boolean {
     return slug in LEGACY_REGIONS;
 }
 
-const REGION_FEATURES = ["backups", "ipv6", "metadata", "install_agent", "storage", "image_transfer"];
+const REGION_FEATURES = [
+    "backups",
+    "ipv6",
+    "metadata",
+    "install_agent",
+    "storage",
+    "image_transfer",
+];
 
 interface SizeRow {
     memory: number;
@@ -47,16 +58,86 @@ interface SizeRow {
 }
 
 const SIZES: Record<string, SizeRow> = {
-    "s-1vcpu-512mb-10gb": { memory: 512, vcpus: 1, disk: 10, transfer: 0.5, price_monthly: 4, description: "Basic" },
-    "s-1vcpu-1gb": { memory: 1024, vcpus: 1, disk: 25, transfer: 1, price_monthly: 6, description: "Basic" },
-    "s-1vcpu-2gb": { memory: 2048, vcpus: 1, disk: 50, transfer: 2, price_monthly: 12, description: "Basic" },
-    "s-2vcpu-2gb": { memory: 2048, vcpus: 2, disk: 60, transfer: 3, price_monthly: 18, description: "Basic" },
-    "s-2vcpu-4gb": { memory: 4096, vcpus: 2, disk: 80, transfer: 4, price_monthly: 24, description: "Basic" },
-    "s-4vcpu-8gb": { memory: 8192, vcpus: 4, disk: 160, transfer: 5, price_monthly: 48, description: "Basic" },
-    "s-8vcpu-16gb": { memory: 16384, vcpus: 8, disk: 320, transfer: 6, price_monthly: 96, description: "Basic" },
-    "c-2": { memory: 4096, vcpus: 2, disk: 25, transfer: 4, price_monthly: 42, description: "CPU-Optimized" },
-    "c-4": { memory: 8192, vcpus: 4, disk: 50, transfer: 5, price_monthly: 84, description: "CPU-Optimized" },
-    "g-2vcpu-8gb": { memory: 8192, vcpus: 2, disk: 25, transfer: 4, price_monthly: 63, description: "General Purpose" },
+    "s-1vcpu-512mb-10gb": {
+        memory: 512,
+        vcpus: 1,
+        disk: 10,
+        transfer: 0.5,
+        price_monthly: 4,
+        description: "Basic",
+    },
+    "s-1vcpu-1gb": {
+        memory: 1024,
+        vcpus: 1,
+        disk: 25,
+        transfer: 1,
+        price_monthly: 6,
+        description: "Basic",
+    },
+    "s-1vcpu-2gb": {
+        memory: 2048,
+        vcpus: 1,
+        disk: 50,
+        transfer: 2,
+        price_monthly: 12,
+        description: "Basic",
+    },
+    "s-2vcpu-2gb": {
+        memory: 2048,
+        vcpus: 2,
+        disk: 60,
+        transfer: 3,
+        price_monthly: 18,
+        description: "Basic",
+    },
+    "s-2vcpu-4gb": {
+        memory: 4096,
+        vcpus: 2,
+        disk: 80,
+        transfer: 4,
+        price_monthly: 24,
+        description: "Basic",
+    },
+    "s-4vcpu-8gb": {
+        memory: 8192,
+        vcpus: 4,
+        disk: 160,
+        transfer: 5,
+        price_monthly: 48,
+        description: "Basic",
+    },
+    "s-8vcpu-16gb": {
+        memory: 16384,
+        vcpus: 8,
+        disk: 320,
+        transfer: 6,
+        price_monthly: 96,
+        description: "Basic",
+    },
+    "c-2": {
+        memory: 4096,
+        vcpus: 2,
+        disk: 25,
+        transfer: 4,
+        price_monthly: 42,
+        description: "CPU-Optimized",
+    },
+    "c-4": {
+        memory: 8192,
+        vcpus: 4,
+        disk: 50,
+        transfer: 5,
+        price_monthly: 84,
+        description: "CPU-Optimized",
+    },
+    "g-2vcpu-8gb": {
+        memory: 8192,
+        vcpus: 2,
+        disk: 25,
+        transfer: 4,
+        price_monthly: 63,
+        description: "General Purpose",
+    },
 };
 
 export const SIZE_SLUGS = Object.keys(SIZES);
@@ -77,10 +158,20 @@ export function sizeObject(slug: string): SizeObject {
     let row = SIZES[slug];
     if (!row) {
         const m = /(\d+)vcpu-(\d+)gb/.exec(slug);
-        if (!m) throw new Error(`unknown droplet size "${slug}" (known: ${SIZE_SLUGS.join(", ")}, or any "*-<N>vcpu-<M>gb")`);
+        if (!m)
+            throw new Error(
+                `unknown droplet size "${slug}" (known: ${SIZE_SLUGS.join(", ")}, or any "*-<N>vcpu-<M>gb")`,
+            );
         const vcpus = Number(m[1]);
         const gb = Number(m[2]);
-        row = { memory: gb * 1024, vcpus, disk: gb * 20, transfer: Math.max(1, gb), price_monthly: gb * 6, description: "Basic" };
+        row = {
+            memory: gb * 1024,
+            vcpus,
+            disk: gb * 20,
+            transfer: Math.max(1, gb),
+            price_monthly: gb * 6,
+            description: "Basic",
+        };
     }
     return {
         slug,
@@ -135,7 +226,11 @@ export function imageObject(image: string | number | Partial<DropletImage>): Dro
             ? { ...base, ...entry[1], slug: entry[0] }
             : { ...base, id: image, name: `snapshot-${image}`, type: "snapshot", public: false };
     }
-    const fromSlug = image.slug ? imageObject(image.slug) : image.id !== undefined ? imageObject(image.id) : base;
+    const fromSlug = image.slug
+        ? imageObject(image.slug)
+        : image.id !== undefined
+          ? imageObject(image.id)
+          : base;
     return { ...fromSlug, ...image };
 }
 

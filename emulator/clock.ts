@@ -3,7 +3,8 @@
 // Pure: no HTTP.
 
 /** ISO-8601 with an offset or Z, as PROXY_LB_NOW takes it (config/ nowFromEnvironment). */
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+const INSTANT =
+    /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 
 /** Unix milliseconds of `text`, or undefined when it is not such a time (a zone is required: a local time would be ambiguous). */
 export function parseInstant(text: string): number | undefined {
@@ -13,20 +14,25 @@ export function parseInstant(text: string): number | undefined {
     const [year, month, day] = [y, mo, d].map(Number);
     const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
     if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth) return undefined;
-    if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59 || Number(oh) > 23 || Number(om) > 59) return undefined;
+    if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59 || Number(oh) > 23 || Number(om) > 59)
+        return undefined;
     const at = Date.parse(text);
     return Number.isNaN(at) ? undefined : at;
 }
 
 /** The time a PUT /_emulator/clock body sets, or the message a 400 gives (it names the field). */
 export function clockFromBody(body: unknown): number | string {
-    if (!body || typeof body !== "object" || Array.isArray(body)) return 'body must be a JSON object {"now": "<ISO-8601 time with an offset or Z>"}';
+    if (!body || typeof body !== "object" || Array.isArray(body))
+        return 'body must be a JSON object {"now": "<ISO-8601 time with an offset or Z>"}';
     const extra = Object.keys(body).filter((k) => k !== "now");
-    if (extra.length) return `unknown field ${extra.map((k) => JSON.stringify(k)).join(", ")} (only "now" is accepted)`;
+    if (extra.length)
+        return `unknown field ${extra.map((k) => JSON.stringify(k)).join(", ")} (only "now" is accepted)`;
     const now = (body as { now?: unknown }).now;
-    if (now === undefined) return 'now is required: an ISO-8601 time with an offset or Z, such as "2027-11-26T14:00:00Z"';
+    if (now === undefined)
+        return 'now is required: an ISO-8601 time with an offset or Z, such as "2027-11-26T14:00:00Z"';
     const at = typeof now === "string" ? parseInstant(now.trim()) : undefined;
-    if (at === undefined) return `now must be an ISO-8601 time with an offset or Z, such as "2027-11-26T14:00:00Z" (got ${JSON.stringify(now)})`;
+    if (at === undefined)
+        return `now must be an ISO-8601 time with an offset or Z, such as "2027-11-26T14:00:00Z" (got ${JSON.stringify(now)})`;
     return at;
 }
 

@@ -9,10 +9,26 @@ type Schema = Record<string, unknown>;
 const lb: Schema = {
     type: "object",
     required: [
-        "id", "name", "ip", "size", "type", "algorithm", "status", "created_at", "forwarding_rules",
-        "health_check", "sticky_sessions", "droplet_ids", "tag", "redirect_http_to_https",
-        "enable_proxy_protocol", "enable_backend_keepalive", "disable_lets_encrypt_dns_records",
-        "project_id", "http_idle_timeout_seconds", "firewall",
+        "id",
+        "name",
+        "ip",
+        "size",
+        "type",
+        "algorithm",
+        "status",
+        "created_at",
+        "forwarding_rules",
+        "health_check",
+        "sticky_sessions",
+        "droplet_ids",
+        "tag",
+        "redirect_http_to_https",
+        "enable_proxy_protocol",
+        "enable_backend_keepalive",
+        "disable_lets_encrypt_dns_records",
+        "project_id",
+        "http_idle_timeout_seconds",
+        "firewall",
     ],
     // Only a GLOBAL LB may lack a region (and so a VPC); the provider checks Region for nil.
     if: { properties: { type: { const: "GLOBAL" } }, required: ["type"] },
@@ -21,7 +37,14 @@ const lb: Schema = {
         region: { type: "object", required: ["slug"] },
         health_check: {
             type: "object",
-            required: ["protocol", "port", "check_interval_seconds", "response_timeout_seconds", "unhealthy_threshold", "healthy_threshold"],
+            required: [
+                "protocol",
+                "port",
+                "check_interval_seconds",
+                "response_timeout_seconds",
+                "unhealthy_threshold",
+                "healthy_threshold",
+            ],
         },
         sticky_sessions: { type: "object", required: ["type"] },
         firewall: { type: "object", required: ["allow", "deny"] },
@@ -37,7 +60,10 @@ const droplet: Schema = {
         networks: {
             type: "object",
             required: ["v4", "v6"],
-            properties: { v4: { type: "array", items: networkItem }, v6: { type: "array", items: networkItem } },
+            properties: {
+                v4: { type: "array", items: networkItem },
+                v6: { type: "array", items: networkItem },
+            },
         },
         image: { type: "object", required: ["id", "slug"] },
     },
@@ -45,13 +71,25 @@ const droplet: Schema = {
 
 const action: Schema = {
     type: "object",
-    required: ["id", "status", "type", "started_at", "completed_at", "resource_id", "resource_type", "region_slug"],
+    required: [
+        "id",
+        "status",
+        "type",
+        "started_at",
+        "completed_at",
+        "resource_id",
+        "resource_type",
+        "region_slug",
+    ],
 };
 
 const list = (key: string, item: Schema): Schema => ({
     type: "object",
     required: [key, "links", "meta"],
-    properties: { [key]: { type: "array", items: item }, meta: { type: "object", required: ["total"] } },
+    properties: {
+        [key]: { type: "array", items: item },
+        meta: { type: "object", required: ["total"] },
+    },
 });
 
 const wrap = (key: string, inner: Schema, extra: string[] = []): Schema => ({
@@ -78,7 +116,12 @@ export function contractFor(operationId: string, status: number): Schema | undef
             return list("droplets", droplet);
         case "droplets_create":
             // One name -> {droplet}, `names` -> {droplets}.
-            return { anyOf: [wrap("droplet", droplet, ["links"]), wrap("droplets", { type: "array", items: droplet }, ["links"])] };
+            return {
+                anyOf: [
+                    wrap("droplet", droplet, ["links"]),
+                    wrap("droplets", { type: "array", items: droplet }, ["links"]),
+                ],
+            };
         case "actions_get":
         case "dropletActions_post":
             return wrap("action", action);

@@ -7,10 +7,29 @@ describe("droplet reads", () => {
     let emu: Emulator;
     let api: Client;
     beforeEach(async () => {
-        const seed = seedFromIds(MASKING_IDS, { tags: ["masking"], region: "fra1", size: "s-2vcpu-4gb" });
+        const seed = seedFromIds(MASKING_IDS, {
+            tags: ["masking"],
+            region: "fra1",
+            size: "s-2vcpu-4gb",
+        });
         seed.droplets.push(
-            { id: 42, name: "bastion", region: "nyc3", size: "s-1vcpu-1gb", image: "debian-12-x64", tags: ["ops"], features: ["ipv6", "monitoring"] },
-            { id: 43, name: "worker", region: "nyc3", size: "c-2", image: 129211873, status: "off" },
+            {
+                id: 42,
+                name: "bastion",
+                region: "nyc3",
+                size: "s-1vcpu-1gb",
+                image: "debian-12-x64",
+                tags: ["ops"],
+                features: ["ipv6", "monitoring"],
+            },
+            {
+                id: 43,
+                name: "worker",
+                region: "nyc3",
+                size: "c-2",
+                image: 129211873,
+                status: "off",
+            },
         );
         ({ emu, api } = await startTestEmulator({ seed }));
     });
@@ -29,7 +48,14 @@ describe("droplet reads", () => {
             vcpus: 2,
             disk: 80,
             size_slug: "s-2vcpu-4gb",
-            size: { slug: "s-2vcpu-4gb", price_monthly: 24, price_hourly: expect.any(Number), memory: 4096, vcpus: 2, disk: 80 },
+            size: {
+                slug: "s-2vcpu-4gb",
+                price_monthly: 24,
+                price_hourly: expect.any(Number),
+                memory: 4096,
+                vcpus: 2,
+                disk: 80,
+            },
             region: { slug: "fra1", name: "Frankfurt 1", available: true },
             image: { id: expect.any(Number), slug: "ubuntu-22-04-x64", distribution: "Ubuntu" },
             tags: ["masking"],
@@ -39,13 +65,24 @@ describe("droplet reads", () => {
         });
         expect(d.size.price_hourly).toBeCloseTo(24 / 672, 4);
         expect(d.networks.v4.map((n: any) => n.type).sort()).toEqual(["private", "public"]);
-        for (const n of d.networks.v4) expect(n).toMatchObject({ ip_address: expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/), netmask: expect.any(String), gateway: expect.any(String) });
+        for (const n of d.networks.v4)
+            expect(n).toMatchObject({
+                ip_address: expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/),
+                netmask: expect.any(String),
+                gateway: expect.any(String),
+            });
         expect(d.networks.v6).toEqual([]);
         expect(d.features).toEqual(expect.arrayContaining(["private_networking"]));
 
         const bastion = (await api.get("/v2/droplets/42")).body.droplet;
-        expect(bastion.networks.v6).toEqual([expect.objectContaining({ type: "public", netmask: 64 })]);
-        expect((await api.get("/v2/droplets/43")).body.droplet).toMatchObject({ status: "off", image: { slug: "ubuntu-22-04-x64" }, size: { slug: "c-2" } });
+        expect(bastion.networks.v6).toEqual([
+            expect.objectContaining({ type: "public", netmask: 64 }),
+        ]);
+        expect((await api.get("/v2/droplets/43")).body.droplet).toMatchObject({
+            status: "off",
+            image: { slug: "ubuntu-22-04-x64" },
+            size: { slug: "c-2" },
+        });
     });
 
     it("404 for unknown or malformed ids", async () => {
@@ -76,15 +113,32 @@ describe("droplet reads", () => {
         expect(tagged.body.meta.total).toBe(3);
         expect(tagged.body.links.pages.next).toMatch(/tag_name=masking/);
         expect(tagged.body.droplets.every((d: any) => d.tags.includes("masking"))).toBe(true);
-        expect((await api.get("/v2/droplets?tag_name=nope")).body).toEqual({ droplets: [], links: {}, meta: { total: 0 } });
-        expect((await api.get("/v2/droplets?name=bastion")).body.droplets.map((d: any) => d.id)).toEqual([42]);
+        expect((await api.get("/v2/droplets?tag_name=nope")).body).toEqual({
+            droplets: [],
+            links: {},
+            meta: { total: 0 },
+        });
+        expect(
+            (await api.get("/v2/droplets?name=bastion")).body.droplets.map((d: any) => d.id),
+        ).toEqual([42]);
     });
 
     it("GET /v2/actions/{id}: in-progress when created, completed on a later read", async () => {
-        const action = (await api.post("/v2/droplets/42/actions", { type: "power_off" })).body.action;
-        expect(action).toMatchObject({ status: "in-progress", type: "power_off", resource_id: 42, resource_type: "droplet", region_slug: "nyc3" });
+        const action = (await api.post("/v2/droplets/42/actions", { type: "power_off" })).body
+            .action;
+        expect(action).toMatchObject({
+            status: "in-progress",
+            type: "power_off",
+            resource_id: 42,
+            resource_type: "droplet",
+            region_slug: "nyc3",
+        });
         const read = await api.get(`/v2/actions/${action.id}`);
-        expect(read.body.action).toMatchObject({ id: action.id, status: "completed", completed_at: expect.any(String) });
+        expect(read.body.action).toMatchObject({
+            id: action.id,
+            status: "completed",
+            completed_at: expect.any(String),
+        });
         expect((await api.get("/v2/actions/1")).status).toBe(404);
     });
 });

@@ -46,11 +46,13 @@ export class ApiError extends Error {
 }
 
 export const notFound = (): ApiError => new ApiError(404);
-export const unprocessable = (messages: string[]): ApiError => new ApiError(422, messages.join("; "));
+export const unprocessable = (messages: string[]): ApiError =>
+    new ApiError(422, messages.join("; "));
 export const BUSY_MESSAGE = "Load Balancer can't be updated while it processes previous actions";
 /** What the API answers a token that lacks an endpoint's scope (as quoted by doctl, digitalocean/action-doctl#83). */
 export const SCOPE_FORBIDDEN_MESSAGE = "you do not have access for the attempted action";
-export const forbiddenForScope = (): ApiError => new ApiError(403, SCOPE_FORBIDDEN_MESSAGE, "forbidden");
+export const forbiddenForScope = (): ApiError =>
+    new ApiError(403, SCOPE_FORBIDDEN_MESSAGE, "forbidden");
 
 /** The store's errors, in the account's terms (fake-gcs-server's backend errors); the HTTP layer maps them to statuses. */
 export class NotFoundError extends Error {}

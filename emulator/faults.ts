@@ -5,7 +5,9 @@ export class FaultError extends Error {}
 
 /** `{name}` stands for one path segment, e.g. /v2/load_balancers/{id} matches any LB's own path. */
 function templateRegex(template: string): RegExp {
-    const escaped = template.split(/\{[^/{}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    const escaped = template
+        .split(/\{[^/{}]+\}/)
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
     return new RegExp(`^${escaped.join("[^/]+")}$`);
 }
 
@@ -23,22 +25,40 @@ export class Faults {
 
     add(spec: FaultSpec): Fault {
         const count = spec.count ?? 1;
-        if (!Number.isInteger(count) || count < 1) throw new FaultError("count must be a positive integer");
-        if (spec.status !== undefined && (!Number.isInteger(spec.status) || spec.status < 100 || spec.status > 599)) {
+        if (!Number.isInteger(count) || count < 1)
+            throw new FaultError("count must be a positive integer");
+        if (
+            spec.status !== undefined &&
+            (!Number.isInteger(spec.status) || spec.status < 100 || spec.status > 599)
+        ) {
             throw new FaultError("status must be an HTTP status code");
         }
         if (spec.delayMs !== undefined && (typeof spec.delayMs !== "number" || spec.delayMs < 0)) {
             throw new FaultError("delayMs must be a non-negative number");
         }
-        const kind = spec.kind ?? (spec.status !== undefined ? "error" : spec.delayMs !== undefined ? "delay" : undefined);
+        const kind =
+            spec.kind ??
+            (spec.status !== undefined
+                ? "error"
+                : spec.delayMs !== undefined
+                  ? "delay"
+                  : undefined);
         if (!kind || !["error", "busy", "stuckNew", "drop", "delay"].includes(kind)) {
-            throw new FaultError('give a status, a delayMs, or kind "error" | "busy" | "stuckNew" | "drop"');
+            throw new FaultError(
+                'give a status, a delayMs, or kind "error" | "busy" | "stuckNew" | "drop"',
+            );
         }
-        if (kind === "error" && spec.status === undefined) throw new FaultError('kind "error" needs a status');
+        if (kind === "error" && spec.status === undefined)
+            throw new FaultError('kind "error" needs a status');
         const when = spec.when ?? "before";
-        if (when !== "before" && when !== "after") throw new FaultError('when must be "before" or "after"');
-        if (when === "after" && kind !== "drop" && kind !== "error") throw new FaultError('when "after" applies to kind "drop" or "error"');
-        if (spec.retryAfterSeconds !== undefined && (!Number.isInteger(spec.retryAfterSeconds) || spec.retryAfterSeconds < 0)) {
+        if (when !== "before" && when !== "after")
+            throw new FaultError('when must be "before" or "after"');
+        if (when === "after" && kind !== "drop" && kind !== "error")
+            throw new FaultError('when "after" applies to kind "drop" or "error"');
+        if (
+            spec.retryAfterSeconds !== undefined &&
+            (!Number.isInteger(spec.retryAfterSeconds) || spec.retryAfterSeconds < 0)
+        ) {
             throw new FaultError("retryAfterSeconds must be a non-negative integer");
         }
         if (spec.match?.path?.startsWith("^")) {
@@ -66,7 +86,9 @@ export class Faults {
 
     /** First armed fault matching the request; consumes one of its occurrences. */
     take(method: string, path: string): Fault | undefined {
-        const f = this.faults.find((x) => (!x.method || x.method === method.toUpperCase()) && pathMatches(x.path, path));
+        const f = this.faults.find(
+            (x) => (!x.method || x.method === method.toUpperCase()) && pathMatches(x.path, path),
+        );
         if (!f) return undefined;
         f.remaining--;
         if (f.remaining <= 0) this.faults = this.faults.filter((x) => x !== f);

@@ -5,7 +5,9 @@ import type { Emulator } from "./server";
 import { type Client, MASKING_IDS, startTestEmulator } from "./testkit";
 
 /** godo.DropletCreateRequest for `name/region/size/image` plus the three flags; SSHKeys and Tags nil -> null. */
-const godoDropletCreate = (flags: { monitoring?: boolean; ipv6?: boolean; backups?: boolean } = {}) => ({
+const godoDropletCreate = (
+    flags: { monitoring?: boolean; ipv6?: boolean; backups?: boolean } = {},
+) => ({
     name: "web-1",
     region: "nyc3",
     size: "s-1vcpu-1gb",
@@ -19,7 +21,10 @@ const godoDropletCreate = (flags: { monitoring?: boolean; ipv6?: boolean; backup
 });
 
 /** What the provider's Read derives from a droplet: the attributes that would diff. */
-const providerReadFlags = (d: { features: string[]; networks: { v6: { type: string; ip_address: string }[] } }) => ({
+const providerReadFlags = (d: {
+    features: string[];
+    networks: { v6: { type: string; ip_address: string }[] };
+}) => ({
     backups: d.features.includes("backups"),
     ipv6: d.features.includes("ipv6"),
     monitoring: d.features.includes("monitoring"),
@@ -50,10 +55,23 @@ describe("godo request bodies (nulls for unset fields)", () => {
     });
 
     it("a required field sent as null is refused as missing, in DigitalOcean's error shape", async () => {
-        const res = await api.post("/v2/droplets", { ...godoDropletCreate(), name: null, size: null });
+        const res = await api.post("/v2/droplets", {
+            ...godoDropletCreate(),
+            name: null,
+            size: null,
+        });
         expect(res.status).toBe(422);
-        expect(res.body).toEqual({ id: "unprocessable_entity", message: expect.stringMatching(/size/), request_id: expect.any(String) });
-        const lb = await api.post("/v2/load_balancers", { name: "x", region: "nyc3", forwarding_rules: null, disable_lets_encrypt_dns_records: false });
+        expect(res.body).toEqual({
+            id: "unprocessable_entity",
+            message: expect.stringMatching(/size/),
+            request_id: expect.any(String),
+        });
+        const lb = await api.post("/v2/load_balancers", {
+            name: "x",
+            region: "nyc3",
+            forwarding_rules: null,
+            disable_lets_encrypt_dns_records: false,
+        });
         expect(lb.status).toBe(422);
         expect(lb.body.message).toMatch(/forwarding_rules/);
     });
@@ -66,8 +84,23 @@ describe("godo request bodies (nulls for unset fields)", () => {
             region: "nyc3",
             size_unit: 1,
             type: "GLOBAL",
-            forwarding_rules: [{ entry_protocol: "http", entry_port: 80, target_protocol: "http", target_port: 80 }],
-            health_check: { protocol: "http", port: 80, path: "/", check_interval_seconds: 10, response_timeout_seconds: 5, healthy_threshold: 5, unhealthy_threshold: 3 },
+            forwarding_rules: [
+                {
+                    entry_protocol: "http",
+                    entry_port: 80,
+                    target_protocol: "http",
+                    target_port: 80,
+                },
+            ],
+            health_check: {
+                protocol: "http",
+                port: 80,
+                path: "/",
+                check_interval_seconds: 10,
+                response_timeout_seconds: 5,
+                healthy_threshold: 5,
+                unhealthy_threshold: 3,
+            },
             sticky_sessions: { type: "none" },
             droplet_ids: [...MASKING_IDS],
             disable_lets_encrypt_dns_records: false,
@@ -77,7 +110,8 @@ describe("godo request bodies (nulls for unset fields)", () => {
         };
         const res = await api.post("/v2/load_balancers", body);
         expect(res.status, JSON.stringify(res.body)).toBe(202);
-        const got = (await api.get(`/v2/load_balancers/${res.body.load_balancer.id}`)).body.load_balancer;
+        const got = (await api.get(`/v2/load_balancers/${res.body.load_balancer.id}`)).body
+            .load_balancer;
         expect(got).toMatchObject({
             type: "GLOBAL",
             domains: [{ name: "shop.example.com", is_managed: false }],
@@ -93,16 +127,28 @@ describe("godo request bodies (nulls for unset fields)", () => {
             algorithm: "round_robin",
             region: "",
             type: "GLOBAL",
-            forwarding_rules: [{ entry_protocol: "http", entry_port: 80, target_protocol: "http", target_port: 80 }],
+            forwarding_rules: [
+                {
+                    entry_protocol: "http",
+                    entry_port: 80,
+                    target_protocol: "http",
+                    target_port: 80,
+                },
+            ],
             disable_lets_encrypt_dns_records: false,
             target_load_balancer_ids: ["7dbf91fe-cbdb-48dc-8290-c3a181554905"],
             glb_settings: { target_protocol: "http", target_port: 80, cdn: { is_enabled: true } },
         };
         const res = await api.post("/v2/load_balancers", global);
         expect(res.status, JSON.stringify(res.body)).toBe(202);
-        const got = (await api.get(`/v2/load_balancers/${res.body.load_balancer.id}`)).body.load_balancer;
+        const got = (await api.get(`/v2/load_balancers/${res.body.load_balancer.id}`)).body
+            .load_balancer;
         expect(got).not.toHaveProperty("region");
-        expect(got).toMatchObject({ type: "GLOBAL", target_load_balancer_ids: ["7dbf91fe-cbdb-48dc-8290-c3a181554905"], glb_settings: { cdn: { is_enabled: true } } });
+        expect(got).toMatchObject({
+            type: "GLOBAL",
+            target_load_balancer_ids: ["7dbf91fe-cbdb-48dc-8290-c3a181554905"],
+            glb_settings: { cdn: { is_enabled: true } },
+        });
         const moved = await api.put(`/v2/load_balancers/${got.id}`, { ...global, region: "nyc3" });
         expect(moved.status).toBe(422);
         expect(moved.body.message).toMatch(/region cannot be changed \(is none\)/);
@@ -128,11 +174,15 @@ describe("droplet create flags round-trip into features (no diff on the next rea
             expect(created.status, JSON.stringify(created.body)).toBe(202);
             const read = (await api.get(`/v2/droplets/${created.body.droplet.id}`)).body.droplet;
             const seen = providerReadFlags(read);
-            expect({ monitoring: seen.monitoring, ipv6: seen.ipv6, backups: seen.backups }).toEqual(flags);
+            expect({ monitoring: seen.monitoring, ipv6: seen.ipv6, backups: seen.backups }).toEqual(
+                flags,
+            );
             if (flags.ipv6) expect(seen.ipv6_address).toMatch(/^[0-9a-f:]+$/);
             else expect(read.networks.v6).toEqual([]);
             // Every droplet is in a VPC; the agent is installed unless with_droplet_agent is false.
-            expect(read.features).toEqual(expect.arrayContaining(["private_networking", "droplet_agent"]));
+            expect(read.features).toEqual(
+                expect.arrayContaining(["private_networking", "droplet_agent"]),
+            );
             expect(read.backup_ids).toEqual([]);
             if (flags.backups) {
                 const w = read.next_backup_window;
@@ -143,14 +193,30 @@ describe("droplet create flags round-trip into features (no diff on the next rea
     }
 
     it("with_droplet_agent: false leaves droplet_agent out; enable_ipv6/enable_backups actions show up on the next read", async () => {
-        const id = (await api.post("/v2/droplets", { ...godoDropletCreate(), with_droplet_agent: false })).body.droplet.id;
-        expect((await api.get(`/v2/droplets/${id}`)).body.droplet.features).toEqual(["private_networking"]);
-        expect((await api.post(`/v2/droplets/${id}/actions`, { type: "enable_ipv6" })).status).toBe(201);
-        expect((await api.post(`/v2/droplets/${id}/actions`, { type: "enable_backups" })).status).toBe(201);
+        const id = (
+            await api.post("/v2/droplets", { ...godoDropletCreate(), with_droplet_agent: false })
+        ).body.droplet.id;
+        expect((await api.get(`/v2/droplets/${id}`)).body.droplet.features).toEqual([
+            "private_networking",
+        ]);
+        expect((await api.post(`/v2/droplets/${id}/actions`, { type: "enable_ipv6" })).status).toBe(
+            201,
+        );
+        expect(
+            (await api.post(`/v2/droplets/${id}/actions`, { type: "enable_backups" })).status,
+        ).toBe(201);
         const read = (await api.get(`/v2/droplets/${id}`)).body.droplet;
-        expect(providerReadFlags(read)).toMatchObject({ ipv6: true, backups: true, ipv6_address: expect.stringMatching(/:/) });
+        expect(providerReadFlags(read)).toMatchObject({
+            ipv6: true,
+            backups: true,
+            ipv6_address: expect.stringMatching(/:/),
+        });
         expect(read.next_backup_window).not.toBeNull();
-        expect((await api.post(`/v2/droplets/${id}/actions`, { type: "disable_backups" })).status).toBe(201);
-        expect((await api.get(`/v2/droplets/${id}`)).body.droplet).toMatchObject({ next_backup_window: null });
+        expect(
+            (await api.post(`/v2/droplets/${id}/actions`, { type: "disable_backups" })).status,
+        ).toBe(201);
+        expect((await api.get(`/v2/droplets/${id}`)).body.droplet).toMatchObject({
+            next_backup_window: null,
+        });
     });
 });

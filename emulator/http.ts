@@ -42,12 +42,21 @@ export function apiErrorOf(err: unknown): ApiError | undefined {
 }
 
 /** What the request log records about a request: resource kind, id (the path segment after the collection), write or not. */
-export function classify(method: string, path: string): { kind: RequestKind; id?: string; write: boolean } {
+export function classify(
+    method: string,
+    path: string,
+): { kind: RequestKind; id?: string; write: boolean } {
     const write = !["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase());
     const seg = path.split("?")[0].split("/").filter(Boolean); // ["v2", collection, id?, ...]
     if (seg[0] !== "v2") return { kind: "other", write };
     const id = seg[2] ? decodeURIComponent(seg[2]) : undefined;
-    const kinds: Record<string, RequestKind> = { load_balancers: "load_balancer", droplets: "droplet", actions: "action", certificates: "certificate", tags: "tag" };
+    const kinds: Record<string, RequestKind> = {
+        load_balancers: "load_balancer",
+        droplets: "droplet",
+        actions: "action",
+        certificates: "certificate",
+        tags: "tag",
+    };
     const kind = kinds[seg[1]];
     return kind ? { kind, id, write } : { kind: "other", write };
 }
@@ -66,10 +75,10 @@ export function ctxOf(req: FastifyRequest): RequestContext {
  */
 export function objectBody(req: FastifyRequest): Record<string, unknown> {
     const b = req.body;
-    if (!b || typeof b !== "object" || Array.isArray(b)) throw new ApiError(400, "request body must be a JSON object");
+    if (!b || typeof b !== "object" || Array.isArray(b))
+        throw new ApiError(400, "request body must be a JSON object");
     return withoutNulls(b as Record<string, unknown>);
 }
-
 
 export function toSpecPath(template: string): string {
     return template.replace(/:([A-Za-z_]+)/g, "{$1}");
@@ -87,7 +96,11 @@ export interface Paged<T> {
 }
 
 /** DigitalOcean-style paging; clients stop when links.pages.next is absent. */
-export function paginate<T>(req: FastifyRequest, all: T[], keep: Record<string, string | undefined> = {}): Paged<T> {
+export function paginate<T>(
+    req: FastifyRequest,
+    all: T[],
+    keep: Record<string, string | undefined> = {},
+): Paged<T> {
     const q = req.query as Record<string, string | undefined>;
     const page = Math.max(1, parseInt(q.page ?? "", 10) || 1);
     const perPage = Math.min(200, Math.max(1, parseInt(q.per_page ?? "", 10) || 20));

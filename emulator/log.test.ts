@@ -37,7 +37,12 @@ describe("request log and summary", () => {
             [6, "GET", "/v2/droplets", 200, "droplet", false],
             [7, "POST", "/v2/load_balancers", 422, "load_balancer", true],
         ]);
-        expect(log[0]).toMatchObject({ id: lb.id, authenticated: true, body: providerLbBody(), time: expect.any(String) });
+        expect(log[0]).toMatchObject({
+            id: lb.id,
+            authenticated: true,
+            body: providerLbBody(),
+            time: expect.any(String),
+        });
         expect(log[3].body.size_unit).toBe(3);
         expect(log[5].query).toEqual({ tag_name: "masking", per_page: "200" });
 
@@ -65,15 +70,38 @@ describe("request log and summary", () => {
         emu = t.emu;
         const { api, control } = t;
         const [a, b, c] = MASKING_IDS;
-        const created = await api.post("/v2/droplets", { name: "oops", region: "nyc3", size: "s-1vcpu-1gb", image: "ubuntu-24-04-x64" });
+        const created = await api.post("/v2/droplets", {
+            name: "oops",
+            region: "nyc3",
+            size: "s-1vcpu-1gb",
+            image: "ubuntu-24-04-x64",
+        });
         expect(created.status).toBe(202);
         expect(created.body.links.actions[0]).toMatchObject({ rel: "create" });
-        expect((await api.post(`/v2/droplets/${a}/actions`, { type: "resize", size: "s-2vcpu-4gb" })).status).toBe(201);
+        expect(
+            (await api.post(`/v2/droplets/${a}/actions`, { type: "resize", size: "s-2vcpu-4gb" }))
+                .status,
+        ).toBe(201);
         expect((await api.get(`/v2/droplets/${a}`)).body.droplet.size_slug).toBe("s-2vcpu-4gb");
-        expect((await api.post(`/v2/droplets/${a}/actions`, { type: "rename", name: "renamed" })).status).toBe(201);
-        expect((await api.post(`/v2/tags/proxy/resources`, { resources: [{ resource_id: String(b), resource_type: "droplet" }] })).status).toBe(204);
+        expect(
+            (await api.post(`/v2/droplets/${a}/actions`, { type: "rename", name: "renamed" }))
+                .status,
+        ).toBe(201);
+        expect(
+            (
+                await api.post(`/v2/tags/proxy/resources`, {
+                    resources: [{ resource_id: String(b), resource_type: "droplet" }],
+                })
+            ).status,
+        ).toBe(204);
         expect((await api.get(`/v2/droplets/${b}`)).body.droplet.tags).toContain("proxy");
-        expect((await api.del(`/v2/tags/proxy/resources`, { resources: [{ resource_id: String(b), resource_type: "droplet" }] })).status).toBe(204);
+        expect(
+            (
+                await api.del(`/v2/tags/proxy/resources`, {
+                    resources: [{ resource_id: String(b), resource_type: "droplet" }],
+                })
+            ).status,
+        ).toBe(204);
         expect((await api.del(`/v2/droplets/${c}`)).status).toBe(204);
         expect((await api.get(`/v2/droplets/${c}`)).status).toBe(404);
         expect((await api.del(`/v2/droplets/${c}`)).status).toBe(404); // failed attempt still counts
@@ -83,7 +111,12 @@ describe("request log and summary", () => {
 
         const s = (await control.get("/_emulator/summary")).body;
         expect(s.dropletWrites).toBe(8);
-        expect(s.dropletWritesById).toEqual({ [created.body.droplet.id]: 1, [a]: 3, [b]: 3, [c]: 2 });
+        expect(s.dropletWritesById).toEqual({
+            [created.body.droplet.id]: 1,
+            [a]: 3,
+            [b]: 3,
+            [c]: 2,
+        });
         expect(s.writes.tag).toEqual({ proxy: 2, unrelated: 1 });
         expect(s.writes.droplet).toEqual({ [created.body.droplet.id]: 1, [a]: 2, [c]: 2, "*": 1 });
     });
@@ -92,12 +125,17 @@ describe("request log and summary", () => {
         dir = mkdtempSync(join(tmpdir(), "emu-token-"));
         const stateFile = join(dir, "state.json");
         const lines: string[] = [];
-        const t = await startTestEmulator({ stateFile, onRequestLogged: (e) => lines.push(JSON.stringify(e)) });
+        const t = await startTestEmulator({
+            stateFile,
+            onRequestLogged: (e) => lines.push(JSON.stringify(e)),
+        });
         emu = t.emu;
         const lb = (await t.api.post("/v2/load_balancers", providerLbBody())).body.load_balancer;
         await t.api.get(`/v2/load_balancers/${lb.id}`);
         await t.api.post(`/v2/droplets/${MASKING_IDS[0]}/actions`, { type: "power_off" });
-        await fetch(`${emu.url}/v2/droplets`, { headers: { authorization: `bearer ${TEST_TOKEN}`, "x-auth-token": TEST_TOKEN } });
+        await fetch(`${emu.url}/v2/droplets`, {
+            headers: { authorization: `bearer ${TEST_TOKEN}`, "x-auth-token": TEST_TOKEN },
+        });
 
         const secret = TEST_TOKEN.slice(8, 40); // any recognisable chunk
         const dumps = {
@@ -112,6 +150,8 @@ describe("request log and summary", () => {
             expect(text.includes(secret), `token found in ${where}`).toBe(false);
             expect(/bearer/i.test(text), `auth header found in ${where}`).toBe(false);
         }
-        expect(JSON.parse(dumps.log).requests.every((e: any) => e.authenticated === true)).toBe(true);
+        expect(JSON.parse(dumps.log).requests.every((e: any) => e.authenticated === true)).toBe(
+            true,
+        );
     });
 });

@@ -33,10 +33,17 @@ async function main(): Promise<void> {
         return;
     }
     const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535\n${USAGE}`);
-    const activateAfterGets = values["activate-after-gets"] !== undefined ? Number(values["activate-after-gets"]) : undefined;
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new Error(`--port must be 0..65535\n${USAGE}`);
+    const activateAfterGets =
+        values["activate-after-gets"] !== undefined
+            ? Number(values["activate-after-gets"])
+            : undefined;
     const delay = values["resize-delay-seconds"];
-    if (delay !== undefined && !/^\d+$/.test(delay)) throw new Error(`--resize-delay-seconds must be whole seconds (got ${JSON.stringify(delay)})\n${USAGE}`);
+    if (delay !== undefined && !/^\d+$/.test(delay))
+        throw new Error(
+            `--resize-delay-seconds must be whole seconds (got ${JSON.stringify(delay)})\n${USAGE}`,
+        );
     // The program's clock override, so an emulator started next to it agrees on now.
     const now = values.now ?? (process.env.PROXY_LB_NOW || undefined);
 
@@ -52,11 +59,16 @@ async function main(): Promise<void> {
         // One line per request; the log entry never holds the token.
         onRequestLogged: values.quiet
             ? undefined
-            : (e) => console.log(`${e.seq} ${e.method} ${e.path} -> ${e.status || "dropped"}${e.write ? " [write]" : ""}${e.fault ? ` [fault:${e.fault}]` : ""}`),
+            : (e) =>
+                  console.log(
+                      `${e.seq} ${e.method} ${e.path} -> ${e.status || "dropped"}${e.write ? " [write]" : ""}${e.fault ? ` [fault:${e.fault}]` : ""}`,
+                  ),
     });
     // The first stdout line is the URL: a script reads it to find a --port 0 emulator.
     console.log(emu.url);
-    console.error(`DigitalOcean API emulator on ${emu.url} (control: ${emu.url}/_emulator/summary); set DIGITALOCEAN_API_URL=${emu.url}`);
+    console.error(
+        `DigitalOcean API emulator on ${emu.url} (control: ${emu.url}/_emulator/summary); set DIGITALOCEAN_API_URL=${emu.url}`,
+    );
 
     let closing = false;
     const stop = (signal: string): void => {
@@ -68,7 +80,8 @@ async function main(): Promise<void> {
             () => process.exit(1),
         );
     };
-    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stop(signal));
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+        process.on(signal, () => stop(signal));
     // Whoever started us (npm, a shell, a test) going away must not leave the port held: a
     // parent killed without forwarding its signal leaves us reparented, so exit then too.
     const parent = process.ppid;

@@ -66,7 +66,9 @@ export interface SeriesSpec {
 /** Not a DigitalOcean metric: the connections the crowd would open, whatever the LB can hold. */
 export const DEMAND = "demand";
 
-export type LbMetricsSeed = Partial<Record<LbMetric, SeriesSpec | SeriesSpec[]>> & { [DEMAND]?: SeriesSpec };
+export type LbMetricsSeed = Partial<Record<LbMetric, SeriesSpec | SeriesSpec[]>> & {
+    [DEMAND]?: SeriesSpec;
+};
 
 /**
  * Default seconds between a resize request and the new node count showing in the limit.
@@ -93,7 +95,10 @@ export interface MetricWindow {
 
 export interface MatrixResponse {
     status: "success";
-    data: { resultType: "matrix"; result: { metric: Record<string, string>; values: [number, string][] }[] };
+    data: {
+        resultType: "matrix";
+        result: { metric: Record<string, string>; values: [number, string][] }[];
+    };
 }
 
 const MAX_POINTS = 100_000;
@@ -118,23 +123,36 @@ const got = (v: unknown): string => `(got ${JSON.stringify(v)})`;
 function checkCurve(where: string, c: unknown): DropCurve {
     if (!c || typeof c !== "object") throw new Error(`${where} must be an object`);
     const k = c as Record<string, unknown>;
-    for (const key of ["start", "end", "peakAt"]) if (!isInt(k[key])) throw new Error(`${where}.${key} must be unix seconds ${got(k[key])}`);
-    if (!isInt(k.stepSeconds) || (k.stepSeconds as number) < 1) throw new Error(`${where}.stepSeconds must be a positive integer ${got(k.stepSeconds)}`);
-    for (const key of ["baseline", "peak"]) if (!isNum(k[key]) || (k[key] as number) < 0) throw new Error(`${where}.${key} must be a number ≥ 0 ${got(k[key])}`);
-    if (!isNum(k.rampMinutes) || (k.rampMinutes as number) <= 0) throw new Error(`${where}.rampMinutes must be a number > 0 ${got(k.rampMinutes)}`);
-    if ((k.end as number) < (k.start as number)) throw new Error(`${where}.end must not be before start ${got(k.end)}`);
+    for (const key of ["start", "end", "peakAt"])
+        if (!isInt(k[key])) throw new Error(`${where}.${key} must be unix seconds ${got(k[key])}`);
+    if (!isInt(k.stepSeconds) || (k.stepSeconds as number) < 1)
+        throw new Error(`${where}.stepSeconds must be a positive integer ${got(k.stepSeconds)}`);
+    for (const key of ["baseline", "peak"])
+        if (!isNum(k[key]) || (k[key] as number) < 0)
+            throw new Error(`${where}.${key} must be a number ≥ 0 ${got(k[key])}`);
+    if (!isNum(k.rampMinutes) || (k.rampMinutes as number) <= 0)
+        throw new Error(`${where}.rampMinutes must be a number > 0 ${got(k.rampMinutes)}`);
+    if ((k.end as number) < (k.start as number))
+        throw new Error(`${where}.end must not be before start ${got(k.end)}`);
     if (((k.end as number) - (k.start as number)) / (k.stepSeconds as number) > MAX_POINTS) {
-        throw new Error(`${where} would make more than ${MAX_POINTS} points; use a larger stepSeconds ${got(k.stepSeconds)}`);
+        throw new Error(
+            `${where} would make more than ${MAX_POINTS} points; use a larger stepSeconds ${got(k.stepSeconds)}`,
+        );
     }
     return k as unknown as DropCurve;
 }
 
 function checkSeries(where: string, s: unknown): SeriesSpec {
-    if (!s || typeof s !== "object" || Array.isArray(s)) throw new Error(`${where} must be {points} or {curve}`);
+    if (!s || typeof s !== "object" || Array.isArray(s))
+        throw new Error(`${where} must be {points} or {curve}`);
     const spec = s as SeriesSpec;
-    if ((spec.points === undefined) === (spec.curve === undefined)) throw new Error(`${where} needs exactly one of points or curve`);
+    if ((spec.points === undefined) === (spec.curve === undefined))
+        throw new Error(`${where} needs exactly one of points or curve`);
     if (spec.points !== undefined) {
-        if (!Array.isArray(spec.points)) throw new Error(`${where}.points must be an array of [unix seconds, value] ${got(spec.points)}`);
+        if (!Array.isArray(spec.points))
+            throw new Error(
+                `${where}.points must be an array of [unix seconds, value] ${got(spec.points)}`,
+            );
         spec.points.forEach((p, i) => {
             if (!Array.isArray(p) || p.length !== 2 || !isInt(p[0]) || !isNum(p[1])) {
                 throw new Error(`${where}.points[${i}] must be [unix seconds, number] ${got(p)}`);
@@ -143,52 +161,80 @@ function checkSeries(where: string, s: unknown): SeriesSpec {
     }
     if (spec.curve !== undefined) checkCurve(`${where}.curve`, spec.curve);
     if (spec.labels !== undefined) {
-        if (!spec.labels || typeof spec.labels !== "object" || !Object.values(spec.labels).every((v) => typeof v === "string")) {
+        if (
+            !spec.labels ||
+            typeof spec.labels !== "object" ||
+            !Object.values(spec.labels).every((v) => typeof v === "string")
+        ) {
             throw new Error(`${where}.labels must map names to strings ${got(spec.labels)}`);
         }
-        if ("lb_id" in spec.labels) throw new Error(`${where}.labels cannot set lb_id (it is the load balancer's id)`);
+        if ("lb_id" in spec.labels)
+            throw new Error(`${where}.labels cannot set lb_id (it is the load balancer's id)`);
     }
     return spec;
 }
 
 /** Validates one LB's metrics (seed or control endpoint); errors name the key and value. */
 export function checkLbMetrics(where: string, raw: unknown): LbMetricsSeed {
-    if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new Error(`${where} must map metric names to series`);
+    if (!raw || typeof raw !== "object" || Array.isArray(raw))
+        throw new Error(`${where} must map metric names to series`);
     for (const [name, spec] of Object.entries(raw)) {
         if (name === DEMAND) {
-            if (Array.isArray(spec)) throw new Error(`${where}.${DEMAND} must be one series {points} or {curve}, not a list`);
-            if (checkSeries(`${where}.${DEMAND}`, spec).labels !== undefined) throw new Error(`${where}.${DEMAND}.labels: demand is not served, it has no labels`);
+            if (Array.isArray(spec))
+                throw new Error(
+                    `${where}.${DEMAND} must be one series {points} or {curve}, not a list`,
+                );
+            if (checkSeries(`${where}.${DEMAND}`, spec).labels !== undefined)
+                throw new Error(
+                    `${where}.${DEMAND}.labels: demand is not served, it has no labels`,
+                );
             continue;
         }
         if (!(LB_METRICS as readonly string[]).includes(name)) {
-            throw new Error(`${where}.${name} is not a load_balancer metric (known: ${LB_METRICS.join(", ")}; or ${DEMAND}, the crowd's connections)`);
+            throw new Error(
+                `${where}.${name} is not a load_balancer metric (known: ${LB_METRICS.join(", ")}; or ${DEMAND}, the crowd's connections)`,
+            );
         }
         const list = Array.isArray(spec) ? spec : [spec];
-        list.forEach((s, i) => checkSeries(Array.isArray(spec) ? `${where}.${name}[${i}]` : `${where}.${name}`, s));
+        list.forEach((s, i) =>
+            checkSeries(Array.isArray(spec) ? `${where}.${name}[${i}]` : `${where}.${name}`, s),
+        );
     }
     return raw as LbMetricsSeed;
 }
 
 export function checkSeedMetrics(raw: unknown): SeedMetrics {
-    if (!raw || typeof raw !== "object") throw new Error("seed: metrics must be {loadBalancers: {<lb id>: {<metric>: series}}}");
+    if (!raw || typeof raw !== "object")
+        throw new Error("seed: metrics must be {loadBalancers: {<lb id>: {<metric>: series}}}");
     const lbs = (raw as Record<string, unknown>).loadBalancers ?? {};
-    if (!lbs || typeof lbs !== "object" || Array.isArray(lbs)) throw new Error("seed: metrics.loadBalancers must map load balancer ids to metrics");
-    for (const [id, m] of Object.entries(lbs)) checkLbMetrics(`seed: metrics.loadBalancers.${id}`, m);
+    if (!lbs || typeof lbs !== "object" || Array.isArray(lbs))
+        throw new Error("seed: metrics.loadBalancers must map load balancer ids to metrics");
+    for (const [id, m] of Object.entries(lbs))
+        checkLbMetrics(`seed: metrics.loadBalancers.${id}`, m);
     const delay = (raw as Record<string, unknown>).resizeDelaySeconds;
     if (delay !== undefined) checkResizeDelay("seed: metrics.resizeDelaySeconds", delay);
-    return { loadBalancers: lbs as Record<string, LbMetricsSeed>, ...(delay !== undefined ? { resizeDelaySeconds: delay as number } : {}) };
+    return {
+        loadBalancers: lbs as Record<string, LbMetricsSeed>,
+        ...(delay !== undefined ? { resizeDelaySeconds: delay as number } : {}),
+    };
 }
 
 /** A day at most: a longer "resize" is a mistake in the seed, not a model of DigitalOcean. */
 const MAX_RESIZE_DELAY_SECONDS = 86_400;
 
 export function checkResizeDelay(where: string, v: unknown): number {
-    if (!isInt(v) || v < 0 || v > MAX_RESIZE_DELAY_SECONDS) throw new Error(`${where} must be whole seconds 0..${MAX_RESIZE_DELAY_SECONDS} ${got(v)}`);
+    if (!isInt(v) || v < 0 || v > MAX_RESIZE_DELAY_SECONDS)
+        throw new Error(`${where} must be whole seconds 0..${MAX_RESIZE_DELAY_SECONDS} ${got(v)}`);
     return v;
 }
 
 /** A copy of `seed` whose LB `lbId` shows `curve` on `metric` (default: current connections; `"demand"`: the crowd's, capped by the limit). */
-export function withDropCurve<S extends { metrics?: SeedMetrics }>(seed: S, lbId: string, curve: DropCurve, metric: LbMetric | typeof DEMAND = "frontend_connections_current"): S {
+export function withDropCurve<S extends { metrics?: SeedMetrics }>(
+    seed: S,
+    lbId: string,
+    curve: DropCurve,
+    metric: LbMetric | typeof DEMAND = "frontend_connections_current",
+): S {
     checkCurve(`drop curve for ${lbId}`, curve);
     const loadBalancers = { ...(seed.metrics?.loadBalancers ?? {}) };
     loadBalancers[lbId] = { ...(loadBalancers[lbId] ?? {}), [metric]: { curve } };
@@ -199,7 +245,10 @@ export function withDropCurve<S extends { metrics?: SeedMetrics }>(seed: S, lbId
 export function parseWindow(query: Record<string, string | undefined>): MetricWindow | string {
     const { lb_id: lbId, start, end } = query;
     if (!lbId) return "lb_id is required";
-    for (const [k, v] of [["start", start], ["end", end]] as const) {
+    for (const [k, v] of [
+        ["start", start],
+        ["end", end],
+    ] as const) {
         if (v === undefined || v === "") return `${k} is required (unix seconds)`;
         if (!/^\d+$/.test(v)) return `${k} must be unix seconds (got ${JSON.stringify(v)})`;
     }
@@ -225,11 +274,13 @@ function stepValueAt(points: MetricPoint[], t: number): number | undefined {
     return v;
 }
 
-const firstSeries = (spec: SeriesSpec | SeriesSpec[] | undefined): SeriesSpec | undefined => (Array.isArray(spec) ? spec[0] : spec);
+const firstSeries = (spec: SeriesSpec | SeriesSpec[] | undefined): SeriesSpec | undefined =>
+    Array.isArray(spec) ? spec[0] : spec;
 
 function timestampsIn(spec: SeriesSpec | SeriesSpec[], from: number, to: number): number[] {
     const ts = new Set<number>();
-    for (const s of Array.isArray(spec) ? spec : [spec]) for (const [t] of seriesPoints(s)) if (t >= from && t <= to) ts.add(t);
+    for (const s of Array.isArray(spec) ? spec : [spec])
+        for (const [t] of seriesPoints(s)) if (t >= from && t <= to) ts.add(t);
     return [...ts].sort((a, b) => a - b);
 }
 
@@ -244,7 +295,11 @@ export interface MetricsContext {
  * Timestamps for the derived limit: those of an explicitly seeded current series (as
  * seeded), else those of the demand up to now, else a regular grid up to now.
  */
-function limitTimestamps(seeded: LbMetricsSeed | undefined, w: MetricWindow, now: number): number[] {
+function limitTimestamps(
+    seeded: LbMetricsSeed | undefined,
+    w: MetricWindow,
+    now: number,
+): number[] {
     const current = seeded?.frontend_connections_current;
     if (current) {
         const ts = timestampsIn(current, w.start, w.end);
@@ -258,7 +313,8 @@ function limitTimestamps(seeded: LbMetricsSeed | undefined, w: MetricWindow, now
     return out;
 }
 
-const formatValue = (v: number): string => (Number.isInteger(v) ? String(v) : String(Number(v.toFixed(6))));
+const formatValue = (v: number): string =>
+    Number.isInteger(v) ? String(v) : String(Number(v.toFixed(6)));
 
 /**
  * The Prometheus-style matrix DigitalOcean answers with. A seeded series is served as
@@ -269,20 +325,43 @@ const formatValue = (v: number): string => (Number.isInteger(v) ? String(v) : St
  * with no sample at all is seeded explicitly: `frontend_connections_current: {points: []}`.)
  * Every other metric has no series.
  */
-export function metricMatrix(metric: LbMetric, seeded: LbMetricsSeed | undefined, ctx: MetricsContext, w: MetricWindow): MatrixResponse {
+export function metricMatrix(
+    metric: LbMetric,
+    seeded: LbMetricsSeed | undefined,
+    ctx: MetricsContext,
+    w: MetricWindow,
+): MatrixResponse {
     const spec = seeded?.[metric];
     const derivedLimit = (t: number): number => nodesAt(ctx.sizeHistory, t) * CONNECTIONS_PER_NODE;
     let series: { labels?: Record<string, string>; points: MetricPoint[] }[];
     const derived = !spec;
-    if (spec) series = (Array.isArray(spec) ? spec : [spec]).map((s) => ({ labels: s.labels, points: seriesPoints(s) }));
+    if (spec)
+        series = (Array.isArray(spec) ? spec : [spec]).map((s) => ({
+            labels: s.labels,
+            points: seriesPoints(s),
+        }));
     else if (metric === "frontend_connections_limit") {
-        series = [{ points: limitTimestamps(seeded, w, ctx.now).map((t): MetricPoint => [t, derivedLimit(t)]) }];
+        series = [
+            {
+                points: limitTimestamps(seeded, w, ctx.now).map((t): MetricPoint => [
+                    t,
+                    derivedLimit(t),
+                ]),
+            },
+        ];
     } else if (metric === "frontend_connections_current" && seeded?.demand) {
         const explicitLimit = firstSeries(seeded.frontend_connections_limit);
         const limitPoints = explicitLimit ? seriesPoints(explicitLimit) : undefined;
-        const limitAt = (t: number): number => (limitPoints ? (stepValueAt(limitPoints, t) ?? derivedLimit(t)) : derivedLimit(t));
+        const limitAt = (t: number): number =>
+            limitPoints ? (stepValueAt(limitPoints, t) ?? derivedLimit(t)) : derivedLimit(t);
         const end = Math.min(w.end, ctx.now);
-        series = [{ points: seriesPoints(seeded.demand).filter(([t]) => t <= end).map(([t, v]): MetricPoint => [t, Math.min(v, limitAt(t))]) }];
+        series = [
+            {
+                points: seriesPoints(seeded.demand)
+                    .filter(([t]) => t <= end)
+                    .map(([t, v]): MetricPoint => [t, Math.min(v, limitAt(t))]),
+            },
+        ];
     } else if (metric === "frontend_connections_current") {
         series = [{ points: limitTimestamps(seeded, w, ctx.now).map((t): MetricPoint => [t, 0]) }];
     } else series = [];
@@ -293,7 +372,9 @@ export function metricMatrix(metric: LbMetric, seeded: LbMetricsSeed | undefined
             result: series
                 .map((s) => ({
                     metric: { ...(s.labels ?? {}), lb_id: w.lbId },
-                    values: s.points.filter(([t]) => t >= w.start && t <= w.end).map(([t, v]): [number, string] => [t, formatValue(v)]),
+                    values: s.points
+                        .filter(([t]) => t >= w.start && t <= w.end)
+                        .map(([t, v]): [number, string] => [t, formatValue(v)]),
                 }))
                 // A derived series with no sample in the window (e.g. all after now) is absent, as in Prometheus.
                 .filter((s) => !derived || s.values.length > 0),

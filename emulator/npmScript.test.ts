@@ -10,7 +10,11 @@ const STOP_WITHIN_MS = 5_000;
 
 function startViaNpm(): { npm: ChildProcess; firstLine: Promise<string>; stdout: () => string } {
     // Own process group, so the finally below can clean up whatever is left, and only that.
-    const npm = spawn("npm", ["run", "-s", "emulator", "--", "--port", "0", "--quiet"], { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const npm = spawn("npm", ["run", "-s", "emulator", "--", "--port", "0", "--quiet"], {
+        cwd: ROOT,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     const firstLine = new Promise<string>((res, rej) => {
         npm.stdout!.on("data", (d: Buffer) => {
@@ -40,22 +44,29 @@ async function freedWithin(port: number, ms: number): Promise<number> {
 }
 
 describe("npm run -s emulator", () => {
-    it.each(["SIGTERM", "SIGINT", "SIGKILL"] as const)("prints the URL first; %s to npm's pid frees the port", async (signal) => {
-        const { npm, firstLine } = startViaNpm();
-        try {
-            const url = await firstLine;
-            expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-            const port = Number(new URL(url).port);
-            expect(await portFree(port)).toBe(false);
-            expect((await fetch(`${url}/v2/droplets`, { headers: { authorization: "Bearer t" } })).status).toBe(200);
-            process.kill(npm.pid!, signal);
-            expect(await freedWithin(port, STOP_WITHIN_MS)).toBeLessThan(STOP_WITHIN_MS);
-        } finally {
+    it.each(["SIGTERM", "SIGINT", "SIGKILL"] as const)(
+        "prints the URL first; %s to npm's pid frees the port",
+        async (signal) => {
+            const { npm, firstLine } = startViaNpm();
             try {
-                process.kill(-npm.pid!, "SIGKILL");
-            } catch {
-                // the group is already gone
+                const url = await firstLine;
+                expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+                const port = Number(new URL(url).port);
+                expect(await portFree(port)).toBe(false);
+                expect(
+                    (await fetch(`${url}/v2/droplets`, { headers: { authorization: "Bearer t" } }))
+                        .status,
+                ).toBe(200);
+                process.kill(npm.pid!, signal);
+                expect(await freedWithin(port, STOP_WITHIN_MS)).toBeLessThan(STOP_WITHIN_MS);
+            } finally {
+                try {
+                    process.kill(-npm.pid!, "SIGKILL");
+                } catch {
+                    // the group is already gone
+                }
             }
-        }
-    }, 60_000);
+        },
+        60_000,
+    );
 });

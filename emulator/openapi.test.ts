@@ -25,31 +25,123 @@ describe("OpenAPI spec", () => {
         emu = t.emu;
         const { api } = t;
         const checked: string[] = [];
-        const check = async (method: string, template: string, p: Promise<{ status: number; body: unknown }>, status: number) => {
+        const check = async (
+            method: string,
+            template: string,
+            p: Promise<{ status: number; body: unknown }>,
+            status: number,
+        ) => {
             const res = await p;
             expect(res.status, `${method} ${template}: ${JSON.stringify(res.body)}`).toBe(status);
-            expect(spec.responseErrors(method, template, res.status, res.body), `${method} ${template} ${status}`).toEqual([]);
+            expect(
+                spec.responseErrors(method, template, res.status, res.body),
+                `${method} ${template} ${status}`,
+            ).toEqual([]);
             checked.push(`${method} ${template} ${status}`);
             return res.body as any;
         };
-        const lb = (await check("POST", "/v2/load_balancers", api.post("/v2/load_balancers", providerLbBody()), 202)).load_balancer;
-        await check("GET", "/v2/load_balancers/{lb_id}", api.get(`/v2/load_balancers/${lb.id}`), 200);
-        await check("GET", "/v2/load_balancers", api.get("/v2/load_balancers?page=1&per_page=200"), 200);
-        await check("PUT", "/v2/load_balancers/{lb_id}", api.put(`/v2/load_balancers/${lb.id}`, providerLbBody({ size_unit: 150 })), 200);
-        await check("PUT", "/v2/load_balancers/{lb_id}", api.put(`/v2/load_balancers/${lb.id}`, providerLbBody({ size_unit: 0 })), 422);
-        await check("POST", "/v2/load_balancers", api.post("/v2/load_balancers", { ...providerLbBody(), droplet_ids: undefined, tag: "masking", region: "atl1" }), 202);
-        await check("DELETE", "/v2/load_balancers/{lb_id}", api.del(`/v2/load_balancers/${lb.id}`), 204);
-        await check("GET", "/v2/load_balancers/{lb_id}", api.get(`/v2/load_balancers/${lb.id}`), 404);
-        await check("DELETE", "/v2/load_balancers/{lb_id}", api.del(`/v2/load_balancers/${lb.id}`), 404);
-        await check("GET", "/v2/droplets/{droplet_id}", api.get(`/v2/droplets/${MASKING_IDS[0]}`), 200);
+        const lb = (
+            await check(
+                "POST",
+                "/v2/load_balancers",
+                api.post("/v2/load_balancers", providerLbBody()),
+                202,
+            )
+        ).load_balancer;
+        await check(
+            "GET",
+            "/v2/load_balancers/{lb_id}",
+            api.get(`/v2/load_balancers/${lb.id}`),
+            200,
+        );
+        await check(
+            "GET",
+            "/v2/load_balancers",
+            api.get("/v2/load_balancers?page=1&per_page=200"),
+            200,
+        );
+        await check(
+            "PUT",
+            "/v2/load_balancers/{lb_id}",
+            api.put(`/v2/load_balancers/${lb.id}`, providerLbBody({ size_unit: 150 })),
+            200,
+        );
+        await check(
+            "PUT",
+            "/v2/load_balancers/{lb_id}",
+            api.put(`/v2/load_balancers/${lb.id}`, providerLbBody({ size_unit: 0 })),
+            422,
+        );
+        await check(
+            "POST",
+            "/v2/load_balancers",
+            api.post("/v2/load_balancers", {
+                ...providerLbBody(),
+                droplet_ids: undefined,
+                tag: "masking",
+                region: "atl1",
+            }),
+            202,
+        );
+        await check(
+            "DELETE",
+            "/v2/load_balancers/{lb_id}",
+            api.del(`/v2/load_balancers/${lb.id}`),
+            204,
+        );
+        await check(
+            "GET",
+            "/v2/load_balancers/{lb_id}",
+            api.get(`/v2/load_balancers/${lb.id}`),
+            404,
+        );
+        await check(
+            "DELETE",
+            "/v2/load_balancers/{lb_id}",
+            api.del(`/v2/load_balancers/${lb.id}`),
+            404,
+        );
+        await check(
+            "GET",
+            "/v2/droplets/{droplet_id}",
+            api.get(`/v2/droplets/${MASKING_IDS[0]}`),
+            200,
+        );
         await check("GET", "/v2/droplets/{droplet_id}", api.get("/v2/droplets/999"), 404);
         await check("GET", "/v2/droplets", api.get("/v2/droplets?page=1&per_page=2"), 200);
         await check("GET", "/v2/droplets", api.get("/v2/droplets?tag_name=masking"), 200);
-        const created = await check("POST", "/v2/droplets", api.post("/v2/droplets", { name: "new-one", region: "nyc3", size: "s-1vcpu-1gb", image: "ubuntu-24-04-x64" }), 202);
-        const action = (await check("POST", "/v2/droplets/{droplet_id}/actions", api.post(`/v2/droplets/${created.droplet.id}/actions`, { type: "reboot" }), 201)).action;
+        const created = await check(
+            "POST",
+            "/v2/droplets",
+            api.post("/v2/droplets", {
+                name: "new-one",
+                region: "nyc3",
+                size: "s-1vcpu-1gb",
+                image: "ubuntu-24-04-x64",
+            }),
+            202,
+        );
+        const action = (
+            await check(
+                "POST",
+                "/v2/droplets/{droplet_id}/actions",
+                api.post(`/v2/droplets/${created.droplet.id}/actions`, { type: "reboot" }),
+                201,
+            )
+        ).action;
         await check("GET", "/v2/actions/{action_id}", api.get(`/v2/actions/${action.id}`), 200);
-        await check("GET", "/v2/droplets/{droplet_id}/actions", api.get(`/v2/droplets/${created.droplet.id}/actions`), 200);
-        await check("DELETE", "/v2/droplets/{droplet_id}", api.del(`/v2/droplets/${created.droplet.id}`), 204);
+        await check(
+            "GET",
+            "/v2/droplets/{droplet_id}/actions",
+            api.get(`/v2/droplets/${created.droplet.id}/actions`),
+            200,
+        );
+        await check(
+            "DELETE",
+            "/v2/droplets/{droplet_id}",
+            api.del(`/v2/droplets/${created.droplet.id}`),
+            204,
+        );
         expect(checked).toHaveLength(18);
         // The server-side check (validateResponses) never had to turn a response into a 500.
         expect(emu.state.log.filter((e) => e.status >= 500)).toEqual([]);
@@ -72,14 +164,44 @@ describe("OpenAPI spec", () => {
             delete o[path[path.length - 1]];
             return copy;
         };
-        expect(spec.responseErrors("GET", D, 200, without(droplet, ["droplet", "size", "price_hourly"])).join()).toMatch(/'price_hourly'/);
-        expect(spec.responseErrors("GET", D, 200, without(droplet, ["droplet", "networks"])).join()).toMatch(/'networks'/);
-        expect(spec.responseErrors("GET", D, 200, without(droplet, ["droplet", "region", "slug"])).join()).toMatch(/'slug'/);
+        expect(
+            spec
+                .responseErrors(
+                    "GET",
+                    D,
+                    200,
+                    without(droplet, ["droplet", "size", "price_hourly"]),
+                )
+                .join(),
+        ).toMatch(/'price_hourly'/);
+        expect(
+            spec.responseErrors("GET", D, 200, without(droplet, ["droplet", "networks"])).join(),
+        ).toMatch(/'networks'/);
+        expect(
+            spec
+                .responseErrors("GET", D, 200, without(droplet, ["droplet", "region", "slug"]))
+                .join(),
+        ).toMatch(/'slug'/);
         expect(spec.responseErrors("GET", D, 200, {}).join()).toMatch(/'droplet'/);
-        expect(spec.responseErrors("GET", L, 200, without(lb, ["load_balancer", "region"])).join()).toMatch(/'region'/);
-        expect(spec.responseErrors("GET", L, 200, without(lb, ["load_balancer", "ip"])).join()).toMatch(/'ip'/);
-        expect(spec.responseErrors("GET", L, 200, without(lb, ["load_balancer", "health_check", "port"])).join()).toMatch(/'port'/);
-        expect(spec.responseErrors("GET", L, 404, { id: "not_found", message: "x" }).join()).toMatch(/'request_id'/);
+        expect(
+            spec.responseErrors("GET", L, 200, without(lb, ["load_balancer", "region"])).join(),
+        ).toMatch(/'region'/);
+        expect(
+            spec.responseErrors("GET", L, 200, without(lb, ["load_balancer", "ip"])).join(),
+        ).toMatch(/'ip'/);
+        expect(
+            spec
+                .responseErrors(
+                    "GET",
+                    L,
+                    200,
+                    without(lb, ["load_balancer", "health_check", "port"]),
+                )
+                .join(),
+        ).toMatch(/'port'/);
+        expect(
+            spec.responseErrors("GET", L, 404, { id: "not_found", message: "x" }).join(),
+        ).toMatch(/'request_id'/);
     });
 
     it("with validateResponses, a response that breaks the schema becomes a 500 instead of reaching the client", async () => {
@@ -88,28 +210,59 @@ describe("OpenAPI spec", () => {
         delete (t.emu.state.droplets.get(MASKING_IDS[0]) as any).networks;
         const res = await t.api.get(`/v2/droplets/${MASKING_IDS[0]}`);
         expect(res.status).toBe(500);
-        expect(res.body).toMatchObject({ id: "emulator_invalid_response", message: expect.stringMatching(/networks/) });
+        expect(res.body).toMatchObject({
+            id: "emulator_invalid_response",
+            message: expect.stringMatching(/networks/),
+        });
     });
 
     it("a realistic provider-style create body validates against the request schema", () => {
         const P = "/v2/load_balancers";
         expect(spec.requestErrors("POST", P, providerLbBody(), { wholeSchema: true })).toEqual([]);
         const { droplet_ids: _ids, ...byTag } = providerLbBody();
-        expect(spec.requestErrors("POST", P, { ...byTag, tag: "masking" }, { wholeSchema: true })).toEqual([]);
-        expect(spec.requestErrors("PUT", `${P}/{lb_id}`, providerLbBody({ size_unit: 200 }), { wholeSchema: true })).toEqual([]);
+        expect(
+            spec.requestErrors("POST", P, { ...byTag, tag: "masking" }, { wholeSchema: true }),
+        ).toEqual([]);
+        expect(
+            spec.requestErrors("PUT", `${P}/{lb_id}`, providerLbBody({ size_unit: 200 }), {
+                wholeSchema: true,
+            }),
+        ).toEqual([]);
         // The schema itself is still strict where it should be.
-        expect(spec.requestErrors("POST", P, providerLbBody({ size_unit: 201 })).join()).toMatch(/size_unit must be <= 200/);
-        expect(spec.requestErrors("POST", P, providerLbBody({ type: "regional" })).join()).toMatch(/type must be equal to one of the allowed values/);
-        expect(spec.requestErrors("POST", P, providerLbBody({ forwarding_rules: [{ entry_protocol: "tcp" }] })).join()).toMatch(/entry_port/);
+        expect(spec.requestErrors("POST", P, providerLbBody({ size_unit: 201 })).join()).toMatch(
+            /size_unit must be <= 200/,
+        );
+        expect(spec.requestErrors("POST", P, providerLbBody({ type: "regional" })).join()).toMatch(
+            /type must be equal to one of the allowed values/,
+        );
+        expect(
+            spec
+                .requestErrors(
+                    "POST",
+                    P,
+                    providerLbBody({ forwarding_rules: [{ entry_protocol: "tcp" }] }),
+                )
+                .join(),
+        ).toMatch(/entry_port/);
     });
 
     it("a missing spec gives a clear error, and is fatal only when response validation is asked for", async () => {
         const missing = "/nonexistent/do-openapi-subset.json";
         expect(() => loadOpenApi(missing)).toThrow(SpecUnavailableError);
-        expect(() => loadOpenApi(missing)).toThrow(new RegExp(`not found at ${missing}.*${SPEC_ENV}`));
-        await expect(startEmulator({ specPath: missing, validateResponses: true })).rejects.toThrow(SPEC_ENV);
-        emu = await startEmulator({ specPath: missing, validateResponses: false, seed: { droplets: [] } });
-        const res = await fetch(`${emu.url}/v2/load_balancers`, { headers: { authorization: "Bearer t" } });
+        expect(() => loadOpenApi(missing)).toThrow(
+            new RegExp(`not found at ${missing}.*${SPEC_ENV}`),
+        );
+        await expect(startEmulator({ specPath: missing, validateResponses: true })).rejects.toThrow(
+            SPEC_ENV,
+        );
+        emu = await startEmulator({
+            specPath: missing,
+            validateResponses: false,
+            seed: { droplets: [] },
+        });
+        const res = await fetch(`${emu.url}/v2/load_balancers`, {
+            headers: { authorization: "Bearer t" },
+        });
         expect(res.status).toBe(200);
     });
 });

@@ -54,13 +54,22 @@ function patchSpec(node: unknown, patches: SpecPatches): void {
         patches.sizeUnitMax++;
     }
     // Region enums list retired slugs (ams1) but miss atl1, a current region.
-    if (Array.isArray(obj.enum) && obj.enum.includes("nyc3") && obj.enum.includes("sfo1") && !obj.enum.includes("atl1")) {
+    if (
+        Array.isArray(obj.enum) &&
+        obj.enum.includes("nyc3") &&
+        obj.enum.includes("sfo1") &&
+        !obj.enum.includes("atl1")
+    ) {
         obj.enum.push("atl1");
         patches.regionEnums++;
     }
     // The LB create/update variants require `region`, but GLOBAL load balancers have none (the
     // provider sends no region for them); requestChecks.ts requires it for every other type.
-    if (Array.isArray(obj.required) && obj.required.includes("region") && (obj.required.includes("droplet_ids") || obj.required.includes("tag"))) {
+    if (
+        Array.isArray(obj.required) &&
+        obj.required.includes("region") &&
+        (obj.required.includes("droplet_ids") || obj.required.includes("tag"))
+    ) {
         obj.required = obj.required.filter((k: string) => k !== "region");
         patches.lbRegionOptional++;
     }
@@ -72,8 +81,10 @@ function formatErrors(errors: ErrorObject[] | null | undefined): string[] {
     for (const e of errors ?? []) {
         const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, ".") : "body";
         let msg = `${where} ${e.message ?? "is invalid"}`;
-        if (e.keyword === "enum") msg += `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(", ")}`;
-        if (e.keyword === "additionalProperties") msg += `: ${(e.params as { additionalProperty: string }).additionalProperty}`;
+        if (e.keyword === "enum")
+            msg += `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(", ")}`;
+        if (e.keyword === "additionalProperties")
+            msg += `: ${(e.params as { additionalProperty: string }).additionalProperty}`;
         out.add(msg);
     }
     return [...out];
@@ -81,7 +92,10 @@ function formatErrors(errors: ErrorObject[] | null | undefined): string[] {
 
 /** Keys a schema requires, including those of its allOf parts (the droplet create variants keep them there). */
 function requiredKeys(schema: Schema): string[] {
-    return [...(schema.required ?? []), ...(schema.allOf ?? []).flatMap((s: Schema) => requiredKeys(s))];
+    return [
+        ...(schema.required ?? []),
+        ...(schema.allOf ?? []).flatMap((s: Schema) => requiredKeys(s)),
+    ];
 }
 
 export class OpenApi {
@@ -117,7 +131,12 @@ export class OpenApi {
      * "by ID" / "by tag" variants) the branch whose required keys are present is used so
      * the messages are about that variant rather than "must match exactly one schema".
      */
-    requestErrors(method: string, template: string, body: unknown, opts: { wholeSchema?: boolean } = {}): string[] {
+    requestErrors(
+        method: string,
+        template: string,
+        body: unknown,
+        opts: { wholeSchema?: boolean } = {},
+    ): string[] {
         const op = this.operation(method, template);
         const schema = op?.requestBody?.content?.["application/json"]?.schema;
         if (!op || !schema) return [];
@@ -126,7 +145,9 @@ export class OpenApi {
         if (!opts.wholeSchema && Array.isArray(schema.oneOf) && body && typeof body === "object") {
             const matching = schema.oneOf
                 .map((b: Schema, i: number) => ({ b, i }))
-                .filter(({ b }: { b: Schema }) => requiredKeys(b).every((k: string) => k in (body as object)));
+                .filter(({ b }: { b: Schema }) =>
+                    requiredKeys(b).every((k: string) => k in (body as object)),
+                );
             if (matching.length === 1) {
                 target = matching[0].b;
                 key += `:${matching[0].i}`;
@@ -148,7 +169,12 @@ export class OpenApi {
                 continue;
             }
             const check = this.compile(`query:${op!.operationId}:${p.name}`, p.schema ?? {});
-            if (!check(v)) errs.push(`query parameter ${p.name} ${formatErrors(check.errors).join(", ").replace(/^body /, "")}`);
+            if (!check(v))
+                errs.push(
+                    `query parameter ${p.name} ${formatErrors(check.errors)
+                        .join(", ")
+                        .replace(/^body /, "")}`,
+                );
         }
         return errs;
     }
@@ -157,12 +183,21 @@ export class OpenApi {
     responseErrors(method: string, template: string, status: number, body: unknown): string[] {
         const op = this.operation(method, template);
         if (!op) return [];
-        const res = op.responses[String(status)] ?? op.responses[`${String(status)[0]}XX`] ?? (status >= 400 ? op.responses.default : undefined);
+        const res =
+            op.responses[String(status)] ??
+            op.responses[`${String(status)[0]}XX`] ??
+            (status >= 400 ? op.responses.default : undefined);
         if (!res) return [`status ${status} is not a documented response of ${op.operationId}`];
         const schema = res.content?.["application/json"]?.schema;
-        if (!schema) return body === undefined || body === "" ? [] : [`${op.operationId} ${status} must have no body`];
+        if (!schema)
+            return body === undefined || body === ""
+                ? []
+                : [`${op.operationId} ${status} must have no body`];
         const overlay = contractFor(op.operationId, status);
-        const v = this.compile(`res:${op.operationId}:${status}`, overlay ? { allOf: [schema, overlay] } : schema);
+        const v = this.compile(
+            `res:${op.operationId}:${status}`,
+            overlay ? { allOf: [schema, overlay] } : schema,
+        );
         return v(body) ? [] : formatErrors(v.errors);
     }
 }
@@ -184,9 +219,13 @@ export function loadOpenApi(specPath?: string): OpenApi {
     try {
         spec = JSON.parse(readFileSync(path, "utf8"));
     } catch (e) {
-        throw new SpecUnavailableError(`DigitalOcean OpenAPI spec at ${path} is not valid JSON: ${(e as Error).message}`);
+        throw new SpecUnavailableError(
+            `DigitalOcean OpenAPI spec at ${path} is not valid JSON: ${(e as Error).message}`,
+        );
     }
-    const metrics = JSON.parse(readFileSync(METRICS_SPEC_PATH, "utf8")) as { paths: Record<string, Record<string, Operation>> };
+    const metrics = JSON.parse(readFileSync(METRICS_SPEC_PATH, "utf8")) as {
+        paths: Record<string, Record<string, Operation>>;
+    };
     const paths = (spec as { paths: Record<string, unknown> }).paths;
     for (const [p, ops] of Object.entries(metrics.paths)) paths[p] ??= ops;
     api = new OpenApi(spec as ConstructorParameters<typeof OpenApi>[0], path);

@@ -13,10 +13,21 @@ describe("emulator/README.md", () => {
         const { app, store } = buildApp({ seed: parseSeed(block!, "yaml") });
         const id = "4de7ac8b-495b-4884-9a69-1050c6793cd6";
         const auth = { authorization: "Bearer t" };
-        const lb = (await app.inject({ method: "GET", url: `/v2/load_balancers/${id}`, headers: auth })).json().load_balancer;
-        expect(lb).toMatchObject({ ip: "203.0.113.10", size_unit: 3, enable_proxy_protocol: true, sticky_sessions: { type: "cookies", cookie_name: "S" } });
+        const lb = (
+            await app.inject({ method: "GET", url: `/v2/load_balancers/${id}`, headers: auth })
+        ).json().load_balancer;
+        expect(lb).toMatchObject({
+            ip: "203.0.113.10",
+            size_unit: 3,
+            enable_proxy_protocol: true,
+            sticky_sessions: { type: "cookies", cookie_name: "S" },
+        });
         expect(store.certificates.size).toBe(1);
-        const res = await app.inject({ method: "GET", url: `/v2/monitoring/metrics/load_balancer/frontend_connections_current?lb_id=${id}&start=1767229200&end=1767229200`, headers: auth });
+        const res = await app.inject({
+            method: "GET",
+            url: `/v2/monitoring/metrics/load_balancer/frontend_connections_current?lb_id=${id}&start=1767229200&end=1767229200`,
+            headers: auth,
+        });
         expect(res.json().data.result[0].values).toEqual([[1767229200, "42000"]]);
         await app.close();
     });
@@ -31,14 +42,35 @@ describe("emulator/README.md", () => {
         const id = "4de7ac8b-495b-4884-9a69-1050c6793cd6";
         const auth = { authorization: "Bearer t" };
         const peak = async () =>
-            (await app.inject({ method: "GET", url: `/v2/monitoring/metrics/load_balancer/frontend_connections_current?lb_id=${id}&start=1827248400&end=1827248400`, headers: auth })).json().data.result[0].values;
+            (
+                await app.inject({
+                    method: "GET",
+                    url: `/v2/monitoring/metrics/load_balancer/frontend_connections_current?lb_id=${id}&start=1827248400&end=1827248400`,
+                    headers: auth,
+                })
+            ).json().data.result[0].values;
         expect(await peak()).toEqual([[1827248400, "30000"]]);
-        await app.inject({ method: "PUT", url: "/_emulator/clock", payload: { now: "2027-11-26T16:00:00Z" } });
-        const lb = (await app.inject({ method: "GET", url: `/v2/load_balancers/${id}`, headers: auth })).json().load_balancer;
+        await app.inject({
+            method: "PUT",
+            url: "/_emulator/clock",
+            payload: { now: "2027-11-26T16:00:00Z" },
+        });
+        const lb = (
+            await app.inject({ method: "GET", url: `/v2/load_balancers/${id}`, headers: auth })
+        ).json().load_balancer;
         const { id: _id, ip: _ip, status: _s, created_at: _c, region, size: _size, ...body } = lb;
-        const put = await app.inject({ method: "PUT", url: `/v2/load_balancers/${id}`, headers: auth, payload: { ...body, region: region.slug, size_unit: 5 } });
+        const put = await app.inject({
+            method: "PUT",
+            url: `/v2/load_balancers/${id}`,
+            headers: auth,
+            payload: { ...body, region: region.slug, size_unit: 5 },
+        });
         expect(put.statusCode, put.body).toBe(200);
-        await app.inject({ method: "PUT", url: "/_emulator/clock", payload: { now: "2027-11-26T17:00:00Z" } });
+        await app.inject({
+            method: "PUT",
+            url: "/_emulator/clock",
+            payload: { now: "2027-11-26T17:00:00Z" },
+        });
         expect(await peak()).toEqual([[1827248400, "45000"]]);
         await app.close();
     });
@@ -49,11 +81,40 @@ describe("emulator/README.md", () => {
         expect(block).toBeDefined();
         const { app } = buildApp({ seed: parseSeed(block!, "yaml") });
         const as = (token: string) => ({ authorization: `Bearer ${token}` });
-        expect((await app.inject({ method: "GET", url: "/v2/droplets/310001", headers: as("dop_v1_resize_only") })).statusCode).toBe(200);
-        const off = await app.inject({ method: "POST", url: "/v2/droplets/310001/actions", payload: { type: "power_off" }, headers: as("dop_v1_resize_only") });
+        expect(
+            (
+                await app.inject({
+                    method: "GET",
+                    url: "/v2/droplets/310001",
+                    headers: as("dop_v1_resize_only"),
+                })
+            ).statusCode,
+        ).toBe(200);
+        const off = await app.inject({
+            method: "POST",
+            url: "/v2/droplets/310001/actions",
+            payload: { type: "power_off" },
+            headers: as("dop_v1_resize_only"),
+        });
         expect([off.statusCode, off.json().id]).toEqual([403, "forbidden"]);
-        expect((await app.inject({ method: "DELETE", url: "/v2/droplets/310001", headers: as("dop_v1_read_only") })).statusCode).toBe(403);
-        expect((await app.inject({ method: "GET", url: "/v2/droplets/310001", headers: as("dop_v1_other") })).statusCode).toBe(401);
+        expect(
+            (
+                await app.inject({
+                    method: "DELETE",
+                    url: "/v2/droplets/310001",
+                    headers: as("dop_v1_read_only"),
+                })
+            ).statusCode,
+        ).toBe(403);
+        expect(
+            (
+                await app.inject({
+                    method: "GET",
+                    url: "/v2/droplets/310001",
+                    headers: as("dop_v1_other"),
+                })
+            ).statusCode,
+        ).toBe(401);
         await app.close();
     });
 });

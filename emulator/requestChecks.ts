@@ -20,7 +20,8 @@ const UPPERCASE_ENUMS = ["type", "network", "network_stack", "tls_cipher_policy"
  */
 export function normalizeLbBody(body: Record<string, unknown>): Record<string, unknown> {
     const out = { ...body };
-    for (const k of UPPERCASE_ENUMS) if (typeof out[k] === "string") out[k] = (out[k] as string).toUpperCase();
+    for (const k of UPPERCASE_ENUMS)
+        if (typeof out[k] === "string") out[k] = (out[k] as string).toUpperCase();
     return out;
 }
 
@@ -40,17 +41,25 @@ export function lbSemanticErrors(body: Record<string, unknown>, ctx: LbCheckCont
     const region = body.region;
     // GLOBAL load balancers need no region (the provider's `region` is optional for them).
     const regionless = region === undefined && body.type === "GLOBAL";
-    if (!regionless && (typeof region !== "string" || !region)) errs.push("region is required (except for type GLOBAL)");
-    else if (typeof region === "string" && !isKnownRegion(region)) errs.push(`region "${region}" is not a valid region`);
+    if (!regionless && (typeof region !== "string" || !region))
+        errs.push("region is required (except for type GLOBAL)");
+    else if (typeof region === "string" && !isKnownRegion(region))
+        errs.push(`region "${region}" is not a valid region`);
     else if (ctx.existingRegion !== undefined && (region ?? "") !== ctx.existingRegion) {
-        errs.push(`region cannot be changed (is ${ctx.existingRegion || "none"}); create a new load balancer instead`);
+        errs.push(
+            `region cannot be changed (is ${ctx.existingRegion || "none"}); create a new load balancer instead`,
+        );
     }
 
     if (present(body.size_unit)) {
         if (!inRange(body.size_unit, 1, SIZE_UNIT_MAX)) {
-            errs.push(`size_unit must be an integer between 1 and ${SIZE_UNIT_MAX}, got ${JSON.stringify(body.size_unit)}`);
+            errs.push(
+                `size_unit must be an integer between 1 and ${SIZE_UNIT_MAX}, got ${JSON.stringify(body.size_unit)}`,
+            );
         } else if (typeof region === "string" && isLegacyRegion(region) && body.size_unit !== 1) {
-            errs.push(`size_unit must be 1 in legacy region ${region}; scale with size (lb-small, lb-medium, lb-large)`);
+            errs.push(
+                `size_unit must be 1 in legacy region ${region}; scale with size (lb-small, lb-medium, lb-large)`,
+            );
         }
     }
     if (present(body.size) && !(typeof body.size === "string" && body.size in LB_SIZE_SLUG_NODES)) {
@@ -71,9 +80,15 @@ export function lbSemanticErrors(body: Record<string, unknown>, ctx: LbCheckCont
                 errs.push(`${p}.target_protocol must be one of ${TARGET_PROTOCOLS.join(", ")}`);
             }
             for (const k of ["entry_port", "target_port"]) {
-                if (!inRange(r[k], 1, 65535)) errs.push(`${p}.${k} must be an integer between 1 and 65535`);
+                if (!inRange(r[k], 1, 65535))
+                    errs.push(`${p}.${k} must be an integer between 1 and 65535`);
             }
-            if (typeof r.certificate_id === "string" && r.certificate_id && ctx.certificateExists && !ctx.certificateExists(r.certificate_id)) {
+            if (
+                typeof r.certificate_id === "string" &&
+                r.certificate_id &&
+                ctx.certificateExists &&
+                !ctx.certificateExists(r.certificate_id)
+            ) {
                 errs.push(`${p}.certificate_id: certificate ${r.certificate_id} not found`);
             }
             if ((r.entry_protocol === "udp") !== (r.target_protocol === "udp")) {
@@ -84,13 +99,15 @@ export function lbSemanticErrors(body: Record<string, unknown>, ctx: LbCheckCont
 
     const hc = body.health_check;
     if (present(hc)) {
-        if (typeof hc !== "object" || Array.isArray(hc)) errs.push("health_check must be an object");
+        if (typeof hc !== "object" || Array.isArray(hc))
+            errs.push("health_check must be an object");
         else {
             const h = hc as Record<string, unknown>;
             if (present(h.protocol) && !HEALTH_PROTOCOLS.includes(h.protocol as string)) {
                 errs.push(`health_check.protocol must be one of ${HEALTH_PROTOCOLS.join(", ")}`);
             }
-            if (present(h.port) && !inRange(h.port, 1, 65535)) errs.push("health_check.port must be an integer between 1 and 65535");
+            if (present(h.port) && !inRange(h.port, 1, 65535))
+                errs.push("health_check.port must be an integer between 1 and 65535");
             const bounds: [string, number, number][] = [
                 ["check_interval_seconds", 3, 300],
                 ["response_timeout_seconds", 3, 300],
@@ -98,7 +115,8 @@ export function lbSemanticErrors(body: Record<string, unknown>, ctx: LbCheckCont
                 ["healthy_threshold", 2, 10],
             ];
             for (const [k, lo, hi] of bounds) {
-                if (present(h[k]) && !inRange(h[k], lo, hi)) errs.push(`health_check.${k} must be an integer between ${lo} and ${hi}`);
+                if (present(h[k]) && !inRange(h[k], lo, hi))
+                    errs.push(`health_check.${k} must be an integer between ${lo} and ${hi}`);
             }
         }
     }
@@ -106,10 +124,13 @@ export function lbSemanticErrors(body: Record<string, unknown>, ctx: LbCheckCont
     const ids = body.droplet_ids;
     const hasIds = Array.isArray(ids) && ids.length > 0;
     if (present(ids)) {
-        if (!Array.isArray(ids) || !ids.every(isInt)) errs.push("droplet_ids must be an array of integers");
+        if (!Array.isArray(ids) || !ids.every(isInt))
+            errs.push("droplet_ids must be an array of integers");
         else {
             if (ids.length > MAX_DROPLET_IDS) {
-                errs.push(`a load balancer can target at most ${MAX_DROPLET_IDS} droplets by ID (got ${ids.length}); use a tag instead`);
+                errs.push(
+                    `a load balancer can target at most ${MAX_DROPLET_IDS} droplets by ID (got ${ids.length}); use a tag instead`,
+                );
             }
             const missing = ids.filter((id) => !ctx.dropletExists(id));
             if (missing.length) errs.push(`droplet(s) not found: ${missing.join(", ")}`);
@@ -162,7 +183,8 @@ export function dropletSemanticErrors(body: Body): string[] {
     const names = Array.isArray(body.names) ? body.names : [body.name];
     const errs: string[] = [];
     if (!names.every((n) => typeof n === "string" && n)) errs.push("name is required");
-    if (typeof body.region !== "string" || !isKnownRegion(body.region)) errs.push("region is not valid");
+    if (typeof body.region !== "string" || !isKnownRegion(body.region))
+        errs.push("region is not valid");
     if (typeof body.size !== "string") errs.push("size is required");
     if (body.image === undefined) errs.push("image is required");
     if (errs.length) return errs;
@@ -172,14 +194,29 @@ export function dropletSemanticErrors(body: Body): string[] {
 
 /** The droplet actions the emulator applies. */
 export const DROPLET_ACTIONS = [
-    "power_off", "shutdown", "power_on", "reboot", "power_cycle", "rename", "resize", "rebuild",
-    "enable_backups", "disable_backups", "snapshot", "enable_ipv6", "password_reset", "change_kernel", "restore",
+    "power_off",
+    "shutdown",
+    "power_on",
+    "reboot",
+    "power_cycle",
+    "rename",
+    "resize",
+    "rebuild",
+    "enable_backups",
+    "disable_backups",
+    "snapshot",
+    "enable_ipv6",
+    "password_reset",
+    "change_kernel",
+    "restore",
 ];
 
 export function dropletActionSemanticErrors(body: Body): string[] {
     const type = body.type;
-    if (typeof type !== "string" || !DROPLET_ACTIONS.includes(type)) return [`type "${String(type)}" is not a valid droplet action`];
-    if (type === "rename" && (typeof body.name !== "string" || !body.name)) return ["name is required"];
+    if (typeof type !== "string" || !DROPLET_ACTIONS.includes(type))
+        return [`type "${String(type)}" is not a valid droplet action`];
+    if (type === "rename" && (typeof body.name !== "string" || !body.name))
+        return ["name is required"];
     if (type === "resize") {
         if (typeof body.size !== "string") return ["size is required"];
         const size = sizeProblem(body.size);
@@ -193,18 +230,22 @@ export function tagErrors(body: Body): string[] {
     const name = body.name;
     if (typeof name !== "string" || !name) return ["name is required"];
     // DigitalOcean: up to 255 letters, numbers, colons, dashes and underscores.
-    if (!/^[A-Za-z0-9:_-]{1,255}$/.test(name)) return [`tag name "${name}" must be 1-255 letters, numbers, colons, dashes or underscores`];
+    if (!/^[A-Za-z0-9:_-]{1,255}$/.test(name))
+        return [`tag name "${name}" must be 1-255 letters, numbers, colons, dashes or underscores`];
     return [];
 }
 
 export function tagResourcesErrors(body: Body): string[] {
     const resources = body.resources;
-    return Array.isArray(resources) && resources.length > 0 ? [] : ["resources must be a non-empty array"];
+    return Array.isArray(resources) && resources.length > 0
+        ? []
+        : ["resources must be a non-empty array"];
 }
 
 /** Semantic checks first; the schema (when the spec is loaded) only for a body that passes them. */
 export function requestChecks(openapi: OpenApi | undefined): RequestChecks {
-    const schema = (method: string, path: string, body: Body): string[] => openapi?.requestErrors(method, path, body) ?? [];
+    const schema = (method: string, path: string, body: Body): string[] =>
+        openapi?.requestErrors(method, path, body) ?? [];
     const then = (errs: string[], next: () => string[]): string[] => (errs.length ? errs : next());
     return {
         loadBalancer: (body, ctx) =>
@@ -213,8 +254,12 @@ export function requestChecks(openapi: OpenApi | undefined): RequestChecks {
                     ? schema("POST", "/v2/load_balancers", forOneOf(body))
                     : schema("PUT", "/v2/load_balancers/{lb_id}", forOneOf(body)),
             ),
-        droplet: (body) => then(dropletSemanticErrors(body), () => schema("POST", "/v2/droplets", body)),
-        dropletAction: (body) => then(dropletActionSemanticErrors(body), () => schema("POST", "/v2/droplets/{droplet_id}/actions", body)),
+        droplet: (body) =>
+            then(dropletSemanticErrors(body), () => schema("POST", "/v2/droplets", body)),
+        dropletAction: (body) =>
+            then(dropletActionSemanticErrors(body), () =>
+                schema("POST", "/v2/droplets/{droplet_id}/actions", body),
+            ),
         // The tag endpoints are not in the spec subset: semantic checks only.
         tag: tagErrors,
         tagResources: tagResourcesErrors,

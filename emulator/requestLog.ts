@@ -14,7 +14,12 @@ export class RequestLog {
     }
 
     begin(e: Omit<LogEntry, "seq" | "time" | "status">): LogEntry {
-        const entry: LogEntry = { seq: ++this.seq, time: new Date().toISOString(), status: 0, ...e };
+        const entry: LogEntry = {
+            seq: ++this.seq,
+            time: new Date().toISOString(),
+            status: 0,
+            ...e,
+        };
         this.entries.push(entry);
         return entry;
     }
@@ -52,7 +57,11 @@ export class RequestLog {
                 const eff = (s.effectiveWrites[e.kind] ??= {});
                 eff[key] = (eff[key] ?? 0) + 1;
             }
-            const touched = e.dropletIds?.length ? e.dropletIds.map(String) : e.kind === "droplet" ? [e.id ?? "*"] : [];
+            const touched = e.dropletIds?.length
+                ? e.dropletIds.map(String)
+                : e.kind === "droplet"
+                  ? [e.id ?? "*"]
+                  : [];
             if (touched.length) s.dropletWrites++;
             for (const id of touched) s.dropletWritesById[id] = (s.dropletWritesById[id] ?? 0) + 1;
         }

@@ -3,11 +3,27 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import YAML from "yaml";
-import { apiTime, defaultVpcUuid, imageObject, isKnownRegion, regionObject, sizeObject } from "./catalog";
+import {
+    apiTime,
+    defaultVpcUuid,
+    imageObject,
+    isKnownRegion,
+    regionObject,
+    sizeObject,
+} from "./catalog";
 import { createHash } from "node:crypto";
 import { checkSeedMetrics } from "./metrics";
 import { tokenScopesFromSeed } from "./tokens";
-import type { Certificate, Droplet, NetworkV6, Seed, SeedCertificate, SeedDroplet, SeedLoadBalancer, SeedToken } from "./types";
+import type {
+    Certificate,
+    Droplet,
+    NetworkV6,
+    Seed,
+    SeedCertificate,
+    SeedDroplet,
+    SeedLoadBalancer,
+    SeedToken,
+} from "./types";
 
 export type { Seed, SeedDroplet, SeedLoadBalancer } from "./types";
 
@@ -23,18 +39,21 @@ export function loadSeedFile(path: string): Seed {
 }
 
 function checkSeed(raw: unknown): Seed {
-    if (!raw || typeof raw !== "object") throw new Error("seed: expected an object with a `droplets` array");
+    if (!raw || typeof raw !== "object")
+        throw new Error("seed: expected an object with a `droplets` array");
     const r = raw as Record<string, unknown>;
     const droplets = r.droplets ?? [];
     if (!Array.isArray(droplets)) throw new Error("seed: `droplets` must be an array");
     const seen = new Set<number>();
     droplets.forEach((d: SeedDroplet, i) => {
         const where = `seed: droplets[${i}]`;
-        if (!Number.isInteger(d?.id) || d.id < 1) throw new Error(`${where}.id must be a positive integer`);
+        if (!Number.isInteger(d?.id) || d.id < 1)
+            throw new Error(`${where}.id must be a positive integer`);
         if (seen.has(d.id)) throw new Error(`${where}: duplicate id ${d.id}`);
         seen.add(d.id);
         if (typeof d.name !== "string" || !d.name) throw new Error(`${where}.name is required`);
-        if (typeof d.region !== "string" || !isKnownRegion(d.region)) throw new Error(`${where}.region "${d.region}" is unknown`);
+        if (typeof d.region !== "string" || !isKnownRegion(d.region))
+            throw new Error(`${where}.region "${d.region}" is unknown`);
         if (typeof d.size !== "string") throw new Error(`${where}.size (slug) is required`);
         if (d.image === undefined) throw new Error(`${where}.image is required`);
     });
@@ -43,7 +62,8 @@ function checkSeed(raw: unknown): Seed {
     const certs = r.certificates ?? [];
     if (!Array.isArray(certs)) throw new Error("seed: `certificates` must be an array");
     certs.forEach((c: SeedCertificate, i) => {
-        if (typeof c?.id !== "string" || !c.id || typeof c.name !== "string" || !c.name) throw new Error(`seed: certificates[${i}] needs an id and a name`);
+        if (typeof c?.id !== "string" || !c.id || typeof c.name !== "string" || !c.name)
+            throw new Error(`seed: certificates[${i}] needs an id and a name`);
     });
     const metrics = r.metrics === undefined ? undefined : checkSeedMetrics(r.metrics);
     if (r.tokens !== undefined) tokenScopesFromSeed(r.tokens);
@@ -67,7 +87,12 @@ function derivedIps(id: number): { pub: string; priv: string; third: number } {
 export function ipv6Network(id: number): NetworkV6 {
     // Two 16-bit groups: a droplet id can exceed 0xffff and one group holds at most four hex digits.
     const groups = `${(id >>> 16).toString(16)}:${(id & 0xffff).toString(16)}`;
-    return { ip_address: `2604:a880:400:d1::${groups}:1`, netmask: 64, gateway: "2604:a880:400:d1::1", type: "public" };
+    return {
+        ip_address: `2604:a880:400:d1::${groups}:1`,
+        netmask: 64,
+        gateway: "2604:a880:400:d1::1",
+        type: "public",
+    };
 }
 
 /** With backups enabled the API shows the next daily window (next UTC midnight, 23 hours long); backup_ids stay empty until one runs. */
@@ -80,7 +105,12 @@ export function nextBackupWindow(now: Date = new Date()): { start: string; end: 
  * Features of a droplet created with these flags, as the API reports them: every droplet is
  * in a VPC ("private_networking"), the agent is installed unless with_droplet_agent is false.
  */
-export function createdDropletFeatures(body: { monitoring?: unknown; ipv6?: unknown; backups?: unknown; with_droplet_agent?: unknown }): string[] {
+export function createdDropletFeatures(body: {
+    monitoring?: unknown;
+    ipv6?: unknown;
+    backups?: unknown;
+    with_droplet_agent?: unknown;
+}): string[] {
     const features = ["private_networking"];
     if (body.backups === true) features.push("backups");
     if (body.ipv6 === true) features.push("ipv6");
@@ -129,8 +159,18 @@ export function expandDroplet(d: SeedDroplet, now: Date = new Date()): Droplet {
         size_slug: size.slug,
         networks: {
             v4: [
-                { ip_address: d.private_ip ?? ips.priv, netmask: "255.255.240.0", gateway: "10.116.0.1", type: "private" },
-                { ip_address: d.ip ?? ips.pub, netmask: "255.255.240.0", gateway: `164.90.${ips.third & 0xf0}.1`, type: "public" },
+                {
+                    ip_address: d.private_ip ?? ips.priv,
+                    netmask: "255.255.240.0",
+                    gateway: "10.116.0.1",
+                    type: "private",
+                },
+                {
+                    ip_address: d.ip ?? ips.pub,
+                    netmask: "255.255.240.0",
+                    gateway: `164.90.${ips.third & 0xf0}.1`,
+                    type: "public",
+                },
             ],
             v6,
         },

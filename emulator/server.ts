@@ -56,7 +56,8 @@ export interface Emulator {
 /** DigitalOcean's hourly request quota, as its ratelimit-limit header says. */
 const RATE_LIMIT = 5000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const isControl = (path: string): boolean => path.startsWith("/_emulator/") || path === "/_emulator";
+const isControl = (path: string): boolean =>
+    path.startsWith("/_emulator/") || path === "/_emulator";
 
 function resolveOpenApi(opts: EmulatorOptions, validateResponses: boolean): OpenApi | undefined {
     try {
@@ -65,12 +66,18 @@ function resolveOpenApi(opts: EmulatorOptions, validateResponses: boolean): Open
         if (!(e instanceof SpecUnavailableError)) throw e;
         // Response validation was asked for: refuse to pretend it is happening.
         if (validateResponses) throw e;
-        process.emitWarning(`${e.message} Request bodies get semantic checks only; responses are not validated.`);
+        process.emitWarning(
+            `${e.message} Request bodies get semantic checks only; responses are not validated.`,
+        );
         return undefined;
     }
 }
 
-function parseJsonBody(_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void {
+function parseJsonBody(
+    _req: FastifyRequest,
+    body: string | Buffer,
+    done: (err: Error | null, body?: unknown) => void,
+): void {
     const text = body.toString();
     // godo sends Content-Type: application/json with an empty body on GET/DELETE.
     if (text.trim() === "") return done(null, undefined);
@@ -86,11 +93,18 @@ function refused(entry: LogEntry, err: ApiError): ApiError {
     return err;
 }
 
-export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; store: EmulatorState; ctx: AppContext } {
+export function buildApp(opts: EmulatorOptions = {}): {
+    app: FastifyInstance;
+    store: EmulatorState;
+    ctx: AppContext;
+} {
     const validateResponses = opts.validateResponses ?? !!process.env.VITEST;
     const openapi = resolveOpenApi(opts, validateResponses);
     const nowMs = opts.now === undefined ? undefined : parseInstant(opts.now);
-    if (opts.now !== undefined && nowMs === undefined) throw new Error(`now must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z (got ${JSON.stringify(opts.now)})`);
+    if (opts.now !== undefined && nowMs === undefined)
+        throw new Error(
+            `now must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z (got ${JSON.stringify(opts.now)})`,
+        );
     const store = new EmulatorState({
         seed: opts.seed,
         backend: opts.backend ?? (opts.stateFile ? new FileBackend(opts.stateFile) : undefined),
@@ -130,8 +144,15 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
         // A refused write changes nothing (the summary's effectiveWrites leaves it out).
         if (!authenticated && path.startsWith("/v2/")) throw refused(entry, new ApiError(401));
         if (granted) {
-            const missing = missingScopes(endpointScopes(req.method, req.routeOptions.url), granted);
-            if (missing.length) throw refused(Object.assign(entry, { missingScopes: missing }), forbiddenForScope());
+            const missing = missingScopes(
+                endpointScopes(req.method, req.routeOptions.url),
+                granted,
+            );
+            if (missing.length)
+                throw refused(
+                    Object.assign(entry, { missingScopes: missing }),
+                    forbiddenForScope(),
+                );
         }
     });
 
@@ -171,7 +192,10 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
         if (fault.status === 429) {
             reply.header("ratelimit-limit", RATE_LIMIT);
             reply.header("ratelimit-remaining", 0);
-            reply.header("ratelimit-reset", Math.floor(Date.now() / 1000) + fault.retryAfterSeconds);
+            reply.header(
+                "ratelimit-reset",
+                Math.floor(Date.now() / 1000) + fault.retryAfterSeconds,
+            );
         }
     }
 
@@ -207,7 +231,9 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
             setRetryHeaders(reply, after);
             reply.code(after.status ?? 500);
             reply.header("content-type", "application/json; charset=utf-8"); // the real answer may have been a bodiless 204
-            payload = JSON.stringify(new ApiError(after.status ?? 500, after.message).body(emu!.requestId));
+            payload = JSON.stringify(
+                new ApiError(after.status ?? 500, after.message).body(emu!.requestId),
+            );
         }
         const out = emu ? checkedPayload(req, reply, payload) : payload;
         if (emu) emu.entry.status = reply.statusCode;
@@ -219,17 +245,29 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
     function checkedPayload(req: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
         if (!reply.hasHeader("ratelimit-remaining")) {
             reply.header("ratelimit-limit", RATE_LIMIT);
-            reply.header("ratelimit-remaining", Math.max(0, RATE_LIMIT - (store.log.length % RATE_LIMIT)));
+            reply.header(
+                "ratelimit-remaining",
+                Math.max(0, RATE_LIMIT - (store.log.length % RATE_LIMIT)),
+            );
             reply.header("ratelimit-reset", Math.floor(Date.now() / 1000) + 60);
         }
         const route = req.routeOptions.url;
-        if (!ctx.validateResponses || !ctx.openapi || !route || !route.startsWith("/v2/")) return payload;
-        const body = typeof payload === "string" && payload !== "" ? JSON.parse(payload) : undefined;
-        const errs = ctx.openapi.responseErrors(req.method, toSpecPath(route), reply.statusCode, body);
+        if (!ctx.validateResponses || !ctx.openapi || !route || !route.startsWith("/v2/"))
+            return payload;
+        const body =
+            typeof payload === "string" && payload !== "" ? JSON.parse(payload) : undefined;
+        const errs = ctx.openapi.responseErrors(
+            req.method,
+            toSpecPath(route),
+            reply.statusCode,
+            body,
+        );
         if (!errs.length) return payload;
         const msg = `emulator response to ${req.method} ${route} (${reply.statusCode}) violates the OpenAPI schema: ${errs.join("; ")}`;
         reply.code(500);
-        return JSON.stringify(new ApiError(500, msg, "emulator_invalid_response").body(ctxOfReq(req).requestId));
+        return JSON.stringify(
+            new ApiError(500, msg, "emulator_invalid_response").body(ctxOfReq(req).requestId),
+        );
     }
 
     app.addHook("onResponse", async (req, reply) => finish(req, reply.statusCode));
@@ -238,7 +276,8 @@ export function buildApp(opts: EmulatorOptions = {}): { app: FastifyInstance; st
         const requestId = req.emu?.requestId ?? randomUUID();
         const api = apiErrorOf(err);
         if (api) return reply.code(api.status).send(api.body(requestId));
-        const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+        const status =
+            err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
         return reply.code(status).send(new ApiError(status, err.message).body(requestId));
     });
 

@@ -24,7 +24,14 @@ export class EmulatorState extends EmulatorStore {
 
     constructor(opts: StateOptions = {}) {
         const restored = opts.backend?.load();
-        super({ seed: opts.seed, restored, activateAfterGets: opts.activateAfterGets, checks: opts.checks, resizeDelaySeconds: opts.resizeDelaySeconds, nowMs: opts.nowMs });
+        super({
+            seed: opts.seed,
+            restored,
+            activateAfterGets: opts.activateAfterGets,
+            checks: opts.checks,
+            resizeDelaySeconds: opts.resizeDelaySeconds,
+            nowMs: opts.nowMs,
+        });
         this.backend = opts.backend;
         this.requests = new RequestLog();
         if (restored) this.requests.restore(restored.log, restored.counters.seq);
@@ -51,7 +58,12 @@ export class EmulatorState extends EmulatorStore {
     /** The whole state, in the state file's format. */
     saved(): PersistedState {
         const account = this.snapshot();
-        return { version: 1, ...account, counters: { seq: this.requests.seq, ...account.counters }, log: structuredClone(this.log) };
+        return {
+            version: 1,
+            ...account,
+            counters: { seq: this.requests.seq, ...account.counters },
+            log: structuredClone(this.log),
+        };
     }
 
     persist(): void {

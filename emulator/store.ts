@@ -6,13 +6,46 @@ import { createHash, randomUUID } from "node:crypto";
 import type { PersistedState } from "./backend";
 import { apiTime, imageObject, regionObject, sizeObject, stableUuid } from "./catalog";
 import { InvalidError, NotFoundError } from "./errors";
-import { type LbCheckContext, type RequestChecks, normalizeLbBody, requestChecks } from "./requestChecks";
+import {
+    type LbCheckContext,
+    type RequestChecks,
+    normalizeLbBody,
+    requestChecks,
+} from "./requestChecks";
 import { EmulatorClock } from "./clock";
-import { DEFAULT_RESIZE_DELAY_SECONDS, type LbMetric, type LbMetricsSeed, type MatrixResponse, type MetricWindow, checkLbMetrics, checkResizeDelay, metricMatrix } from "./metrics";
+import {
+    DEFAULT_RESIZE_DELAY_SECONDS,
+    type LbMetric,
+    type LbMetricsSeed,
+    type MatrixResponse,
+    type MetricWindow,
+    checkLbMetrics,
+    checkResizeDelay,
+    metricMatrix,
+} from "./metrics";
 import { withoutNulls } from "./nulls";
 import { type TokenScopes, tokenScopesFromSeed } from "./tokens";
-import { createdDropletFeatures, expandCertificate, expandDroplet, ipv6Network, nextBackupWindow } from "./seed";
-import type { Action, Certificate, Droplet, DropletImage, LbRecord, LbStatus, LoadBalancer, OutOfBandChange, Seed, SeedDroplet, SeedToken, TagObject } from "./types";
+import {
+    createdDropletFeatures,
+    expandCertificate,
+    expandDroplet,
+    ipv6Network,
+    nextBackupWindow,
+} from "./seed";
+import type {
+    Action,
+    Certificate,
+    Droplet,
+    DropletImage,
+    LbRecord,
+    LbStatus,
+    LoadBalancer,
+    OutOfBandChange,
+    Seed,
+    SeedDroplet,
+    SeedToken,
+    TagObject,
+} from "./types";
 import { lbFromBody, lbToWire, nodesOf, tagToWire } from "./wire";
 
 export interface StoreOptions {
@@ -32,7 +65,9 @@ export interface StoreOptions {
 /** The account's counters; the request log keeps its own sequence. */
 export type AccountCounters = Omit<PersistedState["counters"], "seq">;
 /** What the account contributes to a saved state. */
-export type AccountSnapshot = Omit<PersistedState, "version" | "log" | "counters"> & { counters: AccountCounters };
+export type AccountSnapshot = Omit<PersistedState, "version" | "log" | "counters"> & {
+    counters: AccountCounters;
+};
 
 const clone = <T>(v: T): T => structuredClone(v);
 type Body = Record<string, unknown>;
@@ -65,12 +100,19 @@ export class EmulatorStore {
         this.checks = opts.checks ?? requestChecks(undefined);
         if (opts.restored) this.restore(opts.restored);
         else if (opts.seed) this.applySeed(opts.seed);
-        if (opts.resizeDelaySeconds !== undefined) this.resizeDelaySeconds = checkResizeDelay("resizeDelaySeconds", opts.resizeDelaySeconds);
+        if (opts.resizeDelaySeconds !== undefined)
+            this.resizeDelaySeconds = checkResizeDelay(
+                "resizeDelaySeconds",
+                opts.resizeDelaySeconds,
+            );
         if (opts.nowMs !== undefined) this.clock.set(opts.nowMs);
         // Tags carried by droplets exist (a state file from before tags were kept lists none).
         for (const d of this.droplets.values()) for (const t of d.tags) this.noteTag(t, d.id);
         if (!this.counters.nextDropletId) {
-            this.counters.nextDropletId = Math.max(500_000_000, ...[...this.droplets.keys()].map((id) => id + 1));
+            this.counters.nextDropletId = Math.max(
+                500_000_000,
+                ...[...this.droplets.keys()].map((id) => id + 1),
+            );
         }
     }
 
@@ -92,19 +134,29 @@ export class EmulatorStore {
                 created_at: typeof created_at === "string" ? created_at : "2024-06-03T10:00:00Z",
                 status: (status as LbStatus | undefined) ?? "active",
             });
-            this.lbs.set(lb.id, { lb, getsUntilActive: 0, stuck: false, sizeHistory: [[0, nodesOf(lb)]] });
+            this.lbs.set(lb.id, {
+                lb,
+                getsUntilActive: 0,
+                stuck: false,
+                sizeHistory: [[0, nodesOf(lb)]],
+            });
         }
         this.tokens = tokenScopesFromSeed(seed.tokens);
-        if (seed.metrics?.resizeDelaySeconds !== undefined) this.resizeDelaySeconds = seed.metrics.resizeDelaySeconds;
+        if (seed.metrics?.resizeDelaySeconds !== undefined)
+            this.resizeDelaySeconds = seed.metrics.resizeDelaySeconds;
         for (const [id, m] of Object.entries(seed.metrics?.loadBalancers ?? {})) {
-            if (!this.lbs.has(id)) throw new Error(`seed: metrics.loadBalancers.${id}: no seeded load balancer has that id`);
+            if (!this.lbs.has(id))
+                throw new Error(
+                    `seed: metrics.loadBalancers.${id}: no seeded load balancer has that id`,
+                );
             this.metrics.set(id, m);
         }
     }
 
     private restore(p: PersistedState): void {
         for (const d of p.droplets) this.droplets.set(d.id, d);
-        for (const r of p.loadBalancers) this.lbs.set(r.lb.id, { ...r, sizeHistory: r.sizeHistory ?? [[0, nodesOf(r.lb)]] });
+        for (const r of p.loadBalancers)
+            this.lbs.set(r.lb.id, { ...r, sizeHistory: r.sizeHistory ?? [[0, nodesOf(r.lb)]] });
         for (const [id, m] of p.metrics ?? []) this.metrics.set(id, m);
         for (const a of p.actions) this.actions.set(a.id, a);
         for (const id of p.pendingActions) this.pendingActions.add(id);
@@ -130,7 +182,9 @@ export class EmulatorStore {
             certificates: [...this.certificates.values()],
             metrics: [...this.metrics],
             resizeDelaySeconds: this.resizeDelaySeconds,
-            ...(this.clock.fixedMs !== undefined ? { clock: new Date(this.clock.fixedMs).toISOString() } : {}),
+            ...(this.clock.fixedMs !== undefined
+                ? { clock: new Date(this.clock.fixedMs).toISOString() }
+                : {}),
             ...(this.tokens ? { tokens: [...this.tokens] } : {}),
         });
     }
@@ -143,7 +197,12 @@ export class EmulatorStore {
     /** Fingerprint of the account's resources (not the log): equal before and after a write that changed nothing. */
     digest(): string {
         const lbs = [...this.lbs.values()].map((r) => r.lb);
-        const body = JSON.stringify([[...this.droplets.values()], lbs, [...this.tags.keys()].sort(), [...this.certificates.keys()]]);
+        const body = JSON.stringify([
+            [...this.droplets.values()],
+            lbs,
+            [...this.tags.keys()].sort(),
+            [...this.certificates.keys()],
+        ]);
         return createHash("sha1").update(body).digest("hex");
     }
 
@@ -159,7 +218,11 @@ export class EmulatorStore {
 
     listDroplets(filter: { tag?: string; name?: string }): Droplet[] {
         return [...this.droplets.values()]
-            .filter((d) => (filter.tag ? d.tags.includes(filter.tag) : true) && (filter.name ? d.name === filter.name : true))
+            .filter(
+                (d) =>
+                    (filter.tag ? d.tags.includes(filter.tag) : true) &&
+                    (filter.name ? d.name === filter.name : true),
+            )
             .sort((a, b) => a.id - b.id)
             .map(clone);
     }
@@ -172,18 +235,21 @@ export class EmulatorStore {
         const droplets: Droplet[] = [];
         const actions: Action[] = [];
         for (const name of names) {
-            const d = expandDroplet({
-                id: this.counters.nextDropletId++,
-                name,
-                region: body.region as string,
-                size: size.slug,
-                image: body.image as string | number,
-                tags: Array.isArray(body.tags) ? (body.tags as string[]) : [],
-                status: "new",
-                created_at: apiTime(this.clock.now()),
-                vpc_uuid: typeof body.vpc_uuid === "string" ? body.vpc_uuid : undefined,
-                features: createdDropletFeatures(body),
-            }, this.clock.now());
+            const d = expandDroplet(
+                {
+                    id: this.counters.nextDropletId++,
+                    name,
+                    region: body.region as string,
+                    size: size.slug,
+                    image: body.image as string | number,
+                    tags: Array.isArray(body.tags) ? (body.tags as string[]) : [],
+                    status: "new",
+                    created_at: apiTime(this.clock.now()),
+                    vpc_uuid: typeof body.vpc_uuid === "string" ? body.vpc_uuid : undefined,
+                    features: createdDropletFeatures(body),
+                },
+                this.clock.now(),
+            );
             this.droplets.set(d.id, d);
             for (const t of d.tags) this.noteTag(t, d.id);
             droplets.push(clone(d));
@@ -258,12 +324,21 @@ export class EmulatorStore {
         } catch (e) {
             throw new InvalidError([(e as Error).message]);
         }
-        Object.assign(d, { size, size_slug: size.slug, memory: size.memory, vcpus: size.vcpus, disk: size.disk, disk_info: size.disk_info });
+        Object.assign(d, {
+            size,
+            size_slug: size.slug,
+            memory: size.memory,
+            vcpus: size.vcpus,
+            disk: size.disk,
+            disk_info: size.disk_info,
+        });
     }
 
     dropletActions(id: number): Action[] {
         if (!this.droplets.has(id)) throw new NotFoundError();
-        return [...this.actions.values()].filter((a) => a.resource_type === "droplet" && a.resource_id === id).map(clone);
+        return [...this.actions.values()]
+            .filter((a) => a.resource_type === "droplet" && a.resource_id === id)
+            .map(clone);
     }
 
     /** Adds/removes a tag on droplet resources; returns the droplet ids touched. */
@@ -311,7 +386,12 @@ export class EmulatorStore {
     }
 
     private tagObject(name: string, apiBase: string): TagObject {
-        return tagToWire(name, this.dropletIdsWithTag(name), this.tags.get(name)?.lastDroplet, apiBase);
+        return tagToWire(
+            name,
+            this.dropletIdsWithTag(name),
+            this.tags.get(name)?.lastDroplet,
+            apiBase,
+        );
     }
 
     private dropletIdsWithTag(tag: string): number[] {
@@ -368,7 +448,9 @@ export class EmulatorStore {
     }
 
     listCertificates(): Certificate[] {
-        return [...this.certificates.values()].sort((a, b) => a.name.localeCompare(b.name)).map(clone);
+        return [...this.certificates.values()]
+            .sort((a, b) => a.name.localeCompare(b.name))
+            .map(clone);
     }
 
     // ---- load balancers -------------------------------------------------------------------------
@@ -383,7 +465,11 @@ export class EmulatorStore {
     }
 
     private lbCheckContext(existingRegion?: string): LbCheckContext {
-        return { dropletExists: (id) => this.droplets.has(id), certificateExists: (id) => this.certificates.has(id), existingRegion };
+        return {
+            dropletExists: (id) => this.droplets.has(id),
+            certificateExists: (id) => this.certificates.has(id),
+            existingRegion,
+        };
     }
 
     /** The body as the API reads it (enums in any case), or 422 with every problem the one LB check finds. */
@@ -396,9 +482,19 @@ export class EmulatorStore {
 
     createLb(raw: Body, opts: { stuck?: boolean } = {}): LoadBalancer {
         const body = this.acceptedLbBody(raw);
-        const lb = lbFromBody(body, { id: randomUUID(), ip: this.allocateLbIp(), created_at: apiTime(this.clock.now()), status: "new" });
+        const lb = lbFromBody(body, {
+            id: randomUUID(),
+            ip: this.allocateLbIp(),
+            created_at: apiTime(this.clock.now()),
+            status: "new",
+        });
         // A new LB's nodes count from its creation; only later resizes take the delay.
-        const rec: LbRecord = { lb, getsUntilActive: this.activateAfterGets, stuck: !!opts.stuck, sizeHistory: [[this.clock.nowSeconds(), nodesOf(lb)]] };
+        const rec: LbRecord = {
+            lb,
+            getsUntilActive: this.activateAfterGets,
+            stuck: !!opts.stuck,
+            sizeHistory: [[this.clock.nowSeconds(), nodesOf(lb)]],
+        };
         this.lbs.set(lb.id, rec);
         const served = this.render(rec);
         if (rec.getsUntilActive <= 0 && !rec.stuck) lb.status = "active";
@@ -417,7 +513,9 @@ export class EmulatorStore {
     }
 
     listLbs(): LoadBalancer[] {
-        return [...this.lbs.values()].sort((a, b) => a.lb.created_at.localeCompare(b.lb.created_at)).map((r) => this.render(r));
+        return [...this.lbs.values()]
+            .sort((a, b) => a.lb.created_at.localeCompare(b.lb.created_at))
+            .map((r) => this.render(r));
     }
 
     /** Full-body update: config is replaced, identity (id, IP, created_at, status) is kept. */
@@ -428,9 +526,19 @@ export class EmulatorStore {
         const body = this.acceptedLbBody(raw, old.region?.slug ?? "");
         const immutable: (keyof LoadBalancer)[] = ["vpc_uuid", "network", "network_stack", "type"];
         const changed = immutable.filter((k) => body[k] !== undefined && body[k] !== old[k]);
-        if (changed.length) throw new InvalidError(changed.map((k) => `${k} cannot be changed on an existing load balancer`));
+        if (changed.length)
+            throw new InvalidError(
+                changed.map((k) => `${k} cannot be changed on an existing load balancer`),
+            );
         const next = lbFromBody(
-            { ...body, vpc_uuid: old.vpc_uuid, network: old.network, network_stack: old.network_stack, type: old.type, project_id: body.project_id || old.project_id },
+            {
+                ...body,
+                vpc_uuid: old.vpc_uuid,
+                network: old.network,
+                network_stack: old.network_stack,
+                type: old.type,
+                project_id: body.project_id || old.project_id,
+            },
             { id: old.id, ip: old.ip, created_at: old.created_at, status: old.status },
         );
         next.ipv6 = old.ipv6;
@@ -450,7 +558,12 @@ export class EmulatorStore {
         const rec = this.lbs.get(window.lbId);
         if (!rec) throw new NotFoundError();
         const sizeHistory = rec.sizeHistory ?? [[0, nodesOf(rec.lb)]];
-        return metricMatrix(metric, this.metrics.get(window.lbId), { sizeHistory, now: this.clock.nowSeconds() }, window);
+        return metricMatrix(
+            metric,
+            this.metrics.get(window.lbId),
+            { sizeHistory, now: this.clock.nowSeconds() },
+            window,
+        );
     }
 
     /** Sets (replaces per metric) an LB's series, e.g. for an LB a test created through the API. */
@@ -475,7 +588,12 @@ export class EmulatorStore {
         const d = expandDroplet(seed);
         this.droplets.set(d.id, d);
         for (const t of d.tags) this.noteTag(t, d.id);
-        this.outOfBand.push({ time: this.clock.now().toISOString(), resource: "droplet", id: String(d.id), changes: clone(seed) as unknown as Body });
+        this.outOfBand.push({
+            time: this.clock.now().toISOString(),
+            resource: "droplet",
+            id: String(d.id),
+            changes: clone(seed) as unknown as Body,
+        });
         return clone(d);
     }
 
@@ -484,9 +602,13 @@ export class EmulatorStore {
         if (!d) throw new NotFoundError();
         const allowed = ["name", "size", "tags", "status", "image"];
         const unknown = Object.keys(changes).filter((k) => !allowed.includes(k));
-        if (unknown.length) throw new InvalidError([`cannot change ${unknown.join(", ")} (allowed: ${allowed.join(", ")})`]);
+        if (unknown.length)
+            throw new InvalidError([
+                `cannot change ${unknown.join(", ")} (allowed: ${allowed.join(", ")})`,
+            ]);
         if (changes.name !== undefined) {
-            if (typeof changes.name !== "string" || !changes.name) throw new InvalidError(["name must be a non-empty string"]);
+            if (typeof changes.name !== "string" || !changes.name)
+                throw new InvalidError(["name must be a non-empty string"]);
             d.name = changes.name;
         }
         if (changes.size !== undefined) this.applySize(d, String(changes.size));
@@ -498,11 +620,18 @@ export class EmulatorStore {
             for (const t of d.tags) this.noteTag(t, id);
         }
         if (changes.status !== undefined) {
-            if (!["new", "active", "off", "archive"].includes(changes.status as string)) throw new InvalidError(["status must be new, active, off or archive"]);
+            if (!["new", "active", "off", "archive"].includes(changes.status as string))
+                throw new InvalidError(["status must be new, active, off or archive"]);
             d.status = changes.status as Droplet["status"];
         }
-        if (changes.image !== undefined) d.image = imageObject(changes.image as string | number | Partial<DropletImage>);
-        this.outOfBand.push({ time: this.clock.now().toISOString(), resource: "droplet", id: String(id), changes: clone(changes) });
+        if (changes.image !== undefined)
+            d.image = imageObject(changes.image as string | number | Partial<DropletImage>);
+        this.outOfBand.push({
+            time: this.clock.now().toISOString(),
+            resource: "droplet",
+            id: String(id),
+            changes: clone(changes),
+        });
         return clone(d);
     }
 
@@ -510,7 +639,8 @@ export class EmulatorStore {
     private noteSize(rec: LbRecord): void {
         const history = (rec.sizeHistory ??= []);
         const nodes = nodesOf(rec.lb);
-        if (history[history.length - 1]?.[1] !== nodes) history.push([this.clock.nowSeconds() + this.resizeDelaySeconds, nodes]);
+        if (history[history.length - 1]?.[1] !== nodes)
+            history.push([this.clock.nowSeconds() + this.resizeDelaySeconds, nodes]);
     }
 
     /** Freezes the emulator's clock at `ms` (unix ms); undefined: back to real time. */
@@ -523,27 +653,36 @@ export class EmulatorStore {
         if (!rec) throw new NotFoundError();
         const allowed = ["status", "name", "size_unit", "stuck"];
         const unknown = Object.keys(changes).filter((k) => !allowed.includes(k));
-        if (unknown.length) throw new InvalidError([`cannot change ${unknown.join(", ")} (allowed: ${allowed.join(", ")})`]);
+        if (unknown.length)
+            throw new InvalidError([
+                `cannot change ${unknown.join(", ")} (allowed: ${allowed.join(", ")})`,
+            ]);
         if (changes.status !== undefined) {
-            if (!["new", "active", "errored"].includes(changes.status as string)) throw new InvalidError(["status must be new, active or errored"]);
+            if (!["new", "active", "errored"].includes(changes.status as string))
+                throw new InvalidError(["status must be new, active or errored"]);
             rec.lb.status = changes.status as LbStatus;
             rec.stuck = false;
             rec.getsUntilActive = rec.lb.status === "new" ? this.activateAfterGets : 0;
         }
         // stuck: a "new" LB that never turns active by itself (e.g. an adopted LB mid-provisioning).
         if (changes.stuck !== undefined) {
-            if (typeof changes.stuck !== "boolean") throw new InvalidError(["stuck must be true or false"]);
+            if (typeof changes.stuck !== "boolean")
+                throw new InvalidError(["stuck must be true or false"]);
             rec.stuck = changes.stuck;
         }
         if (changes.name !== undefined) rec.lb.name = String(changes.name);
         if (changes.size_unit !== undefined) {
-            if (!Number.isInteger(changes.size_unit) || (changes.size_unit as number) < 1) throw new InvalidError(["size_unit must be a positive integer"]);
+            if (!Number.isInteger(changes.size_unit) || (changes.size_unit as number) < 1)
+                throw new InvalidError(["size_unit must be a positive integer"]);
             rec.lb.size_unit = changes.size_unit as number;
             this.noteSize(rec);
         }
-        this.outOfBand.push({ time: this.clock.now().toISOString(), resource: "load_balancer", id, changes: clone(changes) });
+        this.outOfBand.push({
+            time: this.clock.now().toISOString(),
+            resource: "load_balancer",
+            id,
+            changes: clone(changes),
+        });
         return this.render(rec);
     }
 }
-
-

@@ -7,7 +7,11 @@ import type { SeedCertificate } from "./types";
 export const TEST_TOKEN = "dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab";
 export const MASKING_IDS = [310001, 310002, 310003];
 /** Seeded by startTestEmulator; nonDefaultLbBody's TLS rules use it. */
-export const TEST_CERTIFICATE: SeedCertificate = { id: "892071a0-bb95-49bc-8021-3afd67a210bf", name: "shop-cert", dns_names: ["shop.example.com"] };
+export const TEST_CERTIFICATE: SeedCertificate = {
+    id: "892071a0-bb95-49bc-8021-3afd67a210bf",
+    name: "shop-cert",
+    dns_names: ["shop.example.com"],
+};
 
 export interface Res<T = any> {
     status: number;
@@ -26,11 +30,22 @@ export interface Client {
 /** fetch wrapper; sends the bearer token unless `token` is null (like godo, always JSON). */
 export function client(baseUrl: string, token: string | null = TEST_TOKEN): Client {
     const call = async (method: string, path: string, body?: unknown): Promise<Res> => {
-        const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+        const headers: Record<string, string> = {
+            "content-type": "application/json",
+            accept: "application/json",
+        };
         if (token !== null) headers.authorization = `Bearer ${token}`;
-        const res = await fetch(baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+        const res = await fetch(baseUrl + path, {
+            method,
+            headers,
+            body: body === undefined ? undefined : JSON.stringify(body),
+        });
         const text = await res.text();
-        return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+        return {
+            status: res.status,
+            body: text ? JSON.parse(text) : undefined,
+            headers: res.headers,
+        };
     };
     return {
         get: (p) => call("GET", p),
@@ -48,7 +63,9 @@ export function providerLbBody(overrides: Record<string, unknown> = {}): Record<
         region: "nyc3",
         algorithm: "round_robin",
         size_unit: 2,
-        forwarding_rules: [{ entry_protocol: "tcp", entry_port: 443, target_protocol: "tcp", target_port: 443 }],
+        forwarding_rules: [
+            { entry_protocol: "tcp", entry_port: 443, target_protocol: "tcp", target_port: 443 },
+        ],
         health_check: {
             protocol: "tcp",
             port: 443,
@@ -85,10 +102,34 @@ export function nonDefaultLbBody(overrides: Record<string, unknown> = {}): Recor
             { entry_protocol: "tcp", entry_port: 443, target_protocol: "tcp", target_port: 443 },
             { entry_protocol: "udp", entry_port: 53, target_protocol: "udp", target_port: 5353 },
             { entry_protocol: "http", entry_port: 80, target_protocol: "http", target_port: 8080 },
-            { entry_protocol: "https", entry_port: 8443, target_protocol: "http", target_port: 8080, certificate_id: TEST_CERTIFICATE.id },
-            { entry_protocol: "http2", entry_port: 9443, target_protocol: "http2", target_port: 9443, certificate_id: TEST_CERTIFICATE.id },
-            { entry_protocol: "http3", entry_port: 10443, target_protocol: "http", target_port: 8080, certificate_id: TEST_CERTIFICATE.id },
-            { entry_protocol: "https", entry_port: 11443, target_protocol: "https", target_port: 11443, tls_passthrough: true },
+            {
+                entry_protocol: "https",
+                entry_port: 8443,
+                target_protocol: "http",
+                target_port: 8080,
+                certificate_id: TEST_CERTIFICATE.id,
+            },
+            {
+                entry_protocol: "http2",
+                entry_port: 9443,
+                target_protocol: "http2",
+                target_port: 9443,
+                certificate_id: TEST_CERTIFICATE.id,
+            },
+            {
+                entry_protocol: "http3",
+                entry_port: 10443,
+                target_protocol: "http",
+                target_port: 8080,
+                certificate_id: TEST_CERTIFICATE.id,
+            },
+            {
+                entry_protocol: "https",
+                entry_port: 11443,
+                target_protocol: "https",
+                target_port: 11443,
+                tls_passthrough: true,
+            },
         ],
         health_check: {
             protocol: "http",
@@ -116,7 +157,13 @@ export function nonDefaultLbBody(overrides: Record<string, unknown> = {}): Recor
     };
 }
 
-export async function startTestEmulator(opts: EmulatorOptions = {}): Promise<{ emu: Emulator; api: Client; control: Client }> {
-    const emu = await startEmulator({ port: 0, seed: seedFromIds(MASKING_IDS, { tags: ["masking"], certificates: [TEST_CERTIFICATE] }), ...opts });
+export async function startTestEmulator(
+    opts: EmulatorOptions = {},
+): Promise<{ emu: Emulator; api: Client; control: Client }> {
+    const emu = await startEmulator({
+        port: 0,
+        seed: seedFromIds(MASKING_IDS, { tags: ["masking"], certificates: [TEST_CERTIFICATE] }),
+        ...opts,
+    });
     return { emu, api: client(emu.url), control: client(emu.url, null) };
 }

@@ -5,7 +5,15 @@
 import { createHash } from "node:crypto";
 import type { SeedToken } from "./types";
 
-const LB_READS = ["regions:read", "sizes:read", "actions:read", "droplet:read", "image:read", "tag:read", "vpc:read"];
+const LB_READS = [
+    "regions:read",
+    "sizes:read",
+    "actions:read",
+    "droplet:read",
+    "image:read",
+    "tag:read",
+    "vpc:read",
+];
 const DROPLET_READS = ["regions:read", "sizes:read", "actions:read", "image:read"];
 
 /**
@@ -54,21 +62,28 @@ export function withRequiredScopes(scopes: string[]): Set<string> {
     return out;
 }
 
-export const tokenSha256 = (token: string): string => createHash("sha256").update(token).digest("hex");
+export const tokenSha256 = (token: string): string =>
+    createHash("sha256").update(token).digest("hex");
 
 /** Seeded tokens by SHA-256 (the token itself is never kept), each with its closed scope set. */
 export type TokenScopes = Map<string, string[]>;
 
 export function tokenScopesFromSeed(tokens: unknown): TokenScopes | undefined {
     if (tokens === undefined) return undefined;
-    if (!Array.isArray(tokens)) throw new Error("seed: `tokens` must be an array of { token, scopes }");
+    if (!Array.isArray(tokens))
+        throw new Error("seed: `tokens` must be an array of { token, scopes }");
     const out: TokenScopes = new Map();
     tokens.forEach((t: SeedToken, i) => {
         const where = `seed: tokens[${i}]`;
-        if (typeof t?.token !== "string" || !t.token.trim()) throw new Error(`${where}.token must be a non-empty string`);
-        if (!Array.isArray(t.scopes) || !t.scopes.every((s) => typeof s === "string")) throw new Error(`${where}.scopes must be an array of scope names`);
+        if (typeof t?.token !== "string" || !t.token.trim())
+            throw new Error(`${where}.token must be a non-empty string`);
+        if (!Array.isArray(t.scopes) || !t.scopes.every((s) => typeof s === "string"))
+            throw new Error(`${where}.scopes must be an array of scope names`);
         const bad = t.scopes.filter((s) => !SCOPE_FORM.test(s) && !LEGACY.includes(s));
-        if (bad.length) throw new Error(`${where}.scopes: ${bad.map((s) => JSON.stringify(s)).join(", ")} is not a scope (<resource>:<verb>, e.g. load_balancer:update)`);
+        if (bad.length)
+            throw new Error(
+                `${where}.scopes: ${bad.map((s) => JSON.stringify(s)).join(", ")} is not a scope (<resource>:<verb>, e.g. load_balancer:update)`,
+            );
         const sha = tokenSha256(t.token);
         if (out.has(sha)) throw new Error(`${where}: the same token is listed twice`);
         out.set(sha, [...withRequiredScopes(t.scopes)].sort());

@@ -207,7 +207,11 @@ export interface LoadBalancer {
     created_at: string;
     forwarding_rules: ForwardingRule[];
     health_check: HealthCheck;
-    sticky_sessions: { type: "none" | "cookies"; cookie_name?: string; cookie_ttl_seconds?: number };
+    sticky_sessions: {
+        type: "none" | "cookies";
+        cookie_name?: string;
+        cookie_ttl_seconds?: number;
+    };
     /** Absent on a GLOBAL load balancer created without one. */
     region?: RegionObject;
     droplet_ids: number[];
@@ -323,7 +327,14 @@ export interface Summary {
     writes: Partial<Record<RequestKind, Record<string, number>>>;
     /** Writes that changed stored state, per kind and id (attempts are in `writes`). */
     effectiveWrites: Partial<Record<RequestKind, Record<string, number>>>;
-    totals: { requests: number; reads: number; writes: number; effectiveWrites: number; errors: number; dropped: number };
+    totals: {
+        requests: number;
+        reads: number;
+        writes: number;
+        effectiveWrites: number;
+        errors: number;
+        dropped: number;
+    };
     /** Write attempts (any status) aimed at droplets: droplet create/delete/actions and tag writes on droplet resources. */
     dropletWrites: number;
     dropletWritesById: Record<string, number>;

@@ -1,7 +1,21 @@
 // The wire shapes (model -> DigitalOcean JSON), in one place as fake-gcs-server's response.go:
 // a load balancer as the API stores and answers it, and a tag object.
-import { DEFAULT_PROJECT_ID, LB_SIZE_SLUG_NODES, defaultVpcUuid, isLegacyRegion, regionObject } from "./catalog";
-import type { ForwardingRule, GlbSettings, HealthCheck, LbDomain, LbStatus, LoadBalancer, TagObject } from "./types";
+import {
+    DEFAULT_PROJECT_ID,
+    LB_SIZE_SLUG_NODES,
+    defaultVpcUuid,
+    isLegacyRegion,
+    regionObject,
+} from "./catalog";
+import type {
+    ForwardingRule,
+    GlbSettings,
+    HealthCheck,
+    LbDomain,
+    LbStatus,
+    LoadBalancer,
+    TagObject,
+} from "./types";
 
 type Body = Record<string, unknown>;
 const clone = <T>(v: T): T => structuredClone(v);
@@ -16,7 +30,10 @@ export function nodesOf(lb: LoadBalancer): number {
  * health check, sticky sessions, firewall...), `path` dropped on tcp health checks, and the
  * identity the API assigns.
  */
-export function lbFromBody(body: Body, identity: { id: string; ip: string; created_at: string; status: LbStatus }): LoadBalancer {
+export function lbFromBody(
+    body: Body,
+    identity: { id: string; ip: string; created_at: string; status: LbStatus },
+): LoadBalancer {
     const region = body.region as string | undefined;
     const legacy = region !== undefined && isLegacyRegion(region);
     const sizeSlug = typeof body.size === "string" ? body.size : undefined;
@@ -35,15 +52,27 @@ export function lbFromBody(body: Body, identity: { id: string; ip: string; creat
     };
     const ss = (body.sticky_sessions ?? {}) as LoadBalancer["sticky_sessions"];
     const sticky_sessions: LoadBalancer["sticky_sessions"] =
-        ss.type === "cookies" ? { type: "cookies", cookie_name: ss.cookie_name ?? "DO-LB", cookie_ttl_seconds: ss.cookie_ttl_seconds ?? 300 } : { type: "none" };
+        ss.type === "cookies"
+            ? {
+                  type: "cookies",
+                  cookie_name: ss.cookie_name ?? "DO-LB",
+                  cookie_ttl_seconds: ss.cookie_ttl_seconds ?? 300,
+              }
+            : { type: "none" };
     const fw = (body.firewall ?? {}) as Partial<LoadBalancer["firewall"]>;
     const lb: LoadBalancer = {
         id: identity.id,
-        name: typeof body.name === "string" && body.name ? body.name : `lb-${identity.id.slice(0, 8)}`,
+        name:
+            typeof body.name === "string" && body.name
+                ? body.name
+                : `lb-${identity.id.slice(0, 8)}`,
         ip: identity.ip,
-        ipv6: networkStack === "DUALSTACK" ? `2604:a880:800:14::${identity.ip.split(".").slice(2).join(":")}:c000` : "",
+        ipv6:
+            networkStack === "DUALSTACK"
+                ? `2604:a880:800:14::${identity.ip.split(".").slice(2).join(":")}:c000`
+                : "",
         size_unit: sizeUnitOf(body),
-        size: legacy ? sizeSlug ?? "lb-small" : "lb-small",
+        size: legacy ? (sizeSlug ?? "lb-small") : "lb-small",
         type: (body.type as string) ?? "REGIONAL",
         algorithm: (body.algorithm as string) || "round_robin",
         status: identity.status,
@@ -64,7 +93,9 @@ export function lbFromBody(body: Body, identity: { id: string; ip: string; creat
         redirect_http_to_https: body.redirect_http_to_https === true,
         enable_proxy_protocol: body.enable_proxy_protocol === true,
         enable_backend_keepalive: body.enable_backend_keepalive === true,
-        ...(region !== undefined || body.vpc_uuid ? { vpc_uuid: (body.vpc_uuid as string) || defaultVpcUuid(region!) } : {}),
+        ...(region !== undefined || body.vpc_uuid
+            ? { vpc_uuid: (body.vpc_uuid as string) || defaultVpcUuid(region!) }
+            : {}),
         disable_lets_encrypt_dns_records: body.disable_lets_encrypt_dns_records === true,
         project_id: (body.project_id as string) || DEFAULT_PROJECT_ID,
         http_idle_timeout_seconds: (body.http_idle_timeout_seconds as number) ?? 60,
@@ -80,7 +111,8 @@ export function lbFromBody(body: Body, identity: { id: string; ip: string; creat
             ...(d.certificate_id ? { certificate_id: d.certificate_id } : {}),
         }));
     }
-    if (body.glb_settings && typeof body.glb_settings === "object") lb.glb_settings = clone(body.glb_settings as GlbSettings);
+    if (body.glb_settings && typeof body.glb_settings === "object")
+        lb.glb_settings = clone(body.glb_settings as GlbSettings);
     if (Array.isArray(body.target_load_balancer_ids) && body.target_load_balancer_ids.length) {
         lb.target_load_balancer_ids = [...(body.target_load_balancer_ids as string[])];
     }
@@ -90,12 +122,16 @@ export function lbFromBody(body: Body, identity: { id: string; ip: string; creat
 
 function sizeUnitOf(body: Body): number {
     if (typeof body.size_unit === "number") return body.size_unit;
-    if (typeof body.size === "string" && body.size in LB_SIZE_SLUG_NODES) return LB_SIZE_SLUG_NODES[body.size];
+    if (typeof body.size === "string" && body.size in LB_SIZE_SLUG_NODES)
+        return LB_SIZE_SLUG_NODES[body.size];
     return 1;
 }
 
 /** Served form of a stored LB: a tag-targeted LB reports the droplets carrying the tag now, as the API does. */
-export function lbToWire(lb: LoadBalancer, dropletsWithTag: (tag: string) => number[]): LoadBalancer {
+export function lbToWire(
+    lb: LoadBalancer,
+    dropletsWithTag: (tag: string) => number[],
+): LoadBalancer {
     const out = clone(lb);
     if (out.tag) out.droplet_ids = dropletsWithTag(out.tag);
     return out;
@@ -106,8 +142,16 @@ export function lbToWire(lb: LoadBalancer, dropletsWithTag: (tag: string) => num
  * Only droplets carry tags here, so the other types count 0. URIs are absolute, as the API's
  * are, on `apiBase` (the emulator's own URL).
  */
-export function tagToWire(name: string, carriers: number[], lastTagged: number | undefined, apiBase: string): TagObject {
-    const last = lastTagged !== undefined && carriers.includes(lastTagged) ? lastTagged : carriers[carriers.length - 1];
+export function tagToWire(
+    name: string,
+    carriers: number[],
+    lastTagged: number | undefined,
+    apiBase: string,
+): TagObject {
+    const last =
+        lastTagged !== undefined && carriers.includes(lastTagged)
+            ? lastTagged
+            : carriers[carriers.length - 1];
     const uri = last === undefined ? undefined : `${apiBase}/v2/droplets/${last}`;
     const droplets = { count: carriers.length, ...(uri ? { last_tagged_uri: uri } : {}) };
     return {

@@ -14,16 +14,27 @@ export interface ApiRead {
 }
 
 /** The API base: DIGITALOCEAN_API_URL, else the stack's digitalocean:apiEndpoint, else DigitalOcean's. */
-export function apiBase(env: Record<string, string | undefined>, stackEntries: Record<string, unknown>): string {
+export function apiBase(
+    env: Record<string, string | undefined>,
+    stackEntries: Record<string, unknown>,
+): string {
     const endpoint = stackEntries["digitalocean:apiEndpoint"];
-    const base = env.DIGITALOCEAN_API_URL || (typeof endpoint === "string" && endpoint !== "" ? endpoint : DEFAULT_API);
+    const base =
+        env.DIGITALOCEAN_API_URL ||
+        (typeof endpoint === "string" && endpoint !== "" ? endpoint : DEFAULT_API);
     return base.replace(/\/+$/, "");
 }
 
 /** The bearer token, from DIGITALOCEAN_TOKEN only (never from a file); `scopes` say what it needs. */
-export function tokenFrom(env: Record<string, string | undefined>, scopes: readonly string[]): string {
+export function tokenFrom(
+    env: Record<string, string | undefined>,
+    scopes: readonly string[],
+): string {
     const token = env.DIGITALOCEAN_TOKEN;
-    if (!token) throw new ConfigError([`DIGITALOCEAN_TOKEN is not set: export a DigitalOcean API token with ${scopes.join(", ")}`]);
+    if (!token)
+        throw new ConfigError([
+            `DIGITALOCEAN_TOKEN is not set: export a DigitalOcean API token with ${scopes.join(", ")}`,
+        ]);
     return token;
 }
 
@@ -31,9 +42,15 @@ export function tokenFrom(env: Record<string, string | undefined>, scopes: reado
  * How the program reads the API itself (outside the provider), as the provider is configured: the
  * stack's digitalocean:apiEndpoint, and its token from DIGITALOCEAN_TOKEN or digitalocean:token.
  */
-export function programApiRead(env: Record<string, string | undefined>, stackEntries: Record<string, unknown>, scopes: readonly string[]): ApiRead {
+export function programApiRead(
+    env: Record<string, string | undefined>,
+    stackEntries: Record<string, unknown>,
+    scopes: readonly string[],
+): ApiRead {
     const fromConfig = stackEntries["digitalocean:token"];
-    const token = env.DIGITALOCEAN_TOKEN || (typeof fromConfig === "string" && fromConfig !== "" ? fromConfig : tokenFrom(env, scopes));
+    const token =
+        env.DIGITALOCEAN_TOKEN ||
+        (typeof fromConfig === "string" && fromConfig !== "" ? fromConfig : tokenFrom(env, scopes));
     return { api: apiBase(env, stackEntries), token };
 }
 
@@ -53,9 +70,13 @@ export class ApiAnswerError extends ConfigError {
 export async function getJson(read: ApiRead, url: URL): Promise<unknown> {
     let response: Response;
     try {
-        response = await (read.fetch ?? fetch)(url, { headers: { Authorization: `Bearer ${read.token}`, Accept: "application/json" } });
+        response = await (read.fetch ?? fetch)(url, {
+            headers: { Authorization: `Bearer ${read.token}`, Accept: "application/json" },
+        });
     } catch (err) {
-        throw new ConfigError([`GET ${url.pathname} on ${read.api} failed: ${(err as Error).message}`]);
+        throw new ConfigError([
+            `GET ${url.pathname} on ${read.api} failed: ${(err as Error).message}`,
+        ]);
     }
     const text = await response.text();
     if (!response.ok) {
@@ -69,7 +90,11 @@ export async function getJson(read: ApiRead, url: URL): Promise<unknown> {
         throw new ApiAnswerError(
             [
                 `GET ${url.pathname} answered ${response.status}${said ? ` (${said})` : ""}`,
-                ...(response.status === 401 ? ["DIGITALOCEAN_TOKEN is not a valid DigitalOcean token (revoked, expired or mistyped)"] : []),
+                ...(response.status === 401
+                    ? [
+                          "DIGITALOCEAN_TOKEN is not a valid DigitalOcean token (revoked, expired or mistyped)",
+                      ]
+                    : []),
             ],
             response.status,
             url.pathname,
@@ -78,6 +103,8 @@ export async function getJson(read: ApiRead, url: URL): Promise<unknown> {
     try {
         return JSON.parse(text);
     } catch {
-        throw new ConfigError([`GET ${url.pathname} answered something that is not JSON: ${text.slice(0, 120)}`]);
+        throw new ConfigError([
+            `GET ${url.pathname} answered something that is not JSON: ${text.slice(0, 120)}`,
+        ]);
     }
 }

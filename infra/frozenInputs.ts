@@ -11,8 +11,25 @@ import type * as digitalocean from "@pulumi/digitalocean";
  * Computed) and never diffs an absent value; the end-to-end tests show no diff and no write.
  */
 const FROZEN: Record<keyof digitalocean.DropletArgs, boolean> = {
-    backupPolicy: true, backups: true, dropletAgent: true, gracefulShutdown: true, image: true, ipv6: true,
-    ipv6Address: true, monitoring: true, name: true, privateNetworking: false, region: true, resizeDisk: true,
-    size: true, sshKeys: true, tags: true, userData: true, volumeIds: true, vpcUuid: true,
+    backupPolicy: true,
+    backups: true,
+    dropletAgent: true,
+    gracefulShutdown: true,
+    image: true,
+    ipv6: true,
+    ipv6Address: true,
+    monitoring: true,
+    name: true,
+    privateNetworking: false,
+    region: true,
+    resizeDisk: true,
+    size: true,
+    sshKeys: true,
+    tags: true,
+    userData: true,
+    volumeIds: true,
+    vpcUuid: true,
 };
-export const FROZEN_DROPLET_INPUTS = Object.keys(FROZEN).filter((key) => FROZEN[key as keyof typeof FROZEN]);
+export const FROZEN_DROPLET_INPUTS = Object.keys(FROZEN).filter(
+    (key) => FROZEN[key as keyof typeof FROZEN],
+);

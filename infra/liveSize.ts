@@ -3,7 +3,12 @@
 // DigitalOcean says now (the load balancer's live size and, with the autopilot on, its metrics over
 // the window) and hands it to the one decision, sizing/autopilot.ts decideSize. Reads only.
 import type { Settings } from "../config";
-import { STALE_AFTER_MINUTES, decideSize, type AutopilotDecision, type ObservedMetrics } from "../sizing/autopilot";
+import {
+    STALE_AFTER_MINUTES,
+    decideSize,
+    type AutopilotDecision,
+    type ObservedMetrics,
+} from "../sizing/autopilot";
 import type { ApiRead } from "./digitaloceanApi";
 import { getLoadBalancer, listLoadBalancers, liveNodes } from "./loadBalancers";
 import { METRICS, fetchMetric } from "./monitoring";
@@ -30,9 +35,14 @@ export interface SizeNow {
  * The stack's load balancer: by proxy-lb:loadBalancer.id when adopted, else by its name (the one
  * the program creates it with). Null when there is none; an error when the name is ambiguous.
  */
-export async function findLiveLoadBalancer(read: ApiRead, settings: Pick<Settings, "config">): Promise<LiveLoadBalancerRef | null> {
+export async function findLiveLoadBalancer(
+    read: ApiRead,
+    settings: Pick<Settings, "config">,
+): Promise<LiveLoadBalancerRef | null> {
     const { id, name } = settings.config.loadBalancer;
-    const found = id ? [await getLoadBalancer(read, id)].filter((lb) => lb !== null) : (await listLoadBalancers(read)).filter((lb) => lb.name === name);
+    const found = id
+        ? [await getLoadBalancer(read, id)].filter((lb) => lb !== null)
+        : (await listLoadBalancers(read)).filter((lb) => lb.name === name);
     if (found.length === 0) return null;
     if (found.length > 1) {
         throw new ConfigError([
@@ -41,7 +51,10 @@ export async function findLiveLoadBalancer(read: ApiRead, settings: Pick<Setting
     }
     const lb = found[0];
     const sizeUnit = liveNodes(lb);
-    if (sizeUnit === undefined) throw new ConfigError([`load balancer ${lb.id} reports no size_unit (nor a known legacy size)`]);
+    if (sizeUnit === undefined)
+        throw new ConfigError([
+            `load balancer ${lb.id} reports no size_unit (nor a known legacy size)`,
+        ]);
     return { id: lb.id, name: lb.name, sizeUnit };
 }
 
@@ -50,12 +63,20 @@ export async function findLiveLoadBalancer(read: ApiRead, settings: Pick<Setting
  * stale metrics), as the decision takes them. Never throws: a failed read is `{ ok: false }`, on
  * which the decision holds the live size (never scale down on missing data).
  */
-export async function readObservedMetrics(read: ApiRead, lbId: string, at: number, windowMinutes: number): Promise<ObservedMetrics> {
+export async function readObservedMetrics(
+    read: ApiRead,
+    lbId: string,
+    at: number,
+    windowMinutes: number,
+): Promise<ObservedMetrics> {
     const end = Math.ceil(at / 1000);
     const start = end - (Math.max(windowMinutes, STALE_AFTER_MINUTES) + 1) * 60;
     const request = { ...read, lbId, start, end };
     try {
-        const [connections, limit] = await Promise.all([fetchMetric(request, METRICS.connections, "sum"), fetchMetric(request, METRICS.limit, "sum")]);
+        const [connections, limit] = await Promise.all([
+            fetchMetric(request, METRICS.connections, "sum"),
+            fetchMetric(request, METRICS.limit, "sum"),
+        ]);
         return { ok: true, connections, limit };
     } catch (err) {
         const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
@@ -74,10 +95,24 @@ export interface ObservedLoad {
  * The live load balancer and its metrics over the window ending at `at`: what the decision and the
  * gate's scale-down check both judge. Throws only when the load balancer cannot be looked up.
  */
-export async function readObservedLoad(read: ApiRead, settings: Settings, at: number): Promise<ObservedLoad> {
+export async function readObservedLoad(
+    read: ApiRead,
+    settings: Settings,
+    at: number,
+): Promise<ObservedLoad> {
     const live = await findLiveLoadBalancer(read, settings);
     const metrics: ObservedMetrics =
-        live === null ? { ok: false, error: `no load balancer named "${settings.config.loadBalancer.name}" exists yet` } : await readObservedMetrics(read, live.id, at, settings.autopilot.scaleDownAfterMinutes);
+        live === null
+            ? {
+                  ok: false,
+                  error: `no load balancer named "${settings.config.loadBalancer.name}" exists yet`,
+              }
+            : await readObservedMetrics(
+                  read,
+                  live.id,
+                  at,
+                  settings.autopilot.scaleDownAfterMinutes,
+              );
     return { live, metrics };
 }
 
@@ -86,12 +121,20 @@ export async function readObservedLoad(read: ApiRead, settings: Settings, at: nu
  * on, the larger of it and the observed need. Reads the live load balancer only when the autopilot
  * is on or `readLive` asks (the controller and the cheap check compare with the live size).
  */
-export async function sizeNow(settings: Settings, read: ApiRead, at: number, options: { readLive?: boolean } = {}): Promise<SizeNow> {
+export async function sizeNow(
+    settings: Settings,
+    read: ApiRead,
+    at: number,
+    options: { readLive?: boolean } = {},
+): Promise<SizeNow> {
     const calendar = { sizeUnit: settings.sizing.sizeUnit, why: settings.schedule.why };
     const enabled = settings.autopilot.enabled;
     const load: { live: LiveLoadBalancerRef | null; metrics: ObservedMetrics | null } = enabled
         ? await readObservedLoad(read, settings, at)
-        : { live: options.readLive ? await findLiveLoadBalancer(read, settings) : null, metrics: null };
+        : {
+              live: options.readLive ? await findLiveLoadBalancer(read, settings) : null,
+              metrics: null,
+          };
     const decision = decideSize({
         at,
         calendar,

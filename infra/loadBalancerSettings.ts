@@ -8,14 +8,22 @@ import type { StackConfig } from "../config";
 
 type LoadBalancerArgs = digitalocean.LoadBalancerArgs;
 type LiveLoadBalancer = digitalocean.GetLoadBalancerResult;
-type ForwardingRule = { entryProtocol: string; entryPort: number; targetProtocol: string; targetPort: number };
+type ForwardingRule = {
+    entryProtocol: string;
+    entryPort: number;
+    targetProtocol: string;
+    targetPort: number;
+};
 
 /** The settings the config describes (forwarding and health check are optional for an adopted LB). */
 export function configuredTraffic(lb: StackConfig["loadBalancer"]) {
     return {
-        forwardingRules: lb.forwarding?.map(
-            (rule): ForwardingRule => ({ entryProtocol: "tcp", entryPort: rule.port, targetProtocol: "tcp", targetPort: rule.targetPort ?? rule.port }),
-        ),
+        forwardingRules: lb.forwarding?.map((rule): ForwardingRule => ({
+            entryProtocol: "tcp",
+            entryPort: rule.port,
+            targetProtocol: "tcp",
+            targetPort: rule.targetPort ?? rule.port,
+        })),
         healthcheck: lb.healthCheck && { protocol: "tcp", port: lb.healthCheck.port },
     };
 }
@@ -23,7 +31,13 @@ export function configuredTraffic(lb: StackConfig["loadBalancer"]) {
 /** The arguments for a load balancer the program creates. */
 export function createdLoadBalancerArgs(config: StackConfig): LoadBalancerArgs {
     const { forwardingRules, healthcheck } = configuredTraffic(config.loadBalancer);
-    return { name: config.loadBalancer.name, region: config.region, type: "REGIONAL", forwardingRules, healthcheck };
+    return {
+        name: config.loadBalancer.name,
+        region: config.region,
+        type: "REGIONAL",
+        forwardingRules,
+        healthcheck,
+    };
 }
 
 /**
@@ -63,7 +77,10 @@ export function liveLoadBalancerArgs(live: LiveLoadBalancer): LoadBalancerArgs {
             ...(sticky.cookieName ? { cookieName: sticky.cookieName } : {}),
             ...(sticky.cookieTtlSeconds ? { cookieTtlSeconds: sticky.cookieTtlSeconds } : {}),
         },
-        firewall: firewall && (firewall.allows.length || firewall.denies.length) ? { allows: firewall.allows, denies: firewall.denies } : undefined,
+        firewall:
+            firewall && (firewall.allows.length || firewall.denies.length)
+                ? { allows: firewall.allows, denies: firewall.denies }
+                : undefined,
         enableProxyProtocol: live.enableProxyProtocol,
         enableBackendKeepalive: live.enableBackendKeepalive,
         httpIdleTimeoutSeconds: live.httpIdleTimeoutSeconds || undefined,
@@ -80,20 +97,34 @@ export function differencesFromLive(config: StackConfig, live: LiveLoadBalancer)
     const problems: string[] = [];
     const where = `load balancer ${live.id ?? config.loadBalancer.id}`;
     if (live.region !== config.region) {
-        problems.push(`proxy-lb:region is ${config.region} but ${where} is in ${live.region}; a load balancer cannot move region (a new one would have a new IP)`);
+        problems.push(
+            `proxy-lb:region is ${config.region} but ${where} is in ${live.region}; a load balancer cannot move region (a new one would have a new IP)`,
+        );
     }
     const { forwardingRules, healthcheck } = configuredTraffic(config.loadBalancer);
     if (forwardingRules) {
-        const show = (r: ForwardingRule) => `${r.entryProtocol} ${r.entryPort} → ${r.targetProtocol} ${r.targetPort}`;
+        const show = (r: ForwardingRule) =>
+            `${r.entryProtocol} ${r.entryPort} → ${r.targetProtocol} ${r.targetPort}`;
         const wanted = forwardingRules.map(show).sort();
         const actual = live.forwardingRules.map(show).sort();
-        for (const rule of wanted.filter((r) => !actual.includes(r))) problems.push(`proxy-lb:loadBalancer.forwarding has ${rule}, which ${where} does not forward`);
-        for (const rule of actual.filter((r) => !wanted.includes(r))) problems.push(`proxy-lb:loadBalancer.forwarding lacks ${rule}, which ${where} forwards`);
+        for (const rule of wanted.filter((r) => !actual.includes(r)))
+            problems.push(
+                `proxy-lb:loadBalancer.forwarding has ${rule}, which ${where} does not forward`,
+            );
+        for (const rule of actual.filter((r) => !wanted.includes(r)))
+            problems.push(
+                `proxy-lb:loadBalancer.forwarding lacks ${rule}, which ${where} forwards`,
+            );
     }
     const liveHealth = live.healthchecks[0];
-    if (healthcheck && (liveHealth?.protocol !== healthcheck.protocol || liveHealth.port !== healthcheck.port)) {
+    if (
+        healthcheck &&
+        (liveHealth?.protocol !== healthcheck.protocol || liveHealth.port !== healthcheck.port)
+    ) {
         const actual = liveHealth ? `${liveHealth.protocol} ${liveHealth.port}` : "none";
-        problems.push(`proxy-lb:loadBalancer.healthCheck is tcp ${healthcheck.port} but ${where} checks ${actual}`);
+        problems.push(
+            `proxy-lb:loadBalancer.healthCheck is tcp ${healthcheck.port} but ${where} checks ${actual}`,
+        );
     }
     return problems;
 }

@@ -15,10 +15,25 @@ const liveLoadBalancerSchema = z.looseObject({
     size: z.string().optional(),
     type: z.string().optional().default("REGIONAL"),
     status: z.string().optional().default(""),
-    droplet_ids: z.array(z.number().int()).nullable().optional().transform((ids) => ids ?? []),
-    tag: z.string().nullable().optional().transform((tag) => tag ?? ""),
+    droplet_ids: z
+        .array(z.number().int())
+        .nullable()
+        .optional()
+        .transform((ids) => ids ?? []),
+    tag: z
+        .string()
+        .nullable()
+        .optional()
+        .transform((tag) => tag ?? ""),
     forwarding_rules: z
-        .array(z.looseObject({ entry_protocol: z.string(), entry_port: z.number(), target_protocol: z.string(), target_port: z.number() }))
+        .array(
+            z.looseObject({
+                entry_protocol: z.string(),
+                entry_port: z.number(),
+                target_protocol: z.string(),
+                target_port: z.number(),
+            }),
+        )
         .optional()
         .default([]),
     health_check: z.looseObject({ protocol: z.string(), port: z.number() }).optional(),
@@ -28,7 +43,9 @@ export type LiveLoadBalancer = z.infer<typeof liveLoadBalancerSchema>;
 
 export const listPageSchema = z.looseObject({
     load_balancers: z.array(liveLoadBalancerSchema),
-    links: z.looseObject({ pages: z.looseObject({ next: z.string().optional() }).optional() }).optional(),
+    links: z
+        .looseObject({ pages: z.looseObject({ next: z.string().optional() }).optional() })
+        .optional(),
 });
 
 /** One page of GET /v2/load_balancers; throws naming the first field that does not fit. */
@@ -36,14 +53,22 @@ export function parseListPage(json: unknown): { loadBalancers: LiveLoadBalancer[
     const result = listPageSchema.safeParse(json);
     if (!result.success) {
         const issue = result.error.issues[0];
-        throw new Error(`not a list of load balancers: ${issue.path.join(".") || "the answer"}: ${issue.message}`);
+        throw new Error(
+            `not a list of load balancers: ${issue.path.join(".") || "the answer"}: ${issue.message}`,
+        );
     }
-    return { loadBalancers: result.data.load_balancers, ...(result.data.links?.pages?.next ? { next: result.data.links.pages.next } : {}) };
+    return {
+        loadBalancers: result.data.load_balancers,
+        ...(result.data.links?.pages?.next ? { next: result.data.links.pages.next } : {}),
+    };
 }
 
-
 /** Nodes per legacy size slug (DigitalOcean's load balancer docs). */
-const LEGACY_SIZE_NODES: Readonly<Record<string, number>> = { "lb-small": 1, "lb-medium": 3, "lb-large": 6 };
+const LEGACY_SIZE_NODES: Readonly<Record<string, number>> = {
+    "lb-small": 1,
+    "lb-medium": 3,
+    "lb-large": 6,
+};
 
 /** The live node count: size_unit, or a legacy `size` slug's nodes. */
 export function liveNodes(lb: LiveLoadBalancer): number | undefined {
@@ -66,12 +91,16 @@ export async function listLoadBalancers(read: ApiRead): Promise<LiveLoadBalancer
         try {
             parsed = parseListPage(json);
         } catch (err) {
-            throw new ConfigError([`GET /v2/load_balancers on ${read.api}: ${(err as Error).message}`]);
+            throw new ConfigError([
+                `GET /v2/load_balancers on ${read.api}: ${(err as Error).message}`,
+            ]);
         }
         all.push(...parsed.loadBalancers);
         if (!parsed.next || parsed.loadBalancers.length === 0) return all;
     }
-    throw new ConfigError([`GET /v2/load_balancers on ${read.api} still had a next page after ${MAX_PAGES} pages`]);
+    throw new ConfigError([
+        `GET /v2/load_balancers on ${read.api} still had a next page after ${MAX_PAGES} pages`,
+    ]);
 }
 
 /** The load balancer with this id, or null when the API answers 404. */
@@ -85,6 +114,9 @@ export async function getLoadBalancer(read: ApiRead, id: string): Promise<LiveLo
         throw err;
     }
     const result = z.looseObject({ load_balancer: liveLoadBalancerSchema }).safeParse(json);
-    if (!result.success) throw new ConfigError([`GET ${url.pathname} answered something that is not a load balancer: ${result.error.issues[0].path.join(".")}: ${result.error.issues[0].message}`]);
+    if (!result.success)
+        throw new ConfigError([
+            `GET ${url.pathname} answered something that is not a load balancer: ${result.error.issues[0].path.join(".")}: ${result.error.issues[0].message}`,
+        ]);
     return result.data.load_balancer;
 }

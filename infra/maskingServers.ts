@@ -18,13 +18,27 @@ export const MASKING_SERVER_OPTIONS = {
 
 type LiveDroplet = Pick<
     digitalocean.GetDropletResult,
-    "id" | "name" | "image" | "region" | "size" | "backups" | "ipv6" | "monitoring" | "vpcUuid" | "tags" | "volumeIds"
+    | "id"
+    | "name"
+    | "image"
+    | "region"
+    | "size"
+    | "backups"
+    | "ipv6"
+    | "monitoring"
+    | "vpcUuid"
+    | "tags"
+    | "volumeIds"
 >;
 
 /** Reads the masking droplets' live attributes (reads only), by id or by tag. */
-export async function readMaskingServers(servers: StackConfig["maskingServers"]): Promise<LiveDroplet[]> {
+export async function readMaskingServers(
+    servers: StackConfig["maskingServers"],
+): Promise<LiveDroplet[]> {
     if (servers.ids) return Promise.all(servers.ids.map((id) => digitalocean.getDroplet({ id })));
-    const { droplets } = await digitalocean.getDroplets({ filters: [{ key: "tags", values: [servers.tag!] }] });
+    const { droplets } = await digitalocean.getDroplets({
+        filters: [{ key: "tags", values: [servers.tag!] }],
+    });
     if (droplets.length === 0) {
         throw new pulumi.RunError(
             `no droplet carries the tag ${servers.tag} (proxy-lb:maskingServers.tag): the load balancer would have no masking servers. The program never tags droplets; check the tag.`,

@@ -22,7 +22,9 @@ const matrixSchema = z.object({
         result: z.array(
             z.object({
                 metric: z.record(z.string(), z.string()).optional(),
-                values: z.array(z.tuple([z.union([z.number(), z.string()]), z.union([z.number(), z.string()])])),
+                values: z.array(
+                    z.tuple([z.union([z.number(), z.string()]), z.union([z.number(), z.string()])]),
+                ),
             }),
         ),
     }),
@@ -36,7 +38,11 @@ export interface MetricsRequest extends ApiRead {
 }
 
 /** One metric's samples; several result series (one per node, say) are combined by `combine`. */
-export async function fetchMetric(req: MetricsRequest, metric: string, combine: "sum" | "mean"): Promise<Sample[]> {
+export async function fetchMetric(
+    req: MetricsRequest,
+    metric: string,
+    combine: "sum" | "mean",
+): Promise<Sample[]> {
     const url = new URL(`${req.api}/v2/monitoring/metrics/load_balancer/${metric}`);
     url.searchParams.set("lb_id", req.lbId);
     url.searchParams.set("start", String(Math.floor(req.start)));
@@ -46,9 +52,14 @@ export async function fetchMetric(req: MetricsRequest, metric: string, combine: 
     try {
         parsed = matrixSchema.parse(json);
     } catch {
-        throw new ConfigError([`GET ${url.pathname} answered something that is not a metrics matrix: ${JSON.stringify(json).slice(0, 120)}`]);
+        throw new ConfigError([
+            `GET ${url.pathname} answered something that is not a metrics matrix: ${JSON.stringify(json).slice(0, 120)}`,
+        ]);
     }
-    if (parsed.status !== "success") throw new ConfigError([`GET ${url.pathname} answered status ${JSON.stringify(parsed.status)}`]);
+    if (parsed.status !== "success")
+        throw new ConfigError([
+            `GET ${url.pathname} answered status ${JSON.stringify(parsed.status)}`,
+        ]);
 
     const byTime = new Map<number, number[]>();
     for (const result of parsed.data.result) {

@@ -7,4 +7,5 @@ const MASKING_SERVER_PREFIX = "masking-server-";
 
 export const maskingServerName = (id: number | string) => `${MASKING_SERVER_PREFIX}${id}`;
 /** The droplet id in a masking server's resource name, if it is one. */
-export const maskingServerId = (name: string) => (name.startsWith(MASKING_SERVER_PREFIX) ? name.slice(MASKING_SERVER_PREFIX.length) : undefined);
+export const maskingServerId = (name: string) =>
+    name.startsWith(MASKING_SERVER_PREFIX) ? name.slice(MASKING_SERVER_PREFIX.length) : undefined;

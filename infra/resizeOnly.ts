@@ -10,11 +10,15 @@ import { LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE } from "./names";
 export const RESIZE_ONLY_VARIABLE = "PROXY_LB_RESIZE_ONLY";
 
 /** True when the run is the resize-only one; anything but unset, "", "true" or "false" is an error naming the variable. */
-export function resizeOnlyFromEnvironment(env: Record<string, string | undefined> = process.env): boolean {
+export function resizeOnlyFromEnvironment(
+    env: Record<string, string | undefined> = process.env,
+): boolean {
     const value = env[RESIZE_ONLY_VARIABLE];
     if (value === undefined || value === "" || value === "false") return false;
     if (value === "true") return true;
-    throw new Error(`${RESIZE_ONLY_VARIABLE} must be "true" or "false" (got ${JSON.stringify(value)})`);
+    throw new Error(
+        `${RESIZE_ONLY_VARIABLE} must be "true" or "false" (got ${JSON.stringify(value)})`,
+    );
 }
 
 /** The load balancer's URN, for `pulumi up --target` (the project is the one in Pulumi.yaml). */
@@ -26,7 +30,14 @@ export function loadBalancerUrn(stack: string, project = "proxy-lb"): string {
  * The environment and arguments of a resize-only `pulumi up` (CLI or Automation API's
  * `target`): the one mode where the program leaves the droplets out, never without the target.
  */
-export function resizeOnlyUp(stack: string, project = "proxy-lb"): { env: Record<string, string>; target: string[]; args: string[] } {
+export function resizeOnlyUp(
+    stack: string,
+    project = "proxy-lb",
+): { env: Record<string, string>; target: string[]; args: string[] } {
     const target = [loadBalancerUrn(stack, project)];
-    return { env: { [RESIZE_ONLY_VARIABLE]: "true" }, target, args: target.flatMap((urn) => ["--target", urn]) };
+    return {
+        env: { [RESIZE_ONLY_VARIABLE]: "true" },
+        target,
+        args: target.flatMap((urn) => ["--target", urn]),
+    };
 }

@@ -43,12 +43,24 @@ export type Action =
  * say so; else resize, unless the last resize was asked for less than a minute before (either
  * way: a clock set back does not unlock it early).
  */
-export function nextAction(input: { liveSizeUnit: number; targetSizeUnit: number; at: number; lastResizeAt: number | null; dryRun: boolean }): Action {
+export function nextAction(input: {
+    liveSizeUnit: number;
+    targetSizeUnit: number;
+    at: number;
+    lastResizeAt: number | null;
+    dryRun: boolean;
+}): Action {
     const { liveSizeUnit: from, targetSizeUnit: to, at, lastResizeAt, dryRun } = input;
     if (from === to) return { kind: "steady", sizeUnit: from };
     if (dryRun) return { kind: "dryRun", from, to };
     if (lastResizeAt !== null && Math.abs(at - lastResizeAt) < MIN_RESIZE_INTERVAL_MS) {
-        return { kind: "paced", from, to, lastResizeAt, nextAt: lastResizeAt + MIN_RESIZE_INTERVAL_MS };
+        return {
+            kind: "paced",
+            from,
+            to,
+            lastResizeAt,
+            nextAt: lastResizeAt + MIN_RESIZE_INTERVAL_MS,
+        };
     }
     return { kind: "resize", from, to };
 }
@@ -80,7 +92,10 @@ export function conditionKey(notice: Notice): string | null {
 }
 
 /** The notices to send now: every event, and each condition not already notified; `conditions` is what to remember. */
-export function freshNotices(notices: readonly Notice[], notified: readonly string[]): { send: Notice[]; conditions: string[] } {
+export function freshNotices(
+    notices: readonly Notice[],
+    notified: readonly string[],
+): { send: Notice[]; conditions: string[] } {
     const before = new Set(notified);
     const conditions: string[] = [];
     const send: Notice[] = [];
@@ -98,14 +113,28 @@ export function freshNotices(notices: readonly Notice[], notified: readonly stri
 }
 
 /** The near-limit notice from the latest sample the decision saw (its limit, else the live size's), or null. */
-export function nearLimitFrom(stack: string, size: SizeNow, connectionsPerNode: number): Notice | null {
+export function nearLimitFrom(
+    stack: string,
+    size: SizeNow,
+    connectionsPerNode: number,
+): Notice | null {
     if (size.live === null || size.metrics === null || !size.metrics.ok) return null;
-    const samples = size.metrics.connections.filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t * 1000 <= size.at);
+    const samples = size.metrics.connections.filter(
+        ([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t * 1000 <= size.at,
+    );
     if (samples.length === 0) return null;
     const [t, connections] = samples.reduce((a, b) => (b[0] > a[0] ? b : a));
-    const limits = (size.metrics.limit ?? []).filter(([at, v]) => Number.isFinite(at) && Number.isFinite(v)).slice().sort((a, b) => a[0] - b[0]);
+    const limits = (size.metrics.limit ?? [])
+        .filter(([at, v]) => Number.isFinite(at) && Number.isFinite(v))
+        .slice()
+        .sort((a, b) => a[0] - b[0]);
     const limit = limitAt(limits, t) ?? size.live.sizeUnit * connectionsPerNode;
-    return nearLimitNotice(stack, { connections, limit, sizeUnit: Math.ceil(limit / connectionsPerNode), at: t * 1000 });
+    return nearLimitNotice(stack, {
+        connections,
+        limit,
+        sizeUnit: Math.ceil(limit / connectionsPerNode),
+        at: t * 1000,
+    });
 }
 
 // ---------------------------------------------------------------------------
@@ -144,7 +173,8 @@ export interface TickDeps {
     log(line: string): void;
 }
 
-export type TickStatus = "steady" | "resized" | "dryRun" | "paced" | "busy" | "refused" | "failed" | "waiting";
+export type TickStatus =
+    "steady" | "resized" | "dryRun" | "paced" | "busy" | "refused" | "failed" | "waiting";
 
 export interface TickReport {
     stack: string;
@@ -163,7 +193,11 @@ export interface TickReport {
     /** the gate's reasons, when it refused */
     gate: string[];
     error: string | null;
-    lease: { held: boolean; holder?: { host: string; pid: number; since: string; heartbeatAt: string }; tookOver?: { host: string; pid: number; why: string } };
+    lease: {
+        held: boolean;
+        holder?: { host: string; pid: number; since: string; heartbeatAt: string };
+        tookOver?: { host: string; pid: number; why: string };
+    };
     notices: { kind: Notice["kind"]; sent: boolean; line?: string }[];
     durationMs: number;
 }
@@ -179,13 +213,19 @@ function errorText(err: unknown): string {
 
 /** The engine's error, shortened to its lines that say something (the last few). */
 function engineError(text: string): string {
-    const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !/^(stdout|stderr|code|err\?):?$/i.test(l));
+    const lines = text
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l !== "" && !/^(stdout|stderr|code|err\?):?$/i.test(l));
     const telling = lines.filter((l) => /error|refus|fail|forbidden|denied/i.test(l));
     return (telling.length > 0 ? telling : lines).slice(-3).join(" | ").slice(0, 600);
 }
 
 /** One tick: never throws (a failure is the report's `failed` with its error, and a tickFailed notice). */
-export async function runTick(deps: TickDeps, options: { dryRun: boolean; heartbeatMs?: number }): Promise<TickReport> {
+export async function runTick(
+    deps: TickDeps,
+    options: { dryRun: boolean; heartbeatMs?: number },
+): Promise<TickReport> {
     const started = deps.clock();
     const report: TickReport = {
         stack: deps.stack,
@@ -214,19 +254,34 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean; heartb
         report.status = status;
         report.summary = summary;
         if (options.dryRun) {
-            report.notices = notices.map((notice) => ({ kind: notice.kind, sent: false, line: "not sent (--dry-run)" }));
+            report.notices = notices.map((notice) => ({
+                kind: notice.kind,
+                sent: false,
+                line: "not sent (--dry-run)",
+            }));
         } else if (hold?.held) {
             const { send, conditions } = freshNotices(notices, hold.memory.conditions);
             const results = send.length > 0 ? await deps.notify(send) : [];
             report.notices = send.map((notice, i) => {
                 const result = results[i];
-                return result === undefined || result.ok ? { kind: notice.kind, sent: result !== undefined } : { kind: notice.kind, sent: false, line: result.line };
+                return result === undefined || result.ok
+                    ? { kind: notice.kind, sent: result !== undefined }
+                    : { kind: notice.kind, sent: false, line: result.line };
             });
-            const memory: LeaseMemory = { lastResizeAt: report.resized !== null ? at : hold.memory.lastResizeAt, conditions, updateFailed };
+            const memory: LeaseMemory = {
+                lastResizeAt: report.resized !== null ? at : hold.memory.lastResizeAt,
+                conditions,
+                updateFailed,
+            };
             try {
-                if (!deps.lease.save(memory, deps.clock())) deps.log(`autopilot: stack ${deps.stack}: the lease was taken over during this tick; the next tick waits for it`);
+                if (!deps.lease.save(memory, deps.clock()))
+                    deps.log(
+                        `autopilot: stack ${deps.stack}: the lease was taken over during this tick; the next tick waits for it`,
+                    );
             } catch (err) {
-                deps.log(`autopilot: stack ${deps.stack}: the lease could not be saved: ${errorText(err)}`);
+                deps.log(
+                    `autopilot: stack ${deps.stack}: the lease could not be saved: ${errorText(err)}`,
+                );
             }
         }
         report.durationMs = deps.clock() - started;
@@ -237,9 +292,23 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean; heartb
         at = deps.moment();
         report.at = iso(at);
         // A dry run changes nothing, so it needs no lease (and keeps no memory): it may run beside the controller.
-        hold = options.dryRun ? { held: true, memory: { lastResizeAt: null, conditions: [], updateFailed: false }, tookOver: null } : deps.lease.hold(deps.clock());
+        hold = options.dryRun
+            ? {
+                  held: true,
+                  memory: { lastResizeAt: null, conditions: [], updateFailed: false },
+                  tookOver: null,
+              }
+            : deps.lease.hold(deps.clock());
         if (!hold.held) {
-            report.lease = { held: false, holder: { host: hold.holder.host, pid: hold.holder.pid, since: iso(hold.since), heartbeatAt: iso(hold.heartbeatAt) } };
+            report.lease = {
+                held: false,
+                holder: {
+                    host: hold.holder.host,
+                    pid: hold.holder.pid,
+                    since: iso(hold.since),
+                    heartbeatAt: iso(hold.heartbeatAt),
+                },
+            };
             return await done(
                 "waiting",
                 `another controller holds the lease of stack ${deps.stack}: ${hold.holder.host} pid ${hold.holder.pid}, since ${iso(hold.since)} (last heartbeat ${iso(hold.heartbeatAt)}); waiting, trying again next tick`,
@@ -250,7 +319,9 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean; heartb
         if (hold.tookOver) {
             const { from, why } = hold.tookOver;
             report.lease.tookOver = { host: from.host, pid: from.pid, why };
-            deps.log(`autopilot: TOOK OVER the lease of stack ${deps.stack} from ${from.host} pid ${from.pid} (holder since ${iso(hold.tookOver.since)}): ${why}`);
+            deps.log(
+                `autopilot: TOOK OVER the lease of stack ${deps.stack} from ${from.host} pid ${from.pid} (holder since ${iso(hold.tookOver.since)}): ${why}`,
+            );
         }
 
         const settings = deps.settingsAt(at);
@@ -261,26 +332,42 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean; heartb
         report.why = decision.why;
         report.reasons = decision.reasons.map((r) => r.text);
         if (size.live === null) {
-            throw new Error(`no load balancer named "${settings.config.loadBalancer.name}" exists yet: deploy the stack first (the first \`pulumi up\` creates or adopts it)`);
+            throw new Error(
+                `no load balancer named "${settings.config.loadBalancer.name}" exists yet: deploy the stack first (the first \`pulumi up\` creates or adopts it)`,
+            );
         }
         const live = size.live.sizeUnit;
         report.liveSizeUnit = live;
 
         const price = settings.config.capacity.pricePerNodeMonthly;
-        notices.push(...decisionNotices(deps.stack, decision, price).filter((n) => n.kind !== "resize"));
+        notices.push(
+            ...decisionNotices(deps.stack, decision, price).filter((n) => n.kind !== "resize"),
+        );
         const near = nearLimitFrom(deps.stack, size, settings.config.capacity.connectionsPerNode);
         if (near) notices.push(near);
         const late = deps.lateScaleUp(settings, live, at);
         if (late) notices.push(late);
 
-        const action = nextAction({ liveSizeUnit: live, targetSizeUnit: decision.sizeUnit, at, lastResizeAt: hold.memory.lastResizeAt, dryRun: options.dryRun });
+        const action = nextAction({
+            liveSizeUnit: live,
+            targetSizeUnit: decision.sizeUnit,
+            at,
+            lastResizeAt: hold.memory.lastResizeAt,
+            dryRun: options.dryRun,
+        });
         switch (action.kind) {
             case "steady":
                 return await done("steady", `steady at ${nodes(live)}: ${decision.why}`);
             case "dryRun":
-                return await done("dryRun", `would resize ${live} → ${nodes(action.to)} (--dry-run: nothing changed): ${decision.why}`);
+                return await done(
+                    "dryRun",
+                    `would resize ${live} → ${nodes(action.to)} (--dry-run: nothing changed): ${decision.why}`,
+                );
             case "paced":
-                return await done("paced", `resize ${live} → ${nodes(action.to)} waits until ${iso(action.nextAt)}: DigitalOcean takes one resize a minute (the last was asked for at ${iso(action.lastResizeAt)})`);
+                return await done(
+                    "paced",
+                    `resize ${live} → ${nodes(action.to)} waits until ${iso(action.nextAt)}: DigitalOcean takes one resize a minute (the last was asked for at ${iso(action.lastResizeAt)})`,
+                );
             case "resize":
                 break;
         }
@@ -289,11 +376,15 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean; heartb
             try {
                 deps.lease.renew(deps.clock());
             } catch (err) {
-                deps.log(`autopilot: stack ${deps.stack}: the lease could not be renewed during the update: ${errorText(err)}`);
+                deps.log(
+                    `autopilot: stack ${deps.stack}: the lease could not be renewed during the update: ${errorText(err)}`,
+                );
             }
         }, options.heartbeatMs ?? HEARTBEAT_DURING_UPDATE_MS);
         if (updateFailed) {
-            deps.log(`autopilot: stack ${deps.stack}: the last update failed; refreshing the load balancer's state before the gate`);
+            deps.log(
+                `autopilot: stack ${deps.stack}: the last update failed; refreshing the load balancer's state before the gate`,
+            );
             await deps.refresh(at);
             updateFailed = false;
         }
@@ -305,7 +396,9 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean; heartb
             notices.push({ kind: "tickFailed", stack: deps.stack, at, error });
             return await done("refused", error);
         }
-        deps.log(`autopilot: stack ${deps.stack}: resizing ${live} → ${nodes(action.to)} (gate passed): ${decision.why}`);
+        deps.log(
+            `autopilot: stack ${deps.stack}: resizing ${live} → ${nodes(action.to)} (gate passed): ${decision.why}`,
+        );
         let up: UpResult;
         try {
             up = await deps.up(at);
@@ -314,14 +407,27 @@ export async function runTick(deps: TickDeps, options: { dryRun: boolean; heartb
             const text = errorText(err);
             if (isBusyError(text)) {
                 report.error = engineError(text);
-                return await done("busy", `DigitalOcean is still processing the load balancer's previous actions; the resize ${live} → ${action.to} is tried again next tick`);
+                return await done(
+                    "busy",
+                    `DigitalOcean is still processing the load balancer's previous actions; the resize ${live} → ${action.to} is tried again next tick`,
+                );
             }
             throw new Error(`pulumi up failed: ${engineError(text)}`);
         }
         const to = up.sizeUnit ?? action.to;
         report.resized = { from: live, to };
-        notices.unshift({ kind: "resize", stack: deps.stack, from: live, to, why: decision.why, pricePerNodeMonthly: price });
-        const moved = to === action.to ? "" : ` (the update's own read decided ${to}, not ${action.to}: the metrics moved between the reads)`;
+        notices.unshift({
+            kind: "resize",
+            stack: deps.stack,
+            from: live,
+            to,
+            why: decision.why,
+            pricePerNodeMonthly: price,
+        });
+        const moved =
+            to === action.to
+                ? ""
+                : ` (the update's own read decided ${to}, not ${action.to}: the metrics moved between the reads)`;
         return await done("resized", `resized ${live} → ${nodes(to)}${moved}: ${decision.why}`);
     } catch (err) {
         const error = errorText(err);
@@ -342,7 +448,10 @@ export interface Stopper {
 }
 
 /** A stopper driven by signals; `dispose` removes its handlers. */
-export function signalStopper(onStop: (signal: NodeJS.Signals) => void, signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT"]): Stopper & { dispose(): void } {
+export function signalStopper(
+    onStop: (signal: NodeJS.Signals) => void,
+    signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT"],
+): Stopper & { dispose(): void } {
     let stopped = false;
     let wake: (() => void) | null = null;
     const handler = (signal: NodeJS.Signals) => {
@@ -385,7 +494,12 @@ export interface LoopOptions {
  * Ticks every `intervalSeconds` (from one tick's start to the next) until stopped, or once. A stop
  * during a tick lets it finish (the update included); then the lease is released.
  */
-export async function runController(deps: TickDeps, options: LoopOptions, stopper: Stopper, onTick: (report: TickReport) => void): Promise<TickReport[]> {
+export async function runController(
+    deps: TickDeps,
+    options: LoopOptions,
+    stopper: Stopper,
+    onTick: (report: TickReport) => void,
+): Promise<TickReport[]> {
     const reports: TickReport[] = [];
     try {
         for (let tick = 0; options.maxTicks === undefined || tick < options.maxTicks; tick++) {
@@ -395,13 +509,17 @@ export async function runController(deps: TickDeps, options: LoopOptions, stoppe
             reports.push(report);
             onTick(report);
             if (options.once || stopper.stopped) break;
-            await stopper.sleep(Math.max(0, options.intervalSeconds * 1000 - (deps.clock() - started)));
+            await stopper.sleep(
+                Math.max(0, options.intervalSeconds * 1000 - (deps.clock() - started)),
+            );
         }
     } finally {
         try {
             deps.lease.release(deps.clock());
         } catch (err) {
-            deps.log(`autopilot: stack ${deps.stack}: the lease could not be released (${errorText(err)}); another controller takes it over once it is stale`);
+            deps.log(
+                `autopilot: stack ${deps.stack}: the lease could not be released (${errorText(err)}); another controller takes it over once it is stale`,
+            );
         }
     }
     return reports;

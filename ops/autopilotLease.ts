@@ -66,14 +66,25 @@ export type LeaseJudgement =
  * Whose the lease is at `now` for `me`. Pure: `alive` says whether a pid runs on this host.
  * Stale: the holder's process on this host is gone, or no renewal for STALE_AFTER_TICKS ticks.
  */
-export function judgeLease(record: LeaseRecord | null, me: Holder, now: number, alive: (pid: number) => boolean): LeaseJudgement {
+export function judgeLease(
+    record: LeaseRecord | null,
+    me: Holder,
+    now: number,
+    alive: (pid: number) => boolean,
+): LeaseJudgement {
     if (record === null || record.holder === null) return { state: "free" };
     const { holder } = record;
     if (holder.id === me.id) return { state: "mine" };
     const since = record.since ?? 0;
     const heartbeatAt = record.heartbeatAt ?? 0;
     if (holder.host === me.host && !alive(holder.pid)) {
-        return { state: "stale", holder, since, heartbeatAt, why: `its process (pid ${holder.pid} on ${holder.host}) is gone` };
+        return {
+            state: "stale",
+            holder,
+            since,
+            heartbeatAt,
+            why: `its process (pid ${holder.pid} on ${holder.host}) is gone`,
+        };
     }
     const staleMs = STALE_AFTER_TICKS * record.intervalSeconds * 1000;
     if (now - heartbeatAt > staleMs) {
@@ -89,7 +100,11 @@ export function judgeLease(record: LeaseRecord | null, me: Holder, now: number, 
 }
 
 export type Hold =
-    | { held: true; memory: LeaseMemory; tookOver: { from: Holder; since: number; heartbeatAt: number; why: string } | null }
+    | {
+          held: true;
+          memory: LeaseMemory;
+          tookOver: { from: Holder; since: number; heartbeatAt: number; why: string } | null;
+      }
     | { held: false; holder: Holder; since: number; heartbeatAt: number };
 
 export interface Lease {
@@ -106,7 +121,12 @@ export interface Lease {
 }
 
 /** The lease's file for a file:// backend URL (as PULUMI_BACKEND_URL or `pulumi login` takes it), or a refusal naming the backend. */
-export function leaseFile(backendUrl: string, project: string, stack: string, cwd = process.cwd()): string {
+export function leaseFile(
+    backendUrl: string,
+    project: string,
+    stack: string,
+    cwd = process.cwd(),
+): string {
     const url = backendUrl.trim();
     if (!url.startsWith("file://")) {
         const scheme = /^([a-z0-9+.-]+):\/\//i.exec(url)?.[1] ?? url;
@@ -142,7 +162,12 @@ function pidAlive(pid: number): boolean {
  * and is written whole (a temporary file renamed over it), so two controllers racing for a free
  * or stale lease end with exactly one holder.
  */
-export function fileLease(file: string, me: Holder, intervalSeconds: number, alive: (pid: number) => boolean = pidAlive): Lease {
+export function fileLease(
+    file: string,
+    me: Holder,
+    intervalSeconds: number,
+    alive: (pid: number) => boolean = pidAlive,
+): Lease {
     const mutex = `${file}.mutex`;
     const read = (): LeaseRecord | null => {
         let text: string;
@@ -150,10 +175,15 @@ export function fileLease(file: string, me: Holder, intervalSeconds: number, ali
             text = readFileSync(file, "utf8");
         } catch (err) {
             if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-            throw new ConfigError([`the autopilot's lease ${file} cannot be read: ${(err as Error).message}`]);
+            throw new ConfigError([
+                `the autopilot's lease ${file} cannot be read: ${(err as Error).message}`,
+            ]);
         }
         const parsed = recordSchema.safeParse(safeJson(text));
-        if (!parsed.success) throw new ConfigError([`the autopilot's lease ${file} is not a lease (${parsed.error.issues[0].path.join(".")}: ${parsed.error.issues[0].message}); remove it once no controller runs`]);
+        if (!parsed.success)
+            throw new ConfigError([
+                `the autopilot's lease ${file} is not a lease (${parsed.error.issues[0].path.join(".")}: ${parsed.error.issues[0].message}); remove it once no controller runs`,
+            ]);
         return parsed.data;
     };
     const write = (record: LeaseRecord) => {
@@ -175,7 +205,10 @@ export function fileLease(file: string, me: Holder, intervalSeconds: number, ali
                 } catch {
                     // gone meanwhile: try again
                 }
-                if (Date.now() > deadline) throw new ConfigError([`the autopilot's lease ${file} stayed busy for ${MUTEX_WAIT_MS / 1000} s (${mutex} exists)`]);
+                if (Date.now() > deadline)
+                    throw new ConfigError([
+                        `the autopilot's lease ${file} stayed busy for ${MUTEX_WAIT_MS / 1000} s (${mutex} exists)`,
+                    ]);
                 Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
             }
         }
@@ -185,7 +218,11 @@ export function fileLease(file: string, me: Holder, intervalSeconds: number, ali
             rmdirSync(mutex);
         }
     };
-    const memoryOf = (record: LeaseRecord | null): LeaseMemory => ({ lastResizeAt: record?.lastResizeAt ?? null, conditions: record?.conditions ?? [], updateFailed: record?.updateFailed ?? false });
+    const memoryOf = (record: LeaseRecord | null): LeaseMemory => ({
+        lastResizeAt: record?.lastResizeAt ?? null,
+        conditions: record?.conditions ?? [],
+        updateFailed: record?.updateFailed ?? false,
+    });
 
     return {
         where: file,
@@ -193,10 +230,30 @@ export function fileLease(file: string, me: Holder, intervalSeconds: number, ali
             return locked(() => {
                 const record = read();
                 const judged = judgeLease(record, me, now, alive);
-                if (judged.state === "held") return { held: false, holder: judged.holder, since: judged.since, heartbeatAt: judged.heartbeatAt };
+                if (judged.state === "held")
+                    return {
+                        held: false,
+                        holder: judged.holder,
+                        since: judged.since,
+                        heartbeatAt: judged.heartbeatAt,
+                    };
                 const since = judged.state === "mine" ? (record!.since ?? now) : now;
-                write({ ...memoryOf(record), holder: me, since, heartbeatAt: now, intervalSeconds });
-                const tookOver = judged.state === "stale" ? { from: judged.holder, since: judged.since, heartbeatAt: judged.heartbeatAt, why: judged.why } : null;
+                write({
+                    ...memoryOf(record),
+                    holder: me,
+                    since,
+                    heartbeatAt: now,
+                    intervalSeconds,
+                });
+                const tookOver =
+                    judged.state === "stale"
+                        ? {
+                              from: judged.holder,
+                              since: judged.since,
+                              heartbeatAt: judged.heartbeatAt,
+                              why: judged.why,
+                          }
+                        : null;
                 return { held: true, memory: memoryOf(record), tookOver };
             });
         },

@@ -35,7 +35,8 @@ export interface ControllerSetup {
 /** True when a stack-file value holds a Pulumi secret ({secure: …}) anywhere inside it. */
 export function holdsSecret(value: unknown): boolean {
     if (Array.isArray(value)) return value.some(holdsSecret);
-    if (value !== null && typeof value === "object") return "secure" in value || Object.values(value).some(holdsSecret);
+    if (value !== null && typeof value === "object")
+        return "secure" in value || Object.values(value).some(holdsSecret);
     return false;
 }
 
@@ -43,12 +44,18 @@ export function holdsSecret(value: unknown): boolean {
  * The stack file's entries with each top-level key that holds a secret replaced by its decrypted
  * value (`pulumi config --json`: { value: JSON text for objects, objectValue }).
  */
-export function withDecrypted(entries: Record<string, unknown>, decrypted: Record<string, { value?: string; objectValue?: unknown }>): Record<string, unknown> {
+export function withDecrypted(
+    entries: Record<string, unknown>,
+    decrypted: Record<string, { value?: string; objectValue?: unknown }>,
+): Record<string, unknown> {
     const out: Record<string, unknown> = { ...entries };
     for (const [key, value] of Object.entries(entries)) {
         if (!holdsSecret(value)) continue;
         const plain = decrypted[key];
-        if (plain === undefined) throw new ConfigError([`${key} holds a secret that \`pulumi config --show-secrets\` did not return`]);
+        if (plain === undefined)
+            throw new ConfigError([
+                `${key} holds a secret that \`pulumi config --show-secrets\` did not return`,
+            ]);
         out[key] = plain.objectValue ?? plain.value;
     }
     return out;
@@ -56,7 +63,10 @@ export function withDecrypted(entries: Record<string, unknown>, decrypted: Recor
 
 function toolchainOrExit3() {
     try {
-        return findToolchain({ check: true, home: process.env.PULUMI_HOME || path.join(homedir(), ".pulumi") });
+        return findToolchain({
+            check: true,
+            home: process.env.PULUMI_HOME || path.join(homedir(), ".pulumi"),
+        });
     } catch (err) {
         if (!(err instanceof ToolchainUnavailable)) throw err;
         throw new CommandError([TOOLCHAIN_MISSING, ...err.reasons.map((line) => `  ${line}`)], 3);
@@ -84,25 +94,46 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
     const pulumiWorkspace = () =>
         (workspace ??= (async () => {
             const toolchain = toolchainOrExit3();
-            baseEnv = Object.fromEntries(Object.entries(toolchainEnv(toolchain, env as NodeJS.ProcessEnv)).filter((e): e is [string, string] => e[1] !== undefined));
+            baseEnv = Object.fromEntries(
+                Object.entries(toolchainEnv(toolchain, env as NodeJS.ProcessEnv)).filter(
+                    (e): e is [string, string] => e[1] !== undefined,
+                ),
+            );
             return LocalWorkspace.create({
                 workDir: cwd,
-                pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchain.bin), skipVersionCheck: true }),
+                pulumiCommand: await PulumiCommand.get({
+                    root: path.dirname(toolchain.bin),
+                    skipVersionCheck: true,
+                }),
                 envVars: { ...baseEnv },
             });
         })());
 
     const needsSecrets = Object.values(fileEntries).some(holdsSecret);
-    const decrypted = needsSecrets ? ((await (await pulumiWorkspace()).getAllConfig(stack)) as Record<string, { value?: string; objectValue?: unknown }>) : {};
+    const decrypted = needsSecrets
+        ? ((await (await pulumiWorkspace()).getAllConfig(stack)) as Record<
+              string,
+              { value?: string; objectValue?: unknown }
+          >)
+        : {};
     const entriesNow = () => withDecrypted(readStackFile(stack, cwd), decrypted);
     const startEntries = entriesNow();
     const settingsAt = (at: number): Settings => loadSettings(entriesNow(), { now: at });
     const first = settingsAt(firstMoment); // bad config fails here, naming the key, before any API call
 
     const backendUrl = env.PULUMI_BACKEND_URL || (await (await pulumiWorkspace()).whoAmI()).url;
-    if (!backendUrl) throw new ConfigError(["the stack's state backend is unknown: set PULUMI_BACKEND_URL or run `pulumi login`"]);
-    const project = String((parseYaml(readFileSync(path.join(cwd, "Pulumi.yaml"), "utf8")) as { name?: unknown }).name);
-    const lease = fileLease(leaseFile(backendUrl, project, stack, cwd), thisHolder(hostname()), options.intervalSeconds);
+    if (!backendUrl)
+        throw new ConfigError([
+            "the stack's state backend is unknown: set PULUMI_BACKEND_URL or run `pulumi login`",
+        ]);
+    const project = String(
+        (parseYaml(readFileSync(path.join(cwd, "Pulumi.yaml"), "utf8")) as { name?: unknown }).name,
+    );
+    const lease = fileLease(
+        leaseFile(backendUrl, project, stack, cwd),
+        thisHolder(hostname()),
+        options.intervalSeconds,
+    );
 
     const read = programApiRead(env, startEntries, COMMAND_SCOPES.autopilot.scopes);
     // Decrypted above, so the URL is text here (notifyTarget is null only for a still-encrypted one).
@@ -115,7 +146,10 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
     const up = async (at: number): Promise<UpResult> => {
         const ws = await pulumiWorkspace();
         ws.envVars = { ...baseEnv, ...pinned(at) };
-        stackHandle ??= await LocalWorkspace.selectStack({ stackName: stack, workDir: cwd }, { pulumiCommand: ws.pulumiCommand, envVars: ws.envVars });
+        stackHandle ??= await LocalWorkspace.selectStack(
+            { stackName: stack, workDir: cwd },
+            { pulumiCommand: ws.pulumiCommand, envVars: ws.envVars },
+        );
         stackHandle.workspace.envVars = ws.envVars;
         const result = await stackHandle.up({ target: resize.target });
         const sizeUnit = result.outputs.sizeUnit?.value;
@@ -125,7 +159,10 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
     const refresh = async (at: number): Promise<void> => {
         const ws = await pulumiWorkspace();
         ws.envVars = { ...baseEnv, ...pinned(at) };
-        stackHandle ??= await LocalWorkspace.selectStack({ stackName: stack, workDir: cwd }, { pulumiCommand: ws.pulumiCommand, envVars: ws.envVars });
+        stackHandle ??= await LocalWorkspace.selectStack(
+            { stackName: stack, workDir: cwd },
+            { pulumiCommand: ws.pulumiCommand, envVars: ws.envVars },
+        );
         stackHandle.workspace.envVars = ws.envVars;
         await stackHandle.refresh({ target: resize.target });
     };
@@ -136,9 +173,18 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
             const configured = loadSettings(entriesNow(), { now: momentNow() }).config.notify;
             target = configured && notifyTarget(configured);
         } catch (err) {
-            return notices.map(() => ({ ok: false, attempts: 0, line: `not sent (the stack's config cannot be read: ${(err as Error).message})` }));
+            return notices.map(() => ({
+                ok: false,
+                attempts: 0,
+                line: `not sent (the stack's config cannot be read: ${(err as Error).message})`,
+            }));
         }
-        if (!target) return notices.map(() => ({ ok: false, attempts: 0, line: "not sent (proxy-lb:notify is not set)" }));
+        if (!target)
+            return notices.map(() => ({
+                ok: false,
+                attempts: 0,
+                line: "not sent (proxy-lb:notify is not set)",
+            }));
         return sendNotices(target, notices, { secrets, log });
     };
 
@@ -155,14 +201,20 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
                 const pulumi = pulumiFromToolchain(cwd, pinned(at));
                 // The gate's scale-down-under-load check judges the load the tick decided on (read once),
                 // or, with the autopilot off (no metrics read), reads it.
-                const seen = size.metrics === null ? undefined : { live: size.live, metrics: size.metrics };
+                const seen =
+                    size.metrics === null ? undefined : { live: size.live, metrics: size.metrics };
                 const load = { settings, at, read: () => read, seen };
                 return (await gatedPreview(pulumi, { stack, target: resize.target, load })).verdict;
             },
             up,
             refresh,
             lateScaleUp: (settings, live, at) => {
-                const late = lateScaleUp(settings.calendar, { region: settings.config.region, capacity: settings.config.capacity }, live, at);
+                const late = lateScaleUp(
+                    settings.calendar,
+                    { region: settings.config.region, capacity: settings.config.capacity },
+                    live,
+                    at,
+                );
                 return late && lateScaleUpNotice(stack, late, "the autopilot");
             },
             notify,

@@ -6,9 +6,21 @@ import { parse, stringify } from "yaml";
 import { capacitySchema, loadSettings, NAMESPACE, type StackConfig } from "../config";
 import { liveNodes, type LiveLoadBalancer } from "../infra/loadBalancers";
 import { DROPLET_TYPE, LOAD_BALANCER_TYPE } from "../infra/names";
-import { LEGACY_SINGLE_NODE_REGIONS, SizingError, size, type Capacity, type Demand } from "../sizing";
+import {
+    LEGACY_SINGLE_NODE_REGIONS,
+    SizingError,
+    size,
+    type Capacity,
+    type Demand,
+} from "../sizing";
 import { NO_WRITE_OPS } from "./gate";
-import { changedProperties, stepName, stepType, type PreviewDigest, type PreviewStep } from "./pulumiJson";
+import {
+    changedProperties,
+    stepName,
+    stepType,
+    type PreviewDigest,
+    type PreviewStep,
+} from "./pulumiJson";
 
 // The listing's shape is infra/loadBalancers.ts's, shared with the live-size read.
 export { liveNodes, parseListPage, type LiveLoadBalancer } from "../infra/loadBalancers";
@@ -40,8 +52,13 @@ export function listingRow(lb: LiveLoadBalancer): ListingRow {
         name: lb.name,
         id: lb.id,
         region: lb.region?.slug ?? "-",
-        nodes: nodes === undefined ? "-" : lb.size_unit ? String(nodes) : `${nodes} (size ${lb.size})`,
-        targets: !target ? "none" : "tag" in target ? `tag ${target.tag}` : `ids ${target.ids.join(",")}`,
+        nodes:
+            nodes === undefined ? "-" : lb.size_unit ? String(nodes) : `${nodes} (size ${lb.size})`,
+        targets: !target
+            ? "none"
+            : "tag" in target
+              ? `tag ${target.tag}`
+              : `ids ${target.ids.join(",")}`,
         ip: lb.ip || "-",
         type: lb.type,
         ...(refused ? { refused } : {}),
@@ -52,13 +69,19 @@ export function listingRow(lb: LiveLoadBalancer): ListingRow {
 // Which load balancer, and whether it can be adopted.
 
 /** The load balancer `wanted` names (its id, or its name when that is unique). */
-export function pickLoadBalancer(lbs: readonly LiveLoadBalancer[], wanted: string): { ok: true; lb: LiveLoadBalancer } | { ok: false; reason: string } {
+export function pickLoadBalancer(
+    lbs: readonly LiveLoadBalancer[],
+    wanted: string,
+): { ok: true; lb: LiveLoadBalancer } | { ok: false; reason: string } {
     const byId = lbs.find((lb) => lb.id === wanted);
     if (byId) return { ok: true, lb: byId };
     const byName = lbs.filter((lb) => lb.name === wanted);
     if (byName.length === 1) return { ok: true, lb: byName[0] };
     if (byName.length > 1) {
-        return { ok: false, reason: `${byName.length} load balancers are named ${wanted}: give one's id with --lb (${byName.map((lb) => lb.id).join(", ")})` };
+        return {
+            ok: false,
+            reason: `${byName.length} load balancers are named ${wanted}: give one's id with --lb (${byName.map((lb) => lb.id).join(", ")})`,
+        };
     }
     const known = lbs.map((lb) => lb.name);
     return {
@@ -71,13 +94,20 @@ export function pickLoadBalancer(lbs: readonly LiveLoadBalancer[], wanted: strin
 
 /** Why this load balancer cannot be resized by the program, if it cannot. */
 export function refusal(lb: LiveLoadBalancer): string | undefined {
-    if (lb.type === "GLOBAL") return "a GLOBAL load balancer cannot be scaled: DigitalOcean sizes only regional load balancers (size_unit)";
+    if (lb.type === "GLOBAL")
+        return "a GLOBAL load balancer cannot be scaled: DigitalOcean sizes only regional load balancers (size_unit)";
     const region = lb.region?.slug;
-    if (region === undefined) return "it has no region: only a regional load balancer can be scaled";
-    if (LEGACY_SINGLE_NODE_REGIONS.includes(region) || lb.size_unit === undefined || lb.size_unit < 1) {
+    if (region === undefined)
+        return "it has no region: only a regional load balancer can be scaled";
+    if (
+        LEGACY_SINGLE_NODE_REGIONS.includes(region) ||
+        lb.size_unit === undefined ||
+        lb.size_unit < 1
+    ) {
         return `it is in ${LEGACY_SINGLE_NODE_REGIONS.includes(region) ? "the legacy region " : ""}${region}, which sizes load balancers with \`size\` (${lb.size ?? "no size"}), not size_unit: it cannot scale past 1 node; recreate it in a current region to scale it`;
     }
-    if (!targets(lb)) return "it targets no droplets (neither droplet ids nor a tag): there are no masking servers to adopt";
+    if (!targets(lb))
+        return "it targets no droplets (neither droplet ids nor a tag): there are no masking servers to adopt";
     return undefined;
 }
 
@@ -85,9 +115,17 @@ export function refusal(lb: LiveLoadBalancer): string | undefined {
 // The baseline demand: one that sizes to exactly the live node count with the stack's capacity
 // settings, so the first `up` changes nothing. sizing/'s `size` is the judge of every candidate.
 
-const sizedNodes = (connections: number, region: string, capacity: Capacity): number | undefined => {
+const sizedNodes = (
+    connections: number,
+    region: string,
+    capacity: Capacity,
+): number | undefined => {
     try {
-        return size({ region, demand: { users: 1, tasksPerUser: connections, connectionsPerTask: 1 }, capacity }).sizeUnit;
+        return size({
+            region,
+            demand: { users: 1, tasksPerUser: connections, connectionsPerTask: 1 },
+            capacity,
+        }).sizeUnit;
     } catch (err) {
         if (err instanceof SizingError) return undefined; // more than maxNodes
         throw err;
@@ -102,7 +140,11 @@ const TASKS_PER_USER = [2000, 1000, 500, 100, 10, 1];
  * range allows; undefined when none does (e.g. minNodes above `nodes`, or capacity settings so
  * coarse that no whole number of connections lands on it).
  */
-export function baselineDemand(nodes: number, region: string, capacity: Capacity): Pick<Demand, "users" | "tasksPerUser"> | undefined {
+export function baselineDemand(
+    nodes: number,
+    region: string,
+    capacity: Capacity,
+): Pick<Demand, "users" | "tasksPerUser"> | undefined {
     if (!Number.isSafeInteger(nodes) || nodes < 1 || nodes > capacity.maxNodes) return undefined;
     const at = (connections: number) => sizedNodes(connections, region, capacity);
     // The most connections that still fit `nodes`: start from the float estimate, then let
@@ -123,7 +165,13 @@ export function baselineDemand(nodes: number, region: string, capacity: Capacity
 // program will size it.
 
 export type Adoption =
-    | { ok: true; entries: Record<string, unknown>; config: StackConfig; nodes: number; demand: Pick<Demand, "users" | "tasksPerUser"> }
+    | {
+          ok: true;
+          entries: Record<string, unknown>;
+          config: StackConfig;
+          nodes: number;
+          demand: Pick<Demand, "users" | "tasksPerUser">;
+      }
     | { ok: false; reason: string };
 
 /**
@@ -133,9 +181,17 @@ export type Adoption =
  */
 export function adoption(lb: LiveLoadBalancer, capacityInput: unknown = {}): Adoption {
     const why = refusal(lb);
-    if (why) return { ok: false, reason: `load balancer ${lb.name} (${lb.id}) cannot be adopted: ${why}` };
+    if (why)
+        return {
+            ok: false,
+            reason: `load balancer ${lb.name} (${lb.id}) cannot be adopted: ${why}`,
+        };
     const capacityParse = capacitySchema.safeParse(capacityInput ?? {});
-    if (!capacityParse.success) return { ok: false, reason: `${NAMESPACE}:capacity of the existing stack file is invalid: ${capacityParse.error.issues[0].message}` };
+    if (!capacityParse.success)
+        return {
+            ok: false,
+            reason: `${NAMESPACE}:capacity of the existing stack file is invalid: ${capacityParse.error.issues[0].message}`,
+        };
     const capacity = capacityParse.data;
     const region = lb.region!.slug;
     const nodes = lb.size_unit!;
@@ -152,7 +208,9 @@ export function adoption(lb: LiveLoadBalancer, capacityInput: unknown = {}): Ado
         [`${NAMESPACE}:loadBalancer`]: { name: lb.name, id: lb.id },
         [`${NAMESPACE}:maskingServers`]: target,
         [`${NAMESPACE}:demand`]: demand,
-        ...(capacityInput && Object.keys(capacityInput).length ? { [`${NAMESPACE}:capacity`]: capacityInput } : {}),
+        ...(capacityInput && Object.keys(capacityInput).length
+            ? { [`${NAMESPACE}:capacity`]: capacityInput }
+            : {}),
     };
     // The program reads exactly this: refuse what it would refuse, before anything is written.
     let settings: ReturnType<typeof loadSettings>;
@@ -160,10 +218,16 @@ export function adoption(lb: LiveLoadBalancer, capacityInput: unknown = {}): Ado
         settings = loadSettings(entries);
     } catch (err) {
         const problems = (err as { problems?: string[] }).problems ?? [(err as Error).message];
-        return { ok: false, reason: `load balancer ${lb.name} (${lb.id}) cannot be adopted as it is: ${problems.join("; ")}` };
+        return {
+            ok: false,
+            reason: `load balancer ${lb.name} (${lb.id}) cannot be adopted as it is: ${problems.join("; ")}`,
+        };
     }
     if (settings.sizing.sizeUnit !== nodes) {
-        return { ok: false, reason: `internal: the baseline sizes to ${settings.sizing.sizeUnit} nodes, not the live ${nodes}` };
+        return {
+            ok: false,
+            reason: `internal: the baseline sizes to ${settings.sizing.sizeUnit} nodes, not the live ${nodes}`,
+        };
     }
     return { ok: true, entries, config: settings.config, nodes, demand };
 }
@@ -200,7 +264,9 @@ export function keptFrom(text: string | undefined): KeptFromExisting & { capacit
     const capacity = isRecord(config) ? config[`${NAMESPACE}:capacity`] : undefined;
     return {
         topLevel,
-        otherConfig: Object.fromEntries(entries.filter(([key]) => !key.startsWith(`${NAMESPACE}:`))),
+        otherConfig: Object.fromEntries(
+            entries.filter(([key]) => !key.startsWith(`${NAMESPACE}:`)),
+        ),
         ...(capacity !== undefined && capacity !== null ? { capacity } : {}),
     };
 }
@@ -209,15 +275,29 @@ function isRecord(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-export function stackFileText(stack: string, lb: LiveLoadBalancer, plan: Extract<Adoption, { ok: true }>, kept: KeptFromExisting = { topLevel: {}, otherConfig: {} }): string {
+export function stackFileText(
+    stack: string,
+    lb: LiveLoadBalancer,
+    plan: Extract<Adoption, { ok: true }>,
+    kept: KeptFromExisting = { topLevel: {}, otherConfig: {} },
+): string {
     const { config, demand, nodes } = plan;
-    const sized = size({ region: config.region, demand: { ...demand, connectionsPerTask: 1 }, capacity: config.capacity });
+    const sized = size({
+        region: config.region,
+        demand: { ...demand, connectionsPerTask: 1 },
+        capacity: config.capacity,
+    });
     const headroom = `${Number((config.capacity.headroom * 100).toPrecision(12))}%`;
     const target = config.maskingServers;
-    const rules = lb.forwarding_rules.map((r) => `${r.entry_protocol} ${r.entry_port} → ${r.target_protocol} ${r.target_port}`);
+    const rules = lb.forwarding_rules.map(
+        (r) => `${r.entry_protocol} ${r.entry_port} → ${r.target_protocol} ${r.target_port}`,
+    );
     const health = lb.health_check ? `${lb.health_check.protocol} ${lb.health_check.port}` : "none";
     const yamlBlock = (value: Record<string, unknown>, indent: string) =>
-        stringify(value).trimEnd().split("\n").map((line) => `${indent}${line}`);
+        stringify(value)
+            .trimEnd()
+            .split("\n")
+            .map((line) => `${indent}${line}`);
     const lines = [
         `# Stack ${stack}, written by \`npm run discover\`: adopts load balancer ${lb.name} as it is,`,
         `# so the first \`pulumi up --stack ${stack}\` only imports it and its masking servers (discover`,
@@ -237,13 +317,24 @@ export function stackFileText(stack: string, lb: LiveLoadBalancer, plan: Extract
         `    id: ${config.loadBalancer.id}`,
         "  # The masking droplets, as the load balancer targets them: imported read-only, never modified.",
         `  ${NAMESPACE}:maskingServers:`,
-        ...("tag" in target && target.tag !== undefined ? [`    tag: ${target.tag}`] : [`    ids: [${(target.ids ?? []).join(", ")}]`]),
+        ...("tag" in target && target.tag !== undefined
+            ? [`    tag: ${target.tag}`]
+            : [`    ids: [${(target.ids ?? []).join(", ")}]`]),
         `  ${NAMESPACE}:demand:`,
-        ...comment(`The baseline between drops, chosen to size to the live ${nodes} node${nodes === 1 ? "" : "s"}: ${demandStory(demand, sized, headroom)}.`, "    "),
+        ...comment(
+            `The baseline between drops, chosen to size to the live ${nodes} node${nodes === 1 ? "" : "s"}: ${demandStory(demand, sized, headroom)}.`,
+            "    ",
+        ),
         `    users: ${demand.users}`,
         `    tasksPerUser: ${demand.tasksPerUser}`,
         ...(config.capacity && plan.entries[`${NAMESPACE}:capacity`] !== undefined
-            ? ["  # Kept from the stack file this one replaced.", ...yamlBlock({ [`${NAMESPACE}:capacity`]: plan.entries[`${NAMESPACE}:capacity`] }, "  ")]
+            ? [
+                  "  # Kept from the stack file this one replaced.",
+                  ...yamlBlock(
+                      { [`${NAMESPACE}:capacity`]: plan.entries[`${NAMESPACE}:capacity`] },
+                      "  ",
+                  ),
+              ]
             : [
                   "  # Optional, with the defaults shown (the baseline above was sized with them):",
                   `  # ${NAMESPACE}:capacity:`,
@@ -255,7 +346,12 @@ export function stackFileText(stack: string, lb: LiveLoadBalancer, plan: Extract
                   `  #   pricePerNodeMonthly: ${config.capacity.pricePerNodeMonthly}`,
               ]),
         "  # The drop calendar: see Pulumi.drop.yaml for an example (proxy-lb:drops, proxy-lb:leadMinutes).",
-        ...(Object.keys(kept.otherConfig).length ? ["  # Kept from the stack file this one replaced.", ...yamlBlock(kept.otherConfig, "  ")] : []),
+        ...(Object.keys(kept.otherConfig).length
+            ? [
+                  "  # Kept from the stack file this one replaced.",
+                  ...yamlBlock(kept.otherConfig, "  "),
+              ]
+            : []),
     ];
     return `${lines.join("\n")}\n`;
 }
@@ -273,8 +369,13 @@ function comment(text: string, indent: string): string[] {
     return [...lines, `${indent}# ${line}`];
 }
 
-function demandStory(demand: Pick<Demand, "users" | "tasksPerUser">, sized: ReturnType<typeof size>, headroom: string): string {
-    if (sized.binding === "minimum") return `no demand; proxy-lb:capacity.minNodes is ${sized.sizeUnit}`;
+function demandStory(
+    demand: Pick<Demand, "users" | "tasksPerUser">,
+    sized: ReturnType<typeof size>,
+    headroom: string,
+): string {
+    if (sized.binding === "minimum")
+        return `no demand; proxy-lb:capacity.minNodes is ${sized.sizeUnit}`;
     const peak = `${group(demand.users)} users × ${group(demand.tasksPerUser)} tasks = ${group(sized.peak.connections)} connections`;
     return `${peak}; with ${headroom} headroom that plans for ${group(sized.planned.connections)} -> ${sized.sizeUnit} node${sized.sizeUnit === 1 ? "" : "s"}`;
 }
@@ -291,12 +392,19 @@ const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
  * per error. Empty: the first `up` only imports. Also checks that the load balancer is among the
  * imports at its live size.
  */
-export function unexpectedSteps(preview: PreviewDigest, lb: { id: string; nodes: number }): string[] {
+export function unexpectedSteps(
+    preview: PreviewDigest,
+    lb: { id: string; nodes: number },
+): string[] {
     const problems: string[] = [];
     const steps = preview.steps ?? [];
     for (const step of steps) {
         const type = stepType(step);
-        if ((type === STACK_TYPE || type.startsWith(PROVIDER_TYPE_PREFIX)) && (step.op === "create" || NO_WRITE_OPS.has(step.op))) continue;
+        if (
+            (type === STACK_TYPE || type.startsWith(PROVIDER_TYPE_PREFIX)) &&
+            (step.op === "create" || NO_WRITE_OPS.has(step.op))
+        )
+            continue;
         if (NO_WRITE_OPS.has(step.op)) continue;
         problems.push(describeStep(step));
     }
@@ -304,18 +412,35 @@ export function unexpectedSteps(preview: PreviewDigest, lb: { id: string; nodes:
     const imported = lbSteps.find((s) => s.op === "import" || s.op === "same");
     if (!imported) problems.push(`the load balancer ${lb.id} is not imported by the preview`);
     else {
-        const sizeUnit = imported.newState?.inputs?.sizeUnit ?? imported.newState?.outputs?.sizeUnit;
-        if (sizeUnit !== undefined && sizeUnit !== lb.nodes) problems.push(`the load balancer would be sized ${String(sizeUnit)}, not its live ${lb.nodes}`);
+        const sizeUnit =
+            imported.newState?.inputs?.sizeUnit ?? imported.newState?.outputs?.sizeUnit;
+        if (sizeUnit !== undefined && sizeUnit !== lb.nodes)
+            problems.push(
+                `the load balancer would be sized ${String(sizeUnit)}, not its live ${lb.nodes}`,
+            );
     }
     for (const d of preview.diagnostics ?? []) {
-        if (d.severity === "error") problems.push(`error: ${(d.message ?? "").replace(/^\s*error:\s*/, "").trim().split("\n")[0]}`);
+        if (d.severity === "error")
+            problems.push(
+                `error: ${
+                    (d.message ?? "")
+                        .replace(/^\s*error:\s*/, "")
+                        .trim()
+                        .split("\n")[0]
+                }`,
+            );
     }
     return problems;
 }
 
 function describeStep(step: PreviewStep): string {
     const type = stepType(step);
-    const what = type === LOAD_BALANCER_TYPE ? "the load balancer" : type === DROPLET_TYPE ? "masking server" : type;
+    const what =
+        type === LOAD_BALANCER_TYPE
+            ? "the load balancer"
+            : type === DROPLET_TYPE
+              ? "masking server"
+              : type;
     const properties = changedProperties(step);
     return `${what} ${stepName(step)}: ${step.op}${properties.length ? ` (${properties.join(", ")})` : ""}`;
 }

@@ -9,8 +9,20 @@
 // resource that did not change keeps its "refresh" step. So drift is oldState.outputs vs
 // newState.outputs on each step, and a "delete" means deleted outside the program.
 import { isDeepStrictEqual } from "node:util";
-import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE, maskingServerId } from "../infra/names";
-import { type PreviewDigest, type PreviewStep, type ResourceV3, stepName, stepType, stepsFromEventLog } from "./pulumiJson";
+import {
+    DROPLET_TYPE,
+    LOAD_BALANCER_NAME,
+    LOAD_BALANCER_TYPE,
+    maskingServerId,
+} from "../infra/names";
+import {
+    type PreviewDigest,
+    type PreviewStep,
+    type ResourceV3,
+    stepName,
+    stepType,
+    stepsFromEventLog,
+} from "./pulumiJson";
 
 export interface PropertyChange {
     property: string;
@@ -45,7 +57,13 @@ export interface DriftReport {
 const HEADLINE = ["name", "size", "sizeUnit", "image", "tags", "status", "region", "id"];
 
 export function driftReport(refreshPreview: PreviewDigest): DriftReport {
-    const report: DriftReport = { maskingServers: [], maskingServersChecked: 0, loadBalancer: [], loadBalancerDeleted: false, errors: [] };
+    const report: DriftReport = {
+        maskingServers: [],
+        maskingServersChecked: 0,
+        loadBalancer: [],
+        loadBalancerDeleted: false,
+        errors: [],
+    };
     const steps = latestPerUrn(refreshPreview.steps ?? []);
     const lbSteps = steps.filter((s) => stepType(s) === LOAD_BALANCER_TYPE);
     const lb = lbSteps.find((s) => stepName(s) === LOAD_BALANCER_NAME) ?? lbSteps[0];
@@ -68,11 +86,18 @@ export function driftReport(refreshPreview: PreviewDigest): DriftReport {
             });
         } else if (step === lb) {
             report.loadBalancerDeleted = step.op === "delete";
-            if (!report.loadBalancerDeleted) report.loadBalancer = stateChanges(step.oldState, step.newState);
+            if (!report.loadBalancerDeleted)
+                report.loadBalancer = stateChanges(step.oldState, step.newState);
         }
     }
     for (const d of refreshPreview.diagnostics ?? []) {
-        if (d.severity === "error") report.errors.push((d.message ?? "").replace(/^\s*error:\s*/, "").trim().split("\n")[0]);
+        if (d.severity === "error")
+            report.errors.push(
+                (d.message ?? "")
+                    .replace(/^\s*error:\s*/, "")
+                    .trim()
+                    .split("\n")[0],
+            );
     }
     return report;
 }
@@ -86,10 +111,20 @@ export const DRIFT_EXIT = { noDrift: 0, error: 1, drift: 4 } as const;
  * them), so its step stays unchanged; the event log has what Read returned, and its step,
  * later per URN, wins. A failed run whose digest names no error still fails the check.
  */
-export function driftOfRefresh(run: { value: PreviewDigest; events: readonly unknown[]; status: number | null; stderr: string }): DriftReport {
-    const report = driftReport({ ...run.value, steps: [...(run.value.steps ?? []), ...stepsFromEventLog(run.events)] });
+export function driftOfRefresh(run: {
+    value: PreviewDigest;
+    events: readonly unknown[];
+    status: number | null;
+    stderr: string;
+}): DriftReport {
+    const report = driftReport({
+        ...run.value,
+        steps: [...(run.value.steps ?? []), ...stepsFromEventLog(run.events)],
+    });
     if (run.status !== 0 && report.errors.length === 0) {
-        report.errors.push(`pulumi refresh --preview-only failed (exit ${run.status}): ${run.stderr.trim().split("\n").at(-1) ?? ""}`);
+        report.errors.push(
+            `pulumi refresh --preview-only failed (exit ${run.status}): ${run.stderr.trim().split("\n").at(-1) ?? ""}`,
+        );
     }
     return report;
 }
@@ -97,12 +132,18 @@ export function driftOfRefresh(run: { value: PreviewDigest; events: readonly unk
 /** 1 when the check is incomplete (even with drift found), else 4 for drift, 0 for none. */
 export function driftExit(report: DriftReport): number {
     if (report.errors.length > 0) return DRIFT_EXIT.error;
-    const drifted = report.maskingServers.length > 0 || report.loadBalancer.length > 0 || report.loadBalancerDeleted;
+    const drifted =
+        report.maskingServers.length > 0 ||
+        report.loadBalancer.length > 0 ||
+        report.loadBalancerDeleted;
     return drifted ? DRIFT_EXIT.drift : DRIFT_EXIT.noDrift;
 }
 
 /** Top-level properties whose values differ: outputs (what the provider read), else inputs. */
-export function stateChanges(before: ResourceV3 | undefined, after: ResourceV3 | undefined): PropertyChange[] {
+export function stateChanges(
+    before: ResourceV3 | undefined,
+    after: ResourceV3 | undefined,
+): PropertyChange[] {
     if (!before || !after) return [];
     const useOutputs = before.outputs !== undefined || after.outputs !== undefined;
     const a = (useOutputs ? before.outputs : before.inputs) ?? {};
@@ -110,9 +151,11 @@ export function stateChanges(before: ResourceV3 | undefined, after: ResourceV3 |
     const changes: PropertyChange[] = [];
     for (const property of new Set([...Object.keys(a), ...Object.keys(b)])) {
         if (property.startsWith("__")) continue; // bridge bookkeeping (__meta, __defaults)
-        if (!isDeepStrictEqual(a[property], b[property])) changes.push({ property, from: a[property], to: b[property] });
+        if (!isDeepStrictEqual(a[property], b[property]))
+            changes.push({ property, from: a[property], to: b[property] });
     }
-    if (before.id !== after.id && !changes.some((c) => c.property === "id")) changes.push({ property: "id", from: before.id, to: after.id });
+    if (before.id !== after.id && !changes.some((c) => c.property === "id"))
+        changes.push({ property: "id", from: before.id, to: after.id });
     return changes.sort(byHeadline);
 }
 
@@ -133,7 +176,8 @@ export function formatDriftReport(report: DriftReport, stack?: string): string {
     const lines: string[] = [];
     const on = stack ? ` (stack ${stack})` : "";
     for (const error of report.errors) lines.push(`error: ${error}`);
-    if (report.errors.length > 0) lines.push("The refresh could not read everything: this report is incomplete.", "");
+    if (report.errors.length > 0)
+        lines.push("The refresh could not read everything: this report is incomplete.", "");
 
     const drifted = report.maskingServers.length;
     if (drifted === 0 && report.loadBalancer.length === 0 && !report.loadBalancerDeleted) {
@@ -148,9 +192,13 @@ export function formatDriftReport(report: DriftReport, stack?: string): string {
     if (drifted === 0) {
         lines.push(`Masking droplets: ${report.maskingServersChecked} checked, none changed.`);
     } else {
-        lines.push(`Masking droplets: ${drifted} of ${report.maskingServersChecked} changed outside the program${on}:`);
+        lines.push(
+            `Masking droplets: ${drifted} of ${report.maskingServersChecked} changed outside the program${on}:`,
+        );
         for (const server of report.maskingServers) {
-            lines.push(`  ${server.resource} (${server.name}, id ${server.id})${server.deleted ? ": DELETED" : ""}`);
+            lines.push(
+                `  ${server.resource} (${server.name}, id ${server.id})${server.deleted ? ": DELETED" : ""}`,
+            );
             lines.push(...server.changes.map(changeLine));
         }
         lines.push(
@@ -160,7 +208,9 @@ export function formatDriftReport(report: DriftReport, stack?: string): string {
     }
 
     if (report.loadBalancerDeleted) {
-        lines.push(`Load balancer ${LOAD_BALANCER_NAME}: DELETED outside the program. Do not run \`pulumi up\` blindly: it would create a new one with a new IP.`);
+        lines.push(
+            `Load balancer ${LOAD_BALANCER_NAME}: DELETED outside the program. Do not run \`pulumi up\` blindly: it would create a new one with a new IP.`,
+        );
     } else if (report.loadBalancer.length > 0) {
         lines.push(`Load balancer ${LOAD_BALANCER_NAME}: changed outside the program${on}:`);
         lines.push(...report.loadBalancer.map(changeLine));

@@ -27,12 +27,20 @@ export function forgetPlan(preview: PreviewDigest): ForgetPlan {
         const id = step.oldState?.id ?? maskingServerId(stepName(step)) ?? stepName(step);
         if (step.op === "delete") {
             if (step.oldState?.retainOnDelete) {
-                plan.departed.push({ urn: step.urn, id, name: step.oldState?.outputs?.name as string | undefined });
+                plan.departed.push({
+                    urn: step.urn,
+                    id,
+                    name: step.oldState?.outputs?.name as string | undefined,
+                });
             } else {
-                plan.refused.push(`droplet ${id} would be deleted for real (it is not retained on delete): not forgetting it`);
+                plan.refused.push(
+                    `droplet ${id} would be deleted for real (it is not retained on delete): not forgetting it`,
+                );
             }
         } else if (!["same", "read", "refresh", "import"].includes(step.op)) {
-            plan.refused.push(`droplet ${id} would be changed (${step.op}): run \`npm run gate\` to see why; not forgetting anything`);
+            plan.refused.push(
+                `droplet ${id} would be changed (${step.op}): run \`npm run gate\` to see why; not forgetting anything`,
+            );
         }
     }
     return plan;

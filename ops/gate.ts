@@ -81,7 +81,9 @@ export interface LiveLoad {
 }
 
 /** The change takes nodes away from a load balancer that exists (state's or the adopted live size). */
-export function isScaleDown(change: LoadBalancerChange | undefined): change is LoadBalancerChange & { from: number; to: number } {
+export function isScaleDown(
+    change: LoadBalancerChange | undefined,
+): change is LoadBalancerChange & { from: number; to: number } {
     return change?.from !== undefined && change.to !== undefined && change.to < change.from;
 }
 
@@ -91,25 +93,43 @@ export function isScaleDown(change: LoadBalancerChange | undefined): change is L
  * the load balancer carries. Without a load read (null) or with unreadable metrics it cannot
  * vouch for the scale-down: never scale down on missing data, so that refuses too.
  */
-export function loadCheck(change: LoadBalancerChange | undefined, load: LiveLoad | null): ScaleDownCheck | null {
+export function loadCheck(
+    change: LoadBalancerChange | undefined,
+    load: LiveLoad | null,
+): ScaleDownCheck | null {
     if (!isScaleDown(change)) return null;
     const to = change.to;
     // What carries the crowd now is the live size; the state's is the fallback when it was not read.
     const from = Math.max(change.from, load?.liveSizeUnit ?? 0);
     if (load === null) {
-        return { status: "unreadable", need: null, text: `cannot check the scale-down from ${plural(from, "node")} to ${plural(to, "node")} against the live crowd: its metrics were not read` };
+        return {
+            status: "unreadable",
+            need: null,
+            text: `cannot check the scale-down from ${plural(from, "node")} to ${plural(to, "node")} against the live crowd: its metrics were not read`,
+        };
     }
-    return checkScaleDown({ at: load.at, liveSizeUnit: from, proposedSizeUnit: to, metrics: load.metrics, scaleDownAfterMinutes: load.scaleDownAfterMinutes, capacity: load.capacity });
+    return checkScaleDown({
+        at: load.at,
+        liveSizeUnit: from,
+        proposedSizeUnit: to,
+        metrics: load.metrics,
+        scaleDownAfterMinutes: load.scaleDownAfterMinutes,
+        capacity: load.capacity,
+    });
 }
 
 /**
  * The gate's line for a scale-down check: a reason (refused), an allowed line (--allow
  * scale-down-under-load, shown, never silent), or neither (not a scale-down, or one the crowd allows).
  */
-export function loadReason(check: ScaleDownCheck | null, allow: readonly string[]): { reason?: string; allowed?: string } {
+export function loadReason(
+    check: ScaleDownCheck | null,
+    allow: readonly string[],
+): { reason?: string; allowed?: string } {
     if (check === null || check.status === "ok") return {};
     const line = `${LOAD_BALANCER_NAME}: ${check.text}${check.status === "unreadable" ? "; the gate never scales down on missing data" : ""}`;
-    if (allow.includes(ALLOW_SCALE_DOWN_UNDER_LOAD)) return { allowed: `${line} (--allow ${ALLOW_SCALE_DOWN_UNDER_LOAD})` };
+    if (allow.includes(ALLOW_SCALE_DOWN_UNDER_LOAD))
+        return { allowed: `${line} (--allow ${ALLOW_SCALE_DOWN_UNDER_LOAD})` };
     return { reason: `${line} (pass --allow ${ALLOW_SCALE_DOWN_UNDER_LOAD} if intended)` };
 }
 
@@ -131,7 +151,9 @@ export function gateVerdict(preview: PreviewDigest, opts: { allow: string[] }): 
         const type = stepType(step);
         const what = describe(step);
         if (type === LOAD_BALANCER_TYPE) {
-            reasons.push(...loadBalancerReasons(step, what, existingLbs, createdLbs, allow, allowed));
+            reasons.push(
+                ...loadBalancerReasons(step, what, existingLbs, createdLbs, allow, allowed),
+            );
         } else if (type === DROPLET_TYPE) {
             reasons.push(...dropletReasons(step, what));
         } else if (type === STACK_TYPE || type.startsWith(PROVIDER_TYPE_PREFIX)) {
@@ -139,11 +161,18 @@ export function gateVerdict(preview: PreviewDigest, opts: { allow: string[] }): 
             // is infrastructure. An old default provider is deleted after a plugin upgrade
             // (shown, not refused). Updates go through --allow like any other change.
             if (step.op === "create" || NO_WRITE_OPS.has(step.op)) continue;
-            if (step.op === "delete" && type !== STACK_TYPE) allowed.push(`${what} (a provider, no infrastructure)`);
-            else if (step.op === "update") reasons.push(...changeReasons(step, what, allow, allowed, new Set()));
-            else reasons.push(`${what}: unexpected for the ${type === STACK_TYPE ? "stack" : "provider"}`);
+            if (step.op === "delete" && type !== STACK_TYPE)
+                allowed.push(`${what} (a provider, no infrastructure)`);
+            else if (step.op === "update")
+                reasons.push(...changeReasons(step, what, allow, allowed, new Set()));
+            else
+                reasons.push(
+                    `${what}: unexpected for the ${type === STACK_TYPE ? "stack" : "provider"}`,
+                );
         } else if (!NO_WRITE_OPS.has(step.op)) {
-            reasons.push(`${what}: the program declares only ${LOAD_BALANCER_NAME} and the masking droplets; this ${type || "resource"} is unexpected`);
+            reasons.push(
+                `${what}: the program declares only ${LOAD_BALANCER_NAME} and the masking droplets; this ${type || "resource"} is unexpected`,
+            );
         }
     }
 
@@ -153,7 +182,8 @@ export function gateVerdict(preview: PreviewDigest, opts: { allow: string[] }): 
         const name = d.urn ? stepName({ urn: d.urn, op: "", detailedDiff: null }) : undefined;
         reasons.push(`error${name ? ` on ${name}` : ""}: ${text || "(no message)"}`);
     }
-    if (preview.maybeCorrupt) reasons.push("pulumi reports that one or more resources in the state may be corrupt");
+    if (preview.maybeCorrupt)
+        reasons.push("pulumi reports that one or more resources in the state may be corrupt");
 
     const lbChange = loadBalancerChange(steps);
     return { ok: reasons.length === 0, reasons, allowed, ...(lbChange ? { lbChange } : {}) };
@@ -169,31 +199,40 @@ function loadBalancerReasons(
 ): string[] {
     const reasons: string[] = [];
     if (LOSING_OPS.has(step.op)) {
-        return [`${what}: the load balancer must never be replaced or deleted (a new one has a new IP)`];
+        return [
+            `${what}: the load balancer must never be replaced or deleted (a new one has a new IP)`,
+        ];
     }
     if (step.op === "create") {
         const others = [...existing, ...created.filter((name) => name !== stepName(step))];
         if (others.length > 0) {
-            reasons.push(`${what}: a second load balancer while ${unique(others).join(", ")} exists; the program manages exactly one`);
+            reasons.push(
+                `${what}: a second load balancer while ${unique(others).join(", ")} exists; the program manages exactly one`,
+            );
         }
     } else if (!["update", ...NO_WRITE_OPS].includes(step.op)) {
         reasons.push(`${what}: not an in-place resize`);
     }
     const replacing = replacingProperties(step);
     if (replacing.length > 0) {
-        reasons.push(`${what}: ${replacing.join(", ")} would force a replacement; the load balancer must never be replaced`);
+        reasons.push(
+            `${what}: ${replacing.join(", ")} would force a replacement; the load balancer must never be replaced`,
+        );
     }
     if (step.newState && step.newState.protect !== true) {
         reasons.push(`${what}: the load balancer would lose protect: true`);
     }
-    if (step.op === "update") reasons.push(...changeReasons(step, what, allow, allowed, new Set([SIZE_PROPERTY])));
+    if (step.op === "update")
+        reasons.push(...changeReasons(step, what, allow, allowed, new Set([SIZE_PROPERTY])));
     return reasons;
 }
 
 function dropletReasons(step: PreviewStep, what: string): string[] {
     const reasons: string[] = [];
     if (!NO_WRITE_OPS.has(step.op)) {
-        reasons.push(`${what}: masking droplets must never be written to (only ${[...NO_WRITE_OPS].join("/")} are safe)`);
+        reasons.push(
+            `${what}: masking droplets must never be written to (only ${[...NO_WRITE_OPS].join("/")} are safe)`,
+        );
     }
     // A read (Droplet.get) is not managed, so it has no options to keep.
     const state = step.op === "read" ? undefined : step.newState;
@@ -203,18 +242,28 @@ function dropletReasons(step: PreviewStep, what: string): string[] {
             state.retainOnDelete !== true && "retainOnDelete: true",
             !frozen(state.ignoreChanges ?? []) && 'ignoreChanges: ["*"]',
         ].filter((x): x is string => typeof x === "string");
-        if (lost.length > 0) reasons.push(`${what}: the masking droplet would lose ${lost.join(", ")}`);
+        if (lost.length > 0)
+            reasons.push(`${what}: the masking droplet would lose ${lost.join(", ")}`);
     }
     return reasons;
 }
 
 /** ignoreChanges that freeze every input: "*", or the program's list of every input. */
 function frozen(ignoreChanges: string[]): boolean {
-    return ignoreChanges.includes("*") || FROZEN_DROPLET_INPUTS.every((input) => ignoreChanges.includes(input));
+    return (
+        ignoreChanges.includes("*") ||
+        FROZEN_DROPLET_INPUTS.every((input) => ignoreChanges.includes(input))
+    );
 }
 
 /** Reasons for the properties an update changes beyond `free` and the --allow list. */
-function changeReasons(step: PreviewStep, what: string, allow: Set<string>, allowed: string[], free: Set<string>): string[] {
+function changeReasons(
+    step: PreviewStep,
+    what: string,
+    allow: Set<string>,
+    allowed: string[],
+    free: Set<string>,
+): string[] {
     const properties = changedProperties(step);
     if (properties.length === 0) {
         // Seen after a failed update: the state then holds no outputs to diff against, until a refresh reads them.
@@ -224,10 +273,14 @@ function changeReasons(step: PreviewStep, what: string, allow: Set<string>, allo
     }
     const blocked = properties.filter((p) => !free.has(p) && !allow.has(p));
     const passed = properties.filter((p) => !free.has(p) && allow.has(p));
-    if (passed.length > 0) allowed.push(`${stepName(step)}: ${step.op} ${passed.join(", ")} (--allow)`);
+    if (passed.length > 0)
+        allowed.push(`${stepName(step)}: ${step.op} ${passed.join(", ")} (--allow)`);
     if (blocked.length === 0) return [];
-    const only = free.size > 0 ? `only ${[...free].join(", ")} may change` : "no change is expected here";
-    return [`${what}: changes ${blocked.join(", ")}; ${only} (pass --allow ${blocked[0]} if intended)`];
+    const only =
+        free.size > 0 ? `only ${[...free].join(", ")} may change` : "no change is expected here";
+    return [
+        `${what}: changes ${blocked.join(", ")}; ${only} (pass --allow ${blocked[0]} if intended)`,
+    ];
 }
 
 /** sizeUnit before and after, from the proxy-lb step (or the only load balancer step). */
@@ -240,7 +293,9 @@ function loadBalancerChange(steps: PreviewStep[]): LoadBalancerChange | undefine
     // and the load balancer is still being adopted.
     const step = candidates.at(-1);
     if (!step || LOSING_OPS.has(step.op)) return undefined;
-    const adopted = candidates.some((s) => s.op === "import" && s.urn === step.urn) ? { adopted: true as const } : {};
+    const adopted = candidates.some((s) => s.op === "import" && s.urn === step.urn)
+        ? { adopted: true as const }
+        : {};
     // Old: the provider's last known state (outputs), else the inputs it was given.
     // New: the program's inputs; a preview's newState carries no outputs yet.
     // An import has no old state: the load balancer is adopted as it is live, which is what the
@@ -249,12 +304,24 @@ function loadBalancerChange(steps: PreviewStep[]): LoadBalancerChange | undefine
     const to = count(step.newState?.inputs?.[SIZE_PROPERTY]);
     if (step.op === "import") {
         const live = count(step.newState?.outputs?.[SIZE_PROPERTY]) ?? to;
-        return { ...(live !== undefined ? { from: live } : {}), ...(to !== undefined ? { to } : {}), adopted: true };
+        return {
+            ...(live !== undefined ? { from: live } : {}),
+            ...(to !== undefined ? { to } : {}),
+            adopted: true,
+        };
     }
-    const from = step.op === "create" ? undefined : (count(step.oldState?.outputs?.[SIZE_PROPERTY]) ?? count(step.oldState?.inputs?.[SIZE_PROPERTY]));
+    const from =
+        step.op === "create"
+            ? undefined
+            : (count(step.oldState?.outputs?.[SIZE_PROPERTY]) ??
+              count(step.oldState?.inputs?.[SIZE_PROPERTY]));
     const asked = to ?? (step.op === "same" ? from : undefined);
     if (from === undefined && asked === undefined) return undefined;
-    return { ...(from !== undefined ? { from } : {}), ...(asked !== undefined ? { to: asked } : {}), ...adopted };
+    return {
+        ...(from !== undefined ? { from } : {}),
+        ...(asked !== undefined ? { to: asked } : {}),
+        ...adopted,
+    };
 }
 
 /**
@@ -265,16 +332,27 @@ export function policyReasons(violations: PolicyViolation[]): string[] {
     return violations
         .filter((v) => v.enforcementLevel === "mandatory")
         .map((v) => {
-            const on = v.resourceUrn ? ` on ${stepName({ urn: v.resourceUrn, op: "", detailedDiff: null })}` : "";
+            const on = v.resourceUrn
+                ? ` on ${stepName({ urn: v.resourceUrn, op: "", detailedDiff: null })}`
+                : "";
             return `policy ${v.policyName}${on}: ${oneLine(v.message) || "(no message)"}`;
         });
 }
 
 /** A preview exit status that the digest alone does not explain (e.g. a policy violation). */
-export function previewFailure(status: number | null, stderr: string, verdict: GateVerdict): string | undefined {
+export function previewFailure(
+    status: number | null,
+    stderr: string,
+    verdict: GateVerdict,
+): string | undefined {
     if (status === 0) return undefined;
-    if (verdict.reasons.some((r) => r.startsWith("error") || r.startsWith("policy "))) return undefined; // already explained
-    const last = stderr.split("\n").map((l) => l.trim()).filter(Boolean).at(-1);
+    if (verdict.reasons.some((r) => r.startsWith("error") || r.startsWith("policy ")))
+        return undefined; // already explained
+    const last = stderr
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .at(-1);
     return `pulumi preview failed (exit ${status ?? "signal"})${last ? `: ${last}` : ""}`;
 }
 
@@ -283,8 +361,12 @@ export function previewFailure(status: number | null, stderr: string, verdict: G
  * matches the stack file is its real sizing; a size that only the state knows is priced as
  * that many nodes (sizing with minNodes = n and no demand: same price arithmetic).
  */
-export function lbNodeChange(change: LoadBalancerChange & { to: number }, settings: Settings): NodeChange {
-    const at = (n: number): Sizing => (n === settings.sizing.sizeUnit ? settings.sizing : pricedNodes(n, settings));
+export function lbNodeChange(
+    change: LoadBalancerChange & { to: number },
+    settings: Settings,
+): NodeChange {
+    const at = (n: number): Sizing =>
+        n === settings.sizing.sizeUnit ? settings.sizing : pricedNodes(n, settings);
     if (change.adopted && change.from === change.to) return adoption(at(change.to));
     return nodeChange(change.from === undefined ? null : at(change.from), at(change.to));
 }
@@ -314,7 +396,12 @@ function count(value: unknown): number | undefined {
 
 /** A diagnostic as one line: the digest's message is "error: " + text, possibly several lines. */
 function oneLine(text: string): string {
-    const line = text.replace(/^\s*error:\s*/, "").split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
+    const line = text
+        .replace(/^\s*error:\s*/, "")
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .join(" ");
     return line.length > 400 ? `${line.slice(0, 397)}...` : line;
 }
 

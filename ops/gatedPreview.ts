@@ -8,7 +8,17 @@
 import { ConfigError, type Settings } from "../config";
 import type { ApiRead } from "../infra/digitaloceanApi";
 import { readObservedLoad, type ObservedLoad } from "../infra/liveSize";
-import { gateVerdict, isScaleDown, loadCheck, loadReason, policyReasons, previewFailure, type GateVerdict, type LiveLoad, type LoadBalancerChange } from "./gate";
+import {
+    gateVerdict,
+    isScaleDown,
+    loadCheck,
+    loadReason,
+    policyReasons,
+    previewFailure,
+    type GateVerdict,
+    type LiveLoad,
+    type LoadBalancerChange,
+} from "./gate";
 import { runWithEventLog, type EventLogRun, type Pulumi } from "./pulumiCli";
 import { parsePreviewDigest, policyViolationsFromEventLog, type PreviewDigest } from "./pulumiJson";
 
@@ -25,7 +35,12 @@ export interface PreviewOptions {
 /** The preview the gate reads; --show-sames: an unchanged load balancer must be visible to notice a second one being created. */
 export function previewArgs(opts: PreviewOptions): string[] {
     return [
-        "preview", "--json", "--show-sames", "--non-interactive", "--stack", opts.stack,
+        "preview",
+        "--json",
+        "--show-sames",
+        "--non-interactive",
+        "--stack",
+        opts.stack,
         ...(opts.configFile ? ["--config-file", opts.configFile] : []),
         ...(opts.policyPack ? ["--policy-pack", opts.policyPack] : []),
         ...(opts.target ?? []).flatMap((urn) => ["--target", urn]),
@@ -41,11 +56,18 @@ export type PreviewRun = EventLogRun<PreviewDigest>;
  * stderr, and the load readLiveLoad read for its change (null when it read none: a scale-down is
  * then refused, as on unreadable metrics).
  */
-export function gatedVerdict(run: PreviewRun, opts: { allow: string[]; load: LiveLoad | null }): GateVerdict {
+export function gatedVerdict(
+    run: PreviewRun,
+    opts: { allow: string[]; load: LiveLoad | null },
+): GateVerdict {
     const verdict = gateVerdict(run.value, opts);
     const scaleDown = loadCheck(verdict.lbChange, opts.load);
     const { reason, allowed } = loadReason(scaleDown, opts.allow);
-    const reasons = [...verdict.reasons, ...(reason ? [reason] : []), ...policyReasons(policyViolationsFromEventLog(run.events))];
+    const reasons = [
+        ...verdict.reasons,
+        ...(reason ? [reason] : []),
+        ...policyReasons(policyViolationsFromEventLog(run.events)),
+    ];
     const failure = previewFailure(run.status, run.stderr, { ...verdict, reasons });
     if (failure) reasons.push(failure);
     return {
@@ -73,15 +95,30 @@ export interface LoadSource {
  * The same reads as the program's (infra/liveSize.ts). Never throws: a load balancer or metrics
  * that cannot be read come back as metrics `{ ok: false }`, which the check refuses on.
  */
-export async function readLiveLoad(change: LoadBalancerChange | undefined, source: LoadSource): Promise<LiveLoad | null> {
+export async function readLiveLoad(
+    change: LoadBalancerChange | undefined,
+    source: LoadSource,
+): Promise<LiveLoad | null> {
     if (!isScaleDown(change)) return null;
     const { settings, at } = source;
-    const base = { at, scaleDownAfterMinutes: settings.autopilot.scaleDownAfterMinutes, capacity: settings.config.capacity };
+    const base = {
+        at,
+        scaleDownAfterMinutes: settings.autopilot.scaleDownAfterMinutes,
+        capacity: settings.config.capacity,
+    };
     try {
-        const { live, metrics } = source.seen ?? (await readObservedLoad(source.read(), settings, at));
+        const { live, metrics } =
+            source.seen ?? (await readObservedLoad(source.read(), settings, at));
         return { ...base, ...(live === null ? {} : { liveSizeUnit: live.sizeUnit }), metrics };
     } catch (err) {
-        return { ...base, metrics: { ok: false, error: err instanceof ConfigError ? err.problems.join("; ") : (err as Error).message } };
+        return {
+            ...base,
+            metrics: {
+                ok: false,
+                error:
+                    err instanceof ConfigError ? err.problems.join("; ") : (err as Error).message,
+            },
+        };
     }
 }
 
@@ -91,7 +128,10 @@ export interface GatedPreview {
 }
 
 /** Runs the preview, reads the live load when it scales down, and judges it. */
-export async function gatedPreview(pulumi: Pulumi, opts: PreviewOptions & { allow?: string[]; load: LoadSource }): Promise<GatedPreview> {
+export async function gatedPreview(
+    pulumi: Pulumi,
+    opts: PreviewOptions & { allow?: string[]; load: LoadSource },
+): Promise<GatedPreview> {
     const preview = runWithEventLog(pulumi, previewArgs(opts), parsePreviewDigest);
     const change = gateVerdict(preview.value, { allow: opts.allow ?? [] }).lbChange;
     const load = await readLiveLoad(change, opts.load);

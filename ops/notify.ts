@@ -32,12 +32,42 @@ export const NEAR_LIMIT_SHARE = 0.9;
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 5000;
 
 export type Notice =
-    | { kind: "resize"; stack: string; from: number; to: number; why: string; pricePerNodeMonthly: number }
-    | { kind: "clamped"; stack: string; sizeUnit: number; wanted: number; maxNodes: number; why: string }
-    | { kind: "nearLimit"; stack: string; connections: number; limit: number; sizeUnit: number; at: number }
+    | {
+          kind: "resize";
+          stack: string;
+          from: number;
+          to: number;
+          why: string;
+          pricePerNodeMonthly: number;
+      }
+    | {
+          kind: "clamped";
+          stack: string;
+          sizeUnit: number;
+          wanted: number;
+          maxNodes: number;
+          why: string;
+      }
+    | {
+          kind: "nearLimit";
+          stack: string;
+          connections: number;
+          limit: number;
+          sizeUnit: number;
+          at: number;
+      }
     | { kind: "metricsUnavailable"; stack: string; sizeUnit: number; why: string }
     | { kind: "tickFailed"; stack: string; at: number; error: string }
-    | { kind: "lateScaleUp"; stack: string; drop: string; dueSince: number; minutesLate: number; dueSizeUnit: number; liveSizeUnit: number; seenBy: string };
+    | {
+          kind: "lateScaleUp";
+          stack: string;
+          drop: string;
+          dueSince: number;
+          minutesLate: number;
+          dueSizeUnit: number;
+          liveSizeUnit: number;
+          seenBy: string;
+      };
 
 export type NoticeKind = Notice["kind"];
 
@@ -48,25 +78,62 @@ export type NoticeKind = Notice["kind"];
  * The notices a decision calls for: a resize when the size changes, a clamp when maxNodes (or
  * DigitalOcean's 200) held the size below the crowd's need, metrics unavailable when it held.
  */
-export function decisionNotices(stack: string, decision: AutopilotDecision, pricePerNodeMonthly: number): Notice[] {
+export function decisionNotices(
+    stack: string,
+    decision: AutopilotDecision,
+    pricePerNodeMonthly: number,
+): Notice[] {
     const notices: Notice[] = [];
     if (decision.change !== "none") {
-        notices.push({ kind: "resize", stack, from: decision.liveSizeUnit, to: decision.sizeUnit, why: decision.why, pricePerNodeMonthly });
+        notices.push({
+            kind: "resize",
+            stack,
+            from: decision.liveSizeUnit,
+            to: decision.sizeUnit,
+            why: decision.why,
+            pricePerNodeMonthly,
+        });
     }
     for (const reason of decision.reasons) {
-        if (reason.kind === "clamped") notices.push({ kind: "clamped", stack, sizeUnit: reason.sizeUnit, wanted: reason.wanted, maxNodes: reason.maxNodes, why: reason.text });
-        if (reason.kind === "holding") notices.push({ kind: "metricsUnavailable", stack, sizeUnit: reason.sizeUnit, why: reason.text });
+        if (reason.kind === "clamped")
+            notices.push({
+                kind: "clamped",
+                stack,
+                sizeUnit: reason.sizeUnit,
+                wanted: reason.wanted,
+                maxNodes: reason.maxNodes,
+                why: reason.text,
+            });
+        if (reason.kind === "holding")
+            notices.push({
+                kind: "metricsUnavailable",
+                stack,
+                sizeUnit: reason.sizeUnit,
+                why: reason.text,
+            });
     }
     return notices;
 }
 
 /** The notice of a late scale-up (sizing/lateScaleUp.ts), as each clock that sees it sends it. */
 export function lateScaleUpNotice(stack: string, late: LateScaleUp, seenBy: string): Notice {
-    return { kind: "lateScaleUp", stack, drop: late.drops.join(" + "), dueSince: late.dueSince, minutesLate: late.minutesLate, dueSizeUnit: late.dueSizeUnit, liveSizeUnit: late.liveSizeUnit, seenBy };
+    return {
+        kind: "lateScaleUp",
+        stack,
+        drop: late.drops.join(" + "),
+        dueSince: late.dueSince,
+        minutesLate: late.minutesLate,
+        dueSizeUnit: late.dueSizeUnit,
+        liveSizeUnit: late.liveSizeUnit,
+        seenBy,
+    };
 }
 
 /** A near-limit notice when `connections` is at least 90% of `limit` (exact for whole counts), else null. */
-export function nearLimitNotice(stack: string, sample: { connections: number; limit: number; sizeUnit: number; at: number }): Notice | null {
+export function nearLimitNotice(
+    stack: string,
+    sample: { connections: number; limit: number; sizeUnit: number; at: number },
+): Notice | null {
     const { connections, limit } = sample;
     if (!(limit > 0) || connections * 10 < limit * 9) return null;
     return { kind: "nearLimit", stack, ...sample };
@@ -80,10 +147,19 @@ const minutes = (n: number) => plural(n, "minute");
 const when = (ms: number) => shortInstant(Math.floor(ms / 1000) * 1000);
 
 /** The cost change of a resize, with sizing/'s figures (printed with sizing/format.ts): monthly price × nodes, hourly = monthly ÷ 672. */
-export function costChange(from: number, to: number, pricePerNodeMonthly: number): { monthlyFrom: number; monthlyTo: number; monthlyChange: number; hourlyChange: number } {
+export function costChange(
+    from: number,
+    to: number,
+    pricePerNodeMonthly: number,
+): { monthlyFrom: number; monthlyTo: number; monthlyChange: number; hourlyChange: number } {
     const monthlyFrom = from * pricePerNodeMonthly;
     const monthlyTo = to * pricePerNodeMonthly;
-    return { monthlyFrom, monthlyTo, monthlyChange: monthlyTo - monthlyFrom, hourlyChange: (monthlyTo - monthlyFrom) / HOURS_PER_MONTH };
+    return {
+        monthlyFrom,
+        monthlyTo,
+        monthlyChange: monthlyTo - monthlyFrom,
+        hourlyChange: (monthlyTo - monthlyFrom) / HOURS_PER_MONTH,
+    };
 }
 
 /** A message: a headline and its detail lines, each dynamic part still raw (escaped per format later). */
@@ -97,7 +173,12 @@ function message(notice: Notice): Message {
     switch (notice.kind) {
         case "resize": {
             const c = costChange(notice.from, notice.to, notice.pricePerNodeMonthly);
-            const verb = notice.to > notice.from ? "scaled up" : notice.to < notice.from ? "scaled down" : "kept";
+            const verb =
+                notice.to > notice.from
+                    ? "scaled up"
+                    : notice.to < notice.from
+                      ? "scaled down"
+                      : "kept";
             return {
                 headline: `${who}: ${verb} ${count(notice.from)} → ${nodes(notice.to)}`,
                 lines: [
@@ -116,7 +197,9 @@ function message(notice: Notice): Message {
             const percent = Math.floor((notice.connections * 100) / notice.limit);
             return {
                 headline: `${who}: the load balancer is at ${percent}% of its limit`,
-                lines: [`${count(notice.connections)} of ${count(notice.limit)} connections on ${nodes(notice.sizeUnit)} at ${when(notice.at)}`],
+                lines: [
+                    `${count(notice.connections)} of ${count(notice.limit)} connections on ${nodes(notice.sizeUnit)} at ${when(notice.at)}`,
+                ],
             };
         }
         case "metricsUnavailable":
@@ -127,12 +210,17 @@ function message(notice: Notice): Message {
         case "tickFailed":
             return {
                 headline: `${who}: the autopilot's tick at ${when(notice.at)} failed`,
-                lines: [`error: ${notice.error}`, "the size is unchanged; the next tick tries again"],
+                lines: [
+                    `error: ${notice.error}`,
+                    "the size is unchanged; the next tick tries again",
+                ],
             };
         case "lateScaleUp":
             return {
                 headline: `${who}: the scale-up for ${notice.drop} is ${minutes(notice.minutesLate)} late`,
-                lines: [`due since ${when(notice.dueSince)}: ${nodes(notice.dueSizeUnit)}; live: ${nodes(notice.liveSizeUnit)} (seen by ${notice.seenBy})`],
+                lines: [
+                    `due since ${when(notice.dueSince)}: ${nodes(notice.dueSizeUnit)}; live: ${nodes(notice.liveSizeUnit)} (seen by ${notice.seenBy})`,
+                ],
             };
     }
 }
@@ -223,11 +311,18 @@ export interface RenderOptions {
 }
 
 /** The exact text of a notice in a webhook's format: the headline in bold, then one line each. */
-export function renderMessage(notice: Notice, format: NotifyFormat, options: RenderOptions = {}): string {
+export function renderMessage(
+    notice: Notice,
+    format: NotifyFormat,
+    options: RenderOptions = {},
+): string {
     const secrets = options.secrets ?? [];
     const m = message(notice);
     // One line each (a multi-line error would otherwise start a line with a quote or a heading).
-    const clean = (s: string) => (format === "discord" ? escapeDiscord : escapeSlack)(redact(s, secrets).replace(/\s*[\r\n]+\s*/g, " "));
+    const clean = (s: string) =>
+        (format === "discord" ? escapeDiscord : escapeSlack)(
+            redact(s, secrets).replace(/\s*[\r\n]+\s*/g, " "),
+        );
     const bold = format === "discord" ? (s: string) => `**${s}**` : (s: string) => `*${s}*`;
     const text = [bold(clean(m.headline)), ...m.lines.map(clean)].join("\n");
     return truncate(text, format === "discord" ? DISCORD_CONTENT_LIMIT : SLACK_TEXT_LIMIT, format);
@@ -247,7 +342,8 @@ export interface NotifyTarget {
     format: NotifyFormat;
 }
 
-export type SendResult = { ok: true; status: number; attempts: number } | { ok: false; line: string; attempts: number };
+export type SendResult =
+    { ok: true; status: number; attempts: number } | { ok: false; line: string; attempts: number };
 
 export interface SendOptions extends RenderOptions {
     /** the whole call's bound, retries and waits included; default 5 s */
@@ -275,8 +371,13 @@ function hostOf(url: string): string {
 
 /** Why a fetch threw, in a few words: the timeout, or the network error and its cause's code. */
 function describeError(err: unknown, timeoutMs: number): string {
-    const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    if (e?.name === "TimeoutError" || e?.name === "AbortError") return `no answer within ${timeoutMs} ms`;
+    const e = err as {
+        name?: string;
+        message?: string;
+        cause?: { code?: string; message?: string };
+    };
+    if (e?.name === "TimeoutError" || e?.name === "AbortError")
+        return `no answer within ${timeoutMs} ms`;
     const cause = e?.cause?.code ?? e?.cause?.message;
     return `${e?.message ?? String(err)}${cause === undefined ? "" : ` (${cause})`}`;
 }
@@ -286,12 +387,19 @@ function describeError(err: unknown, timeoutMs: number): string {
  * event loop's slack): a failure is returned (and logged) as one line that names the webhook's
  * host only, never its URL, path or any other secret given.
  */
-export async function sendNotice(target: NotifyTarget, notice: Notice, options: SendOptions = {}): Promise<SendResult> {
+export async function sendNotice(
+    target: NotifyTarget,
+    notice: Notice,
+    options: SendOptions = {},
+): Promise<SendResult> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS;
     const secrets = [target.webhookUrl, ...(options.secrets ?? [])];
     let attempts = 0;
     const fail = (why: string): SendResult => {
-        const line = redact(`notify: the ${target.format} webhook at ${hostOf(target.webhookUrl)} did not take the "${notice.kind}" message: ${why}`, secrets);
+        const line = redact(
+            `notify: the ${target.format} webhook at ${hostOf(target.webhookUrl)} did not take the "${notice.kind}" message: ${why}`,
+            secrets,
+        );
         try {
             options.log?.(line);
         } catch {
@@ -302,7 +410,9 @@ export async function sendNotice(target: NotifyTarget, notice: Notice, options: 
     try {
         const deadline = Date.now() + timeoutMs;
         const signal = AbortSignal.timeout(timeoutMs);
-        const body = JSON.stringify(webhookBody(target.format, renderMessage(notice, target.format, { secrets })));
+        const body = JSON.stringify(
+            webhookBody(target.format, renderMessage(notice, target.format, { secrets })),
+        );
         for (;;) {
             attempts++;
             const response = await fetch(target.webhookUrl, {
@@ -327,14 +437,25 @@ export async function sendNotice(target: NotifyTarget, notice: Notice, options: 
                 if (attempts === 1 && wait !== undefined && Date.now() + wait < deadline) {
                     await new Promise<void>((resolve, reject) => {
                         const timer = setTimeout(resolve, wait);
-                        signal.addEventListener("abort", () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+                        signal.addEventListener(
+                            "abort",
+                            () => (clearTimeout(timer), reject(signal.reason)),
+                            { once: true },
+                        );
                     });
                     continue;
                 }
-                const after = wait === undefined ? "no Retry-After" : `Retry-After ${Math.ceil(wait / 1000)} s`;
-                return fail(`rate-limited (HTTP 429, ${after}); not retried past the ${timeoutMs} ms bound`);
+                const after =
+                    wait === undefined
+                        ? "no Retry-After"
+                        : `Retry-After ${Math.ceil(wait / 1000)} s`;
+                return fail(
+                    `rate-limited (HTTP 429, ${after}); not retried past the ${timeoutMs} ms bound`,
+                );
             }
-            return fail(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}${detail ? `: ${detail}` : ""}`);
+            return fail(
+                `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}${detail ? `: ${detail}` : ""}`,
+            );
         }
     } catch (err) {
         return fail(describeError(err, timeoutMs));
@@ -342,7 +463,11 @@ export async function sendNotice(target: NotifyTarget, notice: Notice, options: 
 }
 
 /** Sends each notice in turn (each with its own bound); never throws. */
-export async function sendNotices(target: NotifyTarget, notices: readonly Notice[], options: SendOptions = {}): Promise<SendResult[]> {
+export async function sendNotices(
+    target: NotifyTarget,
+    notices: readonly Notice[],
+    options: SendOptions = {},
+): Promise<SendResult[]> {
     const results: SendResult[] = [];
     for (const notice of notices) results.push(await sendNotice(target, notice, options));
     return results;

@@ -8,7 +8,11 @@ import { fetchLbMetrics } from "../infra/monitoring";
 import { COMMAND_SCOPES, withScopeHint } from "./scopes";
 import { formatInstant } from "../sizing/format";
 import { observe, ObservationError, type Observation, type Series } from "../sizing/observe";
-import { observedWindow, type ObservationTarget, type ObservedWindow } from "../sizing/observedWindow";
+import {
+    observedWindow,
+    type ObservationTarget,
+    type ObservedWindow,
+} from "../sizing/observedWindow";
 
 const MS = 1000;
 
@@ -34,8 +38,18 @@ export async function observeStack(opts: {
     const env = opts.env ?? process.env;
     const { config, calendar } = opts.settings;
     const lbId = opts.lbId ?? config.loadBalancer.id;
-    if (lbId === undefined) throw new ConfigError([`the load balancer id is unknown: set proxy-lb:loadBalancer.id in Pulumi.${opts.stack}.yaml or give --lb-id`]);
-    const window = observing(() => observedWindow(calendar, { region: config.region, capacity: config.capacity }, opts.target, opts.now));
+    if (lbId === undefined)
+        throw new ConfigError([
+            `the load balancer id is unknown: set proxy-lb:loadBalancer.id in Pulumi.${opts.stack}.yaml or give --lb-id`,
+        ]);
+    const window = observing(() =>
+        observedWindow(
+            calendar,
+            { region: config.region, capacity: config.capacity },
+            opts.target,
+            opts.now,
+        ),
+    );
     const series = await fetchLbMetrics({
         api: apiBase(env, opts.stackEntries),
         token: tokenFrom(env, COMMAND_SCOPES.observe.scopes),
@@ -45,7 +59,10 @@ export async function observeStack(opts: {
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
     }).catch(withScopeHint);
     const where = `load balancer ${lbId}, ${formatInstant(window.from)} → ${formatInstant(window.to)}: `;
-    const observation = observing(() => observe(series, { from: window.from / MS, to: window.to / MS }, window.planned), where);
+    const observation = observing(
+        () => observe(series, { from: window.from / MS, to: window.to / MS }, window.planned),
+        where,
+    );
     return { stack: opts.stack, lbId, window, observation, series };
 }
 

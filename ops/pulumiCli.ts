@@ -31,7 +31,10 @@ export interface Pulumi {
     /** Runs pulumi on the terminal (progress shown as it happens); returns the exit status. */
     interactive(args: string[]): number | null;
     /** Runs a --json command and parses its stdout; a non-zero exit with JSON still returns it. */
-    json<T>(args: string[], parse: (json: unknown) => T): { value: T; status: number | null; stderr: string };
+    json<T>(
+        args: string[],
+        parse: (json: unknown) => T,
+    ): { value: T; status: number | null; stderr: string };
 }
 
 /** What a user reads when the toolchain is missing: what to run, no internal flags. */
@@ -42,10 +45,16 @@ export const TOOLCHAIN_MISSING =
  * The pinned toolchain, or a CommandError (exit 3) saying what to run, with the toolchain script's
  * own words below. `extraEnv` is set for every run (the autopilot's resize-only preview).
  */
-export function pulumiFromToolchain(cwd = process.cwd(), extraEnv: Record<string, string> = {}): Pulumi {
+export function pulumiFromToolchain(
+    cwd = process.cwd(),
+    extraEnv: Record<string, string> = {},
+): Pulumi {
     let toolchain: Toolchain;
     try {
-        toolchain = findToolchain({ check: true, home: process.env.PULUMI_HOME || path.join(homedir(), ".pulumi") });
+        toolchain = findToolchain({
+            check: true,
+            home: process.env.PULUMI_HOME || path.join(homedir(), ".pulumi"),
+        });
     } catch (err) {
         if (!(err instanceof ToolchainUnavailable)) throw err;
         throw new CommandError([TOOLCHAIN_MISSING, ...err.reasons.map((line) => `  ${line}`)], 3);
@@ -58,8 +67,14 @@ export function pulumiFromToolchain(cwd = process.cwd(), extraEnv: Record<string
     const label = (args: string[]) => `pulumi ${args.join(" ")}`;
 
     const capture = (args: string[]) => {
-        const run = spawnSync(exe, args, { cwd, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-        if (run.error) throw new CommandError([`${label(args)} could not run: ${run.error.message}`], 1);
+        const run = spawnSync(exe, args, {
+            cwd,
+            env,
+            encoding: "utf8",
+            maxBuffer: 256 * 1024 * 1024,
+        });
+        if (run.error)
+            throw new CommandError([`${label(args)} could not run: ${run.error.message}`], 1);
         if (run.status !== 0) tellScopeHints(`${run.stdout}\n${run.stderr}`);
         return { status: run.status, stdout: run.stdout, stderr: run.stderr };
     };
@@ -77,7 +92,11 @@ export function pulumiFromToolchain(cwd = process.cwd(), extraEnv: Record<string
                     env,
                     stdio: "inherit",
                 });
-                if (run.error) throw new CommandError([`${label(args)} could not run: ${run.error.message}`], 1);
+                if (run.error)
+                    throw new CommandError(
+                        [`${label(args)} could not run: ${run.error.message}`],
+                        1,
+                    );
                 if (run.status !== 0 && logged) tellScopeHints(readOrEmpty(eventLog));
                 return run.status;
             } finally {
@@ -90,7 +109,13 @@ export function pulumiFromToolchain(cwd = process.cwd(), extraEnv: Record<string
             try {
                 json = jsonFromStdout(run.stdout);
             } catch (err) {
-                throw new CommandError([`${label(args)} failed (exit ${run.status}): ${(err as Error).message}`, ...tail(run.stderr)], 1);
+                throw new CommandError(
+                    [
+                        `${label(args)} failed (exit ${run.status}): ${(err as Error).message}`,
+                        ...tail(run.stderr),
+                    ],
+                    1,
+                );
             }
             try {
                 return { value: parse(json), status: run.status, stderr: run.stderr };
@@ -115,12 +140,21 @@ export interface EventLogRun<T> {
  * after). --event-log needs PULUMI_DEBUG_COMMANDS=true, as the Automation API sets it; the
  * Pulumi from ops/pulumiCli.ts runs with it.
  */
-export function runWithEventLog<T>(pulumi: Pulumi, args: string[], parse: (json: unknown) => T): EventLogRun<T> {
+export function runWithEventLog<T>(
+    pulumi: Pulumi,
+    args: string[],
+    parse: (json: unknown) => T,
+): EventLogRun<T> {
     const scratch = mkdtempSync(path.join(tmpdir(), "proxy-lb-events-"));
     const file = path.join(scratch, "events.jsonl");
     try {
         const run = pulumi.json([...args, "--event-log", file], parse);
-        return { value: run.value, events: parseEventLog(readOrEmpty(file)), status: run.status, stderr: run.stderr };
+        return {
+            value: run.value,
+            events: parseEventLog(readOrEmpty(file)),
+            status: run.status,
+            stderr: run.stderr,
+        };
     } finally {
         rmSync(scratch, { recursive: true, force: true });
     }
@@ -143,5 +177,10 @@ function tellScopeHints(output: string): void {
 }
 
 function tail(stderr: string): string[] {
-    return stderr.trim().split("\n").filter(Boolean).slice(-5).map((l) => `  ${l}`);
+    return stderr
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .slice(-5)
+        .map((l) => `  ${l}`);
 }

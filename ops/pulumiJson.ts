@@ -35,7 +35,8 @@ export type KnownStepOp = (typeof STEP_OPS)[number];
 export type StepOp = KnownStepOp | (string & {});
 
 /** plugin.DiffKind.String(), sdk/go/common/resource/plugin/provider.go. */
-export type DiffKind = "add" | "add-replace" | "delete" | "delete-replace" | "update" | "update-replace";
+export type DiffKind =
+    "add" | "add-replace" | "delete" | "delete-replace" | "update" | "update-replace";
 
 /** diag.Severity, sdk/go/common/diag/sink.go. */
 export type Severity = "debug" | "info" | "info#err" | "warning" | "error";
@@ -154,16 +155,29 @@ const stepSchema = z.looseObject({
     newState: resourceSchema.optional(),
     diffReasons: z.array(z.string()).optional(),
     replaceReasons: z.array(z.string()).optional(),
-    detailedDiff: z.record(z.string(), z.looseObject({ kind: z.string(), inputDiff: z.boolean().optional() })).nullable().optional(),
+    detailedDiff: z
+        .record(z.string(), z.looseObject({ kind: z.string(), inputDiff: z.boolean().optional() }))
+        .nullable()
+        .optional(),
 });
 const digestSchema = z.looseObject({
     steps: z.array(stepSchema).optional(),
     diagnostics: z
-        .array(z.looseObject({ urn: z.string().optional(), message: z.string().optional(), severity: z.string().optional() }))
+        .array(
+            z.looseObject({
+                urn: z.string().optional(),
+                message: z.string().optional(),
+                severity: z.string().optional(),
+            }),
+        )
         .optional(),
     maybeCorrupt: z.boolean().optional(),
 });
-const configValueSchema = z.looseObject({ value: z.string().optional(), objectValue: z.unknown().optional(), secret: z.boolean() });
+const configValueSchema = z.looseObject({
+    value: z.string().optional(),
+    objectValue: z.unknown().optional(),
+    secret: z.boolean(),
+});
 const historySchema = z.array(
     z.looseObject({
         version: z.number(),
@@ -171,7 +185,11 @@ const historySchema = z.array(
         startTime: z.string().optional().default(""),
         message: z.string().optional().default(""),
         environment: z.record(z.string(), z.string()).nullable().optional().default(null),
-        config: z.record(z.string(), configValueSchema).nullable().optional().transform((c) => c ?? {}),
+        config: z
+            .record(z.string(), configValueSchema)
+            .nullable()
+            .optional()
+            .transform((c) => c ?? {}),
         result: z.string().optional(),
         endTime: z.string().optional(),
     }),
@@ -184,14 +202,23 @@ export function parsePreviewDigest(json: unknown): PreviewDigest {
 
 /** Stack history from parsed JSON; throws an Error naming the first misfit field. */
 export function parseHistory(json: unknown): UpdateInfo[] {
-    return checked(historySchema, json, "stack history (pulumi stack history --json)") as UpdateInfo[];
+    return checked(
+        historySchema,
+        json,
+        "stack history (pulumi stack history --json)",
+    ) as UpdateInfo[];
 }
 
 function checked(schema: z.ZodType, json: unknown, what: string): unknown {
     const result = schema.safeParse(json);
     if (result.success) return result.data;
     const issue = result.error.issues[0];
-    const where = issue.path.length ? issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") : "the document";
+    const where = issue.path.length
+        ? issue.path
+              .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+              .join("")
+              .replace(/^\./, "")
+        : "the document";
     throw new Error(`not ${what}: ${where}: ${issue.message}`);
 }
 
@@ -222,7 +249,13 @@ export function parseUrn(urn: string): ParsedUrn | undefined {
         start = at + 2;
     }
     const [stack, project, qualifiedType] = parts;
-    return { stack, project, qualifiedType, type: qualifiedType.slice(qualifiedType.lastIndexOf("$") + 1), name: rest.slice(start) };
+    return {
+        stack,
+        project,
+        qualifiedType,
+        type: qualifiedType.slice(qualifiedType.lastIndexOf("$") + 1),
+        name: rest.slice(start),
+    };
 }
 
 /** The step's resource type: from the URN, else from its states. */
@@ -285,7 +318,11 @@ export function jsonFromStdout(stdout: string): unknown {
     } catch {
         const start = text.search(/^[[{]/m);
         if (start > 0) return JSON.parse(text.slice(start));
-        throw new Error(text === "" ? "printed nothing on stdout" : `printed something other than JSON: ${text.split("\n")[0].slice(0, 120)}`);
+        throw new Error(
+            text === ""
+                ? "printed nothing on stdout"
+                : `printed something other than JSON: ${text.split("\n")[0].slice(0, 120)}`,
+        );
     }
 }
 
@@ -295,12 +332,23 @@ export function jsonFromStdout(stdout: string): unknown {
 
 // apitype.StepEventStateMetadata: inputs and outputs are null when empty (no omitempty).
 const stepStateSchema = z
-    .looseObject({ urn: z.string(), type: z.string().optional(), id: z.string().optional(), inputs: record.nullable().optional(), outputs: record.nullable().optional() })
+    .looseObject({
+        urn: z.string(),
+        type: z.string().optional(),
+        id: z.string().optional(),
+        inputs: record.nullable().optional(),
+        outputs: record.nullable().optional(),
+    })
     .nullable()
     .optional();
 const outputsEventSchema = z.looseObject({
     resOutputsEvent: z.looseObject({
-        metadata: z.looseObject({ op: z.string(), urn: z.string(), old: stepStateSchema, new: stepStateSchema }),
+        metadata: z.looseObject({
+            op: z.string(),
+            urn: z.string(),
+            old: stepStateSchema,
+            new: stepStateSchema,
+        }),
     }),
 });
 
@@ -318,7 +366,15 @@ export function stepsFromEventLog(log: string | readonly unknown[]): PreviewStep
         if (!event.success) continue;
         const { op, urn, old, new: next } = event.data.resOutputsEvent.metadata;
         const state = (s: typeof old): ResourceV3 | undefined =>
-            s ? ({ custom: false, ...s, type: s.type ?? "", inputs: s.inputs ?? {}, outputs: s.outputs ?? {} } as ResourceV3) : undefined;
+            s
+                ? ({
+                      custom: false,
+                      ...s,
+                      type: s.type ?? "",
+                      inputs: s.inputs ?? {},
+                      outputs: s.outputs ?? {},
+                  } as ResourceV3)
+                : undefined;
         steps.push({ op, urn, oldState: state(old), newState: state(next), detailedDiff: null });
     }
     return steps;

@@ -3,7 +3,15 @@
 // Pure. Pulumi has no rollback command (pulumi/pulumi#96): going back means re-running the
 // program with an earlier config, which every history entry records.
 import { isDeepStrictEqual } from "node:util";
-import { isMap, isScalar, isSeq, type Document, type Node, parseDocument, type YAMLMap } from "yaml";
+import {
+    isMap,
+    isScalar,
+    isSeq,
+    type Document,
+    type Node,
+    parseDocument,
+    type YAMLMap,
+} from "yaml";
 import { ConfigError, JSON_TEXT_KEYS, loadSettings, NAMESPACE, type Settings } from "../config";
 import type { ApiRead } from "../infra/digitaloceanApi";
 import { sizeNow, type ObservedLoad } from "../infra/liveSize";
@@ -24,22 +32,30 @@ export interface HistoryPoint {
  */
 export function timeline(history: UpdateInfo[]): { points: HistoryPoint[]; numbered: boolean } {
     const versions = history.map((h) => h.version);
-    const recorded = versions.every((v) => Number.isSafeInteger(v) && v > 0) && new Set(versions).size === versions.length;
+    const recorded =
+        versions.every((v) => Number.isSafeInteger(v) && v > 0) &&
+        new Set(versions).size === versions.length;
     if (recorded) {
-        const points = history.map((entry) => ({ entry, version: entry.version })).sort((a, b) => a.version - b.version);
+        const points = history
+            .map((entry) => ({ entry, version: entry.version }))
+            .sort((a, b) => a.version - b.version);
         return { points, numbered: false };
     }
     const points = [...history].reverse().map((entry, index) => ({ entry, version: index + 1 }));
     return { points, numbered: true };
 }
 
-export type ConfigRead = { ok: true; settings: Settings; restored: Record<string, unknown> } | { ok: false; problem: string };
+export type ConfigRead =
+    | { ok: true; settings: Settings; restored: Record<string, unknown> }
+    | { ok: false; problem: string };
 
 /** The proxy-lb:* config an update ran with, validated and sized as the program would. */
 export function configOf(entry: UpdateInfo): ConfigRead {
     const restored: Record<string, unknown> = {};
     const problems: string[] = [];
-    for (const [key, value] of Object.entries(entry.config ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [key, value] of Object.entries(entry.config ?? {}).sort(([a], [b]) =>
+        a.localeCompare(b),
+    )) {
         if (!key.startsWith(`${NAMESPACE}:`)) continue;
         if (value.secret && (value.value === undefined || value.value === UNDECRYPTABLE)) {
             problems.push(`${key} is a secret, which the history does not show`);
@@ -99,17 +115,34 @@ const succeeded = (p: HistoryPoint) => isUpdate(p) && p.entry.result === "succee
  * scale-up (a successful update sizing to more nodes than the successful update before it).
  * With `to`: that version, which must be a successful update with readable config.
  */
-export function pickRollbackTarget(history: UpdateInfo[], opts: { to?: number } = {}): RollbackPick {
+export function pickRollbackTarget(
+    history: UpdateInfo[],
+    opts: { to?: number } = {},
+): RollbackPick {
     const { points, numbered } = timeline(history);
-    if (points.length === 0) return fail("the stack has no history: nothing has been deployed to it yet (is --stack right?)");
-    const running = points.filter((p) => p.entry.result === "in-progress" || p.entry.result === "not-started");
-    if (running.length > 0) return fail(`version ${running[0].version} is still ${running[0].entry.result}; roll back once it has finished`);
+    if (points.length === 0)
+        return fail(
+            "the stack has no history: nothing has been deployed to it yet (is --stack right?)",
+        );
+    const running = points.filter(
+        (p) => p.entry.result === "in-progress" || p.entry.result === "not-started",
+    );
+    if (running.length > 0)
+        return fail(
+            `version ${running[0].version} is still ${running[0].entry.result}; roll back once it has finished`,
+        );
 
     const updates = points.filter(succeeded);
-    if (updates.length === 0) return fail(`no successful update in the history (${points.length} entr${points.length === 1 ? "y" : "ies"}: ${summary(points)})`);
+    if (updates.length === 0)
+        return fail(
+            `no successful update in the history (${points.length} entr${points.length === 1 ? "y" : "ies"}: ${summary(points)})`,
+        );
     const from = updates[updates.length - 1];
     const fromConfig = configOf(from.entry);
-    if (!fromConfig.ok) return fail(`the config of the update that runs now (version ${from.version}) cannot be read: ${fromConfig.problem}`);
+    if (!fromConfig.ok)
+        return fail(
+            `the config of the update that runs now (version ${from.version}) cannot be read: ${fromConfig.problem}`,
+        );
 
     const pick = (target: HistoryPoint, config: ConfigRead & { ok: true }): RollbackPick => ({
         ok: true,
@@ -124,16 +157,26 @@ export function pickRollbackTarget(history: UpdateInfo[], opts: { to?: number } 
         const target = points.find((p) => p.version === opts.to);
         const known = `versions in the history: ${points[0].version}–${points[points.length - 1].version}${numbered ? " (numbered oldest = 1: this backend records no version numbers)" : ""}`;
         if (!target) return fail(`version ${opts.to} is not in the stack's history (${known})`);
-        if (!isUpdate(target)) return fail(`version ${opts.to} is a ${target.entry.kind}, not an update: only an update's config can be restored`);
-        if (!succeeded(target)) return fail(`version ${opts.to} ${target.entry.result ?? "did not finish"}: only a successful update can be restored`);
-        if (target === from) return fail(`version ${opts.to} is the latest successful update: it is what runs now`);
+        if (!isUpdate(target))
+            return fail(
+                `version ${opts.to} is a ${target.entry.kind}, not an update: only an update's config can be restored`,
+            );
+        if (!succeeded(target))
+            return fail(
+                `version ${opts.to} ${target.entry.result ?? "did not finish"}: only a successful update can be restored`,
+            );
+        if (target === from)
+            return fail(`version ${opts.to} is the latest successful update: it is what runs now`);
         const config = configOf(target.entry);
-        if (!config.ok) return fail(`version ${opts.to}'s config cannot be restored: ${config.problem}`);
+        if (!config.ok)
+            return fail(`version ${opts.to}'s config cannot be restored: ${config.problem}`);
         return pick(target, config);
     }
 
     if (updates.length === 1) {
-        return fail(`only one successful update (version ${from.version}): there is no earlier point to return to`);
+        return fail(
+            `only one successful update (version ${from.version}): there is no earlier point to return to`,
+        );
     }
     // Walk back from the newest: the first update that sized above its predecessor is the
     // most recent scale-up; its predecessor is the point to return to.
@@ -142,11 +185,16 @@ export function pickRollbackTarget(history: UpdateInfo[], opts: { to?: number } 
         const curConfig = i === updates.length - 1 ? fromConfig : configOf(cur.entry);
         const prevConfig = configOf(prev.entry);
         const unreadable = (point: HistoryPoint, problem: string) =>
-            fail(`cannot tell whether version ${cur.version} scaled up: version ${point.version}'s config cannot be read (${problem}); pick a version with --to`);
+            fail(
+                `cannot tell whether version ${cur.version} scaled up: version ${point.version}'s config cannot be read (${problem}); pick a version with --to`,
+            );
         if (!curConfig.ok) return unreadable(cur, curConfig.problem);
         if (!prevConfig.ok) return unreadable(prev, prevConfig.problem);
         if (curConfig.settings.sizing.sizeUnit > prevConfig.settings.sizing.sizeUnit) {
-            const [now, before] = [fromConfig.settings.sizing.sizeUnit, prevConfig.settings.sizing.sizeUnit];
+            const [now, before] = [
+                fromConfig.settings.sizing.sizeUnit,
+                prevConfig.settings.sizing.sizeUnit,
+            ];
             if (now <= before) {
                 return fail(
                     `nothing to roll back: the update that runs now (version ${from.version}) has size_unit ${now}, no more than ${before} before the last scale-up (version ${cur.version})`,
@@ -155,7 +203,9 @@ export function pickRollbackTarget(history: UpdateInfo[], opts: { to?: number } 
             return pick(prev, prevConfig);
         }
     }
-    return fail(`no scale-up in the history: no successful update sized above the one before it (${sizes(updates)}); pick a version with --to`);
+    return fail(
+        `no scale-up in the history: no successful update sized above the one before it (${sizes(updates)}); pick a version with --to`,
+    );
 }
 
 function fail(reason: string): { ok: false; reason: string } {
@@ -163,7 +213,9 @@ function fail(reason: string): { ok: false; reason: string } {
 }
 
 function summary(points: HistoryPoint[]): string {
-    return points.map((p) => `version ${p.version} ${p.entry.kind} ${p.entry.result ?? "?"}`).join(", ");
+    return points
+        .map((p) => `version ${p.version} ${p.entry.kind} ${p.entry.result ?? "?"}`)
+        .join(", ");
 }
 
 function sizes(points: HistoryPoint[]): string {
@@ -195,10 +247,13 @@ export function restoreStackFile(
     const file = opts.file ?? "the stack file";
     const doc = parseDocument(yamlText);
     if (doc.errors.length > 0) {
-        throw new ConfigError(doc.errors.map((e) => `${file} is not valid YAML: ${e.message.split("\n")[0]}`));
+        throw new ConfigError(
+            doc.errors.map((e) => `${file} is not valid YAML: ${e.message.split("\n")[0]}`),
+        );
     }
     for (const key of Object.keys(restored)) {
-        if (!key.startsWith(`${NAMESPACE}:`)) throw new ConfigError([`${key} is not a ${NAMESPACE}: key; only those are restored`]);
+        if (!key.startsWith(`${NAMESPACE}:`))
+            throw new ConfigError([`${key} is not a ${NAMESPACE}: key; only those are restored`]);
     }
     if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
     const root: unknown = doc.contents;
@@ -208,17 +263,24 @@ export function restoreStackFile(
         config = doc.createNode({});
         root.set("config", config);
     }
-    if (!isMap(config)) throw new ConfigError([`${file}: config must be a mapping of keys to values`]);
+    if (!isMap(config))
+        throw new ConfigError([`${file}: config must be a mapping of keys to values`]);
     const configMap: YAMLMap = config;
 
     for (const pair of [...configMap.items]) {
         const key = keyOf(pair.key);
-        if (typeof key === "string" && key.startsWith(`${NAMESPACE}:`) && !(key in restored)) configMap.delete(pair.key);
+        if (typeof key === "string" && key.startsWith(`${NAMESPACE}:`) && !(key in restored))
+            configMap.delete(pair.key);
     }
     for (const [key, value] of Object.entries(restored)) {
         const node = configMap.get(key, true) as Node | undefined;
         if (node === undefined) {
-            if (opts.defaults && key in opts.defaults && isDeepStrictEqual(opts.defaults[key], value)) continue;
+            if (
+                opts.defaults &&
+                key in opts.defaults &&
+                isDeepStrictEqual(opts.defaults[key], value)
+            )
+                continue;
             configMap.set(doc.createNode(key), doc.createNode(value));
         } else {
             configMap.set(key, assign(doc, node, value));
@@ -272,20 +334,33 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * autopilot on in it, the program's decision for the moment (the larger of that and the crowd now,
  * infra/liveSize.ts), with a line saying why it differs.
  */
-export async function rollbackSizeNow(restored: Settings, calendarSizeUnit: number, read: () => ApiRead, at: number): Promise<{ sizeUnit: number; note?: string; seen?: ObservedLoad }> {
+export async function rollbackSizeNow(
+    restored: Settings,
+    calendarSizeUnit: number,
+    read: () => ApiRead,
+    at: number,
+): Promise<{ sizeUnit: number; note?: string; seen?: ObservedLoad }> {
     if (!restored.autopilot.enabled) return { sizeUnit: calendarSizeUnit };
     const { decision, live, metrics } = await sizeNow(restored, read(), at);
     // What was read for the decision is what the gate's scale-down check judges: not read again.
     const seen = metrics === null ? undefined : { live, metrics };
     if (decision.sizeUnit === calendarSizeUnit) return { sizeUnit: calendarSizeUnit, seen };
-    return { sizeUnit: decision.sizeUnit, note: `autopilot: the restored config sizes for ${decision.sizeUnit} nodes now, not ${calendarSizeUnit}: ${decision.why}`, seen };
+    return {
+        sizeUnit: decision.sizeUnit,
+        note: `autopilot: the restored config sizes for ${decision.sizeUnit} nodes now, not ${calendarSizeUnit}: ${decision.why}`,
+        seen,
+    };
 }
 
 /**
  * Why a rollback's preview, though it passes the gate, must not be applied: it sizes the load
  * balancer differently from the version's config (the program is not the one that ran then).
  */
-export function rollbackPreviewProblem(change: LoadBalancerChange | undefined, targetSizeUnit: number, version: number): string | undefined {
+export function rollbackPreviewProblem(
+    change: LoadBalancerChange | undefined,
+    targetSizeUnit: number,
+    version: number,
+): string | undefined {
     if (change?.to === undefined || change.to === targetSizeUnit) return undefined;
     return `the preview sizes the load balancer to ${change.to}, but version ${version}'s config sizes to ${targetSizeUnit}`;
 }

@@ -9,13 +9,26 @@
 //                  pins PROXY_LB_NOW to it, so the gate and `up` size for the same moment.
 //   lateness       measured at the run's real time, against the calendar's size then
 import { ConfigError, loadSettings } from "../config";
-import { formatForUrl, NOTIFY_FORMATS, notifyTarget, webhookUrlProblem, type NotifyConfig, type NotifyFormat } from "../config/notify";
+import {
+    formatForUrl,
+    NOTIFY_FORMATS,
+    notifyTarget,
+    webhookUrlProblem,
+    type NotifyConfig,
+    type NotifyFormat,
+} from "../config/notify";
 import type { ApiRead } from "../infra/digitaloceanApi";
 import { sizeNow } from "../infra/liveSize";
 import { CRON_DEFAULTS, scheduledMoment } from "../sizing/cron";
 import { dueCheck, type DueCheck } from "../sizing/dueCheck";
 import { lateScaleUp, type LateScaleUp } from "../sizing/lateScaleUp";
-import { lateScaleUpNotice, sendNotice, type Notice, type NotifyTarget, type SendResult } from "./notify";
+import {
+    lateScaleUpNotice,
+    sendNotice,
+    type Notice,
+    type NotifyTarget,
+    type SendResult,
+} from "./notify";
 
 export interface ScheduledCheckInput {
     stack: string;
@@ -51,10 +64,18 @@ export async function scheduledCheck(input: ScheduledCheckInput): Promise<Schedu
     const moment = scheduledMoment(atNow.calendar, context, now, CRON_DEFAULTS.marginMinutes);
     const settings = moment === now ? atNow : loadSettings(entries, { now: moment });
     const size = await sizeNow(settings, input.read, moment, { readLive: true });
-    const late = size.live === null ? null : lateScaleUp(atNow.calendar, context, size.live.sizeUnit, now);
+    const late =
+        size.live === null ? null : lateScaleUp(atNow.calendar, context, size.live.sizeUnit, now);
     const check = dueCheck(size.decision, size.live, late, moment);
-    const notice: Notice | null = late === null ? null : lateScaleUpNotice(input.stack, late, input.seenBy);
-    const notified = notice === null || input.notify === null ? null : await sendNotice(input.notify, notice, { secrets: [input.read.token], log: input.log });
+    const notice: Notice | null =
+        late === null ? null : lateScaleUpNotice(input.stack, late, input.seenBy);
+    const notified =
+        notice === null || input.notify === null
+            ? null
+            : await sendNotice(input.notify, notice, {
+                  secrets: [input.read.token],
+                  log: input.log,
+              });
     return { now, moment, check, late, notice, notified, warnings: atNow.warnings };
 }
 
@@ -64,16 +85,25 @@ export async function scheduledCheck(input: ScheduledCheckInput): Promise<Schedu
  * else the URL's host), else the stack file's proxy-lb:notify when it holds the URL as text; null
  * when neither is set. The URL is never quoted in an error.
  */
-export function notifyTargetFrom(env: Record<string, string | undefined>, stackNotify: NotifyConfig | undefined): NotifyTarget | null {
+export function notifyTargetFrom(
+    env: Record<string, string | undefined>,
+    stackNotify: NotifyConfig | undefined,
+): NotifyTarget | null {
     const url = env.PROXY_LB_NOTIFY_WEBHOOK_URL;
-    if (url === undefined || url === "") return stackNotify === undefined ? null : notifyTarget(stackNotify);
+    if (url === undefined || url === "")
+        return stackNotify === undefined ? null : notifyTarget(stackNotify);
     const problem = webhookUrlProblem(url);
     if (problem !== undefined) throw new ConfigError([`PROXY_LB_NOTIFY_WEBHOOK_URL ${problem}`]);
     const given = env.PROXY_LB_NOTIFY_FORMAT || undefined;
     if (given !== undefined && !(NOTIFY_FORMATS as readonly string[]).includes(given)) {
-        throw new ConfigError([`PROXY_LB_NOTIFY_FORMAT must be "discord" or "slack" (got ${JSON.stringify(given)})`]);
+        throw new ConfigError([
+            `PROXY_LB_NOTIFY_FORMAT must be "discord" or "slack" (got ${JSON.stringify(given)})`,
+        ]);
     }
     const format = (given as NotifyFormat | undefined) ?? formatForUrl(url);
-    if (format === undefined) throw new ConfigError(['PROXY_LB_NOTIFY_FORMAT is required: the webhook URL\'s host is neither Discord\'s nor Slack\'s; set "discord" or "slack"']);
+    if (format === undefined)
+        throw new ConfigError([
+            'PROXY_LB_NOTIFY_FORMAT is required: the webhook URL\'s host is neither Discord\'s nor Slack\'s; set "discord" or "slack"',
+        ]);
     return { webhookUrl: url, format };
 }

@@ -20,9 +20,35 @@ export type Scope = `${string}:${string}`;
  * does (a non-read scope requires its type's read scope, and load_balancer:read the rest).
  */
 export const REQUIRED_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
-    "load_balancer:read": ["regions:read", "sizes:read", "actions:read", "droplet:read", "image:read", "tag:read", "vpc:read"],
-    "load_balancer:update": ["load_balancer:read", "regions:read", "sizes:read", "actions:read", "droplet:read", "image:read", "tag:read", "vpc:read"],
-    "load_balancer:create": ["load_balancer:read", "regions:read", "sizes:read", "actions:read", "droplet:read", "image:read", "tag:read", "vpc:read"],
+    "load_balancer:read": [
+        "regions:read",
+        "sizes:read",
+        "actions:read",
+        "droplet:read",
+        "image:read",
+        "tag:read",
+        "vpc:read",
+    ],
+    "load_balancer:update": [
+        "load_balancer:read",
+        "regions:read",
+        "sizes:read",
+        "actions:read",
+        "droplet:read",
+        "image:read",
+        "tag:read",
+        "vpc:read",
+    ],
+    "load_balancer:create": [
+        "load_balancer:read",
+        "regions:read",
+        "sizes:read",
+        "actions:read",
+        "droplet:read",
+        "image:read",
+        "tag:read",
+        "vpc:read",
+    ],
     "droplet:read": ["regions:read", "sizes:read", "actions:read", "image:read"],
     "image:read": ["droplet:read", "regions:read", "sizes:read", "actions:read"],
     "vpc:read": ["regions:read", "sizes:read", "actions:read"],
@@ -36,7 +62,13 @@ export const REQUIRED_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
 };
 
 /** Scopes that write to a droplet (or its tags): the recommended tokens never carry one, so DigitalOcean itself refuses every droplet write. */
-export const DROPLET_WRITE_SCOPES: readonly Scope[] = ["droplet:create", "droplet:update", "droplet:delete", "tag:create", "tag:delete"];
+export const DROPLET_WRITE_SCOPES: readonly Scope[] = [
+    "droplet:create",
+    "droplet:update",
+    "droplet:delete",
+    "tag:create",
+    "tag:delete",
+];
 
 /** `scopes` and every scope they require, transitively; sorted, each once. */
 export function withRequired(scopes: readonly string[]): Scope[] {
@@ -74,12 +106,24 @@ const LIVE_LOAD_READS =
 export const COMMAND_SCOPES = {
     program: {
         what: "the program (`pulumi up`): adopt the load balancer and resize it",
-        scopes: ["load_balancer:read", "load_balancer:update", "droplet:read", "certificate:read", "monitoring:read"],
+        scopes: [
+            "load_balancer:read",
+            "load_balancer:update",
+            "droplet:read",
+            "certificate:read",
+            "monitoring:read",
+        ],
         why: `${PROGRAM_READS}; PUT /v2/load_balancers/{id} for a resize (load_balancer:update); with proxy-lb:autopilot.enabled, the crowd it sizes for: GET /v2/monitoring/metrics/load_balancer/frontend_connections_current and _limit (monitoring:read)`,
     },
     programCreate: {
         what: "the program when it creates the load balancer (no loadBalancer.id)",
-        scopes: ["load_balancer:read", "load_balancer:create", "load_balancer:update", "droplet:read", "certificate:read"],
+        scopes: [
+            "load_balancer:read",
+            "load_balancer:create",
+            "load_balancer:update",
+            "droplet:read",
+            "certificate:read",
+        ],
         why: `POST /v2/load_balancers, then GET /v2/load_balancers/{id} until it is active (load_balancer:create); ${PROGRAM_READS}; later resizes as the program`,
     },
     gate: {
@@ -89,7 +133,13 @@ export const COMMAND_SCOPES = {
     },
     rollback: {
         what: "`npm run rollback` (a preview, then `pulumi up`)",
-        scopes: ["load_balancer:read", "load_balancer:update", "droplet:read", "certificate:read", "monitoring:read"],
+        scopes: [
+            "load_balancer:read",
+            "load_balancer:update",
+            "droplet:read",
+            "certificate:read",
+            "monitoring:read",
+        ],
         why: `as the program: its preview reads, its up resizes (PUT /v2/load_balancers/{id}); its gate checks a scale-down against the crowd (monitoring:read)`,
     },
     plan: {
@@ -124,7 +174,13 @@ export const COMMAND_SCOPES = {
     },
     autopilot: {
         what: "`npm run autopilot` (each tick reads the load balancer and its metrics; a resize is the gate's preview and a resize-only `pulumi up`)",
-        scopes: ["monitoring:read", "load_balancer:read", "load_balancer:update", "droplet:read", "certificate:read"],
+        scopes: [
+            "monitoring:read",
+            "load_balancer:read",
+            "load_balancer:update",
+            "droplet:read",
+            "certificate:read",
+        ],
         why: `each tick: GET /v2/load_balancers/{id} (load_balancer:read), GET /v2/monitoring/metrics/load_balancer/frontend_connections_current and _limit (monitoring:read); a resize: the program's reads, its own metrics read included: ${PROGRAM_READS}; PUT /v2/load_balancers/{id} (load_balancer:update)`,
     },
 } as const satisfies Record<string, CommandScopes>;
@@ -145,7 +201,9 @@ export const WORKFLOW_COMMANDS = {
  * resize the load balancer and read; it can write to no droplet.
  */
 export const RECOMMENDED_SCOPES: readonly Scope[] = withRequired(
-    (Object.keys(COMMAND_SCOPES) as Command[]).filter((command) => command !== "programCreate").flatMap((command) => COMMAND_SCOPES[command].scopes),
+    (Object.keys(COMMAND_SCOPES) as Command[])
+        .filter((command) => command !== "programCreate")
+        .flatMap((command) => COMMAND_SCOPES[command].scopes),
 );
 
 /** Every scope a command's token carries: its own and all they require. */
@@ -155,7 +213,9 @@ export function tokenScopes(command: Command): Scope[] {
 
 /** A workflow's token: the scopes of every command it runs. */
 export function workflowScopes(workflow: keyof typeof WORKFLOW_COMMANDS): Scope[] {
-    return withRequired(WORKFLOW_COMMANDS[workflow].flatMap((command) => COMMAND_SCOPES[command].scopes));
+    return withRequired(
+        WORKFLOW_COMMANDS[workflow].flatMap((command) => COMMAND_SCOPES[command].scopes),
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -209,7 +269,8 @@ export function scopeForRequest(method: string, path: string): EndpointScope | u
 // is a token without that endpoint's scope, unless its message is one of DigitalOcean's other
 // 403s (a load balancer still busy with a previous change).
 
-const GODO_ERROR = /\b(GET|POST|PUT|PATCH|DELETE) (?:https?:\/\/[^\s/]+)?(\/v2\/[^\s?:"\\]*)(?:\?[^\s:"\\]*)?: 403\b([^\n]*)/g;
+const GODO_ERROR =
+    /\b(GET|POST|PUT|PATCH|DELETE) (?:https?:\/\/[^\s/]+)?(\/v2\/[^\s?:"\\]*)(?:\?[^\s:"\\]*)?: 403\b([^\n]*)/g;
 
 /** DigitalOcean's 403s that are not about the token. */
 const NOT_A_SCOPE_403 = [/can't be updated while it processes previous actions/i];

@@ -26,19 +26,43 @@ export class ToolchainUnavailable extends Error {
  * Finds the toolchain, building or installing it first unless `check` (then a missing one is
  * reported, not built). `progress` shows the script's messages as they come (a build takes minutes).
  */
-export function findToolchain({ check = false, progress = false, home }: { check?: boolean; progress?: boolean; home?: string } = {}): Toolchain {
-    const args = [TOOLCHAIN_SCRIPT, ...(check ? ["--check"] : []), ...(home ? ["--home", home] : [])];
-    const run = spawnSync("bash", args, { encoding: "utf8", stdio: ["ignore", "pipe", progress ? "inherit" : "pipe"] });
+export function findToolchain({
+    check = false,
+    progress = false,
+    home,
+}: { check?: boolean; progress?: boolean; home?: string } = {}): Toolchain {
+    const args = [
+        TOOLCHAIN_SCRIPT,
+        ...(check ? ["--check"] : []),
+        ...(home ? ["--home", home] : []),
+    ];
+    const run = spawnSync("bash", args, {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", progress ? "inherit" : "pipe"],
+    });
     const bin = run.stdout?.trim().split("\n").at(-1) ?? "";
     if (run.status !== 0 || bin === "") {
-        const said = (run.stderr ?? "").split("\n").map((l) => l.replace(/^toolchain: /, "")).filter(Boolean);
-        throw new ToolchainUnavailable(said.length ? said : [`scripts/toolchain.sh exited ${run.status}${run.error ? `: ${run.error.message}` : ""}`], run.status);
+        const said = (run.stderr ?? "")
+            .split("\n")
+            .map((l) => l.replace(/^toolchain: /, ""))
+            .filter(Boolean);
+        throw new ToolchainUnavailable(
+            said.length
+                ? said
+                : [
+                      `scripts/toolchain.sh exited ${run.status}${run.error ? `: ${run.error.message}` : ""}`,
+                  ],
+            run.status,
+        );
     }
     return { bin, home: path.join(path.dirname(bin), "home") };
 }
 
 /** The environment for running the toolchain's pulumi offline, on top of `base`. */
-export function toolchainEnv(toolchain: Toolchain, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function toolchainEnv(
+    toolchain: Toolchain,
+    base: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
     return {
         ...base,
         PATH: `${toolchain.bin}${path.delimiter}${base.PATH ?? ""}`,

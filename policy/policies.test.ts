@@ -2,7 +2,11 @@
 // ResourceValidationArgs shaped like what @pulumi/policy 1.21's analyzer server builds, and
 // violations are collected through the reportViolation callback. No engine, no gRPC server.
 import Ajv from "ajv";
-import type { PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import type {
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+} from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import { MASKING_SERVER_OPTIONS } from "../infra/maskingServers";
 import {
@@ -51,7 +55,8 @@ function fakeArgs(r: FakeResource): ResourceValidationArgs {
         },
         stackTags: new Map(),
         isType: (cls) => matches(cls),
-        asType: ((cls: unknown) => (matches(cls) ? r.props : undefined)) as ResourceValidationArgs["asType"],
+        asType: ((cls: unknown) =>
+            matches(cls) ? r.props : undefined) as ResourceValidationArgs["asType"],
         getConfig: <T extends object>() => (r.config ?? {}) as T,
         notApplicable: (reason?: string): never => {
             throw new NotApplicable(reason);
@@ -95,7 +100,10 @@ const tcpRule = (port: number) => ({
     tlsPassthrough: false,
 });
 
-function droplet(name: string, opts: Partial<PolicyResourceOptions> = { protect: true, ignoreChanges: ["*"] }): FakeResource {
+function droplet(
+    name: string,
+    opts: Partial<PolicyResourceOptions> = { protect: true, ignoreChanges: ["*"] },
+): FakeResource {
     return {
         type: DROPLET,
         name,
@@ -151,20 +159,28 @@ describe("policy set", () => {
 
     it("config schema accepts integers in [1, 200] and rejects anything else", () => {
         const validate = validateConfig();
-        for (const ok of [1, 10, 200]) expect(validate({ maxNodes: ok }), `maxNodes ${ok}`).toBe(true);
-        for (const bad of [0, 201, 2.5, "10"]) expect(validate({ maxNodes: bad }), `maxNodes ${bad}`).toBe(false);
+        for (const ok of [1, 10, 200])
+            expect(validate({ maxNodes: ok }), `maxNodes ${ok}`).toBe(true);
+        for (const bad of [0, 201, 2.5, "10"])
+            expect(validate({ maxNodes: bad }), `maxNodes ${bad}`).toBe(false);
     });
 });
 
 describe(DROPLETS_PROTECTED_AND_FROZEN, () => {
     const p = () => policy(DROPLETS_PROTECTED_AND_FROZEN);
 
-    it("passes a protected droplet with ignoreChanges [\"*\"]", async () => {
-        expect(await run(p(), droplet("mask-ams3-01"))).toEqual({ reports: [], notApplicable: false });
+    it('passes a protected droplet with ignoreChanges ["*"]', async () => {
+        expect(await run(p(), droplet("mask-ams3-01"))).toEqual({
+            reports: [],
+            notApplicable: false,
+        });
     });
 
     it("reports an unprotected droplet by name and URN", async () => {
-        const { reports } = await run(p(), droplet("mask-ams3-01", { protect: false, ignoreChanges: ["*"] }));
+        const { reports } = await run(
+            p(),
+            droplet("mask-ams3-01", { protect: false, ignoreChanges: ["*"] }),
+        );
         expect(reports).toHaveLength(1);
         expect(reports[0]).toContain('"mask-ams3-01"');
         expect(reports[0]).toContain(urnOf(DROPLET, "mask-ams3-01"));
@@ -172,11 +188,22 @@ describe(DROPLETS_PROTECTED_AND_FROZEN, () => {
     });
 
     it("passes the program's own options: every input frozen but the deprecated privateNetworking", async () => {
-        expect(await run(p(), droplet("mask-ams3-01", { protect: true, ignoreChanges: MASKING_SERVER_OPTIONS.ignoreChanges }))).toEqual({ reports: [], notApplicable: false });
+        expect(
+            await run(
+                p(),
+                droplet("mask-ams3-01", {
+                    protect: true,
+                    ignoreChanges: MASKING_SERVER_OPTIONS.ignoreChanges,
+                }),
+            ),
+        ).toEqual({ reports: [], notApplicable: false });
     });
 
     it("reports ignoreChanges that leaves inputs free, naming them", async () => {
-        const { reports } = await run(p(), droplet("mask-ams3-02", { protect: true, ignoreChanges: ["name"] }));
+        const { reports } = await run(
+            p(),
+            droplet("mask-ams3-02", { protect: true, ignoreChanges: ["name"] }),
+        );
         expect(reports).toHaveLength(1);
         expect(reports[0]).toContain('"mask-ams3-02"');
         expect(reports[0]).toContain('["name"]');
@@ -184,8 +211,13 @@ describe(DROPLETS_PROTECTED_AND_FROZEN, () => {
     });
 
     it("reports a list that misses a single input", async () => {
-        const missingSize = MASKING_SERVER_OPTIONS.ignoreChanges.filter((input) => input !== "size");
-        const { reports } = await run(p(), droplet("mask-ams3-02", { protect: true, ignoreChanges: missingSize }));
+        const missingSize = MASKING_SERVER_OPTIONS.ignoreChanges.filter(
+            (input) => input !== "size",
+        );
+        const { reports } = await run(
+            p(),
+            droplet("mask-ams3-02", { protect: true, ignoreChanges: missingSize }),
+        );
         expect(reports).toHaveLength(1);
         expect(reports[0]).toContain("leaves size free");
     });
@@ -205,7 +237,10 @@ describe(DROPLETS_PROTECTED_AND_FROZEN, () => {
     });
 
     it("does not apply to the load balancer", async () => {
-        expect(await run(p(), lb({}, { protect: false }))).toEqual({ reports: [], notApplicable: true });
+        expect(await run(p(), lb({}, { protect: false }))).toEqual({
+            reports: [],
+            notApplicable: true,
+        });
     });
 });
 
@@ -225,7 +260,10 @@ describe(LB_PROTECTED, () => {
     });
 
     it("does not apply to droplets", async () => {
-        expect(await run(p(), droplet("mask-ams3-01", {}))).toEqual({ reports: [], notApplicable: true });
+        expect(await run(p(), droplet("mask-ams3-01", {}))).toEqual({
+            reports: [],
+            notApplicable: true,
+        });
     });
 });
 
@@ -235,7 +273,9 @@ describe(LB_SIZE_UNIT_WITHIN_BOUNDS, () => {
     it("accepts the bounds 1 and 200 with the default config", async () => {
         expect((await run(p(), lb({ sizeUnit: 1 }))).reports).toEqual([]);
         expect((await run(p(), lb({ sizeUnit: 200 }))).reports).toEqual([]);
-        expect((await run(p(), lb({ sizeUnit: 200 }, { protect: true }, { maxNodes: 200 }))).reports).toEqual([]);
+        expect(
+            (await run(p(), lb({ sizeUnit: 200 }, { protect: true }, { maxNodes: 200 }))).reports,
+        ).toEqual([]);
     });
 
     it("reports sizeUnit 0 with the value and the lower bound", async () => {
@@ -254,7 +294,9 @@ describe(LB_SIZE_UNIT_WITHIN_BOUNDS, () => {
 
     it("uses a configured maxNodes of 10", async () => {
         const config = { maxNodes: 10 };
-        expect((await run(p(), lb({ sizeUnit: 10 }, { protect: true }, config))).reports).toEqual([]);
+        expect((await run(p(), lb({ sizeUnit: 10 }, { protect: true }, config))).reports).toEqual(
+            [],
+        );
         const { reports } = await run(p(), lb({ sizeUnit: 11 }, { protect: true }, config));
         expect(reports).toHaveLength(1);
         expect(reports[0]).toContain("sizeUnit 11");
@@ -271,9 +313,9 @@ describe(LB_SIZE_UNIT_WITHIN_BOUNDS, () => {
     });
 
     it("fails instead of weakening the check when maxNodes is outside the schema", async () => {
-        await expect(run(p(), lb({ sizeUnit: 300 }, { protect: true }, { maxNodes: 500 }))).rejects.toThrow(
-            /maxNodes must be an integer in \[1, 200\], got 500/,
-        );
+        await expect(
+            run(p(), lb({ sizeUnit: 300 }, { protect: true }, { maxNodes: 500 })),
+        ).rejects.toThrow(/maxNodes must be an integer in \[1, 200\], got 500/);
     });
 });
 
@@ -302,7 +344,12 @@ describe(LB_TCP_PASSTHROUGH_ONLY, () => {
     });
 
     it("reports a udp rule by index and ports", async () => {
-        const udp = { entryProtocol: "udp", entryPort: 53, targetProtocol: "udp", targetPort: 5353 };
+        const udp = {
+            entryProtocol: "udp",
+            entryPort: 53,
+            targetProtocol: "udp",
+            targetPort: 5353,
+        };
         const { reports } = await run(p(), lb({ forwardingRules: [udp] }));
         expect(reports).toHaveLength(1);
         expect(reports[0]).toContain("forwardingRules[0]");
@@ -312,7 +359,10 @@ describe(LB_TCP_PASSTHROUGH_ONLY, () => {
     });
 
     it("reports a certificateId on an otherwise TCP rule", async () => {
-        const { reports } = await run(p(), lb({ forwardingRules: [{ ...tcpRule(443), certificateId: "cert-123" }] }));
+        const { reports } = await run(
+            p(),
+            lb({ forwardingRules: [{ ...tcpRule(443), certificateId: "cert-123" }] }),
+        );
         expect(reports).toHaveLength(1);
         expect(reports[0]).toContain('certificateId "cert-123"');
     });

@@ -79,12 +79,18 @@ const dropletsProtectedAndFrozen: ResourceValidationPolicy = {
         (_props, args: ResourceValidationArgs, reportViolation: ReportViolation) => {
             const what = `Masking droplet ${describe(args)}`;
             if (args.opts.protect !== true) {
-                reportViolation(`${what} is not protected: set protect: true so it can never be deleted or replaced.`);
+                reportViolation(
+                    `${what} is not protected: set protect: true so it can never be deleted or replaced.`,
+                );
             }
             const ignoreChanges = args.opts.ignoreChanges ?? [];
-            const unfrozen = FROZEN_DROPLET_INPUTS.filter((input) => !ignoreChanges.includes(input));
+            const unfrozen = FROZEN_DROPLET_INPUTS.filter(
+                (input) => !ignoreChanges.includes(input),
+            );
             if (ignoreChanges.length === 0) {
-                reportViolation(`${what} has no ignoreChanges: freeze every input (MASKING_SERVER_OPTIONS) so Pulumi never updates it.`);
+                reportViolation(
+                    `${what} has no ignoreChanges: freeze every input (MASKING_SERVER_OPTIONS) so Pulumi never updates it.`,
+                );
             } else if (!ignoreChanges.includes("*") && unfrozen.length) {
                 reportViolation(
                     `${what} has ignoreChanges ${JSON.stringify(ignoreChanges)}, which leaves ${unfrozen.join(", ")} free: ` +
@@ -98,7 +104,8 @@ const dropletsProtectedAndFrozen: ResourceValidationPolicy = {
 // 2. A replaced or deleted LB gets a new public IP, which breaks every user.
 const lbProtected: ResourceValidationPolicy = {
     name: LB_PROTECTED,
-    description: "The load balancer must be protected: replacing or deleting it changes its public IP.",
+    description:
+        "The load balancer must be protected: replacing or deleting it changes its public IP.",
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: validateResourceOfType(
@@ -139,9 +146,13 @@ const lbSizeUnitWithinBounds: ResourceValidationPolicy = {
             const sizeUnit: unknown = lb.sizeUnit;
             if (sizeUnit === undefined || sizeUnit === null) {
                 // Without sizeUnit the LB falls back to the legacy `size` slug, outside this bound.
-                reportViolation(`${what} has no sizeUnit: set sizeUnit to an integer in [1, ${maxNodes}].`);
+                reportViolation(
+                    `${what} has no sizeUnit: set sizeUnit to an integer in [1, ${maxNodes}].`,
+                );
             } else if (typeof sizeUnit !== "number" || !Number.isInteger(sizeUnit)) {
-                reportViolation(`${what} has sizeUnit ${JSON.stringify(sizeUnit)}, which is not an integer in [1, ${maxNodes}].`);
+                reportViolation(
+                    `${what} has sizeUnit ${JSON.stringify(sizeUnit)}, which is not an integer in [1, ${maxNodes}].`,
+                );
             } else if (sizeUnit < 1) {
                 reportViolation(`${what} has sizeUnit ${sizeUnit}, below the minimum of 1.`);
             } else if (sizeUnit > maxNodes) {
@@ -156,7 +167,7 @@ const lbSizeUnitWithinBounds: ResourceValidationPolicy = {
 const lbTcpPassthroughOnly: ResourceValidationPolicy = {
     name: LB_TCP_PASSTHROUGH_ONLY,
     description:
-        "Every load balancer forwarding rule must be TCP passthrough: entryProtocol and targetProtocol \"tcp\", no certificate.",
+        'Every load balancer forwarding rule must be TCP passthrough: entryProtocol and targetProtocol "tcp", no certificate.',
     enforcementLevel: "mandatory",
     severity: "high",
     validateResource: validateResourceOfType(
@@ -165,16 +176,24 @@ const lbTcpPassthroughOnly: ResourceValidationPolicy = {
             (lb.forwardingRules ?? []).forEach((rule, i) => {
                 const problems: string[] = [];
                 if (rule.entryProtocol !== "tcp") {
-                    problems.push(`entryProtocol is ${JSON.stringify(rule.entryProtocol)} (must be "tcp")`);
+                    problems.push(
+                        `entryProtocol is ${JSON.stringify(rule.entryProtocol)} (must be "tcp")`,
+                    );
                 }
                 if (rule.targetProtocol !== "tcp") {
-                    problems.push(`targetProtocol is ${JSON.stringify(rule.targetProtocol)} (must be "tcp")`);
+                    problems.push(
+                        `targetProtocol is ${JSON.stringify(rule.targetProtocol)} (must be "tcp")`,
+                    );
                 }
                 if (rule.certificateName) {
-                    problems.push(`certificateName ${JSON.stringify(rule.certificateName)} is set (must be empty)`);
+                    problems.push(
+                        `certificateName ${JSON.stringify(rule.certificateName)} is set (must be empty)`,
+                    );
                 }
                 if (rule.certificateId) {
-                    problems.push(`certificateId ${JSON.stringify(rule.certificateId)} is set (must be empty)`);
+                    problems.push(
+                        `certificateId ${JSON.stringify(rule.certificateId)} is set (must be empty)`,
+                    );
                 }
                 if (problems.length > 0) {
                     reportViolation(

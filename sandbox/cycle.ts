@@ -23,43 +23,74 @@ async function main(): Promise<number> {
         const first = await stack.up({ onOutput: process.stdout.write.bind(process.stdout) });
         const lbId = first.outputs.loadBalancerId.value;
         const ip = first.outputs.loadBalancerIp.value;
-        check(first.outputs.sizeUnit.value === baseline.sizing.sizeUnit, `size_unit ${baseline.sizing.sizeUnit} at baseline`);
+        check(
+            first.outputs.sizeUnit.value === baseline.sizing.sizeUnit,
+            `size_unit ${baseline.sizing.sizeUnit} at baseline`,
+        );
 
         step(`2. drop: ${DROP.users} users × ${DROP.tasksPerUser} tasks`);
         await setDemand(sandbox, DROP);
         const drop = sandbox.current().sizing;
         console.log(nodeChangeLine(nodeChange(baseline.sizing, drop, 6)));
         const preview = await stack.preview();
-        check(preview.changeSummary.update === 1 && !preview.changeSummary.replace && !preview.changeSummary.delete, "the drop previews as exactly one in-place update");
+        check(
+            preview.changeSummary.update === 1 &&
+                !preview.changeSummary.replace &&
+                !preview.changeSummary.delete,
+            "the drop previews as exactly one in-place update",
+        );
         const up = await stack.up({ onOutput: process.stdout.write.bind(process.stdout) });
-        check(up.outputs.sizeUnit.value === drop.sizeUnit, `size_unit ${drop.sizeUnit} during the drop`);
+        check(
+            up.outputs.sizeUnit.value === drop.sizeUnit,
+            `size_unit ${drop.sizeUnit} during the drop`,
+        );
 
         step("3. after the drop: back to the baseline");
         await setDemand(sandbox, baseline.config.demand);
         console.log(nodeChangeLine(nodeChange(drop, baseline.sizing)));
         const back = await stack.up({ onOutput: process.stdout.write.bind(process.stdout) });
-        check(back.outputs.sizeUnit.value === baseline.sizing.sizeUnit, `size_unit back to ${baseline.sizing.sizeUnit}`);
+        check(
+            back.outputs.sizeUnit.value === baseline.sizing.sizeUnit,
+            `size_unit back to ${baseline.sizing.sizeUnit}`,
+        );
 
         step("4. destroy: protection must refuse it");
-        const destroyed = await stack.destroy().then(() => true, (err: Error) => (/protect/i.test(err.message) ? false : Promise.reject(err)));
+        const destroyed = await stack.destroy().then(
+            () => true,
+            (err: Error) => (/protect/i.test(err.message) ? false : Promise.reject(err)),
+        );
         check(!destroyed, "destroy refused by protection");
 
         step("5. summary");
         const outputs = await stack.outputs();
-        check(outputs.loadBalancerId.value === lbId && outputs.loadBalancerIp.value === ip, `load balancer ${lbId} kept its IP ${ip}`);
+        check(
+            outputs.loadBalancerId.value === lbId && outputs.loadBalancerIp.value === ip,
+            `load balancer ${lbId} kept its IP ${ip}`,
+        );
         const summary = sandbox.emulator.state.summary();
-        console.log(`API writes per kind: ${JSON.stringify(Object.fromEntries(Object.entries(summary.writes).map(([kind, ids]) => [kind, Object.values(ids ?? {}).reduce((a, b) => a + b, 0)])))}`);
-        check(summary.dropletWrites === 0, `zero writes to the masking droplets (${summary.dropletWrites})`);
+        console.log(
+            `API writes per kind: ${JSON.stringify(Object.fromEntries(Object.entries(summary.writes).map(([kind, ids]) => [kind, Object.values(ids ?? {}).reduce((a, b) => a + b, 0)])))}`,
+        );
+        check(
+            summary.dropletWrites === 0,
+            `zero writes to the masking droplets (${summary.dropletWrites})`,
+        );
     } finally {
         await sandbox.dispose();
     }
-    console.log(failures.length ? `\n${failures.length} promise(s) broken` : "\nthe drop cycle holds");
+    console.log(
+        failures.length ? `\n${failures.length} promise(s) broken` : "\nthe drop cycle holds",
+    );
     return failures.length ? 1 : 0;
 }
 
 async function setDemand(sandbox: Sandbox, demand: { users: number; tasksPerUser: number }) {
     await sandbox.stack.setConfig("proxy-lb:demand.users", { value: String(demand.users) }, true);
-    await sandbox.stack.setConfig("proxy-lb:demand.tasksPerUser", { value: String(demand.tasksPerUser) }, true);
+    await sandbox.stack.setConfig(
+        "proxy-lb:demand.tasksPerUser",
+        { value: String(demand.tasksPerUser) },
+        true,
+    );
 }
 
 function step(title: string) {
@@ -70,11 +101,14 @@ main().then(
     (code) => (process.exitCode = code),
     (err: unknown) => {
         if (err instanceof ToolchainUnavailable) {
-            console.error(`npm start: the Pulumi toolchain is not available here (the reasons are above).`);
+            console.error(
+                `npm start: the Pulumi toolchain is not available here (the reasons are above).`,
+            );
             process.exitCode = 3;
         } else {
             // A run refused for want of a token scope: name it (the Automation API's error holds pulumi's output).
-            for (const hint of scopeHints(String((err as Error)?.message ?? err))) console.error(hint);
+            for (const hint of scopeHints(String((err as Error)?.message ?? err)))
+                console.error(hint);
             throw err;
         }
     },

@@ -16,7 +16,15 @@ import { findToolchain, Toolchain, toolchainEnv } from "../ops/toolchain";
 
 export const ROOT = path.resolve(__dirname, "..");
 /** What the program needs at run time; everything else stays out of the copy. */
-export const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "sizing", "config", "infra"];
+export const PROGRAM_FILES = [
+    "index.ts",
+    "Pulumi.yaml",
+    "package.json",
+    "tsconfig.json",
+    "sizing",
+    "config",
+    "infra",
+];
 
 export interface Sandbox {
     dir: string;
@@ -29,9 +37,13 @@ export interface Sandbox {
     dispose(): Promise<void>;
 }
 
-export async function openSandbox(stackName: string, toolchain: Toolchain = findToolchain({ progress: true })): Promise<Sandbox> {
+export async function openSandbox(
+    stackName: string,
+    toolchain: Toolchain = findToolchain({ progress: true }),
+): Promise<Sandbox> {
     const dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-sandbox-"));
-    for (const file of [...PROGRAM_FILES, `Pulumi.${stackName}.yaml`]) cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
+    for (const file of [...PROGRAM_FILES, `Pulumi.${stackName}.yaml`])
+        cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
     symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     const state = path.join(dir, ".pulumi-state");
     mkdirSync(state);
@@ -40,15 +52,26 @@ export async function openSandbox(stackName: string, toolchain: Toolchain = find
     // The emulator knows only this token, with the scopes the docs recommend (ops/scopes.ts; to
     // create a load balancer, the program's create scopes): DigitalOcean refuses anything else.
     const token = `sandbox-${randomBytes(12).toString("hex")}`;
-    const scopes = baseline.config.loadBalancer.id ? [...RECOMMENDED_SCOPES] : tokenScopes("programCreate");
-    const emulator = await startEmulator({ port: 0, seed: { ...seedFor(baseline), tokens: [{ token, scopes }] } });
+    const scopes = baseline.config.loadBalancer.id
+        ? [...RECOMMENDED_SCOPES]
+        : tokenScopes("programCreate");
+    const emulator = await startEmulator({
+        port: 0,
+        seed: { ...seedFor(baseline), tokens: [{ token, scopes }] },
+    });
     try {
         const stack = await LocalWorkspace.createOrSelectStack(
             { stackName, workDir: dir },
             {
-                pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchain.bin), skipVersionCheck: false }),
+                pulumiCommand: await PulumiCommand.get({
+                    root: path.dirname(toolchain.bin),
+                    skipVersionCheck: false,
+                }),
                 envVars: {
-                    ...(toolchainEnv(toolchain, { PATH: process.env.PATH }) as Record<string, string>),
+                    ...(toolchainEnv(toolchain, { PATH: process.env.PATH }) as Record<
+                        string,
+                        string
+                    >),
                     PULUMI_HOME: toolchain.home,
                     PULUMI_BACKEND_URL: `file://${state}`,
                     PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
@@ -84,15 +107,22 @@ function seedFor({ config }: Settings) {
         region: config.region,
         tags: config.maskingServers.tag ? [config.maskingServers.tag] : [],
         loadBalancers: lb.id
-            ? [{
-                id: lb.id,
-                name: lb.name,
-                region: config.region,
-                size_unit: 1,
-                droplet_ids: ids,
-                forwarding_rules: (lb.forwarding ?? [{ port: 8080 }]).map((rule) => ({ entry_protocol: "tcp", entry_port: rule.port, target_protocol: "tcp", target_port: rule.targetPort ?? rule.port })),
-                health_check: { protocol: "tcp", port: lb.healthCheck?.port ?? 8080 },
-            }]
+            ? [
+                  {
+                      id: lb.id,
+                      name: lb.name,
+                      region: config.region,
+                      size_unit: 1,
+                      droplet_ids: ids,
+                      forwarding_rules: (lb.forwarding ?? [{ port: 8080 }]).map((rule) => ({
+                          entry_protocol: "tcp",
+                          entry_port: rule.port,
+                          target_protocol: "tcp",
+                          target_port: rule.targetPort ?? rule.port,
+                      })),
+                      health_check: { protocol: "tcp", port: lb.healthCheck?.port ?? 8080 },
+                  },
+              ]
             : [],
     });
 }

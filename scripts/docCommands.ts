@@ -19,7 +19,16 @@
 // The untyped fence right after a command block is its output: what a terminal shows (stdout and
 // stderr as they come, npm's `> script` banner left out).
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+    copyFileSync,
+    existsSync,
+    mkdtempSync,
+    readdirSync,
+    readFileSync,
+    rmSync,
+    symlinkSync,
+    writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, parseDocument } from "yaml";
@@ -80,7 +89,15 @@ export interface Parsed {
 }
 
 export function parseDirective(text: string, where: string, problems: string[]): Directive {
-    const d: Directive = { run: false, e2e: false, calendar: false, set: [], exit: 0, excerpt: false, env: {} };
+    const d: Directive = {
+        run: false,
+        e2e: false,
+        calendar: false,
+        set: [],
+        exit: 0,
+        excerpt: false,
+        env: {},
+    };
     for (const token of text.split(/\s+/).filter(Boolean)) {
         if (token === "run") d.run = true;
         else if (token === "calendar") d.calendar = true;
@@ -94,9 +111,14 @@ export function parseDirective(text: string, where: string, problems: string[]):
         } else if (/^[A-Z_][A-Z0-9_]*=/.test(token)) {
             const at = token.indexOf("=");
             d.env[token.slice(0, at)] = token.slice(at + 1);
-        } else problems.push(`${where}: unknown docs-check directive token ${JSON.stringify(token)}`);
+        } else
+            problems.push(`${where}: unknown docs-check directive token ${JSON.stringify(token)}`);
     }
-    if (!d.run && (d.e2e || d.excerpt || d.session || d.calendar || d.set.length || Object.keys(d.env).length)) problems.push(`${where}: a docs-check directive without "run" does nothing`);
+    if (
+        !d.run &&
+        (d.e2e || d.excerpt || d.session || d.calendar || d.set.length || Object.keys(d.env).length)
+    )
+        problems.push(`${where}: a docs-check directive without "run" does nothing`);
     return d;
 }
 
@@ -114,7 +136,14 @@ export function commandsOf(lines: string[]): string[] {
         pending = "";
     }
     if (pending) joined.push(pending.trim());
-    return joined.map((l) => l.replace(/(^|\s+)#(\s.*)?$/, "").trim().replace(/\s+/g, " ")).filter(Boolean);
+    return joined
+        .map((l) =>
+            l
+                .replace(/(^|\s+)#(\s.*)?$/, "")
+                .trim()
+                .replace(/\s+/g, " "),
+        )
+        .filter(Boolean);
 }
 
 export function parseDoc(file: string, text: string): Parsed {
@@ -127,7 +156,8 @@ export function parseDoc(file: string, text: string): Parsed {
     while (i < lines.length) {
         const open = /^(\s*)(`{3,})(\S*)\s*$/.exec(lines[i]);
         if (!open) {
-            for (const m of lines[i].matchAll(/`([^`]+)`/g)) spans.push({ file, line: i + 1, text: m[1] });
+            for (const m of lines[i].matchAll(/`([^`]+)`/g))
+                spans.push({ file, line: i + 1, text: m[1] });
             if (lines[i].trim() !== "") last = undefined;
             i++;
             continue;
@@ -136,10 +166,14 @@ export function parseDoc(file: string, text: string): Parsed {
         const start = i;
         let end = start + 1;
         while (end < lines.length && lines[end].trim() !== fence) end++;
-        const content = lines.slice(start + 1, end).map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l));
+        const content = lines
+            .slice(start + 1, end)
+            .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l));
         const where = `${file}:${start + 1}`;
         if (SHELL_LANGS.has(lang)) {
-            const directive = /^\s*$/.test(lines[start - 1] ?? "") ? undefined : DIRECTIVE.exec(lines[start - 1].trim());
+            const directive = /^\s*$/.test(lines[start - 1] ?? "")
+                ? undefined
+                : DIRECTIVE.exec(lines[start - 1].trim());
             const block: CommandBlock = {
                 file,
                 line: start + 1,
@@ -151,10 +185,18 @@ export function parseDoc(file: string, text: string): Parsed {
             blocks.push(block);
             last = block;
         } else {
-            if ((lang === "" || lang === "markdown") && last && last.output === undefined && start > 0 && /^\s*(`{3,})\s*$/.test(lines[start - 1])) {
+            if (
+                (lang === "" || lang === "markdown") &&
+                last &&
+                last.output === undefined &&
+                start > 0 &&
+                /^\s*(`{3,})\s*$/.test(lines[start - 1])
+            ) {
                 last.output = { text: content.join("\n"), from: start + 1, to: end };
             } else if (content.some((l) => /^\$ /.test(l))) {
-                problems.push(`${where}: a "$ command" in a \`\`\`${lang} block: put commands in a \`\`\`sh block and their output in the untyped block after it`);
+                problems.push(
+                    `${where}: a "$ command" in a \`\`\`${lang} block: put commands in a \`\`\`sh block and their output in the untyped block after it`,
+                );
             }
             last = undefined;
         }
@@ -180,13 +222,24 @@ export function loadManifest(root = ROOT): ManifestEntry[] {
 /** The rules that need no run: npm scripts exist, `-s` where output goes to a file or pipe, every command accounted for. */
 export function staticProblems(parsed: Parsed[], manifest: ManifestEntry[], root = ROOT): string[] {
     const problems = parsed.flatMap((p) => p.problems);
-    const scripts = Object.keys((JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
+    const scripts = Object.keys(
+        (
+            JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
+                scripts: Record<string, string>;
+            }
+        ).scripts,
+    );
     for (const { file, line, text } of parsed.flatMap((p) => p.spans)) {
         for (const m of text.matchAll(/\bnpm run (?:-s\s+)?(?!-)([\w:.-]+)/g)) {
-            if (!scripts.includes(m[1])) problems.push(`${file}:${line}: \`${text}\`: npm has no script "${m[1]}" (package.json)`);
+            if (!scripts.includes(m[1]))
+                problems.push(
+                    `${file}:${line}: \`${text}\`: npm has no script "${m[1]}" (package.json)`,
+                );
         }
         if (/\bnpm run (?!-s\b)/.test(text) && /[|>]/.test(text.replace(/<[^<>\s]+>|->|=>/g, ""))) {
-            problems.push(`${file}:${line}: \`${text}\`: its output goes to a file or a pipe, so it needs \`npm run -s\` (npm's banner would land there)`);
+            problems.push(
+                `${file}:${line}: \`${text}\`: its output goes to a file or a pipe, so it needs \`npm run -s\` (npm's banner would land there)`,
+            );
         }
     }
     const shown = new Set<string>();
@@ -195,15 +248,23 @@ export function staticProblems(parsed: Parsed[], manifest: ManifestEntry[], root
         for (const command of block.commands) {
             shown.add(command);
             if (!manifest.some((e) => e.command === command)) {
-                problems.push(`${block.file}:${block.line}: \`${command}\` is run neither by the docs check (add <!-- docs-check: run -->) nor by a test listed in ${MANIFEST}`);
+                problems.push(
+                    `${block.file}:${block.line}: \`${command}\` is run neither by the docs check (add <!-- docs-check: run -->) nor by a test listed in ${MANIFEST}`,
+                );
             }
         }
     }
     for (const entry of manifest) {
         const where = `${MANIFEST}: \`${entry.command}\``;
-        if (!shown.has(entry.command)) problems.push(`${where} is not shown in the docs any more (or the docs check runs it): remove it`);
+        if (!shown.has(entry.command))
+            problems.push(
+                `${where} is not shown in the docs any more (or the docs check runs it): remove it`,
+            );
         if (entry.unrun !== undefined) {
-            if (entry.test !== undefined || !entry.unrun.trim()) problems.push(`${where}: give either test (and mentions) or unrun (a reason), not both`);
+            if (entry.test !== undefined || !entry.unrun.trim())
+                problems.push(
+                    `${where}: give either test (and mentions) or unrun (a reason), not both`,
+                );
             continue;
         }
         if (!entry.test || !entry.mentions?.length) {
@@ -216,7 +277,11 @@ export function staticProblems(parsed: Parsed[], manifest: ManifestEntry[], root
             continue;
         }
         const text = readFileSync(file, "utf8");
-        for (const mention of entry.mentions) if (!text.includes(mention)) problems.push(`${where}: ${entry.test} does not contain ${JSON.stringify(mention)}`);
+        for (const mention of entry.mentions)
+            if (!text.includes(mention))
+                problems.push(
+                    `${where}: ${entry.test} does not contain ${JSON.stringify(mention)}`,
+                );
     }
     return problems;
 }
@@ -245,9 +310,17 @@ export function linkProblems(files: string[], root = ROOT): string[] {
                 const target = m[1];
                 if (/^[a-z]+:/.test(target)) continue; // https:, mailto:
                 const [rel, anchor] = target.split("#");
-                const full = rel ? path.resolve(path.dirname(path.join(root, file)), rel) : path.join(root, file);
-                if (!existsSync(full)) problems.push(`${file}:${i + 1}: the link ${target} leads nowhere (no ${path.relative(root, full)})`);
-                else if (anchor && full.endsWith(".md") && !anchors(full).has(anchor)) problems.push(`${file}:${i + 1}: the link ${target}: ${path.relative(root, full)} has no heading #${anchor}`);
+                const full = rel
+                    ? path.resolve(path.dirname(path.join(root, file)), rel)
+                    : path.join(root, file);
+                if (!existsSync(full))
+                    problems.push(
+                        `${file}:${i + 1}: the link ${target} leads nowhere (no ${path.relative(root, full)})`,
+                    );
+                else if (anchor && full.endsWith(".md") && !anchors(full).has(anchor))
+                    problems.push(
+                        `${file}:${i + 1}: the link ${target}: ${path.relative(root, full)} has no heading #${anchor}`,
+                    );
             }
         });
     }
@@ -268,9 +341,16 @@ export function normalizeOutput(text: string): string {
 export function withCalendar(stackFile: string): string {
     const lines = stackFile.split("\n");
     const from = lines.findIndex((l) => l.includes("An example: uncomment it"));
-    const to = lines.findIndex((l, i) => i > from && l.includes("Optional, with the defaults shown"));
-    if (from < 0 || to < 0) throw new Error('Pulumi.drop.yaml lacks the example calendar between "An example: uncomment it" and "Optional, with the defaults shown"');
-    return lines.map((l, i) => (i > from && i < to && l.startsWith("  # ") ? `  ${l.slice(4)}` : l)).join("\n");
+    const to = lines.findIndex(
+        (l, i) => i > from && l.includes("Optional, with the defaults shown"),
+    );
+    if (from < 0 || to < 0)
+        throw new Error(
+            'Pulumi.drop.yaml lacks the example calendar between "An example: uncomment it" and "Optional, with the defaults shown"',
+        );
+    return lines
+        .map((l, i) => (i > from && i < to && l.startsWith("  # ") ? `  ${l.slice(4)}` : l))
+        .join("\n");
 }
 
 interface Session {
@@ -291,7 +371,11 @@ function openSession(directive: Directive, root: string): Session {
     const committed = readFileSync(path.join(root, "Pulumi.drop.yaml"), "utf8");
     writeFileSync(path.join(dir, "Pulumi.drop.yaml"), committed);
     copyFileSync(path.join(root, ".gitignore"), path.join(dir, ".gitignore"));
-    const git = (...args: string[]) => spawnSync("git", ["-c", "user.name=docs", "-c", "user.email=docs@localhost", ...args], { cwd: dir, stdio: "ignore" });
+    const git = (...args: string[]) =>
+        spawnSync("git", ["-c", "user.name=docs", "-c", "user.email=docs@localhost", ...args], {
+            cwd: dir,
+            stdio: "ignore",
+        });
     git("init", "-q");
     git("add", "Pulumi.drop.yaml");
     git("commit", "-q", "-m", "the committed stack file");
@@ -301,7 +385,11 @@ function openSession(directive: Directive, root: string): Session {
         for (const { path: key, value } of directive.set) {
             // A key the file has, or one under a top-level key of the schema the file leaves out
             // (proxy-lb:autopilot): a misspelt key is still refused.
-            const known = doc.hasIn(["config", ...key]) || (!doc.hasIn(["config", key[0]]) && key.length > 1 && String(key[0]).replace(/^proxy-lb:/, "") in stackConfigSchema.shape);
+            const known =
+                doc.hasIn(["config", ...key]) ||
+                (!doc.hasIn(["config", key[0]]) &&
+                    key.length > 1 &&
+                    String(key[0]).replace(/^proxy-lb:/, "") in stackConfigSchema.shape);
             if (!known) throw new Error(`set:${key.join(".")}: Pulumi.drop.yaml has no such key`);
             doc.setIn(["config", ...key], value);
         }
@@ -325,7 +413,11 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Starts the emulator line of a block (on a free port), returning the URL it prints first. */
-async function startEmulator(line: string, session: Session, env: NodeJS.ProcessEnv): Promise<{ shown: string; url: string }> {
+async function startEmulator(
+    line: string,
+    session: Session,
+    env: NodeJS.ProcessEnv,
+): Promise<{ shown: string; url: string }> {
     const m = EMULATOR_LINE.exec(line)!;
     const port = /--port (\d+)/.exec(m[1])?.[1];
     if (port === undefined) throw new Error(`${line}: give the emulator a --port`);
@@ -333,14 +425,27 @@ async function startEmulator(line: string, session: Session, env: NodeJS.Process
     // when its stdin closes: at the session's end, or when this process dies.
     const command = `npm run -s emulator -- ${m[1].replace(`--port ${port}`, "--port 0")}`;
     const wrapper = `${command} & cat >/dev/null; kill -TERM -- -$$ 2>/dev/null`;
-    const child = spawn("bash", ["-c", wrapper], { cwd: session.dir, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("bash", ["-c", wrapper], {
+        cwd: session.dir,
+        env,
+        detached: true,
+        stdio: ["pipe", "pipe", "pipe"],
+    });
     const done = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     session.emulators.push({ pid: child.pid!, stop: () => child.stdin.end(), done });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const url = await new Promise<string>((resolve, reject) => {
         let out = "";
-        const timer = setTimeout(() => reject(new Error(`${line}: no URL on its first stdout line within 30 s; stderr: ${stderr}`)), 30_000);
+        const timer = setTimeout(
+            () =>
+                reject(
+                    new Error(
+                        `${line}: no URL on its first stdout line within 30 s; stderr: ${stderr}`,
+                    ),
+                ),
+            30_000,
+        );
         child.stdout.on("data", (d: Buffer) => {
             out += d.toString();
             const nl = out.indexOf("\n");
@@ -348,9 +453,16 @@ async function startEmulator(line: string, session: Session, env: NodeJS.Process
             clearTimeout(timer);
             const first = out.slice(0, nl);
             if (/^http:\/\/127\.0\.0\.1:\d+$/.test(first)) resolve(first);
-            else reject(new Error(`${line}: its first stdout line is ${JSON.stringify(first)}, not the URL`));
+            else
+                reject(
+                    new Error(
+                        `${line}: its first stdout line is ${JSON.stringify(first)}, not the URL`,
+                    ),
+                );
         });
-        child.once("exit", (code) => reject(new Error(`${line}: exited ${code} before printing its URL; stderr: ${stderr}`)));
+        child.once("exit", (code) =>
+            reject(new Error(`${line}: exited ${code} before printing its URL; stderr: ${stderr}`)),
+        );
     });
     child.stdout.resume();
     return { shown: `http://127.0.0.1:${port}`, url };
@@ -359,7 +471,10 @@ async function startEmulator(line: string, session: Session, env: NodeJS.Process
 async function closeSession(session: Session): Promise<void> {
     for (const emulator of session.emulators) {
         emulator.stop();
-        const killed = await Promise.race([emulator.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
+        const killed = await Promise.race([
+            emulator.done.then(() => true),
+            new Promise<boolean>((r) => setTimeout(() => r(false), 5_000)),
+        ]);
         if (!killed) {
             try {
                 process.kill(-emulator.pid, "SIGKILL");
@@ -372,9 +487,17 @@ async function closeSession(session: Session): Promise<void> {
     rmSync(session.envFile, { force: true });
 }
 
-function runScript(script: string, dir: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; output: string }> {
+function runScript(
+    script: string,
+    dir: string,
+    env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; output: string }> {
     return new Promise((resolve) => {
-        const child = spawn("bash", ["-c", `set -eo pipefail\nexec 2>&1\n${script}`], { cwd: dir, env, stdio: ["ignore", "pipe", "inherit"] });
+        const child = spawn("bash", ["-c", `set -eo pipefail\nexec 2>&1\n${script}`], {
+            cwd: dir,
+            env,
+            stdio: ["ignore", "pipe", "inherit"],
+        });
         let output = "";
         child.stdout.on("data", (d: Buffer) => (output += d.toString()));
         const timer = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS);
@@ -393,7 +516,10 @@ export interface RunResult {
 }
 
 /** Runs every `run` block (those marked e2e, or the others), sessions in order, up to `parallel` sessions at a time. */
-export async function runBlocks(blocks: CommandBlock[], { root = ROOT, parallel = 2, e2e = false } = {}): Promise<RunResult[]> {
+export async function runBlocks(
+    blocks: CommandBlock[],
+    { root = ROOT, parallel = 2, e2e = false } = {},
+): Promise<RunResult[]> {
     const groups = new Map<string, CommandBlock[]>();
     blocks.forEach((b, i) => {
         if (!b.directive.run || b.directive.e2e !== e2e) return;
@@ -403,7 +529,8 @@ export async function runBlocks(blocks: CommandBlock[], { root = ROOT, parallel 
     const results: RunResult[] = [];
     const queue = [...groups.values()];
     const worker = async () => {
-        for (let group = queue.shift(); group; group = queue.shift()) results.push(...(await runGroup(group, root)));
+        for (let group = queue.shift(); group; group = queue.shift())
+            results.push(...(await runGroup(group, root)));
     };
     await Promise.all(Array.from({ length: parallel }, worker));
     return results;
@@ -416,10 +543,16 @@ async function runGroup(group: CommandBlock[], root: string): Promise<RunResult[
         for (const block of group) {
             const problems: string[] = [];
             const where = `${block.file}:${block.line}`;
-            if (signatureOf(block.directive) !== session.signature) problems.push(`${where}: a session's stack file is set by its first block (calendar, set:)`);
+            if (signatureOf(block.directive) !== session.signature)
+                problems.push(
+                    `${where}: a session's stack file is set by its first block (calendar, set:)`,
+                );
             const env = cleanEnv(block.directive.env);
             const substitutions: [string, string][] = [];
-            const script: string[] = [`[ ! -f ${session.envFile} ] || source ${session.envFile}`, `trap 'export -p > ${session.envFile}' EXIT`];
+            const script: string[] = [
+                `[ ! -f ${session.envFile} ] || source ${session.envFile}`,
+                `trap 'export -p > ${session.envFile}' EXIT`,
+            ];
             for (const line of block.lines) {
                 if (EMULATOR_LINE.test(line.trim())) {
                     try {
@@ -432,15 +565,33 @@ async function runGroup(group: CommandBlock[], root: string): Promise<RunResult[
                 }
                 script.push(line);
             }
-            const text = substitutions.reduce((s, [from, to]) => s.split(from).join(to), script.join("\n"));
-            const run = problems.length ? { status: null, output: "" } : await runScript(text, session.dir, env);
-            const actual = normalizeOutput(substitutions.reduce((s, [from, to]) => s.split(to).join(from), run.output));
-            if (run.status !== block.directive.exit) problems.push(`${where}: exited ${run.status}, expected ${block.directive.exit}:\n${actual}`);
+            const text = substitutions.reduce(
+                (s, [from, to]) => s.split(from).join(to),
+                script.join("\n"),
+            );
+            const run = problems.length
+                ? { status: null, output: "" }
+                : await runScript(text, session.dir, env);
+            const actual = normalizeOutput(
+                substitutions.reduce((s, [from, to]) => s.split(to).join(from), run.output),
+            );
+            if (run.status !== block.directive.exit)
+                problems.push(
+                    `${where}: exited ${run.status}, expected ${block.directive.exit}:\n${actual}`,
+                );
             else if (block.output && block.directive.excerpt) {
                 const real = new Set(actual.split("\n").map(untimed));
-                const missing = normalizeOutput(block.output.text).split("\n").filter((l) => l.trim() && !real.has(untimed(l)));
-                if (missing.length) problems.push(`${where}: these lines of the excerpt shown are not in the real output:\n${missing.map((l) => `  ${l}`).join("\n")}\nthe real output:\n${actual}`);
-            } else if (block.output && normalizeOutput(block.output.text) !== actual) problems.push(`${where}: the output shown differs from the real one (npm run docs rewrites it):\n${diff(normalizeOutput(block.output.text), actual)}`);
+                const missing = normalizeOutput(block.output.text)
+                    .split("\n")
+                    .filter((l) => l.trim() && !real.has(untimed(l)));
+                if (missing.length)
+                    problems.push(
+                        `${where}: these lines of the excerpt shown are not in the real output:\n${missing.map((l) => `  ${l}`).join("\n")}\nthe real output:\n${actual}`,
+                    );
+            } else if (block.output && normalizeOutput(block.output.text) !== actual)
+                problems.push(
+                    `${where}: the output shown differs from the real one (npm run docs rewrites it):\n${diff(normalizeOutput(block.output.text), actual)}`,
+                );
             results.push({ block, status: run.status, actual, problems });
         }
     } finally {
@@ -451,7 +602,10 @@ async function runGroup(group: CommandBlock[], root: string): Promise<RunResult[
 
 /** A line of Pulumi's progress without its timings: `(0.10s)`, `Duration: 8s`. */
 function untimed(line: string): string {
-    return line.trim().replace(/\(\d+(\.\d+)?m?s\)/g, "(…)").replace(/Duration: \S+/, "Duration: …");
+    return line
+        .trim()
+        .replace(/\(\d+(\.\d+)?m?s\)/g, "(…)")
+        .replace(/Duration: \S+/, "Duration: …");
 }
 
 function diff(shown: string, real: string): string {
@@ -469,10 +623,19 @@ function diff(shown: string, real: string): string {
 /** The document with each run block's shown output replaced by the real one. */
 export function rewriteOutputs(text: string, results: RunResult[]): string {
     const lines = text.split("\n");
-    const done = results.filter((r) => r.block.output && !r.block.directive.excerpt && r.status === r.block.directive.exit).sort((x, y) => y.block.output!.from - x.block.output!.from);
+    const done = results
+        .filter(
+            (r) =>
+                r.block.output && !r.block.directive.excerpt && r.status === r.block.directive.exit,
+        )
+        .sort((x, y) => y.block.output!.from - x.block.output!.from);
     for (const { block, actual } of done) {
         const indent = /^(\s*)/.exec(lines[block.output!.from - 1])![1];
-        lines.splice(block.output!.from, block.output!.to - block.output!.from, ...actual.split("\n").map((l) => (l ? indent + l : l)));
+        lines.splice(
+            block.output!.from,
+            block.output!.to - block.output!.from,
+            ...actual.split("\n").map((l) => (l ? indent + l : l)),
+        );
     }
     return lines.join("\n");
 }
@@ -485,11 +648,21 @@ export function parseDocs(root = ROOT): Parsed[] {
  * The whole check: returns its problems (none: the docs hold). With `write`, rewrites the shown
  * outputs first. `e2e`: only the blocks that need the toolchain (the end-to-end test), else the others.
  */
-export async function checkDocCommands({ root = ROOT, write = false, e2e = false } = {}): Promise<string[]> {
+export async function checkDocCommands({ root = ROOT, write = false, e2e = false } = {}): Promise<
+    string[]
+> {
     const files = docFiles(root);
     const parsed = parseDocs(root);
-    const problems = e2e ? [] : [...staticProblems(parsed, loadManifest(root), root), ...linkProblems([...files, "emulator/README.md"], root)];
-    const results = await runBlocks(parsed.flatMap((p) => p.blocks), { root, e2e });
+    const problems = e2e
+        ? []
+        : [
+              ...staticProblems(parsed, loadManifest(root), root),
+              ...linkProblems([...files, "emulator/README.md"], root),
+          ];
+    const results = await runBlocks(
+        parsed.flatMap((p) => p.blocks),
+        { root, e2e },
+    );
     for (const file of files) {
         const mine = results.filter((r) => r.block.file === file);
         if (write && mine.length) {
@@ -501,7 +674,12 @@ export async function checkDocCommands({ root = ROOT, write = false, e2e = false
                 process.stdout.write(`wrote ${file}\n`);
             }
         }
-        for (const r of mine) problems.push(...(write ? r.problems.filter((p) => !p.includes("differs from the real one")) : r.problems));
+        for (const r of mine)
+            problems.push(
+                ...(write
+                    ? r.problems.filter((p) => !p.includes("differs from the real one"))
+                    : r.problems),
+            );
     }
     return problems;
 }

@@ -11,10 +11,22 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { z } from "zod";
 import { parseStackConfig, stackCronEntries } from "../config";
-import { NAMESPACE, OBJECT_KEYS, PROJECT_CONFIG_DEFAULTS, stackConfigSchema } from "../config/schema";
+import {
+    NAMESPACE,
+    OBJECT_KEYS,
+    PROJECT_CONFIG_DEFAULTS,
+    stackConfigSchema,
+} from "../config/schema";
 import { parseStackFile } from "../config/stackFile";
 import type { CronEntry } from "../sizing/cron";
-import { COMMAND_SCOPES, type Command, RECOMMENDED_SCOPES, tokenScopes, WORKFLOW_COMMANDS, workflowScopes } from "../ops/scopes";
+import {
+    COMMAND_SCOPES,
+    type Command,
+    RECOMMENDED_SCOPES,
+    tokenScopes,
+    WORKFLOW_COMMANDS,
+    workflowScopes,
+} from "../ops/scopes";
 import { checkDocCommands } from "./docCommands";
 
 interface JsonSchema {
@@ -31,7 +43,10 @@ interface JsonSchema {
     pattern?: string;
 }
 
-const jsonSchema = z.toJSONSchema(stackConfigSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+const jsonSchema = z.toJSONSchema(stackConfigSchema, {
+    io: "input",
+    unrepresentable: "any",
+}) as JsonSchema;
 const ROOT = path.resolve(__dirname, "..");
 /** Where the generated config reference lives, between START and END. */
 export const CONFIG_REFERENCE_FILE = "docs/config.md";
@@ -52,7 +67,8 @@ export function renderPulumiYaml(): string {
     }
     const project = {
         name: NAMESPACE,
-        description: "Sizes the DigitalOcean load balancer in front of the proxy masking droplets from a drop's demand; never touches the droplets.",
+        description:
+            "Sizes the DigitalOcean load balancer in front of the proxy masking droplets from a drop's demand; never touches the droplets.",
         runtime: { name: "nodejs", options: { typescript: true, packagemanager: "npm" } },
         config,
     };
@@ -63,20 +79,34 @@ export function renderConfigReference(): string {
     const rows: string[] = [];
     const walk = (schema: JsonSchema, key: string, required: boolean) => {
         const children = schema.properties ?? schema.items?.properties;
-        rows.push(`| \`${key}\` | ${typeText(schema)} | ${required ? "yes" : "no"} | ${defaultText(schema)} | ${schema.description ?? ""}${constraintText(schema)} |`);
+        rows.push(
+            `| \`${key}\` | ${typeText(schema)} | ${required ? "yes" : "no"} | ${defaultText(schema)} | ${schema.description ?? ""}${constraintText(schema)} |`,
+        );
         if (!children) return;
         const inner = schema.properties ? schema : schema.items!;
         const prefix = schema.items ? `${key}[]` : key;
-        for (const [name, child] of Object.entries(children)) walk(child, `${prefix}.${name}`, (inner.required ?? []).includes(name) && child.default === undefined);
+        for (const [name, child] of Object.entries(children))
+            walk(
+                child,
+                `${prefix}.${name}`,
+                (inner.required ?? []).includes(name) && child.default === undefined,
+            );
     };
     for (const [key, schema] of Object.entries(jsonSchema.properties ?? {})) {
         walk(schema, `${NAMESPACE}:${key}`, (jsonSchema.required ?? []).includes(key));
     }
-    return [START, "| key | type | required | default | meaning |", "|---|---|---|---|---|", ...rows, END].join("\n");
+    return [
+        START,
+        "| key | type | required | default | meaning |",
+        "|---|---|---|---|---|",
+        ...rows,
+        END,
+    ].join("\n");
 }
 
 function typeText(schema: JsonSchema): string {
-    if (schema.type === "array") return `list of ${schema.items?.type === "object" ? "objects" : `${schema.items?.type}s`}`;
+    if (schema.type === "array")
+        return `list of ${schema.items?.type === "object" ? "objects" : `${schema.items?.type}s`}`;
     return schema.type ?? "any";
 }
 
@@ -88,34 +118,46 @@ function defaultText(schema: JsonSchema): string {
 function constraintText(schema: JsonSchema): string {
     const parts: string[] = [];
     const big = (n: number) => n >= Number.MAX_SAFE_INTEGER;
-    if (schema.minimum !== undefined && schema.maximum !== undefined && !big(schema.maximum)) parts.push(`${schema.minimum}–${schema.maximum}`);
+    if (schema.minimum !== undefined && schema.maximum !== undefined && !big(schema.maximum))
+        parts.push(`${schema.minimum}–${schema.maximum}`);
     else if (schema.minimum !== undefined) parts.push(`≥ ${schema.minimum}`);
-    if (schema.maxItems !== undefined) parts.push(`${schema.minItems ?? 0}–${schema.maxItems} items`);
+    if (schema.maxItems !== undefined)
+        parts.push(`${schema.minItems ?? 0}–${schema.maxItems} items`);
     return parts.length ? ` (${parts.join(", ")})` : "";
 }
 
 export function replaceReference(doc: string): string {
     const start = doc.indexOf(START);
     const end = doc.indexOf(END);
-    if (start < 0 || end < 0) throw new Error(`${CONFIG_REFERENCE_FILE} lacks the ${START} … ${END} markers`);
+    if (start < 0 || end < 0)
+        throw new Error(`${CONFIG_REFERENCE_FILE} lacks the ${START} … ${END} markers`);
     return doc.slice(0, start) + renderConfigReference() + doc.slice(end + END.length);
 }
 
 // The token scopes, from ops/scopes.ts (the table the end-to-end tests hand each command its
 // token from): the README's tick list and docs/scopes.md's table.
 export const SCOPES_REFERENCE_FILE = "docs/scopes.md";
-const SCOPES_MARKERS = ["<!-- scopes-reference:start (generated by `npm run docs` from ops/scopes.ts) -->", "<!-- scopes-reference:end -->"] as const;
-const RECOMMENDED_MARKERS = ["<!-- recommended-scopes:start (generated by `npm run docs` from ops/scopes.ts) -->", "<!-- recommended-scopes:end -->"] as const;
+const SCOPES_MARKERS = [
+    "<!-- scopes-reference:start (generated by `npm run docs` from ops/scopes.ts) -->",
+    "<!-- scopes-reference:end -->",
+] as const;
+const RECOMMENDED_MARKERS = [
+    "<!-- recommended-scopes:start (generated by `npm run docs` from ops/scopes.ts) -->",
+    "<!-- recommended-scopes:end -->",
+] as const;
 
 export function renderScopesReference(): string {
     const code = (scopes: readonly string[]) => scopes.map((scope) => `\`${scope}\``).join(", ");
     const rows = (Object.keys(COMMAND_SCOPES) as Command[]).map((command) => {
         const { what, scopes, why } = COMMAND_SCOPES[command];
-        const added = tokenScopes(command).filter((scope) => !(scopes as readonly string[]).includes(scope));
+        const added = tokenScopes(command).filter(
+            (scope) => !(scopes as readonly string[]).includes(scope),
+        );
         return `| ${what} | ${code(scopes)} | ${added.length ? code(added) : "none"} | ${why} |`;
     });
     const workflows = (Object.keys(WORKFLOW_COMMANDS) as (keyof typeof WORKFLOW_COMMANDS)[]).map(
-        (workflow) => `| \`${workflow}\` | ${WORKFLOW_COMMANDS[workflow].join(", ")} | ${code(workflowScopes(workflow))} |`,
+        (workflow) =>
+            `| \`${workflow}\` | ${WORKFLOW_COMMANDS[workflow].join(", ")} | ${code(workflowScopes(workflow))} |`,
     );
     return [
         SCOPES_MARKERS[0],
@@ -132,20 +174,39 @@ export function renderScopesReference(): string {
 
 export function renderRecommendedScopes(): string {
     const code = (scopes: readonly string[]) => scopes.map((scope) => `\`${scope}\``).join(" · ");
-    const ticked = [...new Set((Object.keys(COMMAND_SCOPES) as Command[]).filter((c) => c !== "programCreate").flatMap((c) => COMMAND_SCOPES[c].scopes as readonly string[]))];
+    const ticked = [
+        ...new Set(
+            (Object.keys(COMMAND_SCOPES) as Command[])
+                .filter((c) => c !== "programCreate")
+                .flatMap((c) => COMMAND_SCOPES[c].scopes as readonly string[]),
+        ),
+    ];
     const added = RECOMMENDED_SCOPES.filter((scope) => !ticked.includes(scope));
-    return [RECOMMENDED_MARKERS[0], `Tick: ${code(ticked)}`, "", `The console then adds the scopes those require: ${code(added)}.`, RECOMMENDED_MARKERS[1]].join("\n");
+    return [
+        RECOMMENDED_MARKERS[0],
+        `Tick: ${code(ticked)}`,
+        "",
+        `The console then adds the scopes those require: ${code(added)}.`,
+        RECOMMENDED_MARKERS[1],
+    ].join("\n");
 }
 
-function replaceBetween(doc: string, file: string, [start, end]: readonly [string, string], rendered: string): string {
+function replaceBetween(
+    doc: string,
+    file: string,
+    [start, end]: readonly [string, string],
+    rendered: string,
+): string {
     const from = doc.indexOf(start);
     const to = doc.indexOf(end);
     if (from < 0 || to < 0) throw new Error(`${file} lacks the ${start} … ${end} markers`);
     return doc.slice(0, from) + rendered + doc.slice(to + end.length);
 }
 
-export const replaceScopesReference = (doc: string): string => replaceBetween(doc, SCOPES_REFERENCE_FILE, SCOPES_MARKERS, renderScopesReference());
-export const replaceRecommendedScopes = (doc: string): string => replaceBetween(doc, "README.md", RECOMMENDED_MARKERS, renderRecommendedScopes());
+export const replaceScopesReference = (doc: string): string =>
+    replaceBetween(doc, SCOPES_REFERENCE_FILE, SCOPES_MARKERS, renderScopesReference());
+export const replaceRecommendedScopes = (doc: string): string =>
+    replaceBetween(doc, "README.md", RECOMMENDED_MARKERS, renderRecommendedScopes());
 
 // The scheduled workflow's triggers, from the drop stack's calendar: `npm run schedule -- --stack
 // drop --cron` as YAML, each line with its why as a comment.
@@ -162,12 +223,19 @@ export function dropStackCronEntries(stackFileText: string): CronEntry[] {
 
 export function renderScheduleTriggers(entries: readonly CronEntry[]): string {
     const width = Math.max(...entries.map((e) => e.cron.length));
-    const lines = entries.map((e) => `    - cron: "${e.cron}"${" ".repeat(width - e.cron.length)}  # ${e.why}`);
+    const lines = entries.map(
+        (e) => `    - cron: "${e.cron}"${" ".repeat(width - e.cron.length)}  # ${e.why}`,
+    );
     return [TRIGGER_MARKERS[0], "  schedule:", ...lines, TRIGGER_MARKERS[1]].join("\n");
 }
 
 export const replaceScheduleTriggers = (workflow: string, stackFileText: string): string =>
-    replaceBetween(workflow, SCHEDULE_WORKFLOW_FILE, TRIGGER_MARKERS, renderScheduleTriggers(dropStackCronEntries(stackFileText)));
+    replaceBetween(
+        workflow,
+        SCHEDULE_WORKFLOW_FILE,
+        TRIGGER_MARKERS,
+        renderScheduleTriggers(dropStackCronEntries(stackFileText)),
+    );
 
 async function main(): Promise<number> {
     const check = process.argv.includes("--check");
@@ -176,7 +244,14 @@ async function main(): Promise<number> {
         [CONFIG_REFERENCE_FILE, (current) => replaceReference(current)],
         [SCOPES_REFERENCE_FILE, (current) => replaceScopesReference(current)],
         ["README.md", (current) => replaceRecommendedScopes(current)],
-        [SCHEDULE_WORKFLOW_FILE, (current) => replaceScheduleTriggers(current, readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8"))],
+        [
+            SCHEDULE_WORKFLOW_FILE,
+            (current) =>
+                replaceScheduleTriggers(
+                    current,
+                    readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8"),
+                ),
+        ],
     ];
     let stale = false;
     for (const [file, render] of targets) {
@@ -185,7 +260,9 @@ async function main(): Promise<number> {
         const next = render(current);
         if (next === current) continue;
         if (check) {
-            process.stderr.write(`${file} is out of date with config/schema.ts, ops/scopes.ts or Pulumi.drop.yaml's calendar: run npm run docs\n`);
+            process.stderr.write(
+                `${file} is out of date with config/schema.ts, ops/scopes.ts or Pulumi.drop.yaml's calendar: run npm run docs\n`,
+            );
             stale = true;
         } else {
             writeFileSync(full, next);
@@ -193,7 +270,8 @@ async function main(): Promise<number> {
         }
     }
     const problems = await checkDocCommands({ root: ROOT, write: !check });
-    if (process.argv.includes("--e2e")) problems.push(...(await checkDocCommands({ root: ROOT, write: !check, e2e: true })));
+    if (process.argv.includes("--e2e"))
+        problems.push(...(await checkDocCommands({ root: ROOT, write: !check, e2e: true })));
     for (const problem of problems) process.stderr.write(`${problem}\n`);
     return stale || problems.length ? 1 : 0;
 }

@@ -92,17 +92,57 @@ export interface AutopilotInput {
 }
 
 /** What set the size (with the autopilot off: the calendar, and a "disabled" reason says so). */
-export type Bound = "calendar" | "observedPeak" | "newConnectionsPeak" | "atLimit" | "clamped" | "holding";
+export type Bound =
+    "calendar" | "observedPeak" | "newConnectionsPeak" | "atLimit" | "clamped" | "holding";
 
 /** One reason behind the size, machine-readable, with its words in `text`. Times are epoch ms. */
 export type Reason =
     | { kind: "disabled"; text: string }
     | { kind: "calendar"; sizeUnit: number; why: string | null; text: string }
-    | { kind: "observedPeak"; sizeUnit: number; connections: number; at: number; headroom: number; connectionsPerNode: number; text: string }
-    | { kind: "newConnectionsPeak"; sizeUnit: number; newConnectionsPerSecond: number; at: number; headroom: number; newConnectionsPerSecondPerNode: number; text: string }
-    | { kind: "atLimit"; sizeUnit: number; connections: number; limit: number; at: number; nodesAtLimit: number; text: string }
-    | { kind: "clamped"; sizeUnit: number; wanted: number; maxNodes: number; by: "maxNodes" | "digitalocean"; text: string }
-    | { kind: "holding"; sizeUnit: number; cause: "error" | "noSamples" | "stale"; liveSizeUnit: number; lastSampleAt: number | null; error: string | null; text: string };
+    | {
+          kind: "observedPeak";
+          sizeUnit: number;
+          connections: number;
+          at: number;
+          headroom: number;
+          connectionsPerNode: number;
+          text: string;
+      }
+    | {
+          kind: "newConnectionsPeak";
+          sizeUnit: number;
+          newConnectionsPerSecond: number;
+          at: number;
+          headroom: number;
+          newConnectionsPerSecondPerNode: number;
+          text: string;
+      }
+    | {
+          kind: "atLimit";
+          sizeUnit: number;
+          connections: number;
+          limit: number;
+          at: number;
+          nodesAtLimit: number;
+          text: string;
+      }
+    | {
+          kind: "clamped";
+          sizeUnit: number;
+          wanted: number;
+          maxNodes: number;
+          by: "maxNodes" | "digitalocean";
+          text: string;
+      }
+    | {
+          kind: "holding";
+          sizeUnit: number;
+          cause: "error" | "noSamples" | "stale";
+          liveSizeUnit: number;
+          lastSampleAt: number | null;
+          error: string | null;
+          text: string;
+      };
 
 /** The highest sample of the window, and the nodes it needs. */
 export interface PeakNeed {
@@ -137,7 +177,12 @@ export interface ObservedNeed {
     bound: "observedPeak" | "newConnectionsPeak" | "atLimit";
 }
 
-export type Unreadable = { cause: "error" | "noSamples" | "stale"; lastSampleAt: number | null; error: string | null; text: string };
+export type Unreadable = {
+    cause: "error" | "noSamples" | "stale";
+    lastSampleAt: number | null;
+    error: string | null;
+    text: string;
+};
 
 export interface AutopilotDecision {
     sizeUnit: number;
@@ -158,7 +203,8 @@ export interface AutopilotDecision {
 // Checks (defensive: the config schema is the real gate and names the keys)
 
 function requireWhole(n: number, field: string, min: number): void {
-    if (!Number.isSafeInteger(n) || n < min) throw new Error(`${field} must be a whole number of at least ${min}, got ${n}`);
+    if (!Number.isSafeInteger(n) || n < min)
+        throw new Error(`${field} must be a whole number of at least ${min}, got ${n}`);
 }
 
 function calendarSize(calendar: CalendarNow): { sizeUnit: number; why: string | null } {
@@ -176,9 +222,20 @@ const when = (ms: number) => shortInstant(Math.floor(ms / 1000) * 1000);
 // ---------------------------------------------------------------------------
 // The observed window
 
-function validSamples(samples: readonly Sample[] | undefined, fromMs: number, toMs: number): Sample[] {
+function validSamples(
+    samples: readonly Sample[] | undefined,
+    fromMs: number,
+    toMs: number,
+): Sample[] {
     return (samples ?? [])
-        .filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && v >= 0 && t * 1000 >= fromMs && t * 1000 <= toMs)
+        .filter(
+            ([t, v]) =>
+                Number.isFinite(t) &&
+                Number.isFinite(v) &&
+                v >= 0 &&
+                t * 1000 >= fromMs &&
+                t * 1000 <= toMs,
+        )
         .slice()
         .sort((a, b) => a[0] - b[0]);
 }
@@ -218,10 +275,17 @@ export function grownFrom(nodesAtLimit: number): number {
  * The nodes a crowd at `limit` connections asks for: AT_LIMIT_CROWD_FACTOR × the limit with the
  * headroom, and at least the nodes at the limit grown by half.
  */
-export function atLimitNeed(limit: number, capacity: Capacity): { nodesAtLimit: number; sizeUnit: number } {
+export function atLimitNeed(
+    limit: number,
+    capacity: Capacity,
+): { nodesAtLimit: number; sizeUnit: number } {
     const nodesAtLimit = nodesFor(limit, 0, capacity.connectionsPerNode);
     // limit × 3 is exact for the whole connection counts the API reports.
-    const crowd = nodesFor(limit * AT_LIMIT_CROWD_FACTOR, capacity.headroom, capacity.connectionsPerNode);
+    const crowd = nodesFor(
+        limit * AT_LIMIT_CROWD_FACTOR,
+        capacity.headroom,
+        capacity.connectionsPerNode,
+    );
     return { nodesAtLimit, sizeUnit: Math.max(grownFrom(nodesAtLimit), crowd) };
 }
 
@@ -230,9 +294,21 @@ export function atLimitNeed(limit: number, capacity: Capacity): { nodesAtLimit: 
  * none in the last STALE_AFTER_MINUTES.
  */
 export function unreadable(metrics: ObservedMetrics, at: number): Unreadable | null {
-    if (!metrics.ok) return { cause: "error", lastSampleAt: null, error: metrics.error, text: `the metrics could not be read (${metrics.error})` };
+    if (!metrics.ok)
+        return {
+            cause: "error",
+            lastSampleAt: null,
+            error: metrics.error,
+            text: `the metrics could not be read (${metrics.error})`,
+        };
     const samples = validSamples(metrics.connections, -Infinity, at);
-    if (samples.length === 0) return { cause: "noSamples", lastSampleAt: null, error: null, text: "the metrics have no frontend_connections_current sample" };
+    if (samples.length === 0)
+        return {
+            cause: "noSamples",
+            lastSampleAt: null,
+            error: null,
+            text: "the metrics have no frontend_connections_current sample",
+        };
     const last = samples[samples.length - 1][0] * 1000;
     if (last < at - STALE_AFTER_MINUTES * MINUTE_MS) {
         return {
@@ -267,7 +343,10 @@ export function observedNeed(input: NeedInput): ObservedNeed | null {
     const connections = validSamples(metrics.connections, from, at);
     // The window may be shorter than the staleness limit, and then hold no sample: the latest one
     // (recent enough, or unreadable() would have said so) is then what the load balancer carries.
-    const inWindow = connections.length > 0 ? connections : validSamples(metrics.connections, -Infinity, at).slice(-1);
+    const inWindow =
+        connections.length > 0
+            ? connections
+            : validSamples(metrics.connections, -Infinity, at).slice(-1);
     const byConnections = peakNeed(inWindow, c.headroom, c.connectionsPerNode)!;
     const rates = validSamples(metrics.newConnectionsPerSecond, from, at);
     const byRate = peakNeed(rates, c.headroom, c.newConnectionsPerSecondPerNode);
@@ -278,7 +357,8 @@ export function observedNeed(input: NeedInput): ObservedNeed | null {
         const limit = limitAt(limits, t) ?? liveSizeUnit * c.connectionsPerNode;
         if (!atLimit(v, limit)) continue;
         const { nodesAtLimit, sizeUnit } = atLimitNeed(limit, c);
-        if (growth === null || sizeUnit > growth.sizeUnit) growth = { connections: v, limit, at: t * 1000, nodesAtLimit, sizeUnit };
+        if (growth === null || sizeUnit > growth.sizeUnit)
+            growth = { connections: v, limit, at: t * 1000, nodesAtLimit, sizeUnit };
     }
 
     let sizeUnit = byConnections.sizeUnit;
@@ -346,7 +426,15 @@ function observedReasons(o: ObservedNeed, c: Capacity, minutes: number): Reason[
     const limit: Reason | null =
         o.atLimit === null
             ? null
-            : { kind: "atLimit", sizeUnit: o.atLimit.sizeUnit, connections: o.atLimit.connections, limit: o.atLimit.limit, at: o.atLimit.at, nodesAtLimit: o.atLimit.nodesAtLimit, text: atLimitText(o.atLimit, c) };
+            : {
+                  kind: "atLimit",
+                  sizeUnit: o.atLimit.sizeUnit,
+                  connections: o.atLimit.connections,
+                  limit: o.atLimit.limit,
+                  at: o.atLimit.at,
+                  nodesAtLimit: o.atLimit.nodesAtLimit,
+                  text: atLimitText(o.atLimit, c),
+              };
     // The binding one first, then the others largest first.
     for (const r of [limit, rate, peak]) if (r !== null) reasons.push(r);
     return reasons.sort((a, b) => (b.kind === o.bound ? 1 : 0) - (a.kind === o.bound ? 1 : 0));
@@ -371,12 +459,19 @@ export function decideSize(input: AutopilotInput): AutopilotDecision {
         why: cal.why,
         text: `the calendar gives ${nodes(cal.sizeUnit)}${cal.why === null ? "" : ` (${cal.why})`}`,
     };
-    const decided = (sizeUnit: number, bound: Bound, reasons: Reason[], observed: ObservedNeed | null): AutopilotDecision => ({
+    const decided = (
+        sizeUnit: number,
+        bound: Bound,
+        reasons: Reason[],
+        observed: ObservedNeed | null,
+    ): AutopilotDecision => ({
         sizeUnit,
         bound,
         reasons,
         // A clamp says what it clamped: the crowd behind it.
-        why: reasons[0].text + (bound === "clamped" && reasons[1] !== undefined ? `; ${reasons[1].text}` : ""),
+        why:
+            reasons[0].text +
+            (bound === "clamped" && reasons[1] !== undefined ? `; ${reasons[1].text}` : ""),
         calendarSizeUnit: cal.sizeUnit,
         liveSizeUnit,
         change: sizeUnit > liveSizeUnit ? "up" : sizeUnit < liveSizeUnit ? "down" : "none",
@@ -384,7 +479,15 @@ export function decideSize(input: AutopilotInput): AutopilotDecision {
     });
 
     if (!settings.enabled) {
-        return decided(cal.sizeUnit, "calendar", [calendarReason, { kind: "disabled", text: "the autopilot is off (proxy-lb:autopilot.enabled)" }], null);
+        return decided(
+            cal.sizeUnit,
+            "calendar",
+            [
+                calendarReason,
+                { kind: "disabled", text: "the autopilot is off (proxy-lb:autopilot.enabled)" },
+            ],
+            null,
+        );
     }
 
     const missing = unreadable(metrics, at);
@@ -400,20 +503,43 @@ export function decideSize(input: AutopilotInput): AutopilotDecision {
             error: missing.error,
             text: `holding ${nodes(liveSizeUnit)} (the live size): ${missing.text}, and the autopilot never scales down on missing data`,
         };
-        return cal.sizeUnit > liveSizeUnit ? decided(held, "calendar", [calendarReason, holding], null) : decided(held, "holding", [holding, calendarReason], null);
+        return cal.sizeUnit > liveSizeUnit
+            ? decided(held, "calendar", [calendarReason, holding], null)
+            : decided(held, "holding", [holding, calendarReason], null);
     }
 
-    const observed = observedNeed({ at, liveSizeUnit, metrics, scaleDownAfterMinutes: settings.scaleDownAfterMinutes, capacity })!;
+    const observed = observedNeed({
+        at,
+        liveSizeUnit,
+        metrics,
+        scaleDownAfterMinutes: settings.scaleDownAfterMinutes,
+        capacity,
+    })!;
     const ceiling = Math.min(settings.maxNodes, MAX_SIZE_UNIT);
     const fromObserved = observedReasons(observed, capacity, settings.scaleDownAfterMinutes);
-    if (cal.sizeUnit >= observed.sizeUnit) return decided(cal.sizeUnit, "calendar", [calendarReason, ...fromObserved], observed);
-    if (observed.sizeUnit <= ceiling) return decided(observed.sizeUnit, observed.bound, [...fromObserved, calendarReason], observed);
+    if (cal.sizeUnit >= observed.sizeUnit)
+        return decided(cal.sizeUnit, "calendar", [calendarReason, ...fromObserved], observed);
+    if (observed.sizeUnit <= ceiling)
+        return decided(
+            observed.sizeUnit,
+            observed.bound,
+            [...fromObserved, calendarReason],
+            observed,
+        );
 
     // Above the bound: clamp, say so, never refuse (a refusal here would block the deploy that helps most).
     const by = settings.maxNodes <= MAX_SIZE_UNIT ? "maxNodes" : "digitalocean";
     const size = Math.max(ceiling, cal.sizeUnit);
-    const limitWords = by === "maxNodes" ? `proxy-lb:autopilot.maxNodes (${ceiling})` : `DigitalOcean's limit of ${nodes(MAX_SIZE_UNIT)} per load balancer`;
-    const fix = by === "maxNodes" ? (ceiling < MAX_SIZE_UNIT ? `raise autopilot.maxNodes, up to DigitalOcean's ${MAX_SIZE_UNIT}` : "split the crowd across load balancers") : "split the crowd across load balancers";
+    const limitWords =
+        by === "maxNodes"
+            ? `proxy-lb:autopilot.maxNodes (${ceiling})`
+            : `DigitalOcean's limit of ${nodes(MAX_SIZE_UNIT)} per load balancer`;
+    const fix =
+        by === "maxNodes"
+            ? ceiling < MAX_SIZE_UNIT
+                ? `raise autopilot.maxNodes, up to DigitalOcean's ${MAX_SIZE_UNIT}`
+                : "split the crowd across load balancers"
+            : "split the crowd across load balancers";
     const clamped: Reason = {
         kind: "clamped",
         sizeUnit: size,
@@ -425,7 +551,8 @@ export function decideSize(input: AutopilotInput): AutopilotDecision {
                 ? `CLAMPED: the crowd needs ${nodes(observed.sizeUnit)}, above ${limitWords}; the calendar's ${nodes(cal.sizeUnit)} stay (${fix})`
                 : `CLAMPED at ${nodes(ceiling)} by ${limitWords}: the crowd needs ${nodes(observed.sizeUnit)} (${fix})`,
     };
-    if (cal.sizeUnit >= ceiling) return decided(size, "calendar", [calendarReason, clamped, ...fromObserved], observed);
+    if (cal.sizeUnit >= ceiling)
+        return decided(size, "calendar", [calendarReason, clamped, ...fromObserved], observed);
     return decided(size, "clamped", [clamped, ...fromObserved, calendarReason], observed);
 }
 
@@ -454,13 +581,27 @@ export function checkScaleDown(input: ScaleDownInput): ScaleDownCheck {
     const { proposedSizeUnit: to, liveSizeUnit: from, capacity: c } = input;
     requireWhole(to, "the proposed size_unit", 1);
     requireWhole(from, "the live size_unit", 1);
-    if (to >= from) return { status: "ok", need: null, text: `${nodes(from)} -> ${nodes(to)} is not a scale-down` };
+    if (to >= from)
+        return {
+            status: "ok",
+            need: null,
+            text: `${nodes(from)} -> ${nodes(to)} is not a scale-down`,
+        };
     const missing = unreadable(input.metrics, input.at);
     if (missing !== null) {
-        return { status: "unreadable", need: null, text: `cannot check the scale-down from ${nodes(from)} to ${nodes(to)} against the live crowd: ${missing.text}` };
+        return {
+            status: "unreadable",
+            need: null,
+            text: `cannot check the scale-down from ${nodes(from)} to ${nodes(to)} against the live crowd: ${missing.text}`,
+        };
     }
     const o = observedNeed(input)!;
-    const why = o.bound === "atLimit" && o.atLimit !== null ? atLimitText(o.atLimit, c) : o.bound === "newConnectionsPeak" && o.newConnectionsPerSecond !== null ? rateText(o.newConnectionsPerSecond, c, input.scaleDownAfterMinutes) : peakText(o.connections, c, input.scaleDownAfterMinutes);
+    const why =
+        o.bound === "atLimit" && o.atLimit !== null
+            ? atLimitText(o.atLimit, c)
+            : o.bound === "newConnectionsPeak" && o.newConnectionsPerSecond !== null
+              ? rateText(o.newConnectionsPerSecond, c, input.scaleDownAfterMinutes)
+              : peakText(o.connections, c, input.scaleDownAfterMinutes);
     if (to < o.sizeUnit) {
         return {
             status: "underLoad",
@@ -468,5 +609,9 @@ export function checkScaleDown(input: ScaleDownInput): ScaleDownCheck {
             text: `scale-down from ${nodes(from)} to ${nodes(to)} (${count(to * c.connectionsPerNode)} connections) is below the observed need of ${nodes(o.sizeUnit)}: ${why}`,
         };
     }
-    return { status: "ok", need: o.sizeUnit, text: `scale-down from ${nodes(from)} to ${nodes(to)} still covers the observed need of ${nodes(o.sizeUnit)}: ${why}` };
+    return {
+        status: "ok",
+        need: o.sizeUnit,
+        text: `scale-down from ${nodes(from)} to ${nodes(to)} still covers the observed need of ${nodes(o.sizeUnit)}: ${why}`,
+    };
 }

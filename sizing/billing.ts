@@ -40,14 +40,23 @@ export const TODAY_RUN_SECONDS = 90;
 export const RUN_SECONDS: RunSeconds = { cheapSeconds: 30, resizeSeconds: TODAY_RUN_SECONDS + 2 };
 
 /** Today's .github/workflows/schedule.yml: every 10 minutes, every run a full `pulumi up`. */
-export const TODAY_SCHEDULE: readonly CronEntry[] = [{ cron: "*/10 * * * *", kind: "poll", why: "today's schedule.yml: every 10 minutes", firesAt: null, boundary: null }];
+export const TODAY_SCHEDULE: readonly CronEntry[] = [
+    {
+        cron: "*/10 * * * *",
+        kind: "poll",
+        why: "today's schedule.yml: every 10 minutes",
+        firesAt: null,
+        boundary: null,
+    },
+];
 
 /** Included minutes a month for private repositories (GitHub Free; Pro and Team include 3,000). */
 export const FREE_MINUTES = 2000;
 
 /** A job of `seconds` bills this many minutes: rounded up to the whole minute. */
 export function billedJobMinutes(seconds: number): number {
-    if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`a job's time must be a finite number of seconds ≥ 0, got ${seconds}`);
+    if (!Number.isFinite(seconds) || seconds < 0)
+        throw new Error(`a job's time must be a finite number of seconds ≥ 0, got ${seconds}`);
     return Math.ceil(seconds / 60);
 }
 
@@ -76,12 +85,27 @@ export interface BillOptions {
 }
 
 /** The billed minutes of the lines' runs in [from, to). */
-export function billFor(entries: readonly CronEntry[], times: RunSeconds, from: number, to: number, options: BillOptions = {}): Bill {
+export function billFor(
+    entries: readonly CronEntry[],
+    times: RunSeconds,
+    from: number,
+    to: number,
+    options: BillOptions = {},
+): Bill {
     if (!(to > from)) throw new Error("the billing period must end after it starts");
     const lines = entries.map((e): LineBill => {
         const runs = firings(parseCron(e.cron), from, to).length;
-        const secondsPerRun = options.everyRunResizes || RESIZING.has(e.kind) ? times.resizeSeconds : times.cheapSeconds;
-        return { cron: e.cron, why: e.why, runs, secondsPerRun, billedMinutes: runs * billedJobMinutes(secondsPerRun) };
+        const secondsPerRun =
+            options.everyRunResizes || RESIZING.has(e.kind)
+                ? times.resizeSeconds
+                : times.cheapSeconds;
+        return {
+            cron: e.cron,
+            why: e.why,
+            runs,
+            secondsPerRun,
+            billedMinutes: runs * billedJobMinutes(secondsPerRun),
+        };
     });
     return {
         from,
@@ -101,7 +125,10 @@ export function monthFrom(from: number): { from: number; to: number } {
 export function calendarMonth(text: string): { from: number; to: number } {
     const m = /^(\d{4})-(\d{2})$/.exec(text);
     const month = m === null ? NaN : Number(m[2]);
-    if (m === null || month < 1 || month > 12) throw new Error(`a month is written YYYY-MM, such as 2027-11 (got ${JSON.stringify(text)})`);
+    if (m === null || month < 1 || month > 12)
+        throw new Error(
+            `a month is written YYYY-MM, such as 2027-11 (got ${JSON.stringify(text)})`,
+        );
     return { from: Date.UTC(Number(m[1]), month - 1, 1), to: Date.UTC(Number(m[1]), month, 1) };
 }
 
@@ -115,8 +142,23 @@ export interface BillComparison {
 }
 
 /** Today's workflow against the generated lines, over the same period. */
-export function compareBills(after: readonly CronEntry[], times: RunSeconds, from: number, to: number): BillComparison {
-    const before = billFor(TODAY_SCHEDULE, { cheapSeconds: TODAY_RUN_SECONDS, resizeSeconds: TODAY_RUN_SECONDS }, from, to, { everyRunResizes: true });
+export function compareBills(
+    after: readonly CronEntry[],
+    times: RunSeconds,
+    from: number,
+    to: number,
+): BillComparison {
+    const before = billFor(
+        TODAY_SCHEDULE,
+        { cheapSeconds: TODAY_RUN_SECONDS, resizeSeconds: TODAY_RUN_SECONDS },
+        from,
+        to,
+        { everyRunResizes: true },
+    );
     const bill = billFor(after, times, from, to);
-    return { before, after: bill, ratio: bill.billedMinutes === 0 ? Infinity : before.billedMinutes / bill.billedMinutes };
+    return {
+        before,
+        after: bill,
+        ratio: bill.billedMinutes === 0 ? Infinity : before.billedMinutes / bill.billedMinutes,
+    };
 }

@@ -72,8 +72,10 @@ export interface Step {
  * time and hands it to the program in Go's time.Time.String() form, "2027-03-01 10:00:00 +0000
  * UTC": the same instant, so it is accepted as such (the zone's name is only a label).
  */
-const GO_TIME = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?) ([+-]\d{2})(\d{2}) [A-Za-z0-9+-]+$/;
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):?(\d{2}))$/;
+const GO_TIME =
+    /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?) ([+-]\d{2})(\d{2}) [A-Za-z0-9+-]+$/;
+const INSTANT =
+    /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):?(\d{2}))$/;
 
 /**
  * An ISO-8601 time that carries its offset (`Z` or `±hh:mm`) as epoch ms, or undefined when
@@ -88,12 +90,30 @@ export function parseInstant(text: string): number | undefined {
     const [, y, mo, d, h, mi, s = "0", frac = "", zone, sign, oh = "0", om = "0"] = m;
     const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number);
     const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-    if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return undefined;
+    if (
+        month < 1 ||
+        month > 12 ||
+        day < 1 ||
+        day > daysInMonth ||
+        hour > 23 ||
+        minute > 59 ||
+        second > 59
+    )
+        return undefined;
     if (Number(oh) > 23 || Number(om) > 59) return undefined;
-    const local = Date.UTC(year, month - 1, day, hour, minute, second, Number(frac.padEnd(3, "0").slice(0, 3)));
+    const local = Date.UTC(
+        year,
+        month - 1,
+        day,
+        hour,
+        minute,
+        second,
+        Number(frac.padEnd(3, "0").slice(0, 3)),
+    );
     // Date.UTC maps years 0–99 to 1900–1999; such dates are never a drop anyway.
     if (year < 1970) return undefined;
-    const offset = zone === "Z" ? 0 : (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om)) * MINUTE_MS;
+    const offset =
+        zone === "Z" ? 0 : (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om)) * MINUTE_MS;
     return local - offset;
 }
 
@@ -120,15 +140,25 @@ export function combineDemands(demands: readonly Demand[], what = "the overlappi
     for (const d of demands) {
         const peak = peakConnections(d);
         connections += peak;
-        newPerSecond += d.newConnectionsPerSecond === undefined ? peak : BigInt(d.newConnectionsPerSecond);
+        newPerSecond +=
+            d.newConnectionsPerSecond === undefined ? peak : BigInt(d.newConnectionsPerSecond);
     }
     if (connections > SAFE || newPerSecond > SAFE) {
-        throw new SizingError("exceedsMaxNodes", `${what} add up to more than ${Number.MAX_SAFE_INTEGER} connections, far beyond any load balancer`, Infinity);
+        throw new SizingError(
+            "exceedsMaxNodes",
+            `${what} add up to more than ${Number.MAX_SAFE_INTEGER} connections, far beyond any load balancer`,
+            Infinity,
+        );
     }
     // Without any explicit figure the sum of the defaults is the summed peak, which is the default
     // again: leave it out, so the sum reads (and is observed against) like a single drop.
     const explicit = demands.some((d) => d.newConnectionsPerSecond !== undefined);
-    return { users: 1, tasksPerUser: Number(connections), connectionsPerTask: 1, ...(explicit ? { newConnectionsPerSecond: Number(newPerSecond) } : {}) };
+    return {
+        users: 1,
+        tasksPerUser: Number(connections),
+        connectionsPerTask: 1,
+        ...(explicit ? { newConnectionsPerSecond: Number(newPerSecond) } : {}),
+    };
 }
 
 // ---------------------------------------------------------------------------
@@ -165,12 +195,29 @@ export function stepAt(calendar: Calendar, context: SizingContext, at: number): 
 }
 
 /** The steps covering [from, to): the first starts at `from`, the last ends at `to`. */
-export function stepsBetween(calendar: Calendar, context: SizingContext, from: number, to: number): Step[] {
-    if (!(to > from)) throw new Error(`the period must end after it starts (from ${formatInstant(from)} to ${formatInstant(to)})`);
+export function stepsBetween(
+    calendar: Calendar,
+    context: SizingContext,
+    from: number,
+    to: number,
+): Step[] {
+    if (!(to > from))
+        throw new Error(
+            `the period must end after it starts (from ${formatInstant(from)} to ${formatInstant(to)})`,
+        );
     const cuts = [from, ...boundaries(calendar).filter((t) => t > from && t < to), to];
     const steps: Step[] = [];
     for (let i = 0; i + 1 < cuts.length; i++) {
-        steps.push(makeStep(calendar, context, activeDrops(calendar, cuts[i]), cuts[i], cuts[i + 1], cuts[i]));
+        steps.push(
+            makeStep(
+                calendar,
+                context,
+                activeDrops(calendar, cuts[i]),
+                cuts[i],
+                cuts[i + 1],
+                cuts[i],
+            ),
+        );
     }
     return steps;
 }
@@ -179,7 +226,11 @@ export function stepsBetween(calendar: Calendar, context: SizingContext, from: n
  * Every distinct step of the calendar that is not over by `notBefore`, sized: a demand this
  * configuration cannot serve throws here (a SizingError naming the drops), long before the drop.
  */
-export function allSteps(calendar: Calendar, context: SizingContext, notBefore = -Infinity): Step[] {
+export function allSteps(
+    calendar: Calendar,
+    context: SizingContext,
+    notBefore = -Infinity,
+): Step[] {
     const times = boundaries(calendar);
     const starts = [null, ...times];
     return starts
@@ -195,7 +246,11 @@ export function allSteps(calendar: Calendar, context: SizingContext, notBefore =
  * Every sizing problem of the steps not over by `notBefore`, one message each (the baseline's
  * as `size` words it; a drop's prefixed with its label): empty when every step can be served.
  */
-export function sizingProblems(calendar: Calendar, context: SizingContext, notBefore = -Infinity): string[] {
+export function sizingProblems(
+    calendar: Calendar,
+    context: SizingContext,
+    notBefore = -Infinity,
+): string[] {
     const times = boundaries(calendar);
     const problems: string[] = [];
     [null, ...times].forEach((from, i) => {
@@ -212,14 +267,27 @@ export function sizingProblems(calendar: Calendar, context: SizingContext, notBe
     return problems;
 }
 
-function makeStep(calendar: Calendar, context: SizingContext, active: DropWindow[], from: number | null, to: number | null, at: number): Step {
+function makeStep(
+    calendar: Calendar,
+    context: SizingContext,
+    active: DropWindow[],
+    from: number | null,
+    to: number | null,
+    at: number,
+): Step {
     const what =
         active.length === 0
             ? "proxy-lb:demand (between drops)"
             : active.length === 1
               ? labelOf(active[0])
               : `${active.map(labelOf).join(" + ")} overlapping${from === null ? "" : ` from ${formatInstant(from)}`}${to === null ? "" : ` to ${formatInstant(to)}`}`;
-    const demand = active.length === 0 ? calendar.baseline : combineDemands(active.map((d) => d.demand), what);
+    const demand =
+        active.length === 0
+            ? calendar.baseline
+            : combineDemands(
+                  active.map((d) => d.demand),
+                  what,
+              );
     let sizing: Sizing;
     try {
         sizing = size({ region: context.region, demand, capacity: context.capacity });
@@ -230,7 +298,15 @@ function makeStep(calendar: Calendar, context: SizingContext, active: DropWindow
         throw err;
     }
     const leading = active.filter((d) => at < d.start).map((d) => d.name);
-    return { from, to, active: active.map((d) => d.name), leading, demand, sizing, why: whyText(calendar, active, at) };
+    return {
+        from,
+        to,
+        active: active.map((d) => d.name),
+        leading,
+        demand,
+        sizing,
+        why: whyText(calendar, active, at),
+    };
 }
 
 function whyText(calendar: Calendar, active: DropWindow[], at: number): string {
@@ -273,7 +349,12 @@ export interface PeriodCost {
 }
 
 /** Cost of steps clipped to [from, to), and what the baseline size would have cost. */
-function costBetween(steps: readonly Step[], baseline: Sizing, from: number, to: number): PeriodCost {
+function costBetween(
+    steps: readonly Step[],
+    baseline: Sizing,
+    from: number,
+    to: number,
+): PeriodCost {
     let cost = 0;
     for (const step of steps) {
         const a = Math.max(step.from ?? -Infinity, from);
@@ -281,24 +362,50 @@ function costBetween(steps: readonly Step[], baseline: Sizing, from: number, to:
         if (b > a) cost += costOver(step.sizing.sizeUnit, step.sizing.cost.perNodeMonthly, b - a);
     }
     const base = costOver(baseline.sizeUnit, baseline.cost.perNodeMonthly, to - from);
-    return { hours: (to - from) / HOUR_MS, cost: cents4(cost), baseline: cents4(base), added: cents4(cost - base) };
+    return {
+        hours: (to - from) / HOUR_MS,
+        cost: cents4(cost),
+        baseline: cents4(base),
+        added: cents4(cost - base),
+    };
 }
 
 /** The cost of a period as the timeline runs it. */
-export function periodCost(calendar: Calendar, context: SizingContext, from: number, to: number): PeriodCost {
+export function periodCost(
+    calendar: Calendar,
+    context: SizingContext,
+    from: number,
+    to: number,
+): PeriodCost {
     const steps = stepsBetween(calendar, context, from, to);
-    const baseline = size({ region: context.region, demand: calendar.baseline, capacity: context.capacity });
+    const baseline = size({
+        region: context.region,
+        demand: calendar.baseline,
+        capacity: context.capacity,
+    });
     return costBetween(steps, baseline, from, to);
 }
 
 /** Each drop's whole window (lead included) and what it costs, for the drops that touch [from, to). */
-export function windowCosts(calendar: Calendar, context: SizingContext, from: number, to: number): WindowCost[] {
+export function windowCosts(
+    calendar: Calendar,
+    context: SizingContext,
+    from: number,
+    to: number,
+): WindowCost[] {
     return calendar.drops
         .filter((drop) => scaleUpAt(calendar, drop) < to && drop.end > from)
         .map((drop) => {
             const start = scaleUpAt(calendar, drop);
             const cost = periodCost(calendar, context, start, drop.end);
-            return { name: drop.name, from: start, to: drop.end, hours: cost.hours, cost: cost.cost, added: cost.added };
+            return {
+                name: drop.name,
+                from: start,
+                to: drop.end,
+                hours: cost.hours,
+                cost: cost.cost,
+                added: cost.added,
+            };
         });
 }
 
@@ -316,7 +423,12 @@ export interface CostShare {
 }
 
 /** One share per set of active drops, in the order they first run; baseline steps add nothing. */
-function costShares(steps: readonly Step[], baseline: Sizing, from: number, to: number): CostShare[] {
+function costShares(
+    steps: readonly Step[],
+    baseline: Sizing,
+    from: number,
+    to: number,
+): CostShare[] {
     const shares = new Map<string, { drops: string[]; ms: number; added: number }>();
     for (const step of steps) {
         if (step.active.length === 0) continue;
@@ -325,10 +437,16 @@ function costShares(steps: readonly Step[], baseline: Sizing, from: number, to: 
         const key = JSON.stringify(step.active);
         const share = shares.get(key) ?? { drops: step.active, ms: 0, added: 0 };
         share.ms += ms;
-        share.added += costOver(step.sizing.sizeUnit, step.sizing.cost.perNodeMonthly, ms) - costOver(baseline.sizeUnit, baseline.cost.perNodeMonthly, ms);
+        share.added +=
+            costOver(step.sizing.sizeUnit, step.sizing.cost.perNodeMonthly, ms) -
+            costOver(baseline.sizeUnit, baseline.cost.perNodeMonthly, ms);
         shares.set(key, share);
     }
-    return [...shares.values()].map((s) => ({ drops: s.drops, hours: s.ms / HOUR_MS, added: cents4(s.added) }));
+    return [...shares.values()].map((s) => ({
+        drops: s.drops,
+        hours: s.ms / HOUR_MS,
+        added: cents4(s.added),
+    }));
 }
 
 export interface Timeline {
@@ -342,9 +460,18 @@ export interface Timeline {
     total: PeriodCost;
 }
 
-export function timeline(calendar: Calendar, context: SizingContext, from: number, to: number): Timeline {
+export function timeline(
+    calendar: Calendar,
+    context: SizingContext,
+    from: number,
+    to: number,
+): Timeline {
     const steps = stepsBetween(calendar, context, from, to);
-    const baseline = size({ region: context.region, demand: calendar.baseline, capacity: context.capacity });
+    const baseline = size({
+        region: context.region,
+        demand: calendar.baseline,
+        capacity: context.capacity,
+    });
     return {
         from,
         to,

@@ -64,7 +64,8 @@ export const CRON_DEFAULTS: Omit<CronOptions, "now" | "autopilot"> = {
 /** Poll lines fire at these minutes: every 10, off the top of the hour. */
 export const POLL_MINUTES = "3-59/10";
 
-export type CronKind = "scaleUp" | "scaleUpRetry" | "scaleDown" | "scaleDownRetry" | "poll" | "daily";
+export type CronKind =
+    "scaleUp" | "scaleUpRetry" | "scaleDown" | "scaleDownRetry" | "poll" | "daily";
 
 export interface CronEntry {
     /** five fields, UTC */
@@ -80,11 +81,13 @@ export interface CronEntry {
 }
 
 function requireWhole(n: number, name: string, min: number, max: number): void {
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got ${n}`);
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+        throw new Error(`${name} must be a whole number from ${min} to ${max}, got ${n}`);
 }
 
 function checkOptions(o: CronOptions): void {
-    if (o.now !== null && !Number.isFinite(o.now)) throw new Error(`now must be a finite epoch ms or null, got ${o.now}`);
+    if (o.now !== null && !Number.isFinite(o.now))
+        throw new Error(`now must be a finite epoch ms or null, got ${o.now}`);
     // At least 3: rounding up to the minute and off minute 0 still leave the line before its boundary.
     requireWhole(o.marginMinutes, "marginMinutes", 3, 24 * 60);
     requireWhole(o.retryMinutes, "retryMinutes", 1, 60);
@@ -113,7 +116,11 @@ const short = shortInstant;
  * The cron lines for the calendar from `options.now` on: each size-changing boundary's two lines,
  * the poll lines when the autopilot is on, the daily run; lines shared by several reasons once.
  */
-export function cronEntries(calendar: Calendar, context: SizingContext, options: CronOptions): CronEntry[] {
+export function cronEntries(
+    calendar: Calendar,
+    context: SizingContext,
+    options: CronOptions,
+): CronEntry[] {
     checkOptions(options);
     const now = options.now ?? -Infinity;
     const until = options.now === null ? Infinity : options.now + options.horizonDays * DAY_MS;
@@ -131,27 +138,63 @@ export function cronEntries(calendar: Calendar, context: SizingContext, options:
             // Rounded and moved later, never earlier than the margin: the run's lookahead (the margin) still reaches b.
             const first = offTheHour(ceilMinute(b - options.marginMinutes * MINUTE_MS));
             const retry = offTheHour(first + options.retryMinutes * MINUTE_MS);
-            if (ahead(first)) entries.push({ cron: dateLine(first), kind: "scaleUp", why: `scale-up ${what}, ${Math.round((b - first) / MINUTE_MS)} min early`, firesAt: first, boundary: b });
-            if (ahead(retry)) entries.push({ cron: dateLine(retry), kind: "scaleUpRetry", why: `retry of the scale-up ${what}`, firesAt: retry, boundary: b });
+            if (ahead(first))
+                entries.push({
+                    cron: dateLine(first),
+                    kind: "scaleUp",
+                    why: `scale-up ${what}, ${Math.round((b - first) / MINUTE_MS)} min early`,
+                    firesAt: first,
+                    boundary: b,
+                });
+            if (ahead(retry))
+                entries.push({
+                    cron: dateLine(retry),
+                    kind: "scaleUpRetry",
+                    why: `retry of the scale-up ${what}`,
+                    firesAt: retry,
+                    boundary: b,
+                });
         } else {
             const first = offTheHour(ceilMinute(b + options.afterMinutes * MINUTE_MS));
             const retry = offTheHour(first + options.retryMinutes * MINUTE_MS);
-            if (ahead(first)) entries.push({ cron: dateLine(first), kind: "scaleDown", why: `scale-down ${what}, ${Math.round((first - b) / MINUTE_MS)} min after`, firesAt: first, boundary: b });
-            if (ahead(retry)) entries.push({ cron: dateLine(retry), kind: "scaleDownRetry", why: `retry of the scale-down ${what}`, firesAt: retry, boundary: b });
+            if (ahead(first))
+                entries.push({
+                    cron: dateLine(first),
+                    kind: "scaleDown",
+                    why: `scale-down ${what}, ${Math.round((first - b) / MINUTE_MS)} min after`,
+                    firesAt: first,
+                    boundary: b,
+                });
+            if (ahead(retry))
+                entries.push({
+                    cron: dateLine(retry),
+                    kind: "scaleDownRetry",
+                    why: `retry of the scale-down ${what}`,
+                    firesAt: retry,
+                    boundary: b,
+                });
         }
     }
 
     if (options.autopilot) entries.push(...pollEntries(calendar, now, until));
 
     const { hour, minute } = options.daily;
-    entries.push({ cron: `${minute} ${hour} * * *`, kind: "daily", why: `daily safety run at ${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")} UTC`, firesAt: null, boundary: null });
+    entries.push({
+        cron: `${minute} ${hour} * * *`,
+        kind: "daily",
+        why: `daily safety run at ${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")} UTC`,
+        firesAt: null,
+        boundary: null,
+    });
     return mergeSameLines(entries);
 }
 
 /** The drop windows (lead included) merged where they overlap or touch, sorted. */
 function dropWindows(calendar: Calendar): { from: number; to: number; names: string[] }[] {
     const lead = calendar.leadMinutes * MINUTE_MS;
-    const spans = calendar.drops.map((d) => ({ from: d.start - lead, to: d.end, names: [d.name] })).sort((a, b) => a.from - b.from);
+    const spans = calendar.drops
+        .map((d) => ({ from: d.start - lead, to: d.end, names: [d.name] }))
+        .sort((a, b) => a.from - b.from);
     const merged: typeof spans = [];
     for (const s of spans) {
         const last = merged[merged.length - 1];
@@ -206,7 +249,12 @@ function mergeSameLines(entries: CronEntry[]): CronEntry[] {
  * margin), else `now` (a scale-down is never brought forward). The workflow pins PROXY_LB_NOW to
  * it, so the gate's preview and `pulumi up` size for the same moment.
  */
-export function scheduledMoment(calendar: Calendar, context: SizingContext, now: number, marginMinutes: number): number {
+export function scheduledMoment(
+    calendar: Calendar,
+    context: SizingContext,
+    now: number,
+    marginMinutes: number,
+): number {
     const end = now + marginMinutes * MINUTE_MS;
     let best = now;
     let bestSize = stepAt(calendar, context, now).sizing.sizeUnit;
@@ -242,8 +290,10 @@ function field(text: string, min: number, max: number, name: string): Set<number
         if (m === null) throw new Error(`cron ${name} field: cannot read ${JSON.stringify(part)}`);
         const step = m[4] === undefined ? 1 : Number(m[4]);
         const lo = m[1] === "*" ? min : Number(m[2]);
-        const hi = m[1] === "*" ? max : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? max : lo;
-        if (lo < min || hi > max || lo > hi || step < 1) throw new Error(`cron ${name} field: ${JSON.stringify(part)} is outside ${min}-${max}`);
+        const hi =
+            m[1] === "*" ? max : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? max : lo;
+        if (lo < min || hi > max || lo > hi || step < 1)
+            throw new Error(`cron ${name} field: ${JSON.stringify(part)} is outside ${min}-${max}`);
         for (let v = lo; v <= hi; v += step) out.add(v);
     }
     return out;
@@ -252,7 +302,8 @@ function field(text: string, min: number, max: number, name: string): Set<number
 /** A five-field cron line (numbers, *, ranges, steps, lists), as GitHub reads it; throws when it is not one. */
 export function parseCron(line: string): ParsedCron {
     const parts = line.trim().split(/\s+/);
-    if (parts.length !== 5) throw new Error(`a cron line has 5 fields, got ${parts.length}: ${JSON.stringify(line)}`);
+    if (parts.length !== 5)
+        throw new Error(`a cron line has 5 fields, got ${parts.length}: ${JSON.stringify(line)}`);
     const dow = field(parts[4], 0, 7, "day-of-week");
     if (dow.has(7)) dow.add(0);
     return {
@@ -269,7 +320,12 @@ export function parseCron(line: string): ParsedCron {
 /** Whether the line fires in the UTC minute holding `t`. */
 export function firesAt(cron: ParsedCron, t: number): boolean {
     const d = new Date(t);
-    if (!cron.minutes.has(d.getUTCMinutes()) || !cron.hours.has(d.getUTCHours()) || !cron.months.has(d.getUTCMonth() + 1)) return false;
+    if (
+        !cron.minutes.has(d.getUTCMinutes()) ||
+        !cron.hours.has(d.getUTCHours()) ||
+        !cron.months.has(d.getUTCMonth() + 1)
+    )
+        return false;
     const dom = cron.daysOfMonth.has(d.getUTCDate());
     const dow = cron.daysOfWeek.has(d.getUTCDay());
     if (cron.anyDayOfMonth || cron.anyDayOfWeek) return dom && dow;

@@ -29,13 +29,34 @@ export interface DueCheck {
     liveSizeUnit: number | null;
 }
 
-export function dueCheck(decision: AutopilotDecision, live: LiveLoadBalancer | null, late: LateScaleUp | null, at: number): DueCheck {
+export function dueCheck(
+    decision: AutopilotDecision,
+    live: LiveLoadBalancer | null,
+    late: LateScaleUp | null,
+    at: number,
+): DueCheck {
     const moment = formatInstant(at);
     const base = { sizeUnit: decision.sizeUnit, liveSizeUnit: live?.sizeUnit ?? null };
-    if (live === null) return { ...base, due: true, why: `no load balancer found: the run goes on, and the gate says what the update would do (the program's size at ${moment}: size_unit ${decision.sizeUnit})` };
+    if (live === null)
+        return {
+            ...base,
+            due: true,
+            why: `no load balancer found: the run goes on, and the gate says what the update would do (the program's size at ${moment}: size_unit ${decision.sizeUnit})`,
+        };
     if (decision.sizeUnit !== live.sizeUnit || late !== null) {
-        const lateText = late === null ? "" : `; the scale-up for ${late.drops.join(" + ")} is ${late.minutesLate} min late`;
-        return { ...base, due: true, why: `size_unit ${live.sizeUnit} -> ${decision.sizeUnit} at ${moment}: ${decision.why}${lateText}` };
+        const lateText =
+            late === null
+                ? ""
+                : `; the scale-up for ${late.drops.join(" + ")} is ${late.minutesLate} min late`;
+        return {
+            ...base,
+            due: true,
+            why: `size_unit ${live.sizeUnit} -> ${decision.sizeUnit} at ${moment}: ${decision.why}${lateText}`,
+        };
     }
-    return { ...base, due: false, why: `load balancer ${live.name} has size_unit ${live.sizeUnit}, the size the program chooses at ${moment} (${decision.why})` };
+    return {
+        ...base,
+        due: false,
+        why: `load balancer ${live.name} has size_unit ${live.sizeUnit}, the size the program chooses at ${moment} (${decision.why})`,
+    };
 }

@@ -12,9 +12,22 @@
  */
 
 const countFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
-const percentFormat = new Intl.NumberFormat("en-US", { style: "percent", maximumFractionDigits: 1 });
-const moneyFormat = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const rateFormat = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 4 });
+const percentFormat = new Intl.NumberFormat("en-US", {
+    style: "percent",
+    maximumFractionDigits: 1,
+});
+const moneyFormat = new Intl.NumberFormat("en-US", {
+    style: "currency",
+    currency: "USD",
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+});
+const rateFormat = new Intl.NumberFormat("en-US", {
+    style: "currency",
+    currency: "USD",
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 4,
+});
 
 export const count = (n: number): string => countFormat.format(n);
 export const percent = (share: number): string => percentFormat.format(share);
@@ -57,7 +70,9 @@ export function shortInstant(ms: number): string {
 /** A chart axis's times: "11-26 14:00Z", the year left out when every time is in the same one. */
 export function axisInstants(times: readonly number[]): string[] {
     const oneYear = new Set(times.map((t) => new Date(t).getUTCFullYear())).size <= 1;
-    return times.map((t) => (oneYear ? shortInstant(t).replace(/^\d{4}-/, "") : shortInstant(t)).replace("T", " "));
+    return times.map((t) =>
+        (oneYear ? shortInstant(t).replace(/^\d{4}-/, "") : shortInstant(t)).replace("T", " "),
+    );
 }
 
 /** Rounds to cents half away from zero, as the money format does. */

@@ -132,7 +132,9 @@ function toRatio(n: number, field: string): Ratio {
     const [, intPart, fracPart = "", expPart = "0"] = m;
     const exp = Number(expPart) - fracPart.length;
     const digits = BigInt(intPart + fracPart);
-    return exp >= 0 ? { num: digits * 10n ** BigInt(exp), den: 1n } : { num: digits, den: 10n ** BigInt(-exp) };
+    return exp >= 0
+        ? { num: digits * 10n ** BigInt(exp), den: 1n }
+        : { num: digits, den: 10n ** BigInt(-exp) };
 }
 
 /** ceil(a / b) for a ≥ 0, b > 0. */
@@ -143,7 +145,10 @@ function ceilDiv(a: bigint, b: bigint): bigint {
 /** Exact ceil(amount × (1 + headroom) / perNode), as a BigInt. */
 function nodesForExact(amount: Ratio, headroom: Ratio, perNode: Ratio): bigint {
     // (an/ad) × ((hd+hn)/hd) ÷ (pn/pd)
-    return ceilDiv(amount.num * (headroom.den + headroom.num) * perNode.den, amount.den * headroom.den * perNode.num);
+    return ceilDiv(
+        amount.num * (headroom.den + headroom.num) * perNode.den,
+        amount.den * headroom.den * perNode.num,
+    );
 }
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -184,7 +189,8 @@ function requireAmount(n: number, field: string, min = 0, max = Number.MAX_VALUE
 }
 
 function validate(input: SizingInput): void {
-    if (typeof input !== "object" || input === null) throw new Error("sizing input must be an object");
+    if (typeof input !== "object" || input === null)
+        throw new Error("sizing input must be an object");
     const { region, demand: d, capacity: c } = input;
     if (typeof d !== "object" || d === null) throw new Error("demand must be an object");
     if (typeof c !== "object" || c === null) throw new Error("capacity must be an object");
@@ -199,16 +205,25 @@ function validate(input: SizingInput): void {
     }
     requireCount(c.connectionsPerNode, "capacity.connectionsPerNode", 1);
     // Bounded so sizeUnit × perNode (the reported capacity) stays finite.
-    requireAmount(c.newConnectionsPerSecondPerNode, "capacity.newConnectionsPerSecondPerNode", 1, Number.MAX_SAFE_INTEGER);
+    requireAmount(
+        c.newConnectionsPerSecondPerNode,
+        "capacity.newConnectionsPerSecondPerNode",
+        1,
+        Number.MAX_SAFE_INTEGER,
+    );
     requireAmount(c.headroom, "capacity.headroom");
     // size_unit 0 is not a load balancer; DigitalOcean's minimum is 1.
     requireCount(c.minNodes, "capacity.minNodes", 1);
     requireCount(c.maxNodes, "capacity.maxNodes", 1);
     if (c.maxNodes > MAX_SIZE_UNIT) {
-        throw new Error(`capacity.maxNodes is ${c.maxNodes} but DigitalOcean allows at most ${MAX_SIZE_UNIT} nodes`);
+        throw new Error(
+            `capacity.maxNodes is ${c.maxNodes} but DigitalOcean allows at most ${MAX_SIZE_UNIT} nodes`,
+        );
     }
     if (c.minNodes > c.maxNodes) {
-        throw new Error(`capacity.minNodes (${c.minNodes}) is greater than capacity.maxNodes (${c.maxNodes})`);
+        throw new Error(
+            `capacity.minNodes (${c.minNodes}) is greater than capacity.maxNodes (${c.maxNodes})`,
+        );
     }
     requireAmount(c.pricePerNodeMonthly, "capacity.pricePerNodeMonthly");
 }
@@ -271,7 +286,11 @@ export function size(input: SizingInput): Sizing {
             ? peakConnExact
             : toRatio(d.newConnectionsPerSecond, "demand.newConnectionsPerSecond");
 
-    const byConnections = nodesForExact(peakConnExact, headroom, toRatio(c.connectionsPerNode, "capacity.connectionsPerNode"));
+    const byConnections = nodesForExact(
+        peakConnExact,
+        headroom,
+        toRatio(c.connectionsPerNode, "capacity.connectionsPerNode"),
+    );
     const byNew = nodesForExact(
         peakNewExact,
         headroom,
@@ -322,7 +341,10 @@ export function size(input: SizingInput): Sizing {
     }
 
     const sizeUnit = nodesNeeded;
-    const plannedScale = (r: Ratio): Ratio => ({ num: r.num * (headroom.den + headroom.num), den: r.den * headroom.den });
+    const plannedScale = (r: Ratio): Ratio => ({
+        num: r.num * (headroom.den + headroom.num),
+        den: r.den * headroom.den,
+    });
     const { capacity, cost } = carriedBy(sizeUnit, c);
     const capConnections = capacity.connections;
     const capNew = capacity.newConnectionsPerSecond;
@@ -341,7 +363,11 @@ export function size(input: SizingInput): Sizing {
             newConnectionsPerSecond: ratioToNumber(plannedScale(peakNewExact)),
         },
         capacity,
-        utilization: { connections: utilConnections, newConnectionsPerSecond: utilNew, peak: Math.max(utilConnections, utilNew) },
+        utilization: {
+            connections: utilConnections,
+            newConnectionsPerSecond: utilNew,
+            peak: Math.max(utilConnections, utilNew),
+        },
         cost,
     };
 }
@@ -350,7 +376,14 @@ export function size(input: SizingInput): Sizing {
 export function carriedBy(sizeUnit: number, c: Capacity): Pick<Sizing, "capacity" | "cost"> {
     const monthly = sizeUnit * c.pricePerNodeMonthly;
     return {
-        capacity: { connections: sizeUnit * c.connectionsPerNode, newConnectionsPerSecond: sizeUnit * c.newConnectionsPerSecondPerNode },
-        cost: { perNodeMonthly: c.pricePerNodeMonthly, hourly: round(monthly / HOURS_PER_MONTH, 6), monthly: round(monthly, 2) },
+        capacity: {
+            connections: sizeUnit * c.connectionsPerNode,
+            newConnectionsPerSecond: sizeUnit * c.newConnectionsPerSecondPerNode,
+        },
+        cost: {
+            perNodeMonthly: c.pricePerNodeMonthly,
+            hourly: round(monthly / HOURS_PER_MONTH, 6),
+            monthly: round(monthly, 2),
+        },
     };
 }

@@ -39,15 +39,25 @@ export interface LateScaleUp {
 }
 
 /** Whether the scale-up due at `at` is late given the live size, and by how many minutes; null when it is not. */
-export function lateScaleUp(calendar: Calendar, context: SizingContext, liveSizeUnit: number, at: number, graceMinutes = LATE_AFTER_MINUTES): LateScaleUp | null {
+export function lateScaleUp(
+    calendar: Calendar,
+    context: SizingContext,
+    liveSizeUnit: number,
+    at: number,
+    graceMinutes = LATE_AFTER_MINUTES,
+): LateScaleUp | null {
     if (!Number.isFinite(at)) throw new Error(`at must be a finite epoch ms, got ${at}`);
-    if (!Number.isSafeInteger(liveSizeUnit) || liveSizeUnit < 0) throw new Error(`the live size must be a whole number of nodes, got ${liveSizeUnit}`);
+    if (!Number.isSafeInteger(liveSizeUnit) || liveSizeUnit < 0)
+        throw new Error(`the live size must be a whole number of nodes, got ${liveSizeUnit}`);
     if (!(graceMinutes >= 0)) throw new Error(`graceMinutes must be ≥ 0, got ${graceMinutes}`);
     const now = stepAt(calendar, context, at);
-    if (now.active.length === 0 || now.sizing.sizeUnit <= liveSizeUnit || now.from === null) return null;
+    if (now.active.length === 0 || now.sizing.sizeUnit <= liveSizeUnit || now.from === null)
+        return null;
 
     // Back through the drop steps whose size is above the live size: the earliest one's start.
-    const starts = boundaries(calendar).filter((b) => b <= now.from!).reverse();
+    const starts = boundaries(calendar)
+        .filter((b) => b <= now.from!)
+        .reverse();
     let since = now.from;
     for (const b of starts.slice(1)) {
         const step = stepAt(calendar, context, b);

@@ -83,7 +83,10 @@ export class ObservationError extends Error {
 
 function sorted(samples: readonly Sample[], window: { from: number; to: number }): Sample[] {
     return samples
-        .filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t >= window.from && t <= window.to)
+        .filter(
+            ([t, v]) =>
+                Number.isFinite(t) && Number.isFinite(v) && t >= window.from && t <= window.to,
+        )
         .slice()
         .sort((a, b) => a[0] - b[0]);
 }
@@ -118,16 +121,37 @@ export function suggestDemand(peak: number, planned: Planned): Suggestion {
     const need = Math.ceil(peak);
     const users = planned.demand.users > 0 ? planned.demand.users : 1;
     const perTask = planned.demand.connectionsPerTask;
-    const keep = planned.demand.newConnectionsPerSecond === undefined ? {} : { newConnectionsPerSecond: planned.demand.newConnectionsPerSecond };
-    const shaped: Demand = { users, tasksPerUser: Math.ceil(need / (users * perTask)), connectionsPerTask: perTask, ...keep };
+    const keep =
+        planned.demand.newConnectionsPerSecond === undefined
+            ? {}
+            : { newConnectionsPerSecond: planned.demand.newConnectionsPerSecond };
+    const shaped: Demand = {
+        users,
+        tasksPerUser: Math.ceil(need / (users * perTask)),
+        connectionsPerTask: perTask,
+        ...keep,
+    };
     const exact: Demand = { users: 1, tasksPerUser: need, connectionsPerTask: 1, ...keep };
     const sized = (demand: Demand): Suggestion => {
         try {
             const s = size({ region: planned.region, demand, capacity: planned.capacity });
-            return { demand, peakConnections: peakConnectionsOf(demand), sizeUnit: s.sizeUnit, capacity: s.capacity.connections, binding: s.binding };
+            return {
+                demand,
+                peakConnections: peakConnectionsOf(demand),
+                sizeUnit: s.sizeUnit,
+                capacity: s.capacity.connections,
+                binding: s.binding,
+            };
         } catch (err) {
             if (!(err instanceof SizingError)) throw err;
-            return { demand, peakConnections: peakConnectionsOf(demand), sizeUnit: null, capacity: null, binding: null, problem: err.message };
+            return {
+                demand,
+                peakConnections: peakConnectionsOf(demand),
+                sizeUnit: null,
+                capacity: null,
+                binding: null,
+                problem: err.message,
+            };
         }
     };
     const a = sized(shaped);
@@ -139,11 +163,20 @@ export function suggestDemand(peak: number, planned: Planned): Suggestion {
 }
 
 /** Analyse the window's series against what was planned for it. */
-export function observe(series: Series, window: { from: number; to: number }, planned: Planned): Observation {
-    if (!(window.to > window.from)) throw new ObservationError(`the window must end after it starts (from ${window.from} to ${window.to})`);
+export function observe(
+    series: Series,
+    window: { from: number; to: number },
+    planned: Planned,
+): Observation {
+    if (!(window.to > window.from))
+        throw new ObservationError(
+            `the window must end after it starts (from ${window.from} to ${window.to})`,
+        );
     const connections = sorted(series.connections, window);
     if (connections.length === 0) {
-        throw new ObservationError("no frontend_connections_current samples in the window: was the load balancer up then, and is the lb id right?");
+        throw new ObservationError(
+            "no frontend_connections_current samples in the window: was the load balancer up then, and is the lb id right?",
+        );
     }
     const limits = sorted(series.limit, window);
     const cpu = sorted(series.cpu, window);
@@ -152,7 +185,11 @@ export function observe(series: Series, window: { from: number; to: number }, pl
 
     const gaps = connections.slice(1).map(([t], i) => t - connections[i][0]);
     const step = median(gaps) || 60;
-    const until = (i: number) => Math.min(connections[i + 1]?.[0] ?? connections[i][0] + step, Math.max(window.to, connections[i][0]));
+    const until = (i: number) =>
+        Math.min(
+            connections[i + 1]?.[0] ?? connections[i][0] + step,
+            Math.max(window.to, connections[i][0]),
+        );
 
     let peak = { connections: -Infinity, at: 0, limit: 0 };
     let share = { share: -Infinity, at: 0, connections: 0, limit: 0 };
@@ -180,7 +217,8 @@ export function observe(series: Series, window: { from: number; to: number }, pl
     });
 
     let cpuPeak: { peak: number; at: number } | null = null;
-    for (const [t, v] of cpu) if (cpuPeak === null || v > cpuPeak.peak) cpuPeak = { peak: v, at: t };
+    for (const [t, v] of cpu)
+        if (cpuPeak === null || v > cpuPeak.peak) cpuPeak = { peak: v, at: t };
 
     return {
         window,
@@ -207,7 +245,11 @@ export function observe(series: Series, window: { from: number; to: number }, pl
  * its lowest (so a stretch at the limit stays visible however coarse the chart); a bucket
  * without samples repeats the previous one.
  */
-export function bucketize(series: Series, window: { from: number; to: number }, columns: number): { at: number[]; connections: number[]; limit: number[] } {
+export function bucketize(
+    series: Series,
+    window: { from: number; to: number },
+    columns: number,
+): { at: number[]; connections: number[]; limit: number[] } {
     const width = (window.to - window.from) / columns;
     const at: number[] = [];
     const conn: number[] = [];

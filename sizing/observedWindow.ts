@@ -28,7 +28,12 @@ export interface ObservedWindow {
 }
 
 /** The window to read and what the calendar planned for it. */
-export function observedWindow(calendar: Calendar, context: SizingContext, target: ObservationTarget, now: number): ObservedWindow {
+export function observedWindow(
+    calendar: Calendar,
+    context: SizingContext,
+    target: ObservationTarget,
+    now: number,
+): ObservedWindow {
     let from: number;
     let to: number;
     let own: Demand | undefined;
@@ -36,15 +41,23 @@ export function observedWindow(calendar: Calendar, context: SizingContext, targe
         const drop = calendar.drops.find((d) => d.name === target.drop);
         if (drop === undefined) {
             const names = calendar.drops.map((d) => d.name);
-            throw new ObservationError(`drop ${target.drop} is not in proxy-lb:drops${names.length ? ` (drops: ${names.join(", ")})` : " (the calendar is empty)"}`);
+            throw new ObservationError(
+                `drop ${target.drop} is not in proxy-lb:drops${names.length ? ` (drops: ${names.join(", ")})` : " (the calendar is empty)"}`,
+            );
         }
         from = drop.start - calendar.leadMinutes * 60_000;
         to = Math.min(drop.end, now);
-        if (to <= from) throw new ObservationError(`drop ${drop.name} has not started yet (its scale-up is at ${formatInstant(from)}; now is ${formatInstant(now)})`);
+        if (to <= from)
+            throw new ObservationError(
+                `drop ${drop.name} has not started yet (its scale-up is at ${formatInstant(from)}; now is ${formatInstant(now)})`,
+            );
         own = drop.demand;
     } else {
         ({ from, to } = target);
-        if (!(to > from)) throw new ObservationError(`the window must end after it starts (${formatInstant(from)} → ${formatInstant(to)})`);
+        if (!(to > from))
+            throw new ObservationError(
+                `the window must end after it starts (${formatInstant(from)} → ${formatInstant(to)})`,
+            );
     }
     const steps = stepsBetween(calendar, context, from, to);
     const biggest = steps.reduce((a, b) => (b.sizing.sizeUnit > a.sizing.sizeUnit ? b : a));
@@ -58,9 +71,14 @@ export function observedWindow(calendar: Calendar, context: SizingContext, targe
             region: context.region,
             capacity: context.capacity,
             demand: own ?? biggest.demand,
-            sizeUnit: own ? size({ region: context.region, demand: own, capacity: context.capacity }).sizeUnit : biggest.sizing.sizeUnit,
+            sizeUnit: own
+                ? size({ region: context.region, demand: own, capacity: context.capacity }).sizeUnit
+                : biggest.sizing.sizeUnit,
         },
-        overlapping: drop === null ? [] : [...new Set(steps.flatMap((s) => s.active))].filter((name) => name !== drop),
+        overlapping:
+            drop === null
+                ? []
+                : [...new Set(steps.flatMap((s) => s.active))].filter((name) => name !== drop),
     };
 }
 
@@ -72,18 +90,38 @@ export interface SizedDemand {
 export interface DemandProposal {
     proposed: SizedDemand;
     /** the first drop that starts after now, with what it plans today; null when there is none */
-    next: { name: string; /** its index in proxy-lb:drops */ index: number; start: number; planned: SizedDemand } | null;
+    next: {
+        name: string;
+        /** its index in proxy-lb:drops */ index: number;
+        start: number;
+        planned: SizedDemand;
+    } | null;
 }
 
 /** The observed demand, sized, proposed for the next drop of the calendar. */
-export function proposeDemand(calendar: Calendar, context: SizingContext, observed: Demand, now: number): DemandProposal {
-    const sized = (demand: Demand): SizedDemand => ({ demand, sizeUnit: size({ region: context.region, demand, capacity: context.capacity }).sizeUnit });
+export function proposeDemand(
+    calendar: Calendar,
+    context: SizingContext,
+    observed: Demand,
+    now: number,
+): DemandProposal {
+    const sized = (demand: Demand): SizedDemand => ({
+        demand,
+        sizeUnit: size({ region: context.region, demand, capacity: context.capacity }).sizeUnit,
+    });
     const upcoming = calendar.drops
         .map((drop, index) => ({ drop, index }))
         .filter(({ drop }) => drop.start > now)
         .sort((a, b) => a.drop.start - b.drop.start || a.index - b.index)[0];
     return {
         proposed: sized(observed),
-        next: upcoming ? { name: upcoming.drop.name, index: upcoming.index, start: upcoming.drop.start, planned: sized(upcoming.drop.demand) } : null,
+        next: upcoming
+            ? {
+                  name: upcoming.drop.name,
+                  index: upcoming.index,
+                  start: upcoming.drop.start,
+                  planned: sized(upcoming.drop.demand),
+              }
+            : null,
     };
 }

@@ -4,7 +4,15 @@
 // decides and never writes, the exit codes, the lease (a second controller waits and says who holds
 // it), a stale lease taken over, SIGTERM between ticks, and a backend it cannot hold a lease in.
 import { execFile, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+    copyFileSync,
+    existsSync,
+    mkdirSync,
+    mkdtempSync,
+    readFileSync,
+    rmSync,
+    writeFileSync,
+} from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
@@ -35,7 +43,8 @@ let dir: string;
 /** Demand as points every minute from 40 minutes before T0 to an hour after, `value(t)`. */
 function demandPoints(value: (t: number) => number): [number, number][] {
     const points: [number, number][] = [];
-    for (let t = T0 - 40 * 60_000; t <= T0 + 60 * 60_000; t += 60_000) points.push([t / 1000, value(t)]);
+    for (let t = T0 - 40 * 60_000; t <= T0 + 60 * 60_000; t += 60_000)
+        points.push([t / 1000, value(t)]);
     return points;
 }
 
@@ -44,16 +53,28 @@ async function startWith(demand: (t: number) => number, sizeUnit = 1) {
     seed.loadBalancers![0].size_unit = sizeUnit;
     emulator = await startEmulator({
         port: 0,
-        seed: { ...seed, tokens: [{ token: TOKEN, scopes: tokenScopes("autopilot") }], metrics: { loadBalancers: { [LB_ID]: { demand: { points: demandPoints(demand) } } } } },
+        seed: {
+            ...seed,
+            tokens: [{ token: TOKEN, scopes: tokenScopes("autopilot") }],
+            metrics: { loadBalancers: { [LB_ID]: { demand: { points: demandPoints(demand) } } } },
+        },
     });
-    await fetch(`${emulator.url}/_emulator/clock`, { method: "PUT", body: JSON.stringify({ now: iso(T0) }), headers: { "content-type": "application/json" } });
+    await fetch(`${emulator.url}/_emulator/clock`, {
+        method: "PUT",
+        body: JSON.stringify({ now: iso(T0) }),
+        headers: { "content-type": "application/json" },
+    });
 }
 
 function writeStack(config: Record<string, unknown>) {
-    writeFileSync(path.join(dir, "Pulumi.test.yaml"), stringify({ config: { "digitalocean:apiEndpoint": emulator.url, ...config } }));
+    writeFileSync(
+        path.join(dir, "Pulumi.test.yaml"),
+        stringify({ config: { "digitalocean:apiEndpoint": emulator.url, ...config } }),
+    );
 }
 
-const autopilotOn = (extra: Record<string, unknown> = {}) => baseConfig({ "proxy-lb:autopilot": { enabled: true, ...extra } });
+const autopilotOn = (extra: Record<string, unknown> = {}) =>
+    baseConfig({ "proxy-lb:autopilot": { enabled: true, ...extra } });
 
 const env = (extra: Record<string, string> = {}) => ({
     ...process.env,
@@ -66,11 +87,17 @@ const env = (extra: Record<string, string> = {}) => ({
 
 const run = (args: string[], extra: Record<string, string> = {}) =>
     new Promise<Run>((resolve) => {
-        const child = execFile(NODE, tsxArgs(CLI, ...args), { cwd: dir, env: env(extra), timeout: SLOW }, (_err, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }));
+        const child = execFile(
+            NODE,
+            tsxArgs(CLI, ...args),
+            { cwd: dir, env: env(extra), timeout: SLOW },
+            (_err, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }),
+        );
     });
 
 const lbWrites = () => emulator.state.log.filter((e) => e.write).length;
-const leasePath = () => path.join(dir, ".state", ".pulumi", "proxy-lb", "autopilot", "proxy-lb", "test.json");
+const leasePath = () =>
+    path.join(dir, ".state", ".pulumi", "proxy-lb", "autopilot", "proxy-lb", "test.json");
 
 beforeAll(() => {
     fake = fakeToolchain();
@@ -97,7 +124,15 @@ describe("npm run autopilot --once", () => {
             const lines = tick.stdout.trim().split("\n");
             expect(lines).toHaveLength(1);
             const report = JSON.parse(lines[0]);
-            expect(report).toMatchObject({ stack: "test", at: iso(T0), status: "steady", liveSizeUnit: 1, targetSizeUnit: 1, resized: null, lease: { held: true } });
+            expect(report).toMatchObject({
+                stack: "test",
+                at: iso(T0),
+                status: "steady",
+                liveSizeUnit: 1,
+                targetSizeUnit: 1,
+                resized: null,
+                lease: { held: true },
+            });
             expect(fake.calls()).toEqual([]); // no pulumi
             expect(lbWrites()).toBe(0);
             expect(emulator.state.log.map((e) => `${e.method} ${e.path}`)).toEqual([
@@ -106,7 +141,10 @@ describe("npm run autopilot --once", () => {
                 "GET /v2/monitoring/metrics/load_balancer/frontend_connections_limit",
             ]);
             // Released on exit, its memory kept.
-            expect(JSON.parse(readFileSync(leasePath(), "utf8"))).toMatchObject({ holder: null, lastResizeAt: null });
+            expect(JSON.parse(readFileSync(leasePath(), "utf8"))).toMatchObject({
+                holder: null,
+                lastResizeAt: null,
+            });
         },
         SLOW,
     );
@@ -118,7 +156,11 @@ describe("npm run autopilot --once", () => {
             writeStack(autopilotOn());
             const tick = await run(["--stack", "test", "--once", "--dry-run"]);
             expect(tick.status, tick.stderr).toBe(0);
-            expect(tick.stdout).toMatch(new RegExp(`^${iso(T0)} autopilot test: would resize 1 → 4 nodes \\(--dry-run: nothing changed\\): `));
+            expect(tick.stdout).toMatch(
+                new RegExp(
+                    `^${iso(T0)} autopilot test: would resize 1 → 4 nodes \\(--dry-run: nothing changed\\): `,
+                ),
+            );
             expect(tick.stdout).toContain("at the limit");
             expect(fake.calls()).toEqual([]);
             expect(lbWrites()).toBe(0);
@@ -130,20 +172,39 @@ describe("npm run autopilot --once", () => {
         "a tick that cannot find the load balancer fails with exit 1 and says what to do; bad flags exit 2 before anything runs",
         async () => {
             await startWith(() => 3_000);
-            writeStack(baseConfig({ "proxy-lb:autopilot": { enabled: true }, "proxy-lb:loadBalancer": { name: "proxy-lb", id: "00000000-0000-4000-8000-000000000000", forwarding: [{ port: 8080 }], healthCheck: { port: 8080 } } }));
+            writeStack(
+                baseConfig({
+                    "proxy-lb:autopilot": { enabled: true },
+                    "proxy-lb:loadBalancer": {
+                        name: "proxy-lb",
+                        id: "00000000-0000-4000-8000-000000000000",
+                        forwarding: [{ port: 8080 }],
+                        healthCheck: { port: 8080 },
+                    },
+                }),
+            );
             const [missing, badInterval, zero] = await Promise.all([
                 run(["--stack", "test", "--once", "--json"]),
                 run(["--stack", "test", "--interval", "soon"]),
                 run(["--stack", "test", "--interval", "0"]),
             ]);
             expect(missing.status).toBe(1);
-            expect(JSON.parse(missing.stdout)).toMatchObject({ status: "failed", error: expect.stringContaining("deploy the stack first") });
+            expect(JSON.parse(missing.stdout)).toMatchObject({
+                status: "failed",
+                error: expect.stringContaining("deploy the stack first"),
+            });
             for (const bad of [badInterval, zero]) {
                 expect(bad.status).toBe(2);
-                expect(bad.stderr).toMatch(/^--interval must be a number of seconds from 1 to 86400/);
+                expect(bad.stderr).toMatch(
+                    /^--interval must be a number of seconds from 1 to 86400/,
+                );
             }
             // The failed tick's one read (a 404); the bad flags read nothing.
-            expect(emulator.state.log.filter((e) => e.path.startsWith("/v2/")).map((e) => `${e.method} ${e.path} ${e.status}`)).toEqual(["GET /v2/load_balancers/00000000-0000-4000-8000-000000000000 404"]);
+            expect(
+                emulator.state.log
+                    .filter((e) => e.path.startsWith("/v2/"))
+                    .map((e) => `${e.method} ${e.path} ${e.status}`),
+            ).toEqual(["GET /v2/load_balancers/00000000-0000-4000-8000-000000000000 404"]);
         },
         SLOW,
     );
@@ -153,9 +214,14 @@ describe("npm run autopilot --once", () => {
         async () => {
             await startWith(() => 3_000);
             writeStack(autopilotOn());
-            const s3 = await run(["--stack", "test", "--once"], { PULUMI_BACKEND_URL: "s3://state-bucket?endpoint=https://nyc3.digitaloceanspaces.com" });
+            const s3 = await run(["--stack", "test", "--once"], {
+                PULUMI_BACKEND_URL:
+                    "s3://state-bucket?endpoint=https://nyc3.digitaloceanspaces.com",
+            });
             expect(s3.status).toBe(1);
-            expect(s3.stderr).toContain("the autopilot needs a file:// state backend for its lease (one controller per stack); the stack's backend is s3://");
+            expect(s3.stderr).toContain(
+                "the autopilot needs a file:// state backend for its lease (one controller per stack); the stack's backend is s3://",
+            );
             expect(emulator.state.log.filter((e) => e.path.startsWith("/v2/"))).toEqual([]);
         },
         SLOW,
@@ -168,35 +234,58 @@ describe("one controller per stack, and stopping", () => {
         async () => {
             await startWith(() => 3_000);
             writeStack(autopilotOn());
-            const first = spawn(NODE, tsxArgs(CLI, "--stack", "test", "--interval", "600"), { cwd: dir, env: env(), stdio: ["ignore", "pipe", "pipe"] });
+            const first = spawn(NODE, tsxArgs(CLI, "--stack", "test", "--interval", "600"), {
+                cwd: dir,
+                env: env(),
+                stdio: ["ignore", "pipe", "pipe"],
+            });
             let out = "";
             let err = "";
             first.stdout.on("data", (d) => (out += d));
             first.stderr.on("data", (d) => (err += d));
-            const exited = new Promise<number | null>((resolve) => first.on("exit", (code) => resolve(code)));
-            for (let i = 0; i < 600 && !out.includes("steady at 1 node"); i++) await new Promise((r) => setTimeout(r, 100));
+            const exited = new Promise<number | null>((resolve) =>
+                first.on("exit", (code) => resolve(code)),
+            );
+            for (let i = 0; i < 600 && !out.includes("steady at 1 node"); i++)
+                await new Promise((r) => setTimeout(r, 100));
             expect(out, err).toContain("steady at 1 node");
 
             const readsBefore = emulator.state.log.length;
             const second = await run(["--stack", "test", "--once", "--json"]);
             expect(second.status, second.stderr).toBe(0);
             const waiting = JSON.parse(second.stdout);
-            expect(waiting).toMatchObject({ status: "waiting", lease: { held: false, holder: { host: hostname(), pid: first.pid } } });
-            expect(waiting.summary).toMatch(new RegExp(`^another controller holds the lease of stack test: ${hostname()} pid ${first.pid}, since \\S+ \\(last heartbeat \\S+\\); waiting, trying again next tick$`));
+            expect(waiting).toMatchObject({
+                status: "waiting",
+                lease: { held: false, holder: { host: hostname(), pid: first.pid } },
+            });
+            expect(waiting.summary).toMatch(
+                new RegExp(
+                    `^another controller holds the lease of stack test: ${hostname()} pid ${first.pid}, since \\S+ \\(last heartbeat \\S+\\); waiting, trying again next tick$`,
+                ),
+            );
             expect(emulator.state.log.length).toBe(readsBefore); // a waiting controller reads nothing
 
             // A dry run needs no lease: it decides beside the controller.
             const dry = await run(["--stack", "test", "--once", "--json", "--dry-run"]);
-            expect(JSON.parse(dry.stdout)).toMatchObject({ status: "steady", liveSizeUnit: 1, targetSizeUnit: 1 });
+            expect(JSON.parse(dry.stdout)).toMatchObject({
+                status: "steady",
+                liveSizeUnit: 1,
+                targetSizeUnit: 1,
+            });
 
             first.kill("SIGTERM");
             expect(await exited).toBe(0);
             expect(err).toContain("autopilot: SIGTERM: stopping after the running tick");
-            expect(out.trim().split("\n").at(-1)).toBe("autopilot test: stopped (SIGTERM) after 1 tick; the lease is released");
+            expect(out.trim().split("\n").at(-1)).toBe(
+                "autopilot test: stopped (SIGTERM) after 1 tick; the lease is released",
+            );
             expect(JSON.parse(readFileSync(leasePath(), "utf8")).holder).toBeNull();
 
             const next = await run(["--stack", "test", "--once", "--json"]);
-            expect(JSON.parse(next.stdout)).toMatchObject({ status: "steady", lease: { held: true } });
+            expect(JSON.parse(next.stdout)).toMatchObject({
+                status: "steady",
+                lease: { held: true },
+            });
         },
         SLOW,
     );
@@ -211,10 +300,22 @@ describe("one controller per stack, and stopping", () => {
             const now = Date.now();
             const file = leasePath();
             mkdirSync(path.dirname(file), { recursive: true });
-            writeFileSync(file, JSON.stringify({ holder: { host: hostname(), pid: gone.pid, id: "dead" }, since: now - 5_000, heartbeatAt: now - 1_000, intervalSeconds: 60, lastResizeAt: null, conditions: [] }));
+            writeFileSync(
+                file,
+                JSON.stringify({
+                    holder: { host: hostname(), pid: gone.pid, id: "dead" },
+                    since: now - 5_000,
+                    heartbeatAt: now - 1_000,
+                    intervalSeconds: 60,
+                    lastResizeAt: null,
+                    conditions: [],
+                }),
+            );
             const tick = await run(["--stack", "test", "--once"]);
             expect(tick.status, tick.stderr).toBe(0);
-            expect(tick.stderr).toContain(`autopilot: TOOK OVER the lease of stack test from ${hostname()} pid ${gone.pid}`);
+            expect(tick.stderr).toContain(
+                `autopilot: TOOK OVER the lease of stack test from ${hostname()} pid ${gone.pid}`,
+            );
             expect(tick.stderr).toContain(`its process (pid ${gone.pid} on ${hostname()}) is gone`);
             expect(tick.stdout).toContain("steady at 1 node");
             expect(existsSync(file)).toBe(true);

@@ -21,7 +21,14 @@ import {
     type Stopper,
     type TickDeps,
 } from "../ops/autopilot";
-import { fileLease, judgeLease, leaseFile, STALE_AFTER_TICKS, type Holder, type LeaseRecord } from "../ops/autopilotLease";
+import {
+    fileLease,
+    judgeLease,
+    leaseFile,
+    STALE_AFTER_TICKS,
+    type Holder,
+    type LeaseRecord,
+} from "../ops/autopilotLease";
 import type { Notice, SendResult } from "../ops/notify";
 import { decideSize, type ObservedMetrics } from "../sizing/autopilot";
 import { baseConfig, LB_ID } from "./support/e2eHarness";
@@ -34,16 +41,80 @@ const MIN = 60_000;
 
 describe("nextAction: what a tick does with the decided size", () => {
     it.each([
-        { case: "the live size: nothing", live: 3, target: 3, last: null, dryRun: false, kind: "steady" },
-        { case: "the live size, even with --dry-run", live: 3, target: 3, last: null, dryRun: true, kind: "steady" },
-        { case: "another size: resize", live: 3, target: 10, last: null, dryRun: false, kind: "resize" },
-        { case: "--dry-run never resizes", live: 3, target: 10, last: null, dryRun: true, kind: "dryRun" },
-        { case: "59 s after the last resize: paced", live: 3, target: 10, last: AT - 59_000, dryRun: false, kind: "paced" },
-        { case: "60 s after: resize", live: 3, target: 10, last: AT - 60_000, dryRun: false, kind: "resize" },
-        { case: "a clock set back does not unlock it early", live: 3, target: 10, last: AT + 30_000, dryRun: false, kind: "paced" },
-        { case: "down as well as up", live: 10, target: 3, last: AT - 5 * MIN, dryRun: false, kind: "resize" },
+        {
+            case: "the live size: nothing",
+            live: 3,
+            target: 3,
+            last: null,
+            dryRun: false,
+            kind: "steady",
+        },
+        {
+            case: "the live size, even with --dry-run",
+            live: 3,
+            target: 3,
+            last: null,
+            dryRun: true,
+            kind: "steady",
+        },
+        {
+            case: "another size: resize",
+            live: 3,
+            target: 10,
+            last: null,
+            dryRun: false,
+            kind: "resize",
+        },
+        {
+            case: "--dry-run never resizes",
+            live: 3,
+            target: 10,
+            last: null,
+            dryRun: true,
+            kind: "dryRun",
+        },
+        {
+            case: "59 s after the last resize: paced",
+            live: 3,
+            target: 10,
+            last: AT - 59_000,
+            dryRun: false,
+            kind: "paced",
+        },
+        {
+            case: "60 s after: resize",
+            live: 3,
+            target: 10,
+            last: AT - 60_000,
+            dryRun: false,
+            kind: "resize",
+        },
+        {
+            case: "a clock set back does not unlock it early",
+            live: 3,
+            target: 10,
+            last: AT + 30_000,
+            dryRun: false,
+            kind: "paced",
+        },
+        {
+            case: "down as well as up",
+            live: 10,
+            target: 3,
+            last: AT - 5 * MIN,
+            dryRun: false,
+            kind: "resize",
+        },
     ])("$case", ({ live, target, last, dryRun, kind }) => {
-        expect(nextAction({ liveSizeUnit: live, targetSizeUnit: target, at: AT, lastResizeAt: last, dryRun }).kind).toBe(kind);
+        expect(
+            nextAction({
+                liveSizeUnit: live,
+                targetSizeUnit: target,
+                at: AT,
+                lastResizeAt: last,
+                dryRun,
+            }).kind,
+        ).toBe(kind);
     });
 
     const inputs = fc.record({
@@ -58,9 +129,17 @@ describe("nextAction: what a tick does with the decided size", () => {
         fc.assert(
             fc.property(inputs, (input) => {
                 const action = nextAction(input);
-                const wanted = input.liveSizeUnit !== input.targetSizeUnit && !input.dryRun && (input.lastResizeAt === null || Math.abs(input.at - input.lastResizeAt) >= MIN_RESIZE_INTERVAL_MS);
+                const wanted =
+                    input.liveSizeUnit !== input.targetSizeUnit &&
+                    !input.dryRun &&
+                    (input.lastResizeAt === null ||
+                        Math.abs(input.at - input.lastResizeAt) >= MIN_RESIZE_INTERVAL_MS);
                 expect(action.kind === "resize").toBe(wanted);
-                if (action.kind !== "steady") expect([action.from, action.to]).toEqual([input.liveSizeUnit, input.targetSizeUnit]);
+                if (action.kind !== "steady")
+                    expect([action.from, action.to]).toEqual([
+                        input.liveSizeUnit,
+                        input.targetSizeUnit,
+                    ]);
                 if (action.kind === "steady") expect(input.liveSizeUnit).toBe(input.targetSizeUnit);
             }),
         );
@@ -68,22 +147,37 @@ describe("nextAction: what a tick does with the decided size", () => {
 
     it("a series of ticks never asks for two resizes less than a minute apart", () => {
         fc.assert(
-            fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 200_000 }), fc.integer({ min: 1, max: 20 })), { minLength: 1, maxLength: 40 }), (steps) => {
-                let at = AT;
-                let live = 3;
-                let last: number | null = null;
-                const resizes: number[] = [];
-                for (const [gap, target] of steps) {
-                    at += gap;
-                    const action = nextAction({ liveSizeUnit: live, targetSizeUnit: target, at, lastResizeAt: last, dryRun: false });
-                    if (action.kind === "resize") {
-                        resizes.push(at);
-                        last = at;
-                        live = target;
+            fc.property(
+                fc.array(
+                    fc.tuple(fc.integer({ min: 0, max: 200_000 }), fc.integer({ min: 1, max: 20 })),
+                    { minLength: 1, maxLength: 40 },
+                ),
+                (steps) => {
+                    let at = AT;
+                    let live = 3;
+                    let last: number | null = null;
+                    const resizes: number[] = [];
+                    for (const [gap, target] of steps) {
+                        at += gap;
+                        const action = nextAction({
+                            liveSizeUnit: live,
+                            targetSizeUnit: target,
+                            at,
+                            lastResizeAt: last,
+                            dryRun: false,
+                        });
+                        if (action.kind === "resize") {
+                            resizes.push(at);
+                            last = at;
+                            live = target;
+                        }
                     }
-                }
-                for (let i = 1; i < resizes.length; i++) expect(resizes[i] - resizes[i - 1]).toBeGreaterThanOrEqual(MIN_RESIZE_INTERVAL_MS);
-            }),
+                    for (let i = 1; i < resizes.length; i++)
+                        expect(resizes[i] - resizes[i - 1]).toBeGreaterThanOrEqual(
+                            MIN_RESIZE_INTERVAL_MS,
+                        );
+                },
+            ),
         );
     });
 });
@@ -91,7 +185,10 @@ describe("nextAction: what a tick does with the decided size", () => {
 describe("isBusyError: DigitalOcean's refusal while a load balancer processes previous actions", () => {
     it.each([
         ["403 Load Balancer can't be updated while it processes previous actions", true],
-        ["error: PUT https://api.digitalocean.com/v2/load_balancers/x: 403 (request \"r\") Load Balancer can't be updated while it is processing previous actions", true],
+        [
+            'error: PUT https://api.digitalocean.com/v2/load_balancers/x: 403 (request "r") Load Balancer can\'t be updated while it is processing previous actions',
+            true,
+        ],
         ["403 You do not have access for the attempted action", false],
         ["422 size_unit must be between 1 and 200", false],
     ])("%s → %s", (text, busy) => expect(isBusyError(text)).toBe(busy));
@@ -100,50 +197,124 @@ describe("isBusyError: DigitalOcean's refusal while a load balancer processes pr
 // ---------------------------------------------------------------------------
 // freshNotices
 
-const resize: Notice = { kind: "resize", stack: "s", from: 1, to: 4, why: "w", pricePerNodeMonthly: 12 };
-const clamp = (sizeUnit: number): Notice => ({ kind: "clamped", stack: "s", sizeUnit, wanted: sizeUnit + 1, maxNodes: sizeUnit, why: "w" });
-const near = (sizeUnit: number): Notice => ({ kind: "nearLimit", stack: "s", connections: 9_500, limit: 10_000, sizeUnit, at: AT });
+const resize: Notice = {
+    kind: "resize",
+    stack: "s",
+    from: 1,
+    to: 4,
+    why: "w",
+    pricePerNodeMonthly: 12,
+};
+const clamp = (sizeUnit: number): Notice => ({
+    kind: "clamped",
+    stack: "s",
+    sizeUnit,
+    wanted: sizeUnit + 1,
+    maxNodes: sizeUnit,
+    why: "w",
+});
+const near = (sizeUnit: number): Notice => ({
+    kind: "nearLimit",
+    stack: "s",
+    connections: 9_500,
+    limit: 10_000,
+    sizeUnit,
+    at: AT,
+});
 const outage: Notice = { kind: "metricsUnavailable", stack: "s", sizeUnit: 3, why: "w" };
 
 describe("freshNotices: a condition is sent when it starts, an event every time", () => {
     it.each([
-        { case: "a resize is always sent", notices: [resize], before: ["clamped:3"], send: ["resize"], remember: [] },
-        { case: "a new clamp is sent and remembered", notices: [clamp(3)], before: [], send: ["clamped"], remember: ["clamped:3"] },
-        { case: "the same clamp next tick is not sent again", notices: [clamp(3)], before: ["clamped:3"], send: [], remember: ["clamped:3"] },
-        { case: "a clamp at another size is new", notices: [clamp(5)], before: ["clamped:3"], send: ["clamped"], remember: ["clamped:5"] },
-        { case: "an outage that lasts: once", notices: [outage], before: ["metricsUnavailable"], send: [], remember: ["metricsUnavailable"] },
-        { case: "a condition that ended is forgotten, so its return is sent", notices: [], before: ["metricsUnavailable"], send: [], remember: [] },
-        { case: "the same condition twice in one tick: once", notices: [near(1), near(1)], before: [], send: ["nearLimit"], remember: ["nearLimit:1"] },
+        {
+            case: "a resize is always sent",
+            notices: [resize],
+            before: ["clamped:3"],
+            send: ["resize"],
+            remember: [],
+        },
+        {
+            case: "a new clamp is sent and remembered",
+            notices: [clamp(3)],
+            before: [],
+            send: ["clamped"],
+            remember: ["clamped:3"],
+        },
+        {
+            case: "the same clamp next tick is not sent again",
+            notices: [clamp(3)],
+            before: ["clamped:3"],
+            send: [],
+            remember: ["clamped:3"],
+        },
+        {
+            case: "a clamp at another size is new",
+            notices: [clamp(5)],
+            before: ["clamped:3"],
+            send: ["clamped"],
+            remember: ["clamped:5"],
+        },
+        {
+            case: "an outage that lasts: once",
+            notices: [outage],
+            before: ["metricsUnavailable"],
+            send: [],
+            remember: ["metricsUnavailable"],
+        },
+        {
+            case: "a condition that ended is forgotten, so its return is sent",
+            notices: [],
+            before: ["metricsUnavailable"],
+            send: [],
+            remember: [],
+        },
+        {
+            case: "the same condition twice in one tick: once",
+            notices: [near(1), near(1)],
+            before: [],
+            send: ["nearLimit"],
+            remember: ["nearLimit:1"],
+        },
     ])("$case", ({ notices, before, send, remember }) => {
         const fresh = freshNotices(notices, before);
         expect(fresh.send.map((n) => n.kind)).toEqual(send);
         expect(fresh.conditions).toEqual(remember);
     });
 
-    const notice = fc.oneof(fc.constant(resize), fc.integer({ min: 1, max: 4 }).map(clamp), fc.integer({ min: 1, max: 4 }).map(near), fc.constant(outage));
+    const notice = fc.oneof(
+        fc.constant(resize),
+        fc.integer({ min: 1, max: 4 }).map(clamp),
+        fc.integer({ min: 1, max: 4 }).map(near),
+        fc.constant(outage),
+    );
 
     it("over any series of ticks a condition is sent once per stretch it lasts, and every event each time", () => {
         fc.assert(
-            fc.property(fc.array(fc.array(notice, { maxLength: 4 }), { maxLength: 12 }), (ticks) => {
-                let remembered: string[] = [];
-                const sentAt = new Map<string, number[]>();
-                ticks.forEach((notices, i) => {
-                    const { send, conditions } = freshNotices(notices, remembered);
-                    expect(send.filter((n) => n.kind === "resize")).toHaveLength(notices.filter((n) => n.kind === "resize").length);
-                    for (const n of send) {
-                        const key = conditionKey(n);
-                        if (key !== null) sentAt.set(key, [...(sentAt.get(key) ?? []), i]);
+            fc.property(
+                fc.array(fc.array(notice, { maxLength: 4 }), { maxLength: 12 }),
+                (ticks) => {
+                    let remembered: string[] = [];
+                    const sentAt = new Map<string, number[]>();
+                    ticks.forEach((notices, i) => {
+                        const { send, conditions } = freshNotices(notices, remembered);
+                        expect(send.filter((n) => n.kind === "resize")).toHaveLength(
+                            notices.filter((n) => n.kind === "resize").length,
+                        );
+                        for (const n of send) {
+                            const key = conditionKey(n);
+                            if (key !== null) sentAt.set(key, [...(sentAt.get(key) ?? []), i]);
+                        }
+                        remembered = conditions;
+                    });
+                    for (const [key, ticksSent] of sentAt) {
+                        for (const i of ticksSent) {
+                            const present = (j: number) =>
+                                ticks[j].some((n) => conditionKey(n) === key);
+                            expect(present(i)).toBe(true);
+                            if (i > 0) expect(present(i - 1)).toBe(false); // sent only where the stretch starts
+                        }
                     }
-                    remembered = conditions;
-                });
-                for (const [key, ticksSent] of sentAt) {
-                    for (const i of ticksSent) {
-                        const present = (j: number) => ticks[j].some((n) => conditionKey(n) === key);
-                        expect(present(i)).toBe(true);
-                        if (i > 0) expect(present(i - 1)).toBe(false); // sent only where the stretch starts
-                    }
-                }
-            }),
+                },
+            ),
         );
     });
 });
@@ -153,7 +324,15 @@ describe("freshNotices: a condition is sent when it starts, an event every time"
 
 const me: Holder = { host: "a", pid: 100, id: "me" };
 const other: Holder = { host: "b", pid: 200, id: "other" };
-const record = (holder: Holder | null, heartbeatAt: number, intervalSeconds = 60): LeaseRecord => ({ holder, since: AT - 3_600_000, heartbeatAt, intervalSeconds, lastResizeAt: null, conditions: [], updateFailed: false });
+const record = (holder: Holder | null, heartbeatAt: number, intervalSeconds = 60): LeaseRecord => ({
+    holder,
+    since: AT - 3_600_000,
+    heartbeatAt,
+    intervalSeconds,
+    lastResizeAt: null,
+    conditions: [],
+    updateFailed: false,
+});
 
 describe("judgeLease: whose the lease is", () => {
     const alive = (pid: number) => pid !== 999;
@@ -161,19 +340,46 @@ describe("judgeLease: whose the lease is", () => {
         { case: "no lease yet: free", lease: null, state: "free" },
         { case: "released: free", lease: record(null, AT - 10), state: "free" },
         { case: "this controller's: mine", lease: record(me, AT - 10), state: "mine" },
-        { case: "another's, renewed a tick ago: held", lease: record(other, AT - 60_000), state: "held" },
-        { case: `another's, renewed ${STALE_AFTER_TICKS} ticks ago: still held`, lease: record(other, AT - STALE_AFTER_TICKS * 60_000), state: "held" },
-        { case: "another's, a second later: stale", lease: record(other, AT - STALE_AFTER_TICKS * 60_000 - 1_000), state: "stale" },
-        { case: "its holder's ticks are what count (600 s ticks)", lease: record(other, AT - 20 * 60_000, 600), state: "held" },
-        { case: "a dead process on this host: stale at once", lease: record({ host: "a", pid: 999, id: "x" }, AT - 1), state: "stale" },
-        { case: "the same pid on another host is not judged by this host's processes", lease: record({ host: "b", pid: 999, id: "x" }, AT - 1), state: "held" },
+        {
+            case: "another's, renewed a tick ago: held",
+            lease: record(other, AT - 60_000),
+            state: "held",
+        },
+        {
+            case: `another's, renewed ${STALE_AFTER_TICKS} ticks ago: still held`,
+            lease: record(other, AT - STALE_AFTER_TICKS * 60_000),
+            state: "held",
+        },
+        {
+            case: "another's, a second later: stale",
+            lease: record(other, AT - STALE_AFTER_TICKS * 60_000 - 1_000),
+            state: "stale",
+        },
+        {
+            case: "its holder's ticks are what count (600 s ticks)",
+            lease: record(other, AT - 20 * 60_000, 600),
+            state: "held",
+        },
+        {
+            case: "a dead process on this host: stale at once",
+            lease: record({ host: "a", pid: 999, id: "x" }, AT - 1),
+            state: "stale",
+        },
+        {
+            case: "the same pid on another host is not judged by this host's processes",
+            lease: record({ host: "b", pid: 999, id: "x" }, AT - 1),
+            state: "held",
+        },
     ])("$case", ({ lease, state }) => expect(judgeLease(lease, me, AT, alive).state).toBe(state));
 });
 
 describe("leaseFile: where the lease lives", () => {
     it.each([
         ["file:///srv/state", "/srv/state/.pulumi/proxy-lb/autopilot/proxy-lb/drop.json"],
-        ["file:///srv/state?no_legacy=true", "/srv/state/.pulumi/proxy-lb/autopilot/proxy-lb/drop.json"],
+        [
+            "file:///srv/state?no_legacy=true",
+            "/srv/state/.pulumi/proxy-lb/autopilot/proxy-lb/drop.json",
+        ],
         ["file://./state", "/work/p/state/.pulumi/proxy-lb/autopilot/proxy-lb/drop.json"],
     ])("%s → %s", (url, file) => expect(leaseFile(url, "proxy-lb", "drop", "/work/p")).toBe(file));
 
@@ -181,7 +387,11 @@ describe("leaseFile: where the lease lives", () => {
         ["s3://bucket?endpoint=https://nyc3.digitaloceanspaces.com", "s3://"],
         ["https://api.pulumi.com", "Pulumi Cloud (https://)"],
         ["azblob://container", "azblob://"],
-    ])("%s is refused, naming it", (url, named) => expect(() => leaseFile(url, "proxy-lb", "drop")).toThrow(`the stack's backend is ${named}, which it does not support yet`));
+    ])("%s is refused, naming it", (url, named) =>
+        expect(() => leaseFile(url, "proxy-lb", "drop")).toThrow(
+            `the stack's backend is ${named}, which it does not support yet`,
+        ),
+    );
 });
 
 describe("fileLease: two controllers on one file", () => {
@@ -194,12 +404,28 @@ describe("fileLease: two controllers on one file", () => {
         const a = fileLease(file, { host: "h", pid: 1, id: "a" }, 60, () => true);
         const b = fileLease(file, { host: "h", pid: 2, id: "b" }, 60, () => true);
         expect(a.hold(AT)).toMatchObject({ held: true, tookOver: null });
-        expect(b.hold(AT + 1_000)).toEqual({ held: false, holder: { host: "h", pid: 1, id: "a" }, since: AT, heartbeatAt: AT });
-        expect(a.save({ lastResizeAt: AT, conditions: ["clamped:3"], updateFailed: true }, AT + 2_000)).toBe(true);
-        expect(b.save({ lastResizeAt: null, conditions: [], updateFailed: false }, AT + 2_000)).toBe(false); // not b's: no write
+        expect(b.hold(AT + 1_000)).toEqual({
+            held: false,
+            holder: { host: "h", pid: 1, id: "a" },
+            since: AT,
+            heartbeatAt: AT,
+        });
+        expect(
+            a.save({ lastResizeAt: AT, conditions: ["clamped:3"], updateFailed: true }, AT + 2_000),
+        ).toBe(true);
+        expect(
+            b.save({ lastResizeAt: null, conditions: [], updateFailed: false }, AT + 2_000),
+        ).toBe(false); // not b's: no write
         a.release(AT + 3_000);
-        expect(b.hold(AT + 4_000)).toEqual({ held: true, tookOver: null, memory: { lastResizeAt: AT, conditions: ["clamped:3"], updateFailed: true } });
-        expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ holder: { id: "b" }, since: AT + 4_000 });
+        expect(b.hold(AT + 4_000)).toEqual({
+            held: true,
+            tookOver: null,
+            memory: { lastResizeAt: AT, conditions: ["clamped:3"], updateFailed: true },
+        });
+        expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({
+            holder: { id: "b" },
+            since: AT + 4_000,
+        });
     });
 
     it("a holder that stopped renewing is taken over after its stale time, and it learns so at its next save", () => {
@@ -210,22 +436,56 @@ describe("fileLease: two controllers on one file", () => {
         a.hold(AT);
         expect(b.hold(AT + STALE_AFTER_TICKS * 60_000).held).toBe(false);
         const taken = b.hold(AT + STALE_AFTER_TICKS * 60_000 + 1_000);
-        expect(taken).toMatchObject({ held: true, tookOver: { from: { host: "h1", pid: 1 }, why: `no heartbeat for ${STALE_AFTER_TICKS * 60 + 1} s (more than ${STALE_AFTER_TICKS} ticks of 60 s)` } });
-        expect(a.save({ lastResizeAt: null, conditions: [], updateFailed: false }, AT + 200_000)).toBe(false);
+        expect(taken).toMatchObject({
+            held: true,
+            tookOver: {
+                from: { host: "h1", pid: 1 },
+                why: `no heartbeat for ${STALE_AFTER_TICKS * 60 + 1} s (more than ${STALE_AFTER_TICKS} ticks of 60 s)`,
+            },
+        });
+        expect(
+            a.save({ lastResizeAt: null, conditions: [], updateFailed: false }, AT + 200_000),
+        ).toBe(false);
     });
 });
 
 // ---------------------------------------------------------------------------
 // One tick and the loop, their I/O faked
 
-const settingsAt = (autopilot: Record<string, unknown> = {}) => (at: number): Settings =>
-    loadSettings(baseConfig({ "proxy-lb:autopilot": { enabled: true, ...autopilot } }), { now: at });
+const settingsAt =
+    (autopilot: Record<string, unknown> = {}) =>
+    (at: number): Settings =>
+        loadSettings(baseConfig({ "proxy-lb:autopilot": { enabled: true, ...autopilot } }), {
+            now: at,
+        });
 
 /** The decision for a constant crowd on a load balancer of `live` nodes (samples a minute apart up to `at`). */
-function sizeFor(settings: Settings, at: number, live: number, connections: number | null): SizeNow {
+function sizeFor(
+    settings: Settings,
+    at: number,
+    live: number,
+    connections: number | null,
+): SizeNow {
     const metrics: ObservedMetrics =
-        connections === null ? { ok: false, error: "GET /v2/monitoring/metrics/load_balancer/frontend_connections_current answered 503" } : { ok: true, connections: [0, 1, 2].map((i) => [(at - i * MIN) / 1000, connections] as [number, number]) };
-    const decision = decideSize({ at, calendar: { sizeUnit: settings.sizing.sizeUnit, why: settings.schedule.why }, liveSizeUnit: live, metrics, settings: settings.autopilot, capacity: settings.config.capacity });
+        connections === null
+            ? {
+                  ok: false,
+                  error: "GET /v2/monitoring/metrics/load_balancer/frontend_connections_current answered 503",
+              }
+            : {
+                  ok: true,
+                  connections: [0, 1, 2].map(
+                      (i) => [(at - i * MIN) / 1000, connections] as [number, number],
+                  ),
+              };
+    const decision = decideSize({
+        at,
+        calendar: { sizeUnit: settings.sizing.sizeUnit, why: settings.schedule.why },
+        liveSizeUnit: live,
+        metrics,
+        settings: settings.autopilot,
+        capacity: settings.config.capacity,
+    });
     return { at, decision, live: { id: LB_ID, name: "proxy-lb", sizeUnit: live }, metrics };
 }
 
@@ -244,7 +504,11 @@ interface World {
 let leaseDir: string | undefined;
 afterEach(() => leaseDir && rmSync(leaseDir, { recursive: true, force: true }));
 
-function fakeDeps(world: World, autopilot: Record<string, unknown> = {}, upWait?: Promise<void>): TickDeps {
+function fakeDeps(
+    world: World,
+    autopilot: Record<string, unknown> = {},
+    upWait?: Promise<void>,
+): TickDeps {
     leaseDir ??= mkdtempSync(path.join(tmpdir(), "proxy-lb-tick-"));
     let real = 1_000_000;
     return {
@@ -256,16 +520,28 @@ function fakeDeps(world: World, autopilot: Record<string, unknown> = {}, upWait?
             world.calls.push("read");
             return sizeFor(settings, at, world.live, world.connections);
         },
-        lease: fileLease(path.join(leaseDir, "drop.json"), { host: "h", pid: 1, id: "t" }, 60, () => true),
+        lease: fileLease(
+            path.join(leaseDir, "drop.json"),
+            { host: "h", pid: 1, id: "t" },
+            60,
+            () => true,
+        ),
         gate: () => {
             world.calls.push("gate");
-            return world.gateOk ? { ok: true, reasons: [], allowed: [] } : { ok: false, reasons: ["the load balancer would be replaced"], allowed: [] };
+            return world.gateOk
+                ? { ok: true, reasons: [], allowed: [] }
+                : { ok: false, reasons: ["the load balancer would be replaced"], allowed: [] };
         },
         up: async () => {
             world.calls.push("up");
             await upWait;
             if (world.upError) throw new Error(world.upError);
-            const target = sizeFor(settingsAt(autopilot)(world.at), world.at, world.live, world.connections).decision.sizeUnit;
+            const target = sizeFor(
+                settingsAt(autopilot)(world.at),
+                world.at,
+                world.live,
+                world.connections,
+            ).decision.sizeUnit;
             world.live = target;
             world.calls.push("up done");
             return { sizeUnit: target };
@@ -276,19 +552,40 @@ function fakeDeps(world: World, autopilot: Record<string, unknown> = {}, upWait?
         },
         notify: async (notices): Promise<SendResult[]> => {
             world.sent.push(...notices);
-            return notices.map(() => (world.notifyFails ? { ok: false, attempts: 1, line: "notify: the slack webhook at hooks.slack.com did not take it: no answer within 5000 ms" } : { ok: true, status: 200, attempts: 1 }));
+            return notices.map(() =>
+                world.notifyFails
+                    ? {
+                          ok: false,
+                          attempts: 1,
+                          line: "notify: the slack webhook at hooks.slack.com did not take it: no answer within 5000 ms",
+                      }
+                    : { ok: true, status: 200, attempts: 1 },
+            );
         },
         log: () => undefined,
     };
 }
 
-const world = (over: Partial<World> = {}): World => ({ live: 1, connections: 3_000, at: AT, calls: [], sent: [], gateOk: true, ...over });
+const world = (over: Partial<World> = {}): World => ({
+    live: 1,
+    connections: 3_000,
+    at: AT,
+    calls: [],
+    sent: [],
+    gateOk: true,
+    ...over,
+});
 
 describe("runTick", () => {
     it("at the live size: reads only (no gate, no up), sends nothing", async () => {
         const w = world();
         const report = await runTick(fakeDeps(w), { dryRun: false });
-        expect(report).toMatchObject({ status: "steady", liveSizeUnit: 1, targetSizeUnit: 1, resized: null });
+        expect(report).toMatchObject({
+            status: "steady",
+            liveSizeUnit: 1,
+            targetSizeUnit: 1,
+            resized: null,
+        });
         expect(w.calls).toEqual(["read"]);
         expect(w.sent).toEqual([]);
     });
@@ -312,34 +609,54 @@ describe("runTick", () => {
     it("--dry-run decides and says so: never gates or resizes, sends no notice, and needs no lease (it runs beside a controller)", async () => {
         const w = world({ connections: 30_000 });
         const deps = fakeDeps(w);
-        const holder = fileLease(path.join(leaseDir!, "drop.json"), { host: "h", pid: 2, id: "the controller" }, 60, () => true);
+        const holder = fileLease(
+            path.join(leaseDir!, "drop.json"),
+            { host: "h", pid: 2, id: "the controller" },
+            60,
+            () => true,
+        );
         expect(holder.hold(Date.now()).held).toBe(true);
         const report = await runTick(deps, { dryRun: true });
         expect(report).toMatchObject({ status: "dryRun", resized: null });
         expect(report.summary).toMatch(/^would resize 1 → 4 nodes \(--dry-run: nothing changed\)/);
-        expect(report.notices).toEqual([{ kind: "nearLimit", sent: false, line: "not sent (--dry-run)" }]);
+        expect(report.notices).toEqual([
+            { kind: "nearLimit", sent: false, line: "not sent (--dry-run)" },
+        ]);
         expect(w.calls).toEqual(["read"]);
         expect(w.sent).toEqual([]);
-        expect(JSON.parse(readFileSync(path.join(leaseDir!, "drop.json"), "utf8")).holder.id).toBe("the controller");
+        expect(JSON.parse(readFileSync(path.join(leaseDir!, "drop.json"), "utf8")).holder.id).toBe(
+            "the controller",
+        );
     });
 
     it("the gate refusing: no up, the tick is refused with its reasons and a failed-tick notice", async () => {
         const w = world({ connections: 30_000, gateOk: false });
         const report = await runTick(fakeDeps(w), { dryRun: false });
-        expect(report).toMatchObject({ status: "refused", gate: ["the load balancer would be replaced"], resized: null });
+        expect(report).toMatchObject({
+            status: "refused",
+            gate: ["the load balancer would be replaced"],
+            resized: null,
+        });
         expect(w.calls).toEqual(["read", "gate"]);
         expect(w.sent.map((n) => n.kind)).toEqual(["nearLimit", "tickFailed"]);
     });
 
     it("DigitalOcean busy: logged as busy, no failure notice; the next tick (not paced) refreshes the load balancer's state, then gates and resizes", async () => {
-        const w = world({ connections: 30_000, upError: "error: 403 Load Balancer can't be updated while it processes previous actions" });
+        const w = world({
+            connections: 30_000,
+            upError:
+                "error: 403 Load Balancer can't be updated while it processes previous actions",
+        });
         const deps = fakeDeps(w);
         const busy = await runTick(deps, { dryRun: false });
         expect(busy).toMatchObject({ status: "busy", resized: null });
         expect(w.sent.map((n) => n.kind)).toEqual(["nearLimit"]);
         w.upError = undefined;
         w.at = AT + 10_000;
-        expect(await runTick(deps, { dryRun: false })).toMatchObject({ status: "resized", resized: { from: 1, to: 4 } });
+        expect(await runTick(deps, { dryRun: false })).toMatchObject({
+            status: "resized",
+            resized: { from: 1, to: 4 },
+        });
         expect(w.calls).toEqual(["read", "gate", "up", "read", "refresh", "gate", "up", "up done"]);
         // Once an update went through, no more refreshes.
         w.at = AT + 5 * MIN;
@@ -349,7 +666,11 @@ describe("runTick", () => {
     });
 
     it("an up that fails otherwise: the tick fails with the engine's words and a failed-tick notice, once while it repeats", async () => {
-        const w = world({ connections: 30_000, upError: "error: update failed\n  digitalocean:index:LoadBalancer proxy-lb: 500 internal error" });
+        const w = world({
+            connections: 30_000,
+            upError:
+                "error: update failed\n  digitalocean:index:LoadBalancer proxy-lb: 500 internal error",
+        });
         const deps = fakeDeps(w);
         const failed = await runTick(deps, { dryRun: false });
         expect(failed.status).toBe("failed");
@@ -365,7 +686,8 @@ describe("runTick", () => {
         const deps = fakeDeps(w, {}, new Promise<void>((resolve) => (finishUp = resolve)));
         const file = path.join(leaseDir!, "drop.json");
         const ticking = runTick(deps, { dryRun: false, heartbeatMs: 5 });
-        for (let i = 0; i < 200 && !w.calls.includes("up"); i++) await new Promise((r) => setTimeout(r, 5));
+        for (let i = 0; i < 200 && !w.calls.includes("up"); i++)
+            await new Promise((r) => setTimeout(r, 5));
         const before = JSON.parse(readFileSync(file, "utf8")).heartbeatAt;
         await new Promise((r) => setTimeout(r, 60));
         expect(JSON.parse(readFileSync(file, "utf8")).heartbeatAt).toBeGreaterThan(before);
@@ -377,13 +699,21 @@ describe("runTick", () => {
         const w = world({ connections: 30_000, notifyFails: true });
         const report = await runTick(fakeDeps(w), { dryRun: false });
         expect(report.status).toBe("resized");
-        expect(report.notices[0]).toEqual({ kind: "resize", sent: false, line: expect.stringContaining("did not take it") });
+        expect(report.notices[0]).toEqual({
+            kind: "resize",
+            sent: false,
+            line: expect.stringContaining("did not take it"),
+        });
     });
 
     it("clamped at maxNodes: resizes to the bound, with the clamp notice once", async () => {
         const w = world({ connections: 30_000 });
         const deps = fakeDeps(w, { maxNodes: 3 });
-        expect(await runTick(deps, { dryRun: false })).toMatchObject({ status: "resized", resized: { from: 1, to: 3 }, bound: "clamped" });
+        expect(await runTick(deps, { dryRun: false })).toMatchObject({
+            status: "resized",
+            resized: { from: 1, to: 3 },
+            bound: "clamped",
+        });
         w.at = AT + 2 * MIN;
         await runTick(deps, { dryRun: false });
         expect(w.sent.filter((n) => n.kind === "clamped")).toHaveLength(1);
@@ -392,7 +722,12 @@ describe("runTick", () => {
     it("metrics unavailable: holds the live size, no resize, the notice once", async () => {
         const w = world({ live: 4, connections: null });
         const deps = fakeDeps(w);
-        expect(await runTick(deps, { dryRun: false })).toMatchObject({ status: "steady", liveSizeUnit: 4, targetSizeUnit: 4, bound: "holding" });
+        expect(await runTick(deps, { dryRun: false })).toMatchObject({
+            status: "steady",
+            liveSizeUnit: 4,
+            targetSizeUnit: 4,
+            bound: "holding",
+        });
         w.at = AT + MIN;
         await runTick(deps, { dryRun: false });
         expect(w.sent.map((n) => n.kind)).toEqual(["metricsUnavailable"]);
@@ -400,7 +735,16 @@ describe("runTick", () => {
     });
 
     it("a late scale-up of the calendar is notified once while it lasts", async () => {
-        const late: Notice = { kind: "lateScaleUp", stack: "drop", drop: "black-friday-2027", dueSince: AT - 20 * MIN, minutesLate: 20, dueSizeUnit: 10, liveSizeUnit: 1, seenBy: "the autopilot" };
+        const late: Notice = {
+            kind: "lateScaleUp",
+            stack: "drop",
+            drop: "black-friday-2027",
+            dueSince: AT - 20 * MIN,
+            minutesLate: 20,
+            dueSizeUnit: 10,
+            liveSizeUnit: 1,
+            seenBy: "the autopilot",
+        };
         const w = world({ late });
         const deps = fakeDeps(w);
         await runTick(deps, { dryRun: false });
@@ -411,7 +755,11 @@ describe("runTick", () => {
 
     it("a bad stack file fails the tick (naming the key), never throws", async () => {
         const w = world();
-        const deps = { ...fakeDeps(w), settingsAt: () => loadSettings(baseConfig({ "proxy-lb:autopilot": { enabled: "yes" } }), { now: AT }) };
+        const deps = {
+            ...fakeDeps(w),
+            settingsAt: () =>
+                loadSettings(baseConfig({ "proxy-lb:autopilot": { enabled: "yes" } }), { now: AT }),
+        };
         const report = await runTick(deps, { dryRun: false });
         expect(report.status).toBe("failed");
         expect(report.error).toContain("proxy-lb:autopilot.enabled");
@@ -430,10 +778,11 @@ describe("runController", () => {
                 stopped = true;
                 wake?.();
             },
-            sleep: (ms) => new Promise<void>((resolve) => {
-                const t = setTimeout(resolve, Math.min(ms, 5));
-                wake = () => (clearTimeout(t), resolve());
-            }),
+            sleep: (ms) =>
+                new Promise<void>((resolve) => {
+                    const t = setTimeout(resolve, Math.min(ms, 5));
+                    wake = () => (clearTimeout(t), resolve());
+                }),
         };
     };
 
@@ -443,19 +792,32 @@ describe("runController", () => {
         const w = world({ connections: 30_000 });
         const deps = fakeDeps(w, {}, upWait);
         const s = stopper();
-        const running = runController(deps, { dryRun: false, once: false, intervalSeconds: 60 }, s, () => undefined);
-        for (let i = 0; i < 100 && !w.calls.includes("up"); i++) await new Promise((r) => setTimeout(r, 5));
+        const running = runController(
+            deps,
+            { dryRun: false, once: false, intervalSeconds: 60 },
+            s,
+            () => undefined,
+        );
+        for (let i = 0; i < 100 && !w.calls.includes("up"); i++)
+            await new Promise((r) => setTimeout(r, 5));
         s.stop(); // SIGTERM while `pulumi up` runs
         finishUp();
         const reports = await running;
         expect(reports.map((r) => r.status)).toEqual(["resized"]);
         expect(w.calls).toEqual(["read", "gate", "up", "up done"]);
-        expect(JSON.parse(readFileSync(path.join(leaseDir!, "drop.json"), "utf8")).holder).toBeNull();
+        expect(
+            JSON.parse(readFileSync(path.join(leaseDir!, "drop.json"), "utf8")).holder,
+        ).toBeNull();
     });
 
     it("ticks until its bound, once each interval", async () => {
         const w = world();
-        const reports = await runController(fakeDeps(w), { dryRun: false, once: false, intervalSeconds: 1, maxTicks: 3 }, stopper(), () => undefined);
+        const reports = await runController(
+            fakeDeps(w),
+            { dryRun: false, once: false, intervalSeconds: 1, maxTicks: 3 },
+            stopper(),
+            () => undefined,
+        );
         expect(reports.map((r) => r.status)).toEqual(["steady", "steady", "steady"]);
     });
 });

@@ -13,7 +13,11 @@ const ROOT = path.resolve(__dirname, "..");
 
 /** The commands: every cli/*.ts that runs the shared shell (report.ts and run.ts are libraries). */
 const COMMANDS = readdirSync(path.join(ROOT, "cli"))
-    .filter((file) => file.endsWith(".ts") && /^runCli\(/m.test(readFileSync(path.join(ROOT, "cli", file), "utf8")))
+    .filter(
+        (file) =>
+            file.endsWith(".ts") &&
+            /^runCli\(/m.test(readFileSync(path.join(ROOT, "cli", file), "utf8")),
+    )
     .map((file) => file.replace(/\.ts$/, ""));
 
 interface Run {
@@ -26,14 +30,18 @@ let fake: FakeToolchain;
 // Asynchronous, so one command's cases start together: each is a whole Node.js process.
 const run = (command: string, ...args: string[]) =>
     new Promise<Run>((resolve) => {
-        const child = execFile(NODE, tsxArgs(path.join(ROOT, "cli", `${command}.ts`), ...args), { cwd: ROOT, env: { ...process.env, ...fake.env } }, (_err, stdout, stderr) =>
-            resolve({ status: child.exitCode, stdout, stderr }),
+        const child = execFile(
+            NODE,
+            tsxArgs(path.join(ROOT, "cli", `${command}.ts`), ...args),
+            { cwd: ROOT, env: { ...process.env, ...fake.env } },
+            (_err, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }),
         );
     });
 
 // `--help` is the same process whichever test asks for it: run once per command.
 const helps = new Map<string, Promise<Run>>();
-const helpOf = (command: string) => helps.get(command) ?? helps.set(command, run(command, "--help")).get(command)!;
+const helpOf = (command: string) =>
+    helps.get(command) ?? helps.set(command, run(command, "--help")).get(command)!;
 
 beforeAll(() => {
     fake = fakeToolchain();
@@ -50,46 +58,66 @@ const SLOW = 120_000;
 describe.each(COMMANDS)("npm run %s", (command) => {
     const usage = new RegExp(`^usage: npm run ${command} -- --stack <name>`);
 
-    it("answers --help with its usage on stdout and exit 0, and a missing --stack with exit 2 and the usage on stderr, running nothing", async () => {
-        const [help, helpAmongBadFlags, bare] = await Promise.all([
-            helpOf(command),
-            run(command, "--stack", "drop", "--no-such-flag", "-h"),
-            run(command),
-        ]);
+    it(
+        "answers --help with its usage on stdout and exit 0, and a missing --stack with exit 2 and the usage on stderr, running nothing",
+        async () => {
+            const [help, helpAmongBadFlags, bare] = await Promise.all([
+                helpOf(command),
+                run(command, "--stack", "drop", "--no-such-flag", "-h"),
+                run(command),
+            ]);
 
-        expect(help.stderr).toBe("");
-        expect(help.status).toBe(0);
-        expect(help.stdout).toMatch(usage);
-        expect(help.stdout).toMatch(/--stack/);
-        // -h too, and it wins over every other flag, even a bad one.
-        expect(helpAmongBadFlags.status).toBe(0);
-        expect(helpAmongBadFlags.stdout).toBe(help.stdout);
+            expect(help.stderr).toBe("");
+            expect(help.status).toBe(0);
+            expect(help.stdout).toMatch(usage);
+            expect(help.stdout).toMatch(/--stack/);
+            // -h too, and it wins over every other flag, even a bad one.
+            expect(helpAmongBadFlags.status).toBe(0);
+            expect(helpAmongBadFlags.stdout).toBe(help.stdout);
 
-        expect(bare.status).toBe(2);
-        expect(bare.stdout).toBe("");
-        expect(bare.stderr.split("\n")[0]).toBe("--stack is required");
-        expect(bare.stderr.split("\n")[1]).toMatch(usage);
+            expect(bare.status).toBe(2);
+            expect(bare.stdout).toBe("");
+            expect(bare.stderr.split("\n")[0]).toBe("--stack is required");
+            expect(bare.stderr.split("\n")[1]).toMatch(usage);
 
-        expect(fake.calls()).toEqual([]);
-    }, SLOW);
+            expect(fake.calls()).toEqual([]);
+        },
+        SLOW,
+    );
 });
 
 describe("the shared parser", () => {
-    it("refuses a --stack that is not a stack name and a stray argument with exit 2 and the usage, running nothing", async () => {
-        const [badStack, stray] = await Promise.all([run("drift", "--stack", "../etc"), run("gate", "drop")]);
-        expect(badStack.status).toBe(2);
-        expect(badStack.stderr).toBe('--stack must be a stack name such as drop or dev (got "../etc")\nusage: npm run drift -- --stack <name> [--json]\n');
-        expect(stray.status).toBe(2);
-        expect(stray.stderr).toMatch(/\nusage: npm run gate -- --stack <name>/);
-        expect(fake.calls()).toEqual([]);
-    }, SLOW);
+    it(
+        "refuses a --stack that is not a stack name and a stray argument with exit 2 and the usage, running nothing",
+        async () => {
+            const [badStack, stray] = await Promise.all([
+                run("drift", "--stack", "../etc"),
+                run("gate", "drop"),
+            ]);
+            expect(badStack.status).toBe(2);
+            expect(badStack.stderr).toBe(
+                '--stack must be a stack name such as drop or dev (got "../etc")\nusage: npm run drift -- --stack <name> [--json]\n',
+            );
+            expect(stray.status).toBe(2);
+            expect(stray.stderr).toMatch(/\nusage: npm run gate -- --stack <name>/);
+            expect(fake.calls()).toEqual([]);
+        },
+        SLOW,
+    );
 
-    it("plan, gate, rollback and drift list their exit codes in --help; those that run pulumi say 3 means no toolchain yet", async () => {
-        const [plan, gate, rollback, drift] = await Promise.all(["plan", "gate", "rollback", "drift"].map(helpOf));
-        for (const help of [plan, gate, rollback, drift]) {
-            expect(help.stdout).toMatch(/exit codes/);
-            expect(help.stdout).toMatch(/2 {1,2}bad usage/);
-        }
-        for (const help of [gate, rollback, drift]) expect(help.stdout).toMatch(/3 {1,2}the Pulumi toolchain is not built yet/);
-    }, SLOW);
+    it(
+        "plan, gate, rollback and drift list their exit codes in --help; those that run pulumi say 3 means no toolchain yet",
+        async () => {
+            const [plan, gate, rollback, drift] = await Promise.all(
+                ["plan", "gate", "rollback", "drift"].map(helpOf),
+            );
+            for (const help of [plan, gate, rollback, drift]) {
+                expect(help.stdout).toMatch(/exit codes/);
+                expect(help.stdout).toMatch(/2 {1,2}bad usage/);
+            }
+            for (const help of [gate, rollback, drift])
+                expect(help.stdout).toMatch(/3 {1,2}the Pulumi toolchain is not built yet/);
+        },
+        SLOW,
+    );
 });

@@ -34,13 +34,20 @@ function unitCommand(text: string): { argv: string[]; workingDirectory: string }
 
 /** The image's entry command: ENTRYPOINT and CMD in their JSON (exec) form, and the last WORKDIR. */
 function imageCommand(text: string): { argv: string[]; workingDirectory: string } {
-    const instruction = (name: string) => text.split("\n").filter((l) => l.startsWith(`${name} `)).map((l) => l.slice(name.length + 1).trim());
+    const instruction = (name: string) =>
+        text
+            .split("\n")
+            .filter((l) => l.startsWith(`${name} `))
+            .map((l) => l.slice(name.length + 1).trim());
     const json = (name: string) => {
         const all = instruction(name);
         expect(all, `${name} once`).toHaveLength(1);
         return JSON.parse(all[0]) as string[];
     };
-    return { argv: [...json("ENTRYPOINT"), ...json("CMD")], workingDirectory: instruction("WORKDIR").at(-1)! };
+    return {
+        argv: [...json("ENTRYPOINT"), ...json("CMD")],
+        workingDirectory: instruction("WORKDIR").at(-1)!,
+    };
 }
 
 let emulator: Emulator;
@@ -52,13 +59,45 @@ beforeAll(async () => {
     const seed = baseSeed();
     seed.loadBalancers![0].size_unit = 3;
     const points: [number, number][] = [];
-    for (let t = Date.parse(NOW) - 40 * 60_000; t <= Date.parse(NOW); t += 60_000) points.push([t / 1000, 20_000]); // 3 nodes hold it
-    emulator = await startEmulator({ port: 0, now: NOW, seed: { ...seed, tokens: [{ token: TOKEN, scopes: tokenScopes("autopilot") }], metrics: { loadBalancers: { [LB_ID]: { demand: { points } } } } } });
+    for (let t = Date.parse(NOW) - 40 * 60_000; t <= Date.parse(NOW); t += 60_000)
+        points.push([t / 1000, 20_000]); // 3 nodes hold it
+    emulator = await startEmulator({
+        port: 0,
+        now: NOW,
+        seed: {
+            ...seed,
+            tokens: [{ token: TOKEN, scopes: tokenScopes("autopilot") }],
+            metrics: { loadBalancers: { [LB_ID]: { demand: { points } } } },
+        },
+    });
     // The project as both files lay it out: the repository's files, and its drop stack with the autopilot on.
     dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-deploy-"));
-    for (const entry of ["cli", "ops", "config", "infra", "sizing", "scripts", "node_modules", "package.json", "tsconfig.json", "Pulumi.yaml"]) symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
-    const drop = parse(readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8")) as { config: Record<string, unknown> };
-    writeFileSync(path.join(dir, "Pulumi.drop.yaml"), stringify({ config: { ...drop.config, "digitalocean:apiEndpoint": emulator.url, "proxy-lb:autopilot": { enabled: true } } }));
+    for (const entry of [
+        "cli",
+        "ops",
+        "config",
+        "infra",
+        "sizing",
+        "scripts",
+        "node_modules",
+        "package.json",
+        "tsconfig.json",
+        "Pulumi.yaml",
+    ])
+        symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
+    const drop = parse(readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8")) as {
+        config: Record<string, unknown>;
+    };
+    writeFileSync(
+        path.join(dir, "Pulumi.drop.yaml"),
+        stringify({
+            config: {
+                ...drop.config,
+                "digitalocean:apiEndpoint": emulator.url,
+                "proxy-lb:autopilot": { enabled: true },
+            },
+        }),
+    );
 });
 afterAll(async () => {
     await emulator?.close();
@@ -66,11 +105,25 @@ afterAll(async () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function runTick(argv: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runTick(
+    argv: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
     const [command, ...args] = argv;
-    const env = { PATH: process.env.PATH!, HOME: dir, ...fake.env, DIGITALOCEAN_TOKEN: TOKEN, PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`, PROXY_LB_NOW: NOW };
+    const env = {
+        PATH: process.env.PATH!,
+        HOME: dir,
+        ...fake.env,
+        DIGITALOCEAN_TOKEN: TOKEN,
+        PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+        PROXY_LB_NOW: NOW,
+    };
     return new Promise((resolve) => {
-        const child = execFile(command, [...args, "--once", "--json"], { cwd: dir, env, timeout: SLOW }, (_err, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }));
+        const child = execFile(
+            command,
+            [...args, "--once", "--json"],
+            { cwd: dir, env, timeout: SLOW },
+            (_err, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }),
+        );
     });
 }
 
@@ -78,8 +131,12 @@ describe("deploy/: the systemd unit and the container image run the same control
     it(
         "the unit's ExecStart and the image's ENTRYPOINT + CMD, each run as a --once tick, do the same tick on the drop stack",
         async () => {
-            const unit = unitCommand(readFileSync(path.join(ROOT, "deploy", "proxy-lb-autopilot.service"), "utf8"));
-            const image = imageCommand(readFileSync(path.join(ROOT, "deploy", "Containerfile"), "utf8"));
+            const unit = unitCommand(
+                readFileSync(path.join(ROOT, "deploy", "proxy-lb-autopilot.service"), "utf8"),
+            );
+            const image = imageCommand(
+                readFileSync(path.join(ROOT, "deploy", "Containerfile"), "utf8"),
+            );
             expect(unit.workingDirectory).toBe("/opt/proxy-lb");
             expect(image.workingDirectory).toBe("/opt/proxy-lb");
             // Both are the controller on the drop stack: the unit through env(1), which finds node on PATH.
@@ -93,13 +150,24 @@ describe("deploy/: the systemd unit and the container image run the same control
                 const { durationMs, ...report } = JSON.parse(run.stdout);
                 expect(durationMs).toBeGreaterThan(0);
                 reports.push(report);
-                expect(emulator.state.log.slice(before).map((e) => `${e.method} ${e.path} ${e.status}`)).toEqual([
+                expect(
+                    emulator.state.log
+                        .slice(before)
+                        .map((e) => `${e.method} ${e.path} ${e.status}`),
+                ).toEqual([
                     `GET /v2/load_balancers/${LB_ID} 200`,
                     "GET /v2/monitoring/metrics/load_balancer/frontend_connections_current 200",
                     "GET /v2/monitoring/metrics/load_balancer/frontend_connections_limit 200",
                 ]);
             }
-            expect(reports[0]).toMatchObject({ stack: "drop", at: NOW, status: "steady", liveSizeUnit: 3, targetSizeUnit: 3, lease: { held: true } });
+            expect(reports[0]).toMatchObject({
+                stack: "drop",
+                at: NOW,
+                status: "steady",
+                liveSizeUnit: 3,
+                targetSizeUnit: 3,
+                lease: { held: true },
+            });
             expect(reports[1]).toEqual(reports[0]);
             expect(fake.calls()).toEqual([]); // a tick at the live size starts no Pulumi
         },

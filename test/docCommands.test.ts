@@ -6,20 +6,33 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadSettings } from "../config";
 import { parseStackFile } from "../config/stackFile";
-import { checkDocCommands, commandsOf, normalizeOutput, parseDoc, staticProblems, withCalendar, type ManifestEntry } from "../scripts/docCommands";
+import {
+    checkDocCommands,
+    commandsOf,
+    normalizeOutput,
+    parseDoc,
+    staticProblems,
+    withCalendar,
+    type ManifestEntry,
+} from "../scripts/docCommands";
 
 const ROOT = path.resolve(__dirname, "..");
 const fence = "```";
 
 describe("the docs check on this repository", () => {
-    it("every command shown is run by the check (outputs as shown) or by the test docs/commands.yaml names", { timeout: 240_000 }, async () => {
-        expect(await checkDocCommands()).toEqual([]);
-    });
+    it(
+        "every command shown is run by the check (outputs as shown) or by the test docs/commands.yaml names",
+        { timeout: 240_000 },
+        async () => {
+            expect(await checkDocCommands()).toEqual([]);
+        },
+    );
 });
 
 describe("the docs check's rules", () => {
     const doc = (text: string) => parseDoc("doc.md", text);
-    const problems = (text: string, manifest: ManifestEntry[] = []) => staticProblems([doc(text)], manifest, ROOT);
+    const problems = (text: string, manifest: ManifestEntry[] = []) =>
+        staticProblems([doc(text)], manifest, ROOT);
 
     it.each([
         [["npm run plan -- --stack drop   # sizing"], ["npm run plan -- --stack drop"]],
@@ -43,10 +56,17 @@ describe("the docs check's rules", () => {
     });
 
     it("a command neither run nor listed, an npm script that does not exist, a stale or unproven entry: each is a problem", () => {
-        const found = problems(`${fence}sh\nnpm run plann -- --stack drop\npulumi up --stack drop\n${fence}\n`, [
-            { command: "pulumi up --stack drop", test: "test/e2e/faults.test.ts", mentions: ["no such text in that file"] },
-            { command: "pulumi destroy", test: "test/e2e/nothing.test.ts", mentions: ["x"] },
-        ]);
+        const found = problems(
+            `${fence}sh\nnpm run plann -- --stack drop\npulumi up --stack drop\n${fence}\n`,
+            [
+                {
+                    command: "pulumi up --stack drop",
+                    test: "test/e2e/faults.test.ts",
+                    mentions: ["no such text in that file"],
+                },
+                { command: "pulumi destroy", test: "test/e2e/nothing.test.ts", mentions: ["x"] },
+            ],
+        );
         expect(found).toEqual([
             'doc.md:1: `npm run plann -- --stack drop`: npm has no script "plann" (package.json)',
             "doc.md:1: `npm run plann -- --stack drop` is run neither by the docs check (add <!-- docs-check: run -->) nor by a test listed in docs/commands.yaml",
@@ -57,22 +77,39 @@ describe("the docs check's rules", () => {
     });
 
     it("a run block needs no entry; its output is the untyped block right after it; a $-transcript elsewhere is refused", () => {
-        const parsed = doc(`<!-- docs-check: run calendar PROXY_LB_NOW=2027-11-25T12:00:00Z -->\n${fence}sh\nnpm run plan -- --stack drop\n${fence}\n${fence}\nstack drop\n${fence}\n\n${fence}\n$ npm run plan\n${fence}\n`);
+        const parsed = doc(
+            `<!-- docs-check: run calendar PROXY_LB_NOW=2027-11-25T12:00:00Z -->\n${fence}sh\nnpm run plan -- --stack drop\n${fence}\n${fence}\nstack drop\n${fence}\n\n${fence}\n$ npm run plan\n${fence}\n`,
+        );
         expect(parsed.blocks).toHaveLength(1);
-        expect(parsed.blocks[0].directive).toMatchObject({ run: true, calendar: true, env: { PROXY_LB_NOW: "2027-11-25T12:00:00Z" } });
+        expect(parsed.blocks[0].directive).toMatchObject({
+            run: true,
+            calendar: true,
+            env: { PROXY_LB_NOW: "2027-11-25T12:00:00Z" },
+        });
         expect(parsed.blocks[0].output?.text).toBe("stack drop");
-        expect(parsed.problems).toEqual(['doc.md:9: a "$ command" in a ``` block: put commands in a ```sh block and their output in the untyped block after it']);
+        expect(parsed.problems).toEqual([
+            'doc.md:9: a "$ command" in a ``` block: put commands in a ```sh block and their output in the untyped block after it',
+        ]);
         expect(staticProblems([parsed], [], ROOT)).toEqual(parsed.problems);
     });
 
     it("shown output is what a terminal shows without npm's banner", () => {
-        expect(normalizeOutput("\n> proxy-lb@0.1.0 plan\n> tsx cli/plan.ts --stack drop\n\nstack drop   \nnext\n\n> proxy-lb@0.1.0 schedule\n> tsx cli/schedule.ts\n\ndue\n\n")).toBe("stack drop\nnext\ndue");
+        expect(
+            normalizeOutput(
+                "\n> proxy-lb@0.1.0 plan\n> tsx cli/plan.ts --stack drop\n\nstack drop   \nnext\n\n> proxy-lb@0.1.0 schedule\n> tsx cli/schedule.ts\n\ndue\n\n",
+            ),
+        ).toBe("stack drop\nnext\ndue");
     });
 
     it("the calendar switch uncomments Pulumi.drop.yaml's example: two drops, 30 minutes' lead", () => {
         const text = withCalendar(readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8"));
-        const settings = loadSettings(parseStackFile(text, "Pulumi.drop.yaml"), { now: Date.parse("2027-11-25T12:00:00Z") });
-        expect(settings.config.drops.map((d) => d.name)).toEqual(["black-friday-2027", "restock-2027"]);
+        const settings = loadSettings(parseStackFile(text, "Pulumi.drop.yaml"), {
+            now: Date.parse("2027-11-25T12:00:00Z"),
+        });
+        expect(settings.config.drops.map((d) => d.name)).toEqual([
+            "black-friday-2027",
+            "restock-2027",
+        ]);
         expect(settings.config.leadMinutes).toBe(30);
     });
 });

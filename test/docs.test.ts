@@ -3,7 +3,14 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CONFIG_REFERENCE_FILE, renderPulumiYaml, replaceRecommendedScopes, replaceReference, replaceScopesReference, SCOPES_REFERENCE_FILE } from "../scripts/docs";
+import {
+    CONFIG_REFERENCE_FILE,
+    renderPulumiYaml,
+    replaceRecommendedScopes,
+    replaceReference,
+    replaceScopesReference,
+    SCOPES_REFERENCE_FILE,
+} from "../scripts/docs";
 import { DROPLET_WRITE_SCOPES } from "../ops/scopes";
 import { stackConfigSchema } from "../config";
 
@@ -35,7 +42,10 @@ describe("generated docs", () => {
         expect(replaceScopesReference(scopes)).toBe(scopes);
         const readme = read("README.md");
         expect(replaceRecommendedScopes(readme)).toBe(readme);
-        const tickList = readme.slice(readme.indexOf("<!-- recommended-scopes:start"), readme.indexOf("<!-- recommended-scopes:end"));
+        const tickList = readme.slice(
+            readme.indexOf("<!-- recommended-scopes:start"),
+            readme.indexOf("<!-- recommended-scopes:end"),
+        );
         expect(tickList).toContain("`load_balancer:update`");
         for (const write of DROPLET_WRITE_SCOPES) expect(tickList).not.toContain(`\`${write}\``);
         expect(readme).toContain("(docs/scopes.md)");

@@ -2,7 +2,21 @@
 // format gives, and properties of the rounding that makes a breakdown add up.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { axisInstants, count, duration, formatInstant, hours, money, partsThatAddUp, percent, rate, shortInstant, signedMoney, signedRate, toCents } from "../sizing/format";
+import {
+    axisInstants,
+    count,
+    duration,
+    formatInstant,
+    hours,
+    money,
+    partsThatAddUp,
+    percent,
+    rate,
+    shortInstant,
+    signedMoney,
+    signedRate,
+    toCents,
+} from "../sizing/format";
 import { parseInstant } from "../sizing/calendar";
 
 const at = (iso: string) => parseInstant(iso)!;
@@ -31,15 +45,26 @@ describe("formats", () => {
     it.each([
         ["a whole minute", "2027-11-26T14:00:00Z", "2027-11-26T14:00:00Z", "2027-11-26T14:00Z"],
         ["seconds", "2027-11-26T14:00:31Z", "2027-11-26T14:00:31Z", "2027-11-26T14:00:31Z"],
-        ["a clock's milliseconds are cut off", "2026-12-01T08:32:31.545Z", "2026-12-01T08:32:31Z", "2026-12-01T08:32:31Z"],
+        [
+            "a clock's milliseconds are cut off",
+            "2026-12-01T08:32:31.545Z",
+            "2026-12-01T08:32:31Z",
+            "2026-12-01T08:32:31Z",
+        ],
     ])("times: %s", (_what, iso, full, short) => {
         expect(formatInstant(at(iso))).toBe(full);
         expect(shortInstant(at(iso))).toBe(short);
     });
 
     it("a chart's axis leaves the year out only when every time shares it", () => {
-        expect(axisInstants([at("2027-11-26T13:30:00Z"), at("2027-11-26T22:00:00Z")])).toEqual(["11-26 13:30Z", "11-26 22:00Z"]);
-        expect(axisInstants([at("2026-12-01T08:32:31.545Z"), at("2027-11-26T22:00:00Z")])).toEqual(["2026-12-01 08:32:31Z", "2027-11-26 22:00Z"]);
+        expect(axisInstants([at("2027-11-26T13:30:00Z"), at("2027-11-26T22:00:00Z")])).toEqual([
+            "11-26 13:30Z",
+            "11-26 22:00Z",
+        ]);
+        expect(axisInstants([at("2026-12-01T08:32:31.545Z"), at("2027-11-26T22:00:00Z")])).toEqual([
+            "2026-12-01 08:32:31Z",
+            "2027-11-26 22:00Z",
+        ]);
     });
 
     it("printed times never carry milliseconds and read back as the second they fall in (property)", () => {
@@ -61,7 +86,10 @@ describe("partsThatAddUp: a breakdown in cents that adds up to its total", () =>
         ["a negative part (a drop smaller than the baseline)", [0.505, -0.205], [0.51, -0.21]],
         ["no parts", [], []],
     ])("%s", (_what, parts, expected) => {
-        const shared = partsThatAddUp(parts, parts.reduce((a, b) => a + b, 0));
+        const shared = partsThatAddUp(
+            parts,
+            parts.reduce((a, b) => a + b, 0),
+        );
         expect(shared).toEqual(expected);
     });
 
@@ -72,8 +100,12 @@ describe("partsThatAddUp: a breakdown in cents that adds up to its total", () =>
                 const total = parts.reduce((a, b) => a + b, 0);
                 const shared = partsThatAddUp(parts, total);
                 expect(shared).toHaveLength(parts.length);
-                expect(shared.reduce((a, b) => a + toCents(b), 0)).toBe(parts.length === 0 ? 0 : toCents(total));
-                shared.forEach((s, i) => expect(Math.abs(s - parts[i])).toBeLessThanOrEqual(0.01 + 1e-9));
+                expect(shared.reduce((a, b) => a + toCents(b), 0)).toBe(
+                    parts.length === 0 ? 0 : toCents(total),
+                );
+                shared.forEach((s, i) =>
+                    expect(Math.abs(s - parts[i])).toBeLessThanOrEqual(0.01 + 1e-9),
+                );
             }),
         );
     });

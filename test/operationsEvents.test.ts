@@ -7,9 +7,23 @@ import { PROJECT_CONFIG_DEFAULTS } from "../config";
 import { FROZEN_DROPLET_INPUTS } from "../infra/maskingServers";
 import { driftReport } from "../ops/drift";
 import { gateVerdict, policyReasons } from "../ops/gate";
-import { parsePreviewDigest, policyViolationsFromEventLog, stepsFromEventLog } from "../ops/pulumiJson";
+import {
+    parsePreviewDigest,
+    policyViolationsFromEventLog,
+    stepsFromEventLog,
+} from "../ops/pulumiJson";
 import { configOf, restoreStackFile } from "../ops/rollback";
-import { configValue, digest, dropletOutputs, DROPLET_IDS, dropletState, historyEntry, sameStep, TYPES, urn } from "./support/pulumiFixtures";
+import {
+    configValue,
+    digest,
+    dropletOutputs,
+    DROPLET_IDS,
+    dropletState,
+    historyEntry,
+    sameStep,
+    TYPES,
+    urn,
+} from "./support/pulumiFixtures";
 
 const [D1] = DROPLET_IDS;
 const D1_URN = urn(TYPES.droplet, `masking-server-${D1}`);
@@ -21,7 +35,13 @@ describe("the gate and the program's own ignoreChanges list", () => {
         ["the list without name", FROZEN_DROPLET_INPUTS.filter((i) => i !== "name"), false],
         ["none", [], false],
     ])("ignoreChanges %s: frozen = %s", (_, ignoreChanges, frozen) => {
-        const preview = parsePreviewDigest(JSON.parse(JSON.stringify(digest([sameStep(dropletState(D1, { options: { ignoreChanges } }))]))));
+        const preview = parsePreviewDigest(
+            JSON.parse(
+                JSON.stringify(
+                    digest([sameStep(dropletState(D1, { options: { ignoreChanges } }))]),
+                ),
+            ),
+        );
         const verdict = gateVerdict(preview, { allow: [] });
         expect(verdict.reasons.some((r) => r.includes("would lose ignoreChanges"))).toBe(!frozen);
     });
@@ -30,10 +50,17 @@ describe("the gate and the program's own ignoreChanges list", () => {
 describe("rollback reads numbers back from the history's text", () => {
     it('leadMinutes "30" (the project default, as Pulumi records it) is 30, so it stays out of the stack file', () => {
         const entry = historyEntry(1, {});
-        const read = configOf({ ...entry, config: { ...entry.config, "proxy-lb:leadMinutes": configValue(30) } });
+        const read = configOf({
+            ...entry,
+            config: { ...entry.config, "proxy-lb:leadMinutes": configValue(30) },
+        });
         expect(read.ok && read.restored["proxy-lb:leadMinutes"]).toBe(30);
         const file = "config:\n  proxy-lb:region: nyc3 # here\n";
-        const restored = restoreStackFile(file, { "proxy-lb:region": "nyc3", "proxy-lb:leadMinutes": 30 }, { defaults: PROJECT_CONFIG_DEFAULTS });
+        const restored = restoreStackFile(
+            file,
+            { "proxy-lb:region": "nyc3", "proxy-lb:leadMinutes": 30 },
+            { defaults: PROJECT_CONFIG_DEFAULTS },
+        );
         expect(restored).toBe(file);
     });
 
@@ -44,7 +71,12 @@ describe("rollback reads numbers back from the history's text", () => {
 });
 
 // Lines as `pulumi refresh --preview-only --event-log` wrote them (trimmed to the fields read).
-const outputsEvent = (op: string, u: string, oldOutputs: Record<string, unknown> | null, newOutputs: Record<string, unknown> | null) =>
+const outputsEvent = (
+    op: string,
+    u: string,
+    oldOutputs: Record<string, unknown> | null,
+    newOutputs: Record<string, unknown> | null,
+) =>
     JSON.stringify({
         sequence: 9,
         timestamp: 1,
@@ -53,8 +85,23 @@ const outputsEvent = (op: string, u: string, oldOutputs: Record<string, unknown>
                 op,
                 urn: u,
                 type: TYPES.droplet,
-                old: { type: TYPES.droplet, urn: u, id: String(D1), inputs: null, outputs: oldOutputs },
-                new: newOutputs === null ? null : { type: TYPES.droplet, urn: u, id: String(D1), inputs: null, outputs: newOutputs },
+                old: {
+                    type: TYPES.droplet,
+                    urn: u,
+                    id: String(D1),
+                    inputs: null,
+                    outputs: oldOutputs,
+                },
+                new:
+                    newOutputs === null
+                        ? null
+                        : {
+                              type: TYPES.droplet,
+                              urn: u,
+                              id: String(D1),
+                              inputs: null,
+                              outputs: newOutputs,
+                          },
                 detailedDiff: {},
                 provider: "",
             },
@@ -73,23 +120,59 @@ describe("the engine event log", () => {
         ].join("\n");
         const steps = stepsFromEventLog(log);
         expect(steps).toHaveLength(1);
-        expect(steps[0]).toMatchObject({ op: "same", urn: D1_URN, newState: { id: String(D1), inputs: {} } });
-        const digestStep = { op: "refresh", urn: D1_URN, oldState: dropletState(D1), newState: dropletState(D1), detailedDiff: null };
+        expect(steps[0]).toMatchObject({
+            op: "same",
+            urn: D1_URN,
+            newState: { id: String(D1), inputs: {} },
+        });
+        const digestStep = {
+            op: "refresh",
+            urn: D1_URN,
+            oldState: dropletState(D1),
+            newState: dropletState(D1),
+            detailedDiff: null,
+        };
         const report = driftReport({ steps: [digestStep, ...steps] });
-        expect(report.maskingServers).toMatchObject([{ id: String(D1), changes: [{ property: "name", from: dropletOutputs(D1).name, to: "renamed-in-console" }] }]);
+        expect(report.maskingServers).toMatchObject([
+            {
+                id: String(D1),
+                changes: [
+                    { property: "name", from: dropletOutputs(D1).name, to: "renamed-in-console" },
+                ],
+            },
+        ]);
     });
 
     it("a droplet gone outside the program is a delete with no new state", () => {
         const steps = stepsFromEventLog(outputsEvent("delete", D1_URN, dropletOutputs(D1), null));
-        expect(driftReport({ steps }).maskingServers).toMatchObject([{ id: String(D1), deleted: true }]);
+        expect(driftReport({ steps }).maskingServers).toMatchObject([
+            { id: String(D1), deleted: true },
+        ]);
     });
 
     it("gives the gate one reason per mandatory policy violation, naming the policy and the resource", () => {
         const lbUrn = urn(TYPES.loadBalancer, "proxy-lb");
         const violation = (enforcementLevel: string, policyName: string, message: string) =>
-            JSON.stringify({ sequence: 5, timestamp: 1, policyEvent: { resourceUrn: lbUrn, message, color: "never", policyName, policyPackName: "proxy-lb-guardrails", policyPackVersion: "0.1.0", policyPackVersionTag: "0.1.0", enforcementLevel } });
+            JSON.stringify({
+                sequence: 5,
+                timestamp: 1,
+                policyEvent: {
+                    resourceUrn: lbUrn,
+                    message,
+                    color: "never",
+                    policyName,
+                    policyPackName: "proxy-lb-guardrails",
+                    policyPackVersion: "0.1.0",
+                    policyPackVersionTag: "0.1.0",
+                    enforcementLevel,
+                },
+            });
         const log = [
-            violation("mandatory", "lb-protected", "The load balancer must be protected.\nLoad balancer \"proxy-lb\" is not protected."),
+            violation(
+                "mandatory",
+                "lb-protected",
+                'The load balancer must be protected.\nLoad balancer "proxy-lb" is not protected.',
+            ),
             violation("advisory", "lb-size-unit-within-bounds", "only a warning"),
         ].join("\n");
         expect(policyReasons(policyViolationsFromEventLog(log))).toEqual([

@@ -10,11 +10,18 @@ const ROOT = path.resolve(__dirname, "..");
 const PLAN = path.join(ROOT, "cli/plan.ts");
 
 let repo: string;
-const planIn = (cwd: string, ...args: string[]) => spawnSync(NODE, tsxArgs(PLAN, ...args), { cwd, encoding: "utf8" });
+const planIn = (cwd: string, ...args: string[]) =>
+    spawnSync(NODE, tsxArgs(PLAN, ...args), { cwd, encoding: "utf8" });
 const plan = (...args: string[]) => planIn(repo, ...args);
 // An identity of its own, so commits work on a machine without a git config.
-const identity = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
-const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe", env: { ...process.env, ...identity } });
+const identity = {
+    GIT_AUTHOR_NAME: "t",
+    GIT_AUTHOR_EMAIL: "t@example.com",
+    GIT_COMMITTER_NAME: "t",
+    GIT_COMMITTER_EMAIL: "t@example.com",
+};
+const git = (...args: string[]) =>
+    execFileSync("git", args, { cwd: repo, stdio: "pipe", env: { ...process.env, ...identity } });
 
 beforeAll(() => {
     // A scratch repository: the base commit has the committed drop stack; the working tree
@@ -27,7 +34,10 @@ beforeAll(() => {
     git("add", ".");
     git("commit", "-q", "-m", "drop stack");
     git("tag", "base");
-    const raised = readFileSync(path.join(repo, "Pulumi.drop.yaml"), "utf8").replace("users: 12", "users: 40");
+    const raised = readFileSync(path.join(repo, "Pulumi.drop.yaml"), "utf8").replace(
+        "users: 12",
+        "users: 40",
+    );
     writeFileSync(path.join(repo, "Pulumi.drop.yaml"), raised);
 });
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
@@ -36,19 +46,47 @@ describe("npm run plan", () => {
     it("with the autopilot on and no DIGITALOCEAN_TOKEN: stays offline and says plainly that the live need was not read", () => {
         const dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-plan-autopilot-"));
         try {
-            const stackFile = readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8").replace("config:\n", "config:\n  proxy-lb:autopilot:\n    enabled: true\n");
+            const stackFile = readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8").replace(
+                "config:\n",
+                "config:\n  proxy-lb:autopilot:\n    enabled: true\n",
+            );
             writeFileSync(path.join(dir, "Pulumi.drop.yaml"), stackFile);
-            const env = { ...process.env, DIGITALOCEAN_TOKEN: "", PROXY_LB_NOW: "2027-03-01T12:00:00Z" };
-            const text = spawnSync(NODE, tsxArgs(PLAN, "--stack", "drop"), { cwd: dir, encoding: "utf8", env });
+            const env = {
+                ...process.env,
+                DIGITALOCEAN_TOKEN: "",
+                PROXY_LB_NOW: "2027-03-01T12:00:00Z",
+            };
+            const text = spawnSync(NODE, tsxArgs(PLAN, "--stack", "drop"), {
+                cwd: dir,
+                encoding: "utf8",
+                env,
+            });
             expect(text.stderr).toBe("");
             expect(text.status).toBe(0);
             expect(text.stdout).toContain(
                 "\nautopilot: on, but the live need was not read (DIGITALOCEAN_TOKEN is not set): the size above is the calendar's; a deploy now sizes for at least 3 nodes, more if the load balancer carries more\n",
             );
-            const json = spawnSync(NODE, tsxArgs(PLAN, "--stack", "drop", "--json"), { cwd: dir, encoding: "utf8", env });
-            expect(JSON.parse(json.stdout)).toMatchObject({ sizeUnit: 3, autopilot: { read: false, why: "DIGITALOCEAN_TOKEN is not set", calendarSizeUnit: 3 } });
+            const json = spawnSync(NODE, tsxArgs(PLAN, "--stack", "drop", "--json"), {
+                cwd: dir,
+                encoding: "utf8",
+                env,
+            });
+            expect(JSON.parse(json.stdout)).toMatchObject({
+                sizeUnit: 3,
+                autopilot: {
+                    read: false,
+                    why: "DIGITALOCEAN_TOKEN is not set",
+                    calendarSizeUnit: 3,
+                },
+            });
             // The autopilot off (the committed stack): no such line, nothing read.
-            expect(spawnSync(NODE, tsxArgs(PLAN, "--stack", "drop"), { cwd: ROOT, encoding: "utf8", env }).stdout).not.toContain("autopilot");
+            expect(
+                spawnSync(NODE, tsxArgs(PLAN, "--stack", "drop"), {
+                    cwd: ROOT,
+                    encoding: "utf8",
+                    env,
+                }).stdout,
+            ).not.toContain("autopilot");
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
@@ -85,11 +123,16 @@ describe("npm run plan", () => {
 
     it("fails on bad values naming the key, without a stack trace", () => {
         const file = path.join(repo, "Pulumi.bad.yaml");
-        writeFileSync(file, "config:\n  proxy-lb:region: nyc3\n  proxy-lb:demand: {users: -2, tasksPerUser: 10}\n");
+        writeFileSync(
+            file,
+            "config:\n  proxy-lb:region: nyc3\n  proxy-lb:demand: {users: -2, tasksPerUser: 10}\n",
+        );
         try {
             const run = plan("--stack", "bad");
             expect(run.status).toBe(1);
-            expect(run.stderr).toContain("proxy-lb:demand.users must be a whole number ≥ 0 (got -2)");
+            expect(run.stderr).toContain(
+                "proxy-lb:demand.users must be a whole number ≥ 0 (got -2)",
+            );
             expect(run.stderr).toContain("proxy-lb:loadBalancer is required");
             expect(run.stderr).not.toMatch(/\s+at .*:\d+:\d+/);
         } finally {
@@ -109,7 +152,9 @@ describe("npm run plan", () => {
         try {
             const run = plan("--stack", "typo");
             expect(run.status).toBe(1);
-            expect(run.stderr).toBe("Pulumi.typo.yaml: `confg` is not a Pulumi stack-file key; did you mean `config`?\n");
+            expect(run.stderr).toBe(
+                "Pulumi.typo.yaml: `confg` is not a Pulumi stack-file key; did you mean `config`?\n",
+            );
         } finally {
             rmSync(file);
         }
@@ -119,18 +164,29 @@ describe("npm run plan", () => {
 describe("npm run plan: flags that do not go together", () => {
     // [the flags, the message]: each is bad usage, exit 2, the message and the usage on stderr, nothing on stdout.
     const refused: [string[], string][] = [
-        [["--json", "--markdown", "--base", "base"], "--json and --markdown are two output formats: give one"],
+        [
+            ["--json", "--markdown", "--base", "base"],
+            "--json and --markdown are two output formats: give one",
+        ],
         [["--markdown", "--json"], "--json and --markdown are two output formats: give one"],
         [["--markdown"], "--markdown and --hours compare with a base: add --base <git-ref>"],
         [["--hours", "6"], "--markdown and --hours compare with a base: add --base <git-ref>"],
-        [["--base", "base", "--hours", "0"], '--hours must be a positive number of hours (got "0")'],
-        [["--base", "base", "--hours", "six"], '--hours must be a positive number of hours (got "six")'],
+        [
+            ["--base", "base", "--hours", "0"],
+            '--hours must be a positive number of hours (got "0")',
+        ],
+        [
+            ["--base", "base", "--hours", "six"],
+            '--hours must be a positive number of hours (got "six")',
+        ],
     ];
     it.each(refused)("refuses %j", (flags, message) => {
         const run = plan("--stack", "drop", ...flags);
         expect(run.status).toBe(2);
         expect(run.stdout).toBe("");
-        expect(run.stderr).toMatch(new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\nusage: npm run plan`));
+        expect(run.stderr).toMatch(
+            new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\nusage: npm run plan`),
+        );
     });
 });
 
@@ -145,8 +201,16 @@ describe("npm run plan --base (the pull-request summary)", () => {
     });
 
     it("gives the numbers as JSON", () => {
-        const out = JSON.parse(plan("--stack", "drop", "--base", "base", "--json", "--hours", "6").stdout);
-        expect(out).toMatchObject({ base: "base", nodes: 7, before: { sizeUnit: 3 }, after: { sizeUnit: 10 }, cost: { monthly: 84, window: { hours: 6, cost: 0.75 } } });
+        const out = JSON.parse(
+            plan("--stack", "drop", "--base", "base", "--json", "--hours", "6").stdout,
+        );
+        expect(out).toMatchObject({
+            base: "base",
+            nodes: 7,
+            before: { sizeUnit: 3 },
+            after: { sizeUnit: 10 },
+            cost: { monthly: 84, window: { hours: 6, cost: 0.75 } },
+        });
         expect(out.cost.hourly).toBeCloseTo(84 / 672, 6);
     });
 

@@ -13,7 +13,12 @@ const LB_ID = "6d4b9d3e-2f0a-4c1e-9b7a-3f5e8c2a1d40";
 
 const base = {
     region: "nyc3",
-    loadBalancer: { name: "proxy-lb", id: LB_ID, forwarding: [{ port: 8080 }, { port: 443, targetPort: 8443 }], healthCheck: { port: 8080 } },
+    loadBalancer: {
+        name: "proxy-lb",
+        id: LB_ID,
+        forwarding: [{ port: 8080 }, { port: 443, targetPort: 8443 }],
+        healthCheck: { port: 8080 },
+    },
     maskingServers: { ids: [501, 502, 503] },
     demand: { users: 12, tasksPerUser: 2000 },
 };
@@ -81,22 +86,35 @@ describe("the program under mocks", () => {
             volumeIds: [],
         });
         // Only reads go to the API: the droplets and the adopted LB.
-        expect(run.invokes.map((i) => i.token)).toEqual([...Array(3).fill("digitalocean:index/getDroplet:getDroplet"), "digitalocean:index/getLoadBalancer:getLoadBalancer"]);
+        expect(run.invokes.map((i) => i.token)).toEqual([
+            ...Array(3).fill("digitalocean:index/getDroplet:getDroplet"),
+            "digitalocean:index/getLoadBalancer:getLoadBalancer",
+        ]);
     });
 
     it("targets a tag and imports the droplets that carry it", async () => {
         const config = { ...base, maskingServers: { tag: "masking" } };
-        const run = await runProgram(stackConfig(config), [...droplets, { id: 900, name: "other", tags: ["web"] }]);
+        const run = await runProgram(stackConfig(config), [
+            ...droplets,
+            { id: 900, name: "other", tags: ["web"] },
+        ]);
         const lb = run.registrations.find((r) => r.type === LB)!;
         expect(lb.inputs.dropletTag).toBe("masking");
         expect(lb.inputs.dropletIds).toBeUndefined();
-        expect(run.registrations.filter((r) => r.type === DROPLET).map((r) => r.importId).sort()).toEqual(["501", "502", "503"]);
+        expect(
+            run.registrations
+                .filter((r) => r.type === DROPLET)
+                .map((r) => r.importId)
+                .sort(),
+        ).toEqual(["501", "502", "503"]);
         expect(run.outputs.maskingServerIds).toEqual(["501", "502", "503"]);
     });
 
     it("refuses a tag that no droplet carries, with the key named", async () => {
         const config = { ...base, maskingServers: { tag: "typo" } };
-        await expect(runProgram(stackConfig(config), droplets)).rejects.toThrow(/no droplet carries the tag typo \(proxy-lb:maskingServers.tag\)/);
+        await expect(runProgram(stackConfig(config), droplets)).rejects.toThrow(
+            /no droplet carries the tag typo \(proxy-lb:maskingServers.tag\)/,
+        );
     });
 
     it("creates the load balancer when no id is given to adopt", async () => {
@@ -109,7 +127,9 @@ describe("the program under mocks", () => {
 
     it("exports what operators need", async () => {
         process.env.PROXY_LB_NOW = "2027-01-01T00:00:00Z";
-        const run = await runProgram(stackConfig(base), droplets).finally(() => delete process.env.PROXY_LB_NOW);
+        const run = await runProgram(stackConfig(base), droplets).finally(
+            () => delete process.env.PROXY_LB_NOW,
+        );
         const sizing = size(loadSettings(stackConfig(base)).config);
         expect(run.outputs).toEqual({
             loadBalancerId: LB_ID,
@@ -146,7 +166,9 @@ describe("the program under mocks", () => {
 
         it("declares only the load balancer, exactly as a full run declares it, with the same outputs", async () => {
             const full = await at(() => runProgram(stackConfig(tagged), droplets));
-            const only = await at(() => resizeOnly("true", () => runProgram(stackConfig(tagged), droplets)));
+            const only = await at(() =>
+                resizeOnly("true", () => runProgram(stackConfig(tagged), droplets)),
+            );
             expect(only.registrations.map((r) => r.type)).toEqual([LB]);
             expect(only.registrations[0]).toEqual(full.registrations.find((r) => r.type === LB));
             expect(only.outputs).toEqual(full.outputs);
@@ -154,7 +176,9 @@ describe("the program under mocks", () => {
 
         it("still reads the masking servers, so a tag no droplet carries stops it", async () => {
             const config = { ...base, maskingServers: { tag: "typo" } };
-            await expect(resizeOnly("true", () => runProgram(stackConfig(config), droplets))).rejects.toThrow(/no droplet carries the tag typo/);
+            await expect(
+                resizeOnly("true", () => runProgram(stackConfig(config), droplets)),
+            ).rejects.toThrow(/no droplet carries the tag typo/);
         });
 
         it("declares every masking server when the variable says false", async () => {
@@ -164,7 +188,9 @@ describe("the program under mocks", () => {
 
         it("refuses any other value before declaring anything, naming the variable", async () => {
             const seen = { registrations: [], invokes: [] };
-            await expect(resizeOnly("yes", () => runProgram(stackConfig(tagged), droplets, seen))).rejects.toThrow(/PROXY_LB_RESIZE_ONLY must be "true" or "false" \(got "yes"\)/);
+            await expect(
+                resizeOnly("yes", () => runProgram(stackConfig(tagged), droplets, seen)),
+            ).rejects.toThrow(/PROXY_LB_RESIZE_ONLY must be "true" or "false" \(got "yes"\)/);
             expect(seen.registrations).toEqual([]);
         });
     });
@@ -172,14 +198,22 @@ describe("the program under mocks", () => {
     it("stops on bad config before declaring anything, naming the key, without a stack trace", async () => {
         const config = { ...base, demand: { users: -1, tasksPerUser: 2000 } };
         const seen = { registrations: [], invokes: [] };
-        const error = await runProgram(stackConfig(config), droplets, seen).catch((err: unknown) => err);
+        const error = await runProgram(stackConfig(config), droplets, seen).catch(
+            (err: unknown) => err,
+        );
         expect(error).toBeInstanceOf(pulumi.RunError); // RunError: Pulumi prints the message alone
-        expect((error as Error).message).toContain("proxy-lb:demand.users must be a whole number ≥ 0 (got -1)");
+        expect((error as Error).message).toContain(
+            "proxy-lb:demand.users must be a whole number ≥ 0 (got -1)",
+        );
         expect(seen).toEqual({ registrations: [], invokes: [] }); // no resource, no API read
     });
 
     it("stops when demand needs more nodes than allowed, naming the nodes needed", async () => {
-        const config = { ...base, demand: { users: 100, tasksPerUser: 20000 }, capacity: { maxNodes: 50 } };
+        const config = {
+            ...base,
+            demand: { users: 100, tasksPerUser: 20000 },
+            capacity: { maxNodes: 50 },
+        };
         await expect(runProgram(stackConfig(config), droplets)).rejects.toThrow(/250 nodes/);
     });
 });

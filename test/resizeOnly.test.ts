@@ -3,7 +3,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE } from "../infra/names";
-import { loadBalancerUrn, RESIZE_ONLY_VARIABLE, resizeOnlyFromEnvironment, resizeOnlyUp } from "../infra/resizeOnly";
+import {
+    loadBalancerUrn,
+    RESIZE_ONLY_VARIABLE,
+    resizeOnlyFromEnvironment,
+    resizeOnlyUp,
+} from "../infra/resizeOnly";
 
 describe("the resize-only switch", () => {
     it.each([
@@ -11,7 +16,9 @@ describe("the resize-only switch", () => {
         ["", false],
         ["false", false],
         ["true", true],
-    ])("%j means %s", (value, expected) => expect(resizeOnlyFromEnvironment({ [RESIZE_ONLY_VARIABLE]: value })).toBe(expected));
+    ])("%j means %s", (value, expected) =>
+        expect(resizeOnlyFromEnvironment({ [RESIZE_ONLY_VARIABLE]: value })).toBe(expected),
+    );
 
     it("is off when the variable is absent, whatever else the environment holds", () => {
         expect(resizeOnlyFromEnvironment({ PROXY_LB_NOW: "2027-01-01T00:00:00Z" })).toBe(false);
@@ -19,17 +26,28 @@ describe("the resize-only switch", () => {
 
     it("refuses any other value, naming the variable and the value, rather than guessing", () => {
         fc.assert(
-            fc.property(fc.string().filter((v) => !["", "true", "false"].includes(v)), (value) => {
-                expect(() => resizeOnlyFromEnvironment({ [RESIZE_ONLY_VARIABLE]: value })).toThrow(`${RESIZE_ONLY_VARIABLE} must be "true" or "false" (got ${JSON.stringify(value)})`);
-            }),
+            fc.property(
+                fc.string().filter((v) => !["", "true", "false"].includes(v)),
+                (value) => {
+                    expect(() =>
+                        resizeOnlyFromEnvironment({ [RESIZE_ONLY_VARIABLE]: value }),
+                    ).toThrow(
+                        `${RESIZE_ONLY_VARIABLE} must be "true" or "false" (got ${JSON.stringify(value)})`,
+                    );
+                },
+            ),
         );
     });
 });
 
 describe("the resize-only up", () => {
     it("targets the program's load balancer by its URN", () => {
-        expect(loadBalancerUrn("drop")).toBe(`urn:pulumi:drop::proxy-lb::${LOAD_BALANCER_TYPE}::${LOAD_BALANCER_NAME}`);
-        expect(loadBalancerUrn("drop")).toBe("urn:pulumi:drop::proxy-lb::digitalocean:index/loadBalancer:LoadBalancer::proxy-lb");
+        expect(loadBalancerUrn("drop")).toBe(
+            `urn:pulumi:drop::proxy-lb::${LOAD_BALANCER_TYPE}::${LOAD_BALANCER_NAME}`,
+        );
+        expect(loadBalancerUrn("drop")).toBe(
+            "urn:pulumi:drop::proxy-lb::digitalocean:index/loadBalancer:LoadBalancer::proxy-lb",
+        );
     });
 
     it("sets the switch and the target together, never one without the other", () => {

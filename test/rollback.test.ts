@@ -11,9 +11,28 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings } from "../config";
 import { parseStackFile } from "../config/stackFile";
 import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
-import { baseSteps, BASE_CONFIG, demandFor, digest, dropletSames, historyEntry, historyJson, lbGoal, lbState, TYPES, updateStep, urn } from "./support/pulumiFixtures";
+import {
+    baseSteps,
+    BASE_CONFIG,
+    demandFor,
+    digest,
+    dropletSames,
+    historyEntry,
+    historyJson,
+    lbGoal,
+    lbState,
+    TYPES,
+    updateStep,
+    urn,
+} from "./support/pulumiFixtures";
 import { parseHistory, type UpdateInfo } from "../ops/pulumiJson";
-import { configOf, pickRollbackTarget, restoreStackFile, rollbackPreviewProblem, timeline } from "../ops/rollback";
+import {
+    configOf,
+    pickRollbackTarget,
+    restoreStackFile,
+    rollbackPreviewProblem,
+    timeline,
+} from "../ops/rollback";
 import { NODE, tsxArgs } from "./support/tsx";
 import { type Emulator, startEmulator } from "../emulator/server";
 import { seedFromIds } from "../emulator/seed";
@@ -23,7 +42,11 @@ import { TEST_TOKEN } from "../emulator/testkit";
 const DROP_LB_ID = "6d4b9d3e-2f0a-4c1e-9b7a-3f5e8c2a1d40";
 
 /** A process run without blocking this one (the emulator it reads lives here). */
-function runAsync(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runAsync(
+    command: string,
+    args: string[],
+    options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
         const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
@@ -39,11 +62,30 @@ const DROP_FILE = readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8");
 const DEV_FILE = readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
 
 /** History (newest first, as the CLI prints it) of successful updates sized to these node counts. */
-function historyOf(...nodes: (number | Partial<{ nodes: number; kind: string; result: string; secret: boolean; invalid: boolean }>)[]): UpdateInfo[] {
+function historyOf(
+    ...nodes: (
+        | number
+        | Partial<{
+              nodes: number;
+              kind: string;
+              result: string;
+              secret: boolean;
+              invalid: boolean;
+          }>
+    )[]
+): UpdateInfo[] {
     const entries = nodes.map((n, i) => {
         const spec = typeof n === "number" ? { nodes: n } : n;
         const demand = spec.invalid ? { users: "many" } : demandFor(spec.nodes ?? 1);
-        return historyEntry(i + 1, { demand }, { kind: spec.kind, result: spec.result, secretKeys: spec.secret ? ["demand"] : undefined });
+        return historyEntry(
+            i + 1,
+            { demand },
+            {
+                kind: spec.kind,
+                result: spec.result,
+                secretKeys: spec.secret ? ["demand"] : undefined,
+            },
+        );
     });
     // Through JSON and the parser, as the CLI reads it.
     return parseHistory(JSON.parse(JSON.stringify(historyJson(entries))));
@@ -92,7 +134,12 @@ describe("pickRollbackTarget", () => {
     });
 
     it("skips failed updates, refreshes and destroys", () => {
-        const pick = picked(historyOf(1, { nodes: 5, result: "failed" }, { kind: "refresh" }, 3, { nodes: 1, result: "failed" }));
+        const pick = picked(
+            historyOf(1, { nodes: 5, result: "failed" }, { kind: "refresh" }, 3, {
+                nodes: 1,
+                result: "failed",
+            }),
+        );
         expect(pick.versions).toMatchObject({ target: 1, from: 4 });
     });
 
@@ -115,48 +162,125 @@ describe("pickRollbackTarget", () => {
     it("Pulumi Cloud versions are used as they are, in any order", () => {
         const cloud = historyOf(1, 3).map((e, i) => ({ ...e, version: 41 - i }));
         expect(picked(cloud).versions).toEqual({ target: 40, from: 41, numbered: false });
-        expect(picked([...cloud].reverse()).versions).toEqual({ target: 40, from: 41, numbered: false });
+        expect(picked([...cloud].reverse()).versions).toEqual({
+            target: 40,
+            from: 41,
+            numbered: false,
+        });
     });
 
     it.each<[string, UpdateInfo[], number | undefined, RegExp]>([
         ["empty history", [], undefined, /the stack has no history: nothing has been deployed/],
-        ["only one update", historyOf(3), undefined, /only one successful update \(version 1\): there is no earlier point to return to/],
-        ["only failed updates", historyOf({ nodes: 1, result: "failed" }), undefined, /no successful update in the history \(1 entry: version 1 update failed\)/],
-        ["no scale-up (only downs)", historyOf(5, 3, 1), undefined, /no scale-up in the history: .*version 1: size_unit 5, version 2: size_unit 3, version 3: size_unit 1\); pick a version with --to/],
-        ["no scale-up (same size, new demand)", historyOf(1, 1), undefined, /no scale-up in the history/],
-        ["already rolled back", historyOf(1, 3, 1), undefined, /nothing to roll back: the update that runs now \(version 3\) has size_unit 1, no more than 1 before the last scale-up \(version 2\)/],
-        ["an update still running", historyOf(1, 3, { nodes: 1, result: "in-progress" }), undefined, /version 3 is still in-progress/],
-        ["target config has a secret", historyOf({ nodes: 1, secret: true }, 3), undefined, /version 1's config cannot be read \(proxy-lb:demand is a secret, which the history does not show\)/],
-        ["target config is invalid", historyOf({ invalid: true }, 3), undefined, /version 1's config cannot be read \(proxy-lb:demand.users must be a whole number/],
-        ["current config unreadable", historyOf(1, { invalid: true }), undefined, /the config of the update that runs now \(version 2\) cannot be read/],
-        ["--to a version not in history", historyOf(1, 3), 7, /version 7 is not in the stack's history \(versions in the history: 1–2\)/],
-        ["--to a refresh", historyOf(1, { kind: "refresh" }, 3), 2, /version 2 is a refresh, not an update/],
-        ["--to a failed update", historyOf(1, { nodes: 2, result: "failed" }, 3), 2, /version 2 failed: only a successful update can be restored/],
-        ["--to what runs now", historyOf(1, 3), 2, /version 2 is the latest successful update: it is what runs now/],
-        ["--to an invalid config", historyOf({ invalid: true }, 1, 3), 1, /version 1's config cannot be restored: proxy-lb:demand.users/],
+        [
+            "only one update",
+            historyOf(3),
+            undefined,
+            /only one successful update \(version 1\): there is no earlier point to return to/,
+        ],
+        [
+            "only failed updates",
+            historyOf({ nodes: 1, result: "failed" }),
+            undefined,
+            /no successful update in the history \(1 entry: version 1 update failed\)/,
+        ],
+        [
+            "no scale-up (only downs)",
+            historyOf(5, 3, 1),
+            undefined,
+            /no scale-up in the history: .*version 1: size_unit 5, version 2: size_unit 3, version 3: size_unit 1\); pick a version with --to/,
+        ],
+        [
+            "no scale-up (same size, new demand)",
+            historyOf(1, 1),
+            undefined,
+            /no scale-up in the history/,
+        ],
+        [
+            "already rolled back",
+            historyOf(1, 3, 1),
+            undefined,
+            /nothing to roll back: the update that runs now \(version 3\) has size_unit 1, no more than 1 before the last scale-up \(version 2\)/,
+        ],
+        [
+            "an update still running",
+            historyOf(1, 3, { nodes: 1, result: "in-progress" }),
+            undefined,
+            /version 3 is still in-progress/,
+        ],
+        [
+            "target config has a secret",
+            historyOf({ nodes: 1, secret: true }, 3),
+            undefined,
+            /version 1's config cannot be read \(proxy-lb:demand is a secret, which the history does not show\)/,
+        ],
+        [
+            "target config is invalid",
+            historyOf({ invalid: true }, 3),
+            undefined,
+            /version 1's config cannot be read \(proxy-lb:demand.users must be a whole number/,
+        ],
+        [
+            "current config unreadable",
+            historyOf(1, { invalid: true }),
+            undefined,
+            /the config of the update that runs now \(version 2\) cannot be read/,
+        ],
+        [
+            "--to a version not in history",
+            historyOf(1, 3),
+            7,
+            /version 7 is not in the stack's history \(versions in the history: 1–2\)/,
+        ],
+        [
+            "--to a refresh",
+            historyOf(1, { kind: "refresh" }, 3),
+            2,
+            /version 2 is a refresh, not an update/,
+        ],
+        [
+            "--to a failed update",
+            historyOf(1, { nodes: 2, result: "failed" }, 3),
+            2,
+            /version 2 failed: only a successful update can be restored/,
+        ],
+        [
+            "--to what runs now",
+            historyOf(1, 3),
+            2,
+            /version 2 is the latest successful update: it is what runs now/,
+        ],
+        [
+            "--to an invalid config",
+            historyOf({ invalid: true }, 1, 3),
+            1,
+            /version 1's config cannot be restored: proxy-lb:demand.users/,
+        ],
     ])("explains: %s", (_, history, to, expected) => {
         expect(reason(history, to)).toMatch(expected);
     });
 
     it("property: the target is the update before the last strict increase, when the size now is above it", () => {
         fc.assert(
-            fc.property(fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 0, maxLength: 10 }), (sizes) => {
-                const pick = pickRollbackTarget(historyOf(...sizes), {});
-                let up = -1;
-                for (let i = sizes.length - 1; i >= 1; i--) {
-                    if (sizes[i] > sizes[i - 1]) {
-                        up = i;
-                        break;
+            fc.property(
+                fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 0, maxLength: 10 }),
+                (sizes) => {
+                    const pick = pickRollbackTarget(historyOf(...sizes), {});
+                    let up = -1;
+                    for (let i = sizes.length - 1; i >= 1; i--) {
+                        if (sizes[i] > sizes[i - 1]) {
+                            up = i;
+                            break;
+                        }
                     }
-                }
-                const expectTarget = up > 0 && sizes[sizes.length - 1] > sizes[up - 1];
-                expect(pick.ok).toBe(expectTarget);
-                if (pick.ok) {
-                    expect(pick.versions.target).toBe(up); // version = index + 1 of the update before the scale-up
-                    expect(pick.sizing.target.sizeUnit).toBe(sizes[up - 1]);
-                    expect(pick.sizing.target.sizeUnit).toBeLessThan(pick.sizing.from.sizeUnit);
-                }
-            }),
+                    const expectTarget = up > 0 && sizes[sizes.length - 1] > sizes[up - 1];
+                    expect(pick.ok).toBe(expectTarget);
+                    if (pick.ok) {
+                        expect(pick.versions.target).toBe(up); // version = index + 1 of the update before the scale-up
+                        expect(pick.sizing.target.sizeUnit).toBe(sizes[up - 1]);
+                        expect(pick.sizing.target.sizeUnit).toBeLessThan(pick.sizing.from.sizeUnit);
+                    }
+                },
+            ),
         );
     });
 });
@@ -182,13 +306,23 @@ describe("timeline and configOf", () => {
     it("refuses values --show-secrets could not decrypt", () => {
         const entry = historyEntry(1, {});
         entry.config["proxy-lb:region"] = { value: "ERROR_UNABLE_TO_DECRYPT", secret: true };
-        expect(configOf(entry)).toEqual({ ok: false, problem: "proxy-lb:region is a secret, which the history does not show" });
+        expect(configOf(entry)).toEqual({
+            ok: false,
+            problem: "proxy-lb:region is a secret, which the history does not show",
+        });
     });
 });
 
 describe("restoreStackFile", () => {
-    const current = (text: string) => Object.fromEntries(Object.entries(parseStackFile(text, "f")).filter(([k]) => k.startsWith("proxy-lb:")));
-    const comments = (text: string) => text.split("\n").filter((l) => l.trim().startsWith("#")).map((l) => l.trim());
+    const current = (text: string) =>
+        Object.fromEntries(
+            Object.entries(parseStackFile(text, "f")).filter(([k]) => k.startsWith("proxy-lb:")),
+        );
+    const comments = (text: string) =>
+        text
+            .split("\n")
+            .filter((l) => l.trim().startsWith("#"))
+            .map((l) => l.trim());
 
     it("changes nothing, byte for byte, when the values are the same", () => {
         expect(restoreStackFile(DROP_FILE, current(DROP_FILE))).toBe(DROP_FILE);
@@ -196,14 +330,24 @@ describe("restoreStackFile", () => {
     });
 
     it("restores the drop stack's demand in place, keeping every comment and line", () => {
-        const restored = { ...current(DROP_FILE), "proxy-lb:demand": { tasksPerUser: 2000, users: 4 } };
+        const restored = {
+            ...current(DROP_FILE),
+            "proxy-lb:demand": { tasksPerUser: 2000, users: 4 },
+        };
         const out = restoreStackFile(DROP_FILE, restored);
         expect(out).toBe(DROP_FILE.replace("    users: 12\n", "    users: 4\n"));
         expect(loadSettings(parseStackFile(out, "f")).sizing.sizeUnit).toBe(1);
     });
 
     it("keeps other namespaces, secrets and the encryption salt", () => {
-        const file = ["encryptionsalt: v1:Zm9vYmFy:v1:YmF6:cXV4", "config:", "  # the token", "  digitalocean:token:", "    secure: v1:abc:def", DEV_FILE.split("config:\n")[1]].join("\n");
+        const file = [
+            "encryptionsalt: v1:Zm9vYmFy:v1:YmF6:cXV4",
+            "config:",
+            "  # the token",
+            "  digitalocean:token:",
+            "    secure: v1:abc:def",
+            DEV_FILE.split("config:\n")[1],
+        ].join("\n");
         const out = restoreStackFile(file, { ...current(file), "proxy-lb:region": "ams3" });
         const parsed = parseDocument(out).toJS();
         expect(parsed.encryptionsalt).toBe("v1:Zm9vYmFy:v1:YmF6:cXV4");
@@ -215,14 +359,22 @@ describe("restoreStackFile", () => {
 
     it("removes proxy-lb keys the target did not have, adds the ones it had, and leaves project defaults out", () => {
         const { "proxy-lb:maskingServers": _, ...withoutServers } = current(DROP_FILE);
-        const restored = { ...withoutServers, "proxy-lb:maskingServers": { tag: "masking" }, "proxy-lb:capacity": { minNodes: 2 } };
+        const restored = {
+            ...withoutServers,
+            "proxy-lb:maskingServers": { tag: "masking" },
+            "proxy-lb:capacity": { minNodes: 2 },
+        };
         const out = restoreStackFile(DROP_FILE, restored);
         expect(current(out)).toEqual(restored);
         expect(out).toContain("  proxy-lb:maskingServers:\n    tag: masking\n");
         expect(out).toContain("  # The masking droplets: imported read-only");
 
         const defaults = { "proxy-lb:capacity": {} };
-        const noCapacity = restoreStackFile(DROP_FILE, { ...current(DROP_FILE), "proxy-lb:capacity": {} }, { defaults });
+        const noCapacity = restoreStackFile(
+            DROP_FILE,
+            { ...current(DROP_FILE), "proxy-lb:capacity": {} },
+            { defaults },
+        );
         expect(noCapacity).toBe(DROP_FILE);
 
         const fewer = { ...current(DROP_FILE) };
@@ -236,17 +388,28 @@ describe("restoreStackFile", () => {
     });
 
     it("refuses keys outside proxy-lb: and files that are not stack files", () => {
-        expect(() => restoreStackFile(DROP_FILE, { "digitalocean:token": "x" })).toThrow(/not a proxy-lb: key/);
+        expect(() => restoreStackFile(DROP_FILE, { "digitalocean:token": "x" })).toThrow(
+            /not a proxy-lb: key/,
+        );
         expect(() => restoreStackFile("config: [1, 2]\n", {})).toThrow(/config must be a mapping/);
         expect(() => restoreStackFile("config: {\n", {})).toThrow(/not valid YAML/);
     });
 
     it("property: any restored values read back exactly, other keys untouched", () => {
         const json = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
-        const key = fc.constantFrom("region", "loadBalancer", "maskingServers", "demand", "capacity", "extra");
+        const key = fc.constantFrom(
+            "region",
+            "loadBalancer",
+            "maskingServers",
+            "demand",
+            "capacity",
+            "extra",
+        );
         fc.assert(
             fc.property(fc.dictionary(key, json), (values) => {
-                const restored = Object.fromEntries(Object.entries(values).map(([k, v]) => [`proxy-lb:${k}`, v]));
+                const restored = Object.fromEntries(
+                    Object.entries(values).map(([k, v]) => [`proxy-lb:${k}`, v]),
+                );
                 const out = restoreStackFile(DEV_FILE, restored);
                 const config = parseStackFile(out, "f");
                 expect(current(out)).toEqual(restored);
@@ -260,10 +423,18 @@ describe("restoreStackFile", () => {
         fc.assert(
             fc.property(
                 fc.record({ users: fc.nat(1000), tasksPerUser: fc.nat(5000) }),
-                fc.uniqueArray(fc.integer({ min: 1, max: 2 ** 31 }), { minLength: 1, maxLength: 10 }),
+                fc.uniqueArray(fc.integer({ min: 1, max: 2 ** 31 }), {
+                    minLength: 1,
+                    maxLength: 10,
+                }),
                 fc.constantFrom("nyc3", "ams3", "sfo3"),
                 (demand, ids, region) => {
-                    const restored = { ...current(DROP_FILE), "proxy-lb:demand": demand, "proxy-lb:maskingServers": { ids }, "proxy-lb:region": region };
+                    const restored = {
+                        ...current(DROP_FILE),
+                        "proxy-lb:demand": demand,
+                        "proxy-lb:maskingServers": { ids },
+                        "proxy-lb:region": region,
+                    };
                     const out = restoreStackFile(DROP_FILE, restored);
                     expect(current(out)).toEqual(restored);
                     expect(comments(out)).toEqual(comments(DROP_FILE));
@@ -274,7 +445,9 @@ describe("restoreStackFile", () => {
 
     it("end to end with a picked target: the file sizes to the target", () => {
         const pick = picked(historyOf(1, 3));
-        const out = restoreStackFile(DROP_FILE, pick.restored, { defaults: { "proxy-lb:capacity": {} } });
+        const out = restoreStackFile(DROP_FILE, pick.restored, {
+            defaults: { "proxy-lb:capacity": {} },
+        });
         expect(loadSettings(parseStackFile(out, "f")).sizing).toEqual(pick.sizing.target);
         expect(comments(out)).toEqual(comments(DROP_FILE));
     });
@@ -284,7 +457,11 @@ describe("rollbackPreviewProblem: a preview that passes the gate must also size 
     it.each([
         ["the version's size", { from: 3, to: 1 }, undefined],
         ["no size to compare", undefined, undefined],
-        ["another size", { from: 3, to: 2 }, "the preview sizes the load balancer to 2, but version 1's config sizes to 1"],
+        [
+            "another size",
+            { from: 3, to: 2 },
+            "the preview sizes the load balancer to 2, but version 1's config sizes to 1",
+        ],
     ])("%s", (_what, change, problem) => {
         expect(rollbackPreviewProblem(change, 1, 1)).toBe(problem);
     });
@@ -297,15 +474,44 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
     // The drop stack's load balancer, idle (the emulator reports 0 connections): its gate reads the
     // live crowd before a scale-down, as every rollback's does.
     let emulator: Emulator;
-    const env = () => ({ ...process.env, ...fake.env, DIGITALOCEAN_API_URL: emulator.url, DIGITALOCEAN_TOKEN: TEST_TOKEN });
-    const rollback = (...args: string[]) => runAsync(NODE, tsxArgs(ROLLBACK, ...args), { cwd: dir, env: env() });
+    const env = () => ({
+        ...process.env,
+        ...fake.env,
+        DIGITALOCEAN_API_URL: emulator.url,
+        DIGITALOCEAN_TOKEN: TEST_TOKEN,
+    });
+    const rollback = (...args: string[]) =>
+        runAsync(NODE, tsxArgs(ROLLBACK, ...args), { cwd: dir, env: env() });
     // The drop stack as committed (3 nodes) ran as version 2, after a 1-node baseline.
-    const history = () => historyJson([historyEntry(1, { demand: demandFor(1) }), historyEntry(2, { demand: { tasksPerUser: 2000, users: 12 } })]);
-    const downPreview = () => digest([...baseSteps(), ...dropletSames(), updateStep(lbState(3), lbGoal(1), ["sizeUnit"])]);
+    const history = () =>
+        historyJson([
+            historyEntry(1, { demand: demandFor(1) }),
+            historyEntry(2, { demand: { tasksPerUser: 2000, users: 12 } }),
+        ]);
+    const downPreview = () =>
+        digest([
+            ...baseSteps(),
+            ...dropletSames(),
+            updateStep(lbState(3), lbGoal(1), ["sizeUnit"]),
+        ]);
 
     beforeAll(async () => {
         fake = fakeToolchain();
-        const lb = { id: DROP_LB_ID, name: "proxy-lb", region: "nyc3", size_unit: 3, droplet_ids: [], forwarding_rules: [{ entry_protocol: "tcp", entry_port: 443, target_protocol: "tcp", target_port: 443 }] };
+        const lb = {
+            id: DROP_LB_ID,
+            name: "proxy-lb",
+            region: "nyc3",
+            size_unit: 3,
+            droplet_ids: [],
+            forwarding_rules: [
+                {
+                    entry_protocol: "tcp",
+                    entry_port: 443,
+                    target_protocol: "tcp",
+                    target_port: 443,
+                },
+            ],
+        };
         emulator = await startEmulator({ port: 0, seed: seedFromIds([], { loadBalancers: [lb] }) });
     });
     afterAll(async () => {
@@ -329,16 +535,32 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
         expect(run.stderr).toBe("");
         expect(run.status).toBe(0);
         expect(run.stdout).toContain("size_unit 3 → 1 (−2 nodes, −$0.0357/hour, −$24.00/month)");
-        expect(run.stdout).toContain("preview: load balancer size_unit 3 → 1, nothing else changes");
+        expect(run.stdout).toContain(
+            "preview: load balancer size_unit 3 → 1, nothing else changes",
+        );
         // The gate read the idle load balancer's crowd before letting the scale-down through.
-        expect(run.stdout).toMatch(/^scale-down from 3 nodes to 1 node still covers the observed need of 0 nodes: observed peak 0 connections at \S+ \(highest of the last 30 min\)/m);
+        expect(run.stdout).toMatch(
+            /^scale-down from 3 nodes to 1 node still covers the observed need of 0 nodes: observed peak 0 connections at \S+ \(highest of the last 30 min\)/m,
+        );
         expect(run.stdout).toContain('git commit -m "rollback drop to version 1" Pulumi.drop.yaml');
 
         const expected = DROP_FILE.replace("    users: 12\n", "    users: 4\n");
         expect(readFileSync(path.join(dir, "Pulumi.drop.yaml"), "utf8")).toBe(expected);
         const calls = fake.calls().slice(before);
-        expect(calls.map((c) => c.args.slice(0, 2))).toEqual([["stack", "history"], ["preview", "--json"], ["up", "--yes"]]);
-        expect(calls[0].args).toEqual(["stack", "history", "--json", "--page-size", "0", "--stack", "drop"]);
+        expect(calls.map((c) => c.args.slice(0, 2))).toEqual([
+            ["stack", "history"],
+            ["preview", "--json"],
+            ["up", "--yes"],
+        ]);
+        expect(calls[0].args).toEqual([
+            "stack",
+            "history",
+            "--json",
+            "--page-size",
+            "0",
+            "--stack",
+            "drop",
+        ]);
         expect(calls[1].configFile).toBe(expected);
         expect(calls[2].configFile).toBe(expected);
     });
@@ -350,17 +572,28 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
         expect(run.status).toBe(1);
         expect(run.stderr).toContain("no terminal to confirm on; re-run with --yes");
         expect(readFileSync(path.join(dir, "Pulumi.drop.yaml"), "utf8")).toBe(DROP_FILE);
-        expect(fake.calls().slice(before).map((c) => c.args[0])).toEqual(["stack", "preview"]);
+        expect(
+            fake
+                .calls()
+                .slice(before)
+                .map((c) => c.args[0]),
+        ).toEqual(["stack", "preview"]);
     });
 
     it("refuses when the rollback preview would touch a droplet", async () => {
         scratch();
         const bad = downPreview();
-        bad.steps = bad.steps!.map((s) => (s.urn.endsWith("masking-server-501000101") ? { ...s, op: "update", diffReasons: ["size"] } : s));
+        bad.steps = bad.steps!.map((s) =>
+            s.urn.endsWith("masking-server-501000101")
+                ? { ...s, op: "update", diffReasons: ["size"] }
+                : s,
+        );
         fake.respond("preview", { stdout: bad });
         const run = await rollback("--stack", "drop", "--yes");
         expect(run.status).toBe(1);
-        expect(run.stderr).toContain("the preview does not pass the gate; nothing was changed:\n  masking-server-501000101: update (size)");
+        expect(run.stderr).toContain(
+            "the preview does not pass the gate; nothing was changed:\n  masking-server-501000101: update (size)",
+        );
         expect(readFileSync(path.join(dir, "Pulumi.drop.yaml"), "utf8")).toBe(DROP_FILE);
     });
 
@@ -368,29 +601,65 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
         scratch();
         const GATE = path.join(ROOT, "cli/gate.ts");
         const bad = downPreview();
-        bad.steps = bad.steps!.map((s) => (s.urn.endsWith("masking-server-501000101") ? { ...s, op: "update", diffReasons: ["size"] } : s));
+        bad.steps = bad.steps!.map((s) =>
+            s.urn.endsWith("masking-server-501000101")
+                ? { ...s, op: "update", diffReasons: ["size"] }
+                : s,
+        );
         // A mandatory violation the preview's JSON leaves out (only the event log has it), and the exit it causes.
-        const violation = { sequence: 3, timestamp: 1, policyEvent: { resourceUrn: urn(TYPES.loadBalancer, "proxy-lb"), message: "The load balancer must be protected.", policyName: "lb-protected", policyPackName: "proxy-lb-guardrails", enforcementLevel: "mandatory" } };
-        fake.respond("preview", { stdout: bad, stderr: "error: preview failed\n", code: 255, events: [violation] });
+        const violation = {
+            sequence: 3,
+            timestamp: 1,
+            policyEvent: {
+                resourceUrn: urn(TYPES.loadBalancer, "proxy-lb"),
+                message: "The load balancer must be protected.",
+                policyName: "lb-protected",
+                policyPackName: "proxy-lb-guardrails",
+                enforcementLevel: "mandatory",
+            },
+        };
+        fake.respond("preview", {
+            stdout: bad,
+            stderr: "error: preview failed\n",
+            code: 255,
+            events: [violation],
+        });
         const before = fake.calls().length;
         const rolled = await rollback("--stack", "drop", "--yes", "--policy-pack", "policy");
-        const gated = await runAsync(NODE, tsxArgs(GATE, "--stack", "drop", "--policy-pack", "policy"), { cwd: dir, env: env() });
+        const gated = await runAsync(
+            NODE,
+            tsxArgs(GATE, "--stack", "drop", "--policy-pack", "policy"),
+            { cwd: dir, env: env() },
+        );
         fake.respond("preview", { stderr: "", code: 0, events: [] });
         const reasons = (stderr: string) => stderr.trimEnd().split("\n").slice(1);
         expect(rolled.status).toBe(1);
         expect(gated.status).toBe(1);
-        expect(rolled.stderr.split("\n")[0]).toBe("rollback: the preview does not pass the gate; nothing was changed:");
+        expect(rolled.stderr.split("\n")[0]).toBe(
+            "rollback: the preview does not pass the gate; nothing was changed:",
+        );
         expect(reasons(rolled.stderr)).toEqual([
             "  masking-server-501000101: update (size): masking droplets must never be written to (only same/read/import/refresh are safe)",
             "  policy lb-protected on proxy-lb: The load balancer must be protected.",
         ]);
         expect(reasons(gated.stderr)).toEqual(reasons(rolled.stderr));
         // Both previews ran with the policy pack and an event log; rollback's with the restored config.
-        const previews = fake.calls().slice(before).filter((c) => c.args[0] === "preview");
+        const previews = fake
+            .calls()
+            .slice(before)
+            .filter((c) => c.args[0] === "preview");
         expect(previews).toHaveLength(2);
-        for (const call of previews) expect(call.args).toEqual(expect.arrayContaining(["--show-sames", "--policy-pack", "policy", "--event-log"]));
+        for (const call of previews)
+            expect(call.args).toEqual(
+                expect.arrayContaining(["--show-sames", "--policy-pack", "policy", "--event-log"]),
+            );
         expect(previews[0].args).toContain("--config-file");
-        expect(fake.calls().slice(before).some((c) => c.args[0] === "up")).toBe(false);
+        expect(
+            fake
+                .calls()
+                .slice(before)
+                .some((c) => c.args[0] === "up"),
+        ).toBe(false);
         expect(readFileSync(path.join(dir, "Pulumi.drop.yaml"), "utf8")).toBe(DROP_FILE);
     });
 
@@ -399,16 +668,22 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
         fake.respond("up", { code: 255, stderr: "error: update failed" });
         const run = await rollback("--stack", "drop", "--yes");
         expect(run.status).toBe(1);
-        expect(run.stderr).toContain("pulumi up failed (exit 255); Pulumi.drop.yaml was left as it was");
+        expect(run.stderr).toContain(
+            "pulumi up failed (exit 255); Pulumi.drop.yaml was left as it was",
+        );
         expect(readFileSync(path.join(dir, "Pulumi.drop.yaml"), "utf8")).toBe(DROP_FILE);
     });
 
     it("explains when there is nothing to roll back to", async () => {
         scratch();
-        fake.respond("stack-history", { stdout: historyJson([historyEntry(1, { demand: demandFor(3) })]) });
+        fake.respond("stack-history", {
+            stdout: historyJson([historyEntry(1, { demand: demandFor(3) })]),
+        });
         const run = await rollback("--stack", "drop", "--to", "1");
         expect(run.status).toBe(1);
-        expect(run.stderr).toBe("rollback: version 1 is the latest successful update: it is what runs now\n");
+        expect(run.stderr).toBe(
+            "rollback: version 1 is the latest successful update: it is what runs now\n",
+        );
         writeFileSync(path.join(dir, "unused"), ""); // dir exists for afterEach
     });
 });

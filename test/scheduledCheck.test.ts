@@ -24,10 +24,22 @@ const SCALED_UP = "0b5c3f0e-7d1a-4e2b-8c9d-1a2b3c4d5e6f"; // 10 nodes
 const SECRET = "Zq8-webhook-secret-9fT2";
 
 /** A CLI run as a child process, without blocking this process (the emulator and the receiver answer from here). */
-function runAsync(args: string[], cwd: string, env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
+function runAsync(
+    args: string[],
+    cwd: string,
+    env: Record<string, string>,
+): Promise<{ status: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        execFile(NODE, tsxArgs(path.join(ROOT, "cli/schedule.ts"), ...args), { cwd, encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
-            resolve({ status: err === null ? 0 : typeof err.code === "number" ? err.code : -1, stdout, stderr }),
+        execFile(
+            NODE,
+            tsxArgs(path.join(ROOT, "cli/schedule.ts"), ...args),
+            { cwd, encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 },
+            (err, stdout, stderr) =>
+                resolve({
+                    status: err === null ? 0 : typeof err.code === "number" ? err.code : -1,
+                    stdout,
+                    stderr,
+                }),
         );
     });
 }
@@ -37,16 +49,26 @@ const lbSeed = (id: string, name: string, sizeUnit: number) => ({
     name,
     region: "nyc3",
     size_unit: sizeUnit,
-    forwarding_rules: [{ entry_protocol: "tcp", entry_port: 8080, target_protocol: "tcp", target_port: 8080 }],
+    forwarding_rules: [
+        { entry_protocol: "tcp", entry_port: 8080, target_protocol: "tcp", target_port: 8080 },
+    ],
 });
 
 describe("npm run schedule -- --cron", () => {
     let dir: string;
-    const schedule = (args: string[]) => spawnSync(NODE, tsxArgs(path.join(ROOT, "cli/schedule.ts"), ...args), { cwd: dir, encoding: "utf8", env: { ...process.env, PROXY_LB_NOW: "2027-10-01T00:00:00Z" } });
+    const schedule = (args: string[]) =>
+        spawnSync(NODE, tsxArgs(path.join(ROOT, "cli/schedule.ts"), ...args), {
+            cwd: dir,
+            encoding: "utf8",
+            env: { ...process.env, PROXY_LB_NOW: "2027-10-01T00:00:00Z" },
+        });
     beforeAll(() => {
         dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-cron-"));
         writeFileSync(path.join(dir, "Pulumi.drop.yaml"), EXAMPLE);
-        writeFileSync(path.join(dir, "Pulumi.auto.yaml"), `${EXAMPLE}\n  proxy-lb:autopilot:\n    enabled: true\n`);
+        writeFileSync(
+            path.join(dir, "Pulumi.auto.yaml"),
+            `${EXAMPLE}\n  proxy-lb:autopilot:\n    enabled: true\n`,
+        );
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -54,8 +76,20 @@ describe("npm run schedule -- --cron", () => {
         const run = schedule(["--stack", "drop", "--cron"]);
         expect(run.status).toBe(0);
         const lines = run.stdout.trimEnd().split("\n");
-        expect(lines.map((l) => l.split("  # ")[0].trim())).toEqual(["20 13 26 11 *", "25 13 26 11 *", "20 18 26 11 *", "25 18 26 11 *", "2 20 26 11 *", "7 20 26 11 *", "2 22 26 11 *", "7 22 26 11 *", "17 5 * * *"]);
-        expect(lines[0]).toBe("20 13 26 11 *  # scale-up 3 -> 10 nodes at 2027-11-26T13:30Z (black-friday-2027: scaled up 30 min before its start at 2027-11-26T14:00Z), 10 min early");
+        expect(lines.map((l) => l.split("  # ")[0].trim())).toEqual([
+            "20 13 26 11 *",
+            "25 13 26 11 *",
+            "20 18 26 11 *",
+            "25 18 26 11 *",
+            "2 20 26 11 *",
+            "7 20 26 11 *",
+            "2 22 26 11 *",
+            "7 22 26 11 *",
+            "17 5 * * *",
+        ]);
+        expect(lines[0]).toBe(
+            "20 13 26 11 *  # scale-up 3 -> 10 nodes at 2027-11-26T13:30Z (black-friday-2027: scaled up 30 min before its start at 2027-11-26T14:00Z), 10 min early",
+        );
         expect(lines[8]).toBe("17 5 * * *     # daily safety run at 05:17 UTC");
     });
 
@@ -64,9 +98,21 @@ describe("npm run schedule -- --cron", () => {
         expect(run.status).toBe(0);
         const out = JSON.parse(run.stdout);
         expect(out.autopilot).toBe(true);
-        expect(out.lines[0]).toEqual({ cron: "20 13 26 11 *", kind: "scaleUp", why: expect.stringContaining("scale-up 3 -> 10 nodes"), firesAt: "2027-11-26T13:20:00Z", boundary: "2027-11-26T13:30:00Z" });
+        expect(out.lines[0]).toEqual({
+            cron: "20 13 26 11 *",
+            kind: "scaleUp",
+            why: expect.stringContaining("scale-up 3 -> 10 nodes"),
+            firesAt: "2027-11-26T13:20:00Z",
+            boundary: "2027-11-26T13:30:00Z",
+        });
         expect(out.lines.filter((l: { kind: string }) => l.kind === "poll")).toEqual([
-            { cron: "3-59/10 13-21 26 11 *", kind: "poll", why: "autopilot poll every 10 min through black-friday-2027 + restock-2027 (2027-11-26T13:30Z to 2027-11-26T22:00Z)", firesAt: null, boundary: null },
+            {
+                cron: "3-59/10 13-21 26 11 *",
+                kind: "poll",
+                why: "autopilot poll every 10 min through black-friday-2027 + restock-2027 (2027-11-26T13:30Z to 2027-11-26T22:00Z)",
+                firesAt: null,
+                boundary: null,
+            },
         ]);
     });
 
@@ -79,11 +125,19 @@ describe("npm run schedule -- --cron", () => {
 
 describe("npm run billing", () => {
     let dir: string;
-    const billing = (args: string[], now = "2027-10-01T00:00:00Z") => spawnSync(NODE, tsxArgs(path.join(ROOT, "cli/billing.ts"), ...args), { cwd: dir, encoding: "utf8", env: { ...process.env, PROXY_LB_NOW: now } });
+    const billing = (args: string[], now = "2027-10-01T00:00:00Z") =>
+        spawnSync(NODE, tsxArgs(path.join(ROOT, "cli/billing.ts"), ...args), {
+            cwd: dir,
+            encoding: "utf8",
+            env: { ...process.env, PROXY_LB_NOW: now },
+        });
     beforeAll(() => {
         dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-billing-"));
         writeFileSync(path.join(dir, "Pulumi.drop.yaml"), EXAMPLE);
-        writeFileSync(path.join(dir, "Pulumi.auto.yaml"), `${EXAMPLE}\n  proxy-lb:autopilot:\n    enabled: true\n`);
+        writeFileSync(
+            path.join(dir, "Pulumi.auto.yaml"),
+            `${EXAMPLE}\n  proxy-lb:autopilot:\n    enabled: true\n`,
+        );
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -104,10 +158,23 @@ describe("npm run billing", () => {
         const run = billing(["--stack", "auto", "--json"], "2027-11-20T08:00:00Z");
         expect(run.status).toBe(0);
         const out = JSON.parse(run.stdout);
-        expect(out).toMatchObject({ stack: "auto", month: "2027-11", autopilot: true, runSeconds: { today: 90, cheapSeconds: 30, resizeSeconds: 92 }, freeMinutes: 2000 });
-        expect([out.before.billedMinutes, out.after.billedMinutes, out.afterAutopilotOff.billedMinutes, out.afterAutopilotOn.billedMinutes]).toEqual([8640, 96, 42, 96]);
+        expect(out).toMatchObject({
+            stack: "auto",
+            month: "2027-11",
+            autopilot: true,
+            runSeconds: { today: 90, cheapSeconds: 30, resizeSeconds: 92 },
+            freeMinutes: 2000,
+        });
+        expect([
+            out.before.billedMinutes,
+            out.after.billedMinutes,
+            out.afterAutopilotOff.billedMinutes,
+            out.afterAutopilotOn.billedMinutes,
+        ]).toEqual([8640, 96, 42, 96]);
         expect(out.ratio).toBeCloseTo(90, 6);
-        expect(out.after.lines.find((l: { cron: string }) => l.cron === "3-59/10 13-21 26 11 *")).toMatchObject({ runs: 54, billedMinutes: 54 });
+        expect(
+            out.after.lines.find((l: { cron: string }) => l.cron === "3-59/10 13-21 26 11 *"),
+        ).toMatchObject({ runs: 54, billedMinutes: 54 });
     });
 
     it("a month without drops bills the daily runs only; a bad month is refused, naming the flag", () => {
@@ -115,7 +182,9 @@ describe("npm run billing", () => {
         expect(JSON.parse(december.stdout).after).toMatchObject({ runs: 31, billedMinutes: 31 });
         const bad = billing(["--stack", "drop", "--month", "2027-13"]);
         expect(bad.status).toBe(1);
-        expect(bad.stderr).toBe('--month: a month is written YYYY-MM, such as 2027-11 (got "2027-13")\n');
+        expect(bad.stderr).toBe(
+            '--month: a month is written YYYY-MM, such as 2027-11 (got "2027-13")\n',
+        );
     });
 });
 
@@ -127,7 +196,16 @@ describe("npm run schedule -- --due: the cheap check against the emulator", () =
     let dir: string;
 
     beforeAll(async () => {
-        emulator = await startEmulator({ port: 0, seed: { droplets: [], loadBalancers: [lbSeed(AT_BASELINE, "proxy-lb", 3), lbSeed(SCALED_UP, "proxy-lb-up", 10)] } });
+        emulator = await startEmulator({
+            port: 0,
+            seed: {
+                droplets: [],
+                loadBalancers: [
+                    lbSeed(AT_BASELINE, "proxy-lb", 3),
+                    lbSeed(SCALED_UP, "proxy-lb-up", 10),
+                ],
+            },
+        });
         receiver = createServer((req, res) => {
             let body = "";
             req.on("data", (c) => (body += c));
@@ -145,7 +223,9 @@ describe("npm run schedule -- --due: the cheap check against the emulator", () =
     });
     afterAll(async () => {
         await emulator?.close();
-        await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+        await new Promise<void>((resolve) =>
+            receiver ? receiver.close(() => resolve()) : resolve(),
+        );
         if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
@@ -167,18 +247,29 @@ describe("npm run schedule -- --due: the cheap check against the emulator", () =
 
     it("nothing due: the load balancer has the size the program chooses; due=false, and nothing is sent", async () => {
         const before = received.length;
-        const run = await due("drop", "2027-11-26T12:00:00Z", { PROXY_LB_NOTIFY_WEBHOOK_URL: `${hookBase}/1/${SECRET}`, PROXY_LB_NOTIFY_FORMAT: "discord" });
+        const run = await due("drop", "2027-11-26T12:00:00Z", {
+            PROXY_LB_NOTIFY_WEBHOOK_URL: `${hookBase}/1/${SECRET}`,
+            PROXY_LB_NOTIFY_FORMAT: "discord",
+        });
         expect(run.status).toBe(0);
-        expect(run.stdout).toBe("due: no: load balancer proxy-lb has size_unit 3, the size the program chooses at 2027-11-26T12:00:00Z (the calendar gives 3 nodes (baseline (proxy-lb:demand)))\n");
-        expect(run.outputs).toBe("due=false\nlate=false\nmoment=2027-11-26T12:00:00Z\nlate-message=\n");
+        expect(run.stdout).toBe(
+            "due: no: load balancer proxy-lb has size_unit 3, the size the program chooses at 2027-11-26T12:00:00Z (the calendar gives 3 nodes (baseline (proxy-lb:demand)))\n",
+        );
+        expect(run.outputs).toBe(
+            "due=false\nlate=false\nmoment=2027-11-26T12:00:00Z\nlate-message=\n",
+        );
         expect(received.length).toBe(before);
     });
 
     it("due: a run 9 minutes before a scale-up sizes for it, and pins that moment", async () => {
         const run = await due("drop", "2027-11-26T13:21:00Z");
         expect(run.status).toBe(0);
-        expect(run.stdout).toBe("due: yes: size_unit 3 -> 10 at 2027-11-26T13:30:00Z: the calendar gives 10 nodes (black-friday-2027: scaled up 30 min before its start at 2027-11-26T14:00Z)\n");
-        expect(run.outputs).toBe("due=true\nlate=false\nmoment=2027-11-26T13:30:00Z\nlate-message=\n");
+        expect(run.stdout).toBe(
+            "due: yes: size_unit 3 -> 10 at 2027-11-26T13:30:00Z: the calendar gives 10 nodes (black-friday-2027: scaled up 30 min before its start at 2027-11-26T14:00Z)\n",
+        );
+        expect(run.outputs).toBe(
+            "due=true\nlate=false\nmoment=2027-11-26T13:30:00Z\nlate-message=\n",
+        );
     });
 
     it("already scaled up: nothing due, nothing late", async () => {
@@ -190,16 +281,23 @@ describe("npm run schedule -- --due: the cheap check against the emulator", () =
 
     it("late: an ::error:: annotation in Actions, one message to the webhook, the URL never printed; the check itself succeeds so the resize goes on", async () => {
         const before = received.length;
-        const run = await due("drop", "2027-11-26T13:50:00Z", { GITHUB_ACTIONS: "true", PROXY_LB_NOTIFY_WEBHOOK_URL: `${hookBase}/2/${SECRET}`, PROXY_LB_NOTIFY_FORMAT: "discord" });
+        const run = await due("drop", "2027-11-26T13:50:00Z", {
+            GITHUB_ACTIONS: "true",
+            PROXY_LB_NOTIFY_WEBHOOK_URL: `${hookBase}/2/${SECRET}`,
+            PROXY_LB_NOTIFY_FORMAT: "discord",
+        });
         expect(run.status).toBe(0);
-        const late = "the scale-up for black-friday-2027 is 20 minutes late: size_unit 10 due since 2027-11-26T13:30:00Z, the load balancer has 3";
+        const late =
+            "the scale-up for black-friday-2027 is 20 minutes late: size_unit 10 due since 2027-11-26T13:30:00Z, the load balancer has 3";
         expect(run.stdout.split("\n")).toEqual([
             "due: yes: size_unit 3 -> 10 at 2027-11-26T13:50:00Z: the calendar gives 10 nodes (black-friday-2027: scaled up 30 min before its start at 2027-11-26T14:00Z); the scale-up for black-friday-2027 is 20 min late",
             `::error title=Late scale-up::${late}`,
             "notify: the webhook took the message",
             "",
         ]);
-        expect(run.outputs).toBe(`due=true\nlate=true\nmoment=2027-11-26T13:50:00Z\nlate-message=${late}\n`);
+        expect(run.outputs).toBe(
+            `due=true\nlate=true\nmoment=2027-11-26T13:50:00Z\nlate-message=${late}\n`,
+        );
         expect(received.slice(before)).toHaveLength(1);
         expect(received[before].path).toBe(`/api/webhooks/2/${SECRET}`);
         expect(received[before].body.content).toBe(
@@ -211,25 +309,38 @@ describe("npm run schedule -- --due: the cheap check against the emulator", () =
     it("late with no webhook configured: says this line is the only alarm; a webhook that fails is a line naming its host only", async () => {
         const alone = await due("drop", "2027-11-26T14:30:00Z");
         expect(alone.status).toBe(0);
-        expect(alone.stdout).toContain("error: the scale-up for black-friday-2027 is 60 minutes late");
-        expect(alone.stdout).toContain("notify: no webhook configured (PROXY_LB_NOTIFY_WEBHOOK_URL or proxy-lb:notify): this line is the only alarm");
+        expect(alone.stdout).toContain(
+            "error: the scale-up for black-friday-2027 is 60 minutes late",
+        );
+        expect(alone.stdout).toContain(
+            "notify: no webhook configured (PROXY_LB_NOTIFY_WEBHOOK_URL or proxy-lb:notify): this line is the only alarm",
+        );
 
-        const down = await due("drop", "2027-11-26T14:30:00Z", { PROXY_LB_NOTIFY_WEBHOOK_URL: `${hookBase}/down/${SECRET}`, PROXY_LB_NOTIFY_FORMAT: "slack" });
+        const down = await due("drop", "2027-11-26T14:30:00Z", {
+            PROXY_LB_NOTIFY_WEBHOOK_URL: `${hookBase}/down/${SECRET}`,
+            PROXY_LB_NOTIFY_FORMAT: "slack",
+        });
         expect(down.status).toBe(0);
         const port = new URL(hookBase).port;
-        expect(down.stdout).toContain(`notify: the slack webhook at 127.0.0.1:${port} did not take the "lateScaleUp" message: HTTP 500`);
+        expect(down.stdout).toContain(
+            `notify: the slack webhook at 127.0.0.1:${port} did not take the "lateScaleUp" message: HTTP 500`,
+        );
         expect(down.stdout + down.stderr).not.toContain(SECRET);
         expect(down.outputs).toContain("late=true\n");
     });
 
     it("--json says the same", async () => {
-        const run = await runAsync(["--stack", "drop", "--due", "--json", "--now", "2027-11-26T13:50:00Z"], dir, {
-            PROXY_LB_NOW: "",
-            GITHUB_OUTPUT: "",
-            PROXY_LB_NOTIFY_WEBHOOK_URL: "",
-            DIGITALOCEAN_API_URL: emulator.url,
-            DIGITALOCEAN_TOKEN: TEST_TOKEN,
-        });
+        const run = await runAsync(
+            ["--stack", "drop", "--due", "--json", "--now", "2027-11-26T13:50:00Z"],
+            dir,
+            {
+                PROXY_LB_NOW: "",
+                GITHUB_OUTPUT: "",
+                PROXY_LB_NOTIFY_WEBHOOK_URL: "",
+                DIGITALOCEAN_API_URL: emulator.url,
+                DIGITALOCEAN_TOKEN: TEST_TOKEN,
+            },
+        );
         expect(run.status).toBe(0);
         expect(JSON.parse(run.stdout)).toMatchObject({
             stack: "drop",
@@ -238,7 +349,13 @@ describe("npm run schedule -- --due: the cheap check against the emulator", () =
             due: true,
             sizeUnit: 10,
             liveSizeUnit: 3,
-            late: { drops: ["black-friday-2027"], dueSince: "2027-11-26T13:30:00Z", minutesLate: 20, dueSizeUnit: 10, liveSizeUnit: 3 },
+            late: {
+                drops: ["black-friday-2027"],
+                dueSince: "2027-11-26T13:30:00Z",
+                minutesLate: 20,
+                dueSizeUnit: 10,
+                liveSizeUnit: 3,
+            },
             notified: null,
         });
     });
@@ -246,30 +363,64 @@ describe("npm run schedule -- --due: the cheap check against the emulator", () =
     it("without a token, or when DigitalOcean cannot be read: exit 1, naming what is missing", async () => {
         const noToken = await due("drop", "2027-11-26T12:00:00Z", { DIGITALOCEAN_TOKEN: "" });
         expect(noToken.status).toBe(1);
-        expect(noToken.stderr).toContain("DIGITALOCEAN_TOKEN is not set: export a DigitalOcean API token with load_balancer:read, monitoring:read");
+        expect(noToken.stderr).toContain(
+            "DIGITALOCEAN_TOKEN is not set: export a DigitalOcean API token with load_balancer:read, monitoring:read",
+        );
         // nothing listens on port 9 (discard) here: the API cannot be reached
-        const unreachable = await due("drop", "2027-11-26T12:00:00Z", { DIGITALOCEAN_API_URL: "http://127.0.0.1:9" });
+        const unreachable = await due("drop", "2027-11-26T12:00:00Z", {
+            DIGITALOCEAN_API_URL: "http://127.0.0.1:9",
+        });
         expect(unreachable.status).toBe(1);
-        expect(unreachable.stderr).toContain(`GET /v2/load_balancers/${AT_BASELINE} on http://127.0.0.1:9 failed`);
+        expect(unreachable.stderr).toContain(
+            `GET /v2/load_balancers/${AT_BASELINE} on http://127.0.0.1:9 failed`,
+        );
         expect(unreachable.outputs).toBe("");
     });
 });
 
 describe("notifyTargetFrom: where a run without Pulumi sends notices", () => {
-    const stack = { webhookUrl: "https://hooks.slack.com/services/T0/B0/abcdef", format: undefined };
+    const stack = {
+        webhookUrl: "https://hooks.slack.com/services/T0/B0/abcdef",
+        format: undefined,
+    };
     it.each([
         ["nothing set", {}, undefined, null],
         ["the stack file's block", {}, stack, { webhookUrl: stack.webhookUrl, format: "slack" }],
-        ["the environment wins", { PROXY_LB_NOTIFY_WEBHOOK_URL: "https://discord.com/api/webhooks/1/xyz" }, stack, { webhookUrl: "https://discord.com/api/webhooks/1/xyz", format: "discord" }],
-        ["a format for another host", { PROXY_LB_NOTIFY_WEBHOOK_URL: "https://chat.example.com/hook/xyz", PROXY_LB_NOTIFY_FORMAT: "slack" }, undefined, { webhookUrl: "https://chat.example.com/hook/xyz", format: "slack" }],
+        [
+            "the environment wins",
+            { PROXY_LB_NOTIFY_WEBHOOK_URL: "https://discord.com/api/webhooks/1/xyz" },
+            stack,
+            { webhookUrl: "https://discord.com/api/webhooks/1/xyz", format: "discord" },
+        ],
+        [
+            "a format for another host",
+            {
+                PROXY_LB_NOTIFY_WEBHOOK_URL: "https://chat.example.com/hook/xyz",
+                PROXY_LB_NOTIFY_FORMAT: "slack",
+            },
+            undefined,
+            { webhookUrl: "https://chat.example.com/hook/xyz", format: "slack" },
+        ],
     ])("%s", (_what, env, notify, expected) => {
         expect(notifyTargetFrom(env, notify)).toEqual(expected);
     });
 
     it.each([
-        [{ PROXY_LB_NOTIFY_WEBHOOK_URL: "http://chat.example.com/hook/xyz" }, "PROXY_LB_NOTIFY_WEBHOOK_URL must be an https:// URL (the value is not shown: it is a secret)"],
-        [{ PROXY_LB_NOTIFY_WEBHOOK_URL: "https://chat.example.com/hook/xyz" }, "PROXY_LB_NOTIFY_FORMAT is required"],
-        [{ PROXY_LB_NOTIFY_WEBHOOK_URL: "https://discord.com/api/webhooks/1/xyz", PROXY_LB_NOTIFY_FORMAT: "teams" }, 'PROXY_LB_NOTIFY_FORMAT must be "discord" or "slack" (got "teams")'],
+        [
+            { PROXY_LB_NOTIFY_WEBHOOK_URL: "http://chat.example.com/hook/xyz" },
+            "PROXY_LB_NOTIFY_WEBHOOK_URL must be an https:// URL (the value is not shown: it is a secret)",
+        ],
+        [
+            { PROXY_LB_NOTIFY_WEBHOOK_URL: "https://chat.example.com/hook/xyz" },
+            "PROXY_LB_NOTIFY_FORMAT is required",
+        ],
+        [
+            {
+                PROXY_LB_NOTIFY_WEBHOOK_URL: "https://discord.com/api/webhooks/1/xyz",
+                PROXY_LB_NOTIFY_FORMAT: "teams",
+            },
+            'PROXY_LB_NOTIFY_FORMAT must be "discord" or "slack" (got "teams")',
+        ],
     ])("refuses %j, never quoting the URL", (env, message) => {
         expect(() => notifyTargetFrom(env, undefined)).toThrow(message);
         try {

@@ -16,16 +16,29 @@ import {
 } from "../sizing";
 
 /** A runbook-style input: defaults everywhere, overridden per test. */
-function input(demand: Partial<Demand> = {}, capacity: Partial<Capacity> = {}, region = "nyc3"): SizingInput {
+function input(
+    demand: Partial<Demand> = {},
+    capacity: Partial<Capacity> = {},
+    region = "nyc3",
+): SizingInput {
     return {
         region,
-        demand: { users: 1, tasksPerUser: 2000, connectionsPerTask: DEMAND_DEFAULTS.connectionsPerTask, ...demand },
+        demand: {
+            users: 1,
+            tasksPerUser: 2000,
+            connectionsPerTask: DEMAND_DEFAULTS.connectionsPerTask,
+            ...demand,
+        },
         capacity: { ...CAPACITY_DEFAULTS, ...capacity },
     };
 }
 
 /** Demand of exactly `connections` peak connections (one user, one connection per task). */
-function conns(connections: number, capacity: Partial<Capacity> = {}, region = "nyc3"): SizingInput {
+function conns(
+    connections: number,
+    capacity: Partial<Capacity> = {},
+    region = "nyc3",
+): SizingInput {
     return input({ users: 1, tasksPerUser: connections, connectionsPerTask: 1 }, capacity, region);
 }
 
@@ -70,7 +83,10 @@ describe("runbook table", () => {
     it("one node carries 10,000 simultaneous connections", () => {
         expect(size(conns(10000, { headroom: 0 })).sizeUnit).toBe(1);
         expect(size(conns(10001, { headroom: 0 })).sizeUnit).toBe(2);
-        expect(size(conns(10000, { headroom: 0 })).capacity).toEqual({ connections: 10000, newConnectionsPerSecond: 10000 });
+        expect(size(conns(10000, { headroom: 0 })).capacity).toEqual({
+            connections: 10000,
+            newConnectionsPerSecond: 10000,
+        });
     });
 
     it("12 users × 2,000 tasks (24,000 connections, 30,000 planned) needs 3 nodes", () => {
@@ -118,7 +134,13 @@ describe("boundaries", () => {
         // so the per-node rate must be raised too for 1 node to suffice.
         expect(size(conns(10000, { headroom: 0.1, connectionsPerNode: 11000 })).sizeUnit).toBe(2);
         expect(
-            size(conns(10000, { headroom: 0.1, connectionsPerNode: 11000, newConnectionsPerSecondPerNode: 11000 })).sizeUnit,
+            size(
+                conns(10000, {
+                    headroom: 0.1,
+                    connectionsPerNode: 11000,
+                    newConnectionsPerSecondPerNode: 11000,
+                }),
+            ).sizeUnit,
         ).toBe(1);
     });
 
@@ -137,7 +159,11 @@ describe("boundaries", () => {
     ])("headroom $headroom, $connections connections: $exact nodes (floats say $float)", (c) => {
         expect(Math.ceil((c.connections * (1 + c.headroom)) / c.perNode)).toBe(c.float);
         const s = size(
-            conns(c.connections, { headroom: c.headroom, connectionsPerNode: c.perNode, newConnectionsPerSecondPerNode: c.perNode }),
+            conns(c.connections, {
+                headroom: c.headroom,
+                connectionsPerNode: c.perNode,
+                newConnectionsPerSecondPerNode: c.perNode,
+            }),
         );
         expect(s.sizeUnit).toBe(c.exact);
         expect(s.planned.connections).toBe(c.exact * c.perNode); // displayed without float noise
@@ -182,13 +208,20 @@ describe("binding", () => {
     });
 
     it("uses newConnectionsPerSecondPerNode for the burst", () => {
-        const s = size(input({ users: 1, tasksPerUser: 2000, newConnectionsPerSecond: 8000 }, { newConnectionsPerSecondPerNode: 2500 }));
+        const s = size(
+            input(
+                { users: 1, tasksPerUser: 2000, newConnectionsPerSecond: 8000 },
+                { newConnectionsPerSecondPerNode: 2500 },
+            ),
+        );
         expect(s.sizeUnit).toBe(4);
         expect(s.binding).toBe("newConnectionsPerSecond");
     });
 
     it("absent newConnectionsPerSecond means every peak connection opens in the same second", () => {
-        const s = size(input({ users: 12, tasksPerUser: 2000 }, { newConnectionsPerSecondPerNode: 5000 }));
+        const s = size(
+            input({ users: 12, tasksPerUser: 2000 }, { newConnectionsPerSecondPerNode: 5000 }),
+        );
         expect(s.peak.newConnectionsPerSecond).toBe(24000);
         expect(s.sizeUnit).toBe(6); // 30,000/s planned at 5,000/s per node
         expect(s.binding).toBe("newConnectionsPerSecond");
@@ -247,7 +280,9 @@ describe("maxNodes", () => {
     });
 
     it("respects a lower configured maxNodes and suggests raising it", () => {
-        const e = sizingError(() => size(input({ users: 12, tasksPerUser: 2000 }, { maxNodes: 2 })));
+        const e = sizingError(() =>
+            size(input({ users: 12, tasksPerUser: 2000 }, { maxNodes: 2 })),
+        );
         expect(e.code).toBe("exceedsMaxNodes");
         expect(e.nodesNeeded).toBe(3);
         expect(e.message).toContain("3 nodes");
@@ -309,8 +344,14 @@ describe("defensive input checks", () => {
         ["demand.newConnectionsPerSecond", input({ newConnectionsPerSecond: -1 })],
         ["capacity.connectionsPerNode", input({}, { connectionsPerNode: 0 })],
         ["capacity.connectionsPerNode", input({}, { connectionsPerNode: 0.5 })],
-        ["capacity.newConnectionsPerSecondPerNode", input({}, { newConnectionsPerSecondPerNode: 0.5 })],
-        ["capacity.newConnectionsPerSecondPerNode", input({}, { newConnectionsPerSecondPerNode: 1e308 })],
+        [
+            "capacity.newConnectionsPerSecondPerNode",
+            input({}, { newConnectionsPerSecondPerNode: 0.5 }),
+        ],
+        [
+            "capacity.newConnectionsPerSecondPerNode",
+            input({}, { newConnectionsPerSecondPerNode: 1e308 }),
+        ],
         ["capacity.headroom", input({}, { headroom: NaN })],
         ["capacity.headroom", input({}, { headroom: -0.1 })],
         ["capacity.headroom", input({}, { headroom: Infinity })],
@@ -374,8 +415,15 @@ const caseArb: fc.Arbitrary<Case> = fc
             fc.oneof(fc.integer({ min: 0, max: 200_000 }), fc.integer({ min: 0, max: 3_000_000 })),
             { nil: undefined },
         ),
-        headroomBp: fc.oneof(fc.integer({ min: 0, max: 100 }).map((p) => p * 100), fc.integer({ min: 0, max: 10000 })),
-        connectionsPerNode: fc.oneof(fc.constant(10000), fc.integer({ min: 1000, max: 20000 }), fc.integer({ min: 1, max: 20000 })),
+        headroomBp: fc.oneof(
+            fc.integer({ min: 0, max: 100 }).map((p) => p * 100),
+            fc.integer({ min: 0, max: 10000 }),
+        ),
+        connectionsPerNode: fc.oneof(
+            fc.constant(10000),
+            fc.integer({ min: 1000, max: 20000 }),
+            fc.integer({ min: 1, max: 20000 }),
+        ),
         newConnectionsPerSecondPerNode: fc.oneof(
             fc.constant(10000),
             fc.integer({ min: 1000, max: 20000 }),
@@ -393,7 +441,9 @@ function toInput(c: Case, region = "nyc3"): SizingInput {
             users: c.users,
             tasksPerUser: c.tasksPerUser,
             connectionsPerTask: c.connectionsPerTask,
-            ...(c.newConnectionsPerSecond === undefined ? {} : { newConnectionsPerSecond: c.newConnectionsPerSecond }),
+            ...(c.newConnectionsPerSecond === undefined
+                ? {}
+                : { newConnectionsPerSecond: c.newConnectionsPerSecond }),
         },
         capacity: {
             connectionsPerNode: c.connectionsPerNode,
@@ -408,7 +458,10 @@ function toInput(c: Case, region = "nyc3"): SizingInput {
 
 function peaks(c: Case): { conns: bigint; rate: bigint } {
     const conns = BigInt(c.users) * BigInt(c.tasksPerUser) * BigInt(c.connectionsPerTask);
-    return { conns, rate: c.newConnectionsPerSecond === undefined ? conns : BigInt(c.newConnectionsPerSecond) };
+    return {
+        conns,
+        rate: c.newConnectionsPerSecond === undefined ? conns : BigInt(c.newConnectionsPerSecond),
+    };
 }
 
 /** Whether n nodes carry the planned demand, in integers: n × perNode × 10000 ≥ peak × (10000 + bp). */
@@ -478,7 +531,9 @@ describe("properties", () => {
                 const { conns, rate } = peaks(c);
                 const scale = 10000n + BigInt(c.headroomBp);
                 expect(BigInt(r.capacity.connections) * 10000n >= conns * scale).toBe(true);
-                expect(BigInt(r.capacity.newConnectionsPerSecond) * 10000n >= rate * scale).toBe(true);
+                expect(BigInt(r.capacity.newConnectionsPerSecond) * 10000n >= rate * scale).toBe(
+                    true,
+                );
             }),
             RUNS,
         );
@@ -504,9 +559,15 @@ describe("properties", () => {
                 fc.integer({ min: 0, max: 5000 }),
                 (c, moreUsers, moreTasks, moreHeadroomBp) => {
                     const base = nodesNeeded(c);
-                    expect(nodesNeeded({ ...c, users: c.users + moreUsers })).toBeGreaterThanOrEqual(base);
-                    expect(nodesNeeded({ ...c, tasksPerUser: c.tasksPerUser + moreTasks })).toBeGreaterThanOrEqual(base);
-                    expect(nodesNeeded({ ...c, headroomBp: c.headroomBp + moreHeadroomBp })).toBeGreaterThanOrEqual(base);
+                    expect(
+                        nodesNeeded({ ...c, users: c.users + moreUsers }),
+                    ).toBeGreaterThanOrEqual(base);
+                    expect(
+                        nodesNeeded({ ...c, tasksPerUser: c.tasksPerUser + moreTasks }),
+                    ).toBeGreaterThanOrEqual(base);
+                    expect(
+                        nodesNeeded({ ...c, headroomBp: c.headroomBp + moreHeadroomBp }),
+                    ).toBeGreaterThanOrEqual(base);
                 },
             ),
             RUNS,
@@ -518,12 +579,18 @@ describe("properties", () => {
             fc.property(caseArb, (c) => {
                 const r = trySize(c);
                 if (r instanceof SizingError) return;
-                for (const u of [r.utilization.connections, r.utilization.newConnectionsPerSecond, r.utilization.peak]) {
+                for (const u of [
+                    r.utilization.connections,
+                    r.utilization.newConnectionsPerSecond,
+                    r.utilization.peak,
+                ]) {
                     expect(Number.isFinite(u)).toBe(true);
                     expect(u).toBeGreaterThanOrEqual(0);
                     expect(u).toBeLessThanOrEqual(1);
                 }
-                expect(r.utilization.peak).toBe(Math.max(r.utilization.connections, r.utilization.newConnectionsPerSecond));
+                expect(r.utilization.peak).toBe(
+                    Math.max(r.utilization.connections, r.utilization.newConnectionsPerSecond),
+                );
             }),
             RUNS,
         );
@@ -536,7 +603,10 @@ describe("properties", () => {
                 fc.integer({ min: 0, max: 10000 }),
                 fc.integer({ min: 1, max: 50000 }),
                 (amount, bp, perNode) => {
-                    const exact = ceilDiv(BigInt(amount) * (10000n + BigInt(bp)), 10000n * BigInt(perNode));
+                    const exact = ceilDiv(
+                        BigInt(amount) * (10000n + BigInt(bp)),
+                        10000n * BigInt(perNode),
+                    );
                     expect(nodesFor(amount, bp / 10000, perNode)).toBe(Number(exact));
                 },
             ),

@@ -20,7 +20,11 @@ const tmp = () => {
     return dir;
 };
 const run = (args: string[], env: Record<string, string>) =>
-    spawnSync("bash", [SCRIPT, ...args], { encoding: "utf8", env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env }, timeout: 60_000 });
+    spawnSync("bash", [SCRIPT, ...args], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
+        timeout: 60_000,
+    });
 
 describe("scripts/toolchain.sh", () => {
     it("--check on an empty cache: exit 3, saying what to run, building nothing", () => {
@@ -34,20 +38,31 @@ describe("scripts/toolchain.sh", () => {
 
     it("refuses an archive whose sha256 is not the pinned one, before building anything", () => {
         const sources = tmp();
-        for (const file of readdirSync(SOURCES).filter((f) => f.endsWith(".tar.xz"))) copyFileSync(path.join(SOURCES, file), path.join(sources, file));
+        for (const file of readdirSync(SOURCES).filter((f) => f.endsWith(".tar.xz")))
+            copyFileSync(path.join(SOURCES, file), path.join(sources, file));
         const tampered = readdirSync(sources).find((f) => f.startsWith("pulumi-digitalocean-"))!;
         writeFileSync(path.join(sources, tampered), "not the archive");
         const build = run(["--sources", sources], { PROXY_LB_TOOLCHAIN_CACHE: tmp() });
         expect(build.status).toBe(3);
-        expect(build.stderr).toMatch(new RegExp(`${tampered} has sha256 [0-9a-f]{64}, not the pinned 5457e2fa.*: refusing to build from it`));
+        expect(build.stderr).toMatch(
+            new RegExp(
+                `${tampered} has sha256 [0-9a-f]{64}, not the pinned 5457e2fa.*: refusing to build from it`,
+            ),
+        );
         expect(build.stderr).not.toContain("building");
     });
 
     it("with no archives and no way to reach the official installer: exit 3, saying why and how to install", () => {
-        const build = run(["--sources", path.join(tmp(), "none")], { PROXY_LB_TOOLCHAIN_CACHE: tmp(), PATH: "/usr/bin:/bin", https_proxy: "http://127.0.0.1:9" });
+        const build = run(["--sources", path.join(tmp(), "none")], {
+            PROXY_LB_TOOLCHAIN_CACHE: tmp(),
+            PATH: "/usr/bin:/bin",
+            https_proxy: "http://127.0.0.1:9",
+        });
         expect(build.status).toBe(3);
         expect(build.stderr).toContain("get.pulumi.com is not reachable");
-        expect(build.stderr).toContain("curl -fsSL https://get.pulumi.com | sh -s -- --version 3.248.0");
+        expect(build.stderr).toContain(
+            "curl -fsSL https://get.pulumi.com | sh -s -- --version 3.248.0",
+        );
         expect(build.stderr).toContain("pulumi plugin install resource digitalocean 4.57.0");
     });
 });

@@ -44,12 +44,17 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
         return { certificates: p.items, links: p.links, meta: p.meta };
     });
 
-    app.get("/v2/certificates/:cert_id", async (req: Params<"cert_id">) => ({ certificate: store.getCertificate(req.params.cert_id) }));
+    app.get("/v2/certificates/:cert_id", async (req: Params<"cert_id">) => ({
+        certificate: store.getCertificate(req.params.cert_id),
+    }));
 
     // ---- droplets (reads) ----
     app.get("/v2/droplets", async (req) => {
         const q = req.query as Record<string, string | undefined>;
-        const p = paginate(req, store.listDroplets({ tag: q.tag_name, name: q.name }), { tag_name: q.tag_name, name: q.name });
+        const p = paginate(req, store.listDroplets({ tag: q.tag_name, name: q.name }), {
+            tag_name: q.tag_name,
+            name: q.name,
+        });
         return { droplets: p.items, links: p.links, meta: p.meta };
     });
 
@@ -74,9 +79,17 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
         entry.dropletIds = droplets.map((d) => d.id);
         if (droplets.length === 1) entry.id = String(droplets[0].id);
         const links = {
-            actions: actions.map((a) => ({ id: a.id, rel: "create", href: `http://${req.headers.host}/v2/actions/${a.id}` })),
+            actions: actions.map((a) => ({
+                id: a.id,
+                rel: "create",
+                href: `http://${req.headers.host}/v2/actions/${a.id}`,
+            })),
         };
-        return reply.code(202).send(Array.isArray(body.names) ? { droplets, links } : { droplet: droplets[0], links });
+        return reply
+            .code(202)
+            .send(
+                Array.isArray(body.names) ? { droplets, links } : { droplet: droplets[0], links },
+            );
     });
 
     app.delete("/v2/droplets/:droplet_id", async (req: Params<"droplet_id">, reply) => {
@@ -111,7 +124,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
         return { tags: p.items, links: p.links, meta: p.meta };
     });
 
-    app.get("/v2/tags/:tag", async (req: Params<"tag">) => ({ tag: store.getTag(req.params.tag, apiBase(req)) }));
+    app.get("/v2/tags/:tag", async (req: Params<"tag">) => ({
+        tag: store.getTag(req.params.tag, apiBase(req)),
+    }));
 
     app.delete("/v2/tags/:tag", async (req: Params<"tag">, reply) => {
         ctxOf(req).entry.dropletIds = store.deleteTag(req.params.tag);
@@ -126,7 +141,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
                 const body = objectBody(req);
                 // Record the targeted droplets before the store checks the body, so refused attempts still count.
                 if (Array.isArray(body.resources)) {
-                    ctxOf(req).entry.dropletIds = body.resources.filter((r) => r?.resource_type === "droplet").map((r) => Number(r.resource_id));
+                    ctxOf(req).entry.dropletIds = body.resources
+                        .filter((r) => r?.resource_type === "droplet")
+                        .map((r) => Number(r.resource_id));
                 }
                 store.tagResources(req.params.tag, body, add);
                 return reply.code(204).send();

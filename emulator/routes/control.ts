@@ -38,20 +38,33 @@ export function registerControlRoutes(app: FastifyInstance, ctx: AppContext): vo
         return reply.code(204).send();
     });
 
-    app.patch("/_emulator/droplets/:id", async (req: FastifyRequest<{ Params: { id: string } }>) => {
-        return { droplet: store.patchDroplet(intParam(req.params.id), objectBody(req)) };
-    });
+    app.patch(
+        "/_emulator/droplets/:id",
+        async (req: FastifyRequest<{ Params: { id: string } }>) => {
+            return { droplet: store.patchDroplet(intParam(req.params.id), objectBody(req)) };
+        },
+    );
 
-    app.patch("/_emulator/load_balancers/:id", async (req: FastifyRequest<{ Params: { id: string } }>) => {
-        return { load_balancer: store.patchLb(req.params.id, objectBody(req)) };
-    });
+    app.patch(
+        "/_emulator/load_balancers/:id",
+        async (req: FastifyRequest<{ Params: { id: string } }>) => {
+            return { load_balancer: store.patchLb(req.params.id, objectBody(req)) };
+        },
+    );
 
-    app.put("/_emulator/metrics/load_balancers/:id", async (req: FastifyRequest<{ Params: { id: string } }>) => {
-        return { metrics: store.setLbMetrics(req.params.id, req.body) };
-    });
+    app.put(
+        "/_emulator/metrics/load_balancers/:id",
+        async (req: FastifyRequest<{ Params: { id: string } }>) => {
+            return { metrics: store.setLbMetrics(req.params.id, req.body) };
+        },
+    );
 
     // The emulator's now: real time until set; a set clock stays where it was put.
-    const clock = () => ({ now: store.clock.now().toISOString(), set: store.clock.fixedMs !== undefined, resizeDelaySeconds: store.resizeDelaySeconds });
+    const clock = () => ({
+        now: store.clock.now().toISOString(),
+        set: store.clock.fixedMs !== undefined,
+        resizeDelaySeconds: store.resizeDelaySeconds,
+    });
     app.get("/_emulator/clock", async () => clock());
 
     app.put("/_emulator/clock", async (req) => {

@@ -37,13 +37,21 @@ export const ENDPOINT_SCOPES: EndpointScope[] = [
     { method: "DELETE", route: "/v2/tags/:tag", scopes: ["tag:delete"] },
     // "To tag a resource, you must have both tag:create and <resource type>:update" (only droplets carry tags here).
     { method: "POST", route: "/v2/tags/:tag/resources", scopes: ["tag:create", "droplet:update"] },
-    { method: "DELETE", route: "/v2/tags/:tag/resources", scopes: ["tag:delete", "droplet:update"] },
+    {
+        method: "DELETE",
+        route: "/v2/tags/:tag/resources",
+        scopes: ["tag:delete", "droplet:update"],
+    },
     { method: "GET", route: "/v2/monitoring/metrics/load_balancer/*", scopes: ["monitoring:read"] },
 ];
 
 export function endpointScopes(method: string, route: string | undefined): string[] {
     if (!route) return [];
     const m = method.toUpperCase();
-    const hit = ENDPOINT_SCOPES.find((e) => e.method === m && (e.route.endsWith("/*") ? route.startsWith(e.route.slice(0, -1)) : e.route === route));
+    const hit = ENDPOINT_SCOPES.find(
+        (e) =>
+            e.method === m &&
+            (e.route.endsWith("/*") ? route.startsWith(e.route.slice(0, -1)) : e.route === route),
+    );
     return hit?.scopes ?? [];
 }

@@ -37,12 +37,20 @@ const WEBHOOK_SECRET = "T0AUTOPILOT/B0E2E/s3cr3tW3bh00kP4th";
 /** The crowd: quiet, a surprise surge nobody put in the calendar, quiet again; a point a minute. */
 function surgeSeed() {
     const points: [number, number][] = [];
-    for (let t = T0 - 60 * MINUTE; t <= SURGE_TO + 90 * MINUTE; t += MINUTE) points.push([t / 1000, t >= SURGE_FROM && t < SURGE_TO ? CROWD : QUIET]);
-    return { ...baseSeed(), metrics: { resizeDelaySeconds: 60, loadBalancers: { [LB_ID]: { demand: { points } } } } };
+    for (let t = T0 - 60 * MINUTE; t <= SURGE_TO + 90 * MINUTE; t += MINUTE)
+        points.push([t / 1000, t >= SURGE_FROM && t < SURGE_TO ? CROWD : QUIET]);
+    return {
+        ...baseSeed(),
+        metrics: { resizeDelaySeconds: 60, loadBalancers: { [LB_ID]: { demand: { points } } } },
+    };
 }
 
 /** A Slack-format webhook receiver on 127.0.0.1 that keeps each message's text. */
-async function webhookReceiver(): Promise<{ url: string; texts: string[]; close(): Promise<void> }> {
+async function webhookReceiver(): Promise<{
+    url: string;
+    texts: string[];
+    close(): Promise<void>;
+}> {
     const texts: string[] = [];
     const server: Server = createServer((req, res) => {
         let body = "";
@@ -54,15 +62,35 @@ async function webhookReceiver(): Promise<{ url: string; texts: string[]; close(
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${port}/services/${WEBHOOK_SECRET}`, texts, close: () => new Promise((resolve) => server.close(() => resolve())) };
+    return {
+        url: `http://127.0.0.1:${port}/services/${WEBHOOK_SECRET}`,
+        texts,
+        close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
 }
 
 /** A project whose stack has the autopilot on, deployed at T0 at 1 node, with the webhook URL set as a secret. */
-async function surgeProject(autopilot: Record<string, unknown>, webhookUrl: string): Promise<E2eProject> {
-    const p = await openProject({ config: baseConfig({ "proxy-lb:autopilot": { enabled: true, ...autopilot } }), seed: surgeSeed() });
+async function surgeProject(
+    autopilot: Record<string, unknown>,
+    webhookUrl: string,
+): Promise<E2eProject> {
+    const p = await openProject({
+        config: baseConfig({ "proxy-lb:autopilot": { enabled: true, ...autopilot } }),
+        seed: surgeSeed(),
+    });
     await at(p, T0);
-    for (const [key, value, secret] of [["proxy-lb:notify.webhookUrl", webhookUrl, true], ["proxy-lb:notify.format", "slack", false]] as const) {
-        const set = await p.pulumi("config", "set", "--path", key, value, ...(secret ? ["--secret"] : []));
+    for (const [key, value, secret] of [
+        ["proxy-lb:notify.webhookUrl", webhookUrl, true],
+        ["proxy-lb:notify.format", "slack", false],
+    ] as const) {
+        const set = await p.pulumi(
+            "config",
+            "set",
+            "--path",
+            key,
+            value,
+            ...(secret ? ["--secret"] : []),
+        );
         expect(set.status, set.stderr).toBe(0);
     }
     expect(p.readStackFile()).not.toContain(WEBHOOK_SECRET); // encrypted in the file
@@ -95,7 +123,12 @@ async function tick(p: E2eProject, ms: number, ...flags: string[]): Promise<Tick
     const started = Date.now();
     const run = await runCli(p, "autopilot", "--stack", p.stack, "--once", "--json", ...flags);
     const report = JSON.parse(run.stdout || "{}") as Tick & { durationMs?: number };
-    observed("autopilot --once tick", { at: iso(ms), status: report.status, tickSeconds: (report.durationMs ?? 0) / 1000, processSeconds: (Date.now() - started) / 1000 });
+    observed("autopilot --once tick", {
+        at: iso(ms),
+        status: report.status,
+        tickSeconds: (report.durationMs ?? 0) / 1000,
+        processSeconds: (Date.now() - started) / 1000,
+    });
     for (const text of [run.stdout, run.stderr]) {
         expect(text).not.toContain(WEBHOOK_SECRET);
         expect(text).not.toContain(p.tokens.autopilot);
@@ -104,7 +137,10 @@ async function tick(p: E2eProject, ms: number, ...flags: string[]): Promise<Tick
     return report;
 }
 
-const lbPuts = (p: E2eProject) => p.emulator.state.log.filter((e) => e.method === "PUT" && e.path === `/v2/load_balancers/${LB_ID}`);
+const lbPuts = (p: E2eProject) =>
+    p.emulator.state.log.filter(
+        (e) => e.method === "PUT" && e.path === `/v2/load_balancers/${LB_ID}`,
+    );
 const headlines = (texts: string[]) => texts.map((t) => t.split("\n")[0]);
 
 describe("npm run autopilot on a surprise surge (no drop in the calendar)", () => {
@@ -115,7 +151,12 @@ describe("npm run autopilot on a surprise surge (no drop in the calendar)", () =
             const steps: [string, number, string, number][] = [];
             const record = async (label: string, ms: number, flags: string[] = []) => {
                 const t = await tick(p, ms, ...flags);
-                steps.push([label, t.liveSizeUnit!, t.status, p.emulator.state.getLb(LB_ID).size_unit!]);
+                steps.push([
+                    label,
+                    t.liveSizeUnit!,
+                    t.status,
+                    p.emulator.state.getLb(LB_ID).size_unit!,
+                ]);
                 return t;
             };
 
@@ -141,8 +182,12 @@ describe("npm run autopilot on a surprise surge (no drop in the calendar)", () =
             ]);
             expect(lbPuts(p).map((e) => e.status)).toEqual([200, 200]); // one PUT per size change
             // Every request of the ticks and their updates was granted to the autopilot's token, each within its scopes.
-            expect(p.emulator.state.log.filter((e) => e.status === 401 || e.status === 403)).toEqual([]);
-            const needed = new Set(p.emulator.state.log.flatMap((e) => scopeForRequest(e.method, e.path)?.scope ?? []));
+            expect(
+                p.emulator.state.log.filter((e) => e.status === 401 || e.status === 403),
+            ).toEqual([]);
+            const needed = new Set(
+                p.emulator.state.log.flatMap((e) => scopeForRequest(e.method, e.path)?.scope ?? []),
+            );
             for (const scope of needed) expect(tokenScopes("autopilot")).toContain(scope);
             expect(writes(p.emulator)).toMatchObject({ lb: 2, droplet: 0, all: 2 });
 
@@ -167,26 +212,49 @@ describe("npm run autopilot: bounds, outages, one controller", () => {
             const p = await surgeProject({ maxNodes: 3 }, hook.url);
             await at(p, SURGE_FROM + MINUTE);
             // The resize's PUT takes 10 s to answer, so the SIGTERM below lands while the update runs.
-            p.emulator.state.faults.add({ match: { method: "PUT", path: `/v2/load_balancers/${LB_ID}` }, delayMs: 10_000 });
+            p.emulator.state.faults.add({
+                match: { method: "PUT", path: `/v2/load_balancers/${LB_ID}` },
+                delayMs: 10_000,
+            });
 
             // Controller A, as a service runs it: the loop, on the autopilot's token.
-            const a = spawn(NODE, tsxArgs(path.join(ROOT, "cli", "autopilot.ts"), "--stack", p.stack, "--interval", "600"), {
-                cwd: p.dir,
-                env: { ...p.env, DIGITALOCEAN_TOKEN: p.tokens.autopilot },
-                stdio: ["ignore", "pipe", "pipe"],
-            });
+            const a = spawn(
+                NODE,
+                tsxArgs(
+                    path.join(ROOT, "cli", "autopilot.ts"),
+                    "--stack",
+                    p.stack,
+                    "--interval",
+                    "600",
+                ),
+                {
+                    cwd: p.dir,
+                    env: { ...p.env, DIGITALOCEAN_TOKEN: p.tokens.autopilot },
+                    stdio: ["ignore", "pipe", "pipe"],
+                },
+            );
             let out = "";
             let err = "";
             a.stdout.on("data", (d) => (out += d));
             a.stderr.on("data", (d) => (err += d));
-            const exited = new Promise<number | null>((resolve) => a.on("exit", (code) => resolve(code)));
-            for (let i = 0; i < 1200 && !err.includes("resizing 1 → 3 nodes"); i++) await new Promise((r) => setTimeout(r, 100));
+            const exited = new Promise<number | null>((resolve) =>
+                a.on("exit", (code) => resolve(code)),
+            );
+            for (let i = 0; i < 1200 && !err.includes("resizing 1 → 3 nodes"); i++)
+                await new Promise((r) => setTimeout(r, 100));
             expect(err, out).toContain("resizing 1 → 3 nodes (gate passed)");
 
             // B, while A's update runs: it says who holds the lease and changes nothing.
             const b = await tick(p, SURGE_FROM + MINUTE);
-            expect(b).toMatchObject({ status: "waiting", lease: { held: false, holder: { pid: a.pid } } });
-            expect(b.summary).toMatch(new RegExp(`^another controller holds the lease of stack e2e: \\S+ pid ${a.pid}, since `));
+            expect(b).toMatchObject({
+                status: "waiting",
+                lease: { held: false, holder: { pid: a.pid } },
+            });
+            expect(b.summary).toMatch(
+                new RegExp(
+                    `^another controller holds the lease of stack e2e: \\S+ pid ${a.pid}, since `,
+                ),
+            );
 
             // SIGTERM (as systemd and `docker stop` send it, to the controller alone) during the update: it finishes, then exits 0.
             expect(p.emulator.state.getLb(LB_ID).size_unit).toBe(1); // not resized yet: the update is under way
@@ -194,7 +262,9 @@ describe("npm run autopilot: bounds, outages, one controller", () => {
             expect(await exited).toBe(0);
             observed("controller A", { stdout: out, stderr: err });
             expect(out).toMatch(/resized 1 → 3 nodes: CLAMPED/);
-            expect(out.trim().split("\n").at(-1)).toBe("autopilot e2e: stopped (SIGTERM) after 1 tick; the lease is released");
+            expect(out.trim().split("\n").at(-1)).toBe(
+                "autopilot e2e: stopped (SIGTERM) after 1 tick; the lease is released",
+            );
             expect(p.emulator.state.getLb(LB_ID).size_unit).toBe(3);
             expect(headlines(hook.texts)).toEqual([
                 "*proxy-lb e2e: scaled up 1 → 3 nodes*",
@@ -203,20 +273,39 @@ describe("npm run autopilot: bounds, outages, one controller", () => {
             ]);
 
             // The metrics endpoint fails after the crowd has gone: the tick holds 3 nodes and says why, no write.
-            p.emulator.state.faults.add({ match: { path: "/v2/monitoring/metrics/" }, status: 503, count: 2 });
+            p.emulator.state.faults.add({
+                match: { path: "/v2/monitoring/metrics/" },
+                status: 503,
+                count: 2,
+            });
             const outage = await tick(p, SURGE_TO + 40 * MINUTE);
             expect(outage).toMatchObject({ status: "steady", liveSizeUnit: 3, targetSizeUnit: 3 });
             expect(outage.summary).toMatch(/^steady at 3 nodes: .*metrics could not be read/);
-            expect(headlines(hook.texts).at(-1)).toBe("*proxy-lb e2e: metrics unavailable, holding 3 nodes*");
+            expect(headlines(hook.texts).at(-1)).toBe(
+                "*proxy-lb e2e: metrics unavailable, holding 3 nodes*",
+            );
             // With the metrics back, the crowd gone asks for 1 node (it was the outage that held), but
             // DigitalOcean is still busy with the load balancer: the tick says so and exits 0, no failure.
-            p.emulator.state.faults.add({ match: { method: "PUT", path: `/v2/load_balancers/${LB_ID}` }, kind: "busy" });
+            p.emulator.state.faults.add({
+                match: { method: "PUT", path: `/v2/load_balancers/${LB_ID}` },
+                kind: "busy",
+            });
             const busy = await tick(p, SURGE_TO + 41 * MINUTE);
-            expect(busy).toMatchObject({ status: "busy", liveSizeUnit: 3, targetSizeUnit: 1, resized: null });
-            expect(busy.summary).toBe("DigitalOcean is still processing the load balancer's previous actions; the resize 3 → 1 is tried again next tick");
+            expect(busy).toMatchObject({
+                status: "busy",
+                liveSizeUnit: 3,
+                targetSizeUnit: 1,
+                resized: null,
+            });
+            expect(busy.summary).toBe(
+                "DigitalOcean is still processing the load balancer's previous actions; the resize 3 → 1 is tried again next tick",
+            );
             expect(busy.notices).toEqual([]);
             // The next tick resizes.
-            expect(await tick(p, SURGE_TO + 42 * MINUTE)).toMatchObject({ status: "resized", resized: { from: 3, to: 1 } });
+            expect(await tick(p, SURGE_TO + 42 * MINUTE)).toMatchObject({
+                status: "resized",
+                resized: { from: 3, to: 1 },
+            });
 
             expect(lbPuts(p).map((e) => e.status)).toEqual([200, 403, 200]);
             expect(writes(p.emulator)).toMatchObject({ lb: 3, droplet: 0, all: 3 });

@@ -10,9 +10,19 @@ const calendar = baseConfig({
     "proxy-lb:leadMinutes": 30,
     "proxy-lb:drops": [
         // 40 users × 2,000 tasks = 80,000 connections → 10 nodes with 25% headroom
-        { name: "sneaker-drop", start: "2027-03-01T10:00:00Z", end: "2027-03-01T12:00:00Z", demand: { users: 40, tasksPerUser: 2000 } },
+        {
+            name: "sneaker-drop",
+            start: "2027-03-01T10:00:00Z",
+            end: "2027-03-01T12:00:00Z",
+            demand: { users: 40, tasksPerUser: 2000 },
+        },
         // 20 × 2,000 = 40,000 → 5 nodes alone; 120,000 together → 15 nodes
-        { name: "restock", start: "2027-03-01T11:00:00Z", end: "2027-03-01T13:00:00Z", demand: { users: 20, tasksPerUser: 2000 } },
+        {
+            name: "restock",
+            start: "2027-03-01T11:00:00Z",
+            end: "2027-03-01T13:00:00Z",
+            demand: { users: 20, tasksPerUser: 2000 },
+        },
     ],
 });
 
@@ -36,9 +46,16 @@ describe("the drop calendar, on time", () => {
             const before = writes(p.emulator);
             await p.up();
             const after = writes(p.emulator);
-            expect({ now, lbWrites: after.lb - before.lb }).toEqual({ now, lbWrites: boundary ? 1 : 0 });
+            expect({ now, lbWrites: after.lb - before.lb }).toEqual({
+                now,
+                lbWrites: boundary ? 1 : 0,
+            });
             expect(p.emulator.state.getLb(LB_ID)).toMatchObject({ size_unit: nodes, ip });
-            expect(await p.outputs()).toMatchObject({ sizeUnit: nodes, activeDrops: active, sizedFor: now });
+            expect(await p.outputs()).toMatchObject({
+                sizeUnit: nodes,
+                activeDrops: active,
+                sizedFor: now,
+            });
         }
         expect(writes(p.emulator)).toMatchObject({ lb: 4, droplet: 0 });
     });

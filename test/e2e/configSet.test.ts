@@ -16,7 +16,10 @@ const EVERY_KEY: [string, string][] = [
     ["proxy-lb:loadBalancer.forwarding[0].port", "8080"],
     ["proxy-lb:loadBalancer.forwarding[0].targetPort", "8080"],
     ["proxy-lb:loadBalancer.healthCheck.port", "8080"],
-    ...MASKING_IDS.map((id, i): [string, string] => [`proxy-lb:maskingServers.ids[${i}]`, String(id)]),
+    ...MASKING_IDS.map((id, i): [string, string] => [
+        `proxy-lb:maskingServers.ids[${i}]`,
+        String(id),
+    ]),
     ["proxy-lb:demand.users", "40"],
     ["proxy-lb:demand.tasksPerUser", "2000"],
     ["proxy-lb:demand.connectionsPerTask", "1"],
@@ -51,15 +54,24 @@ describe("pulumi config set --path", () => {
         const expected = loadSettings(stored, { now: Date.parse("2029-12-31T00:00:00Z") });
         // 80,000 connections, 50,000 new/s; 30% headroom → 104,000 → 11 nodes
         expect(expected.sizing.sizeUnit).toBe(11);
-        expect(await p.outputs()).toMatchObject({ sizeUnit: 11, nextSizeUnit: 16, nextResizeAt: "2030-01-01T09:15:00Z" });
+        expect(await p.outputs()).toMatchObject({
+            sizeUnit: 11,
+            nextSizeUnit: 16,
+            nextResizeAt: "2030-01-01T09:15:00Z",
+        });
         expect(p.emulator.state.getLb(LB_ID).size_unit).toBe(11);
 
         const before = writes(p.emulator).all;
         for (const bad of ["abc", "1e999", " 3"]) {
-            expect((await p.pulumi("config", "set", "--path", "proxy-lb:capacity.headroom", bad)).status).toBe(0);
+            expect(
+                (await p.pulumi("config", "set", "--path", "proxy-lb:capacity.headroom", bad))
+                    .status,
+            ).toBe(0);
             const up = await p.up({ allowFailure: true });
             expect(up.status).not.toBe(0);
-            expect(up.stdout).toContain(`proxy-lb:capacity.headroom must be a number from 0 to 10 (got ${JSON.stringify(bad)})`);
+            expect(up.stdout).toContain(
+                `proxy-lb:capacity.headroom must be a number from 0 to 10 (got ${JSON.stringify(bad)})`,
+            );
         }
         expect(writes(p.emulator).all).toBe(before);
     });

@@ -8,6 +8,12 @@ import { checkDocCommands, parseDocs } from "../../scripts/docCommands";
 it("docs/offline.md's recipe runs as shown, against the emulator, with the toolchain the project built", async () => {
     findToolchain({ check: true }); // a toolchain that is not built fails here, saying so
     const blocks = parseDocs().flatMap((p) => p.blocks.filter((b) => b.directive.e2e));
-    expect(blocks.some((b) => b.file === "docs/offline.md" && b.lines.some((l) => l.includes("scripts/offline-env.sh")))).toBe(true);
+    expect(
+        blocks.some(
+            (b) =>
+                b.file === "docs/offline.md" &&
+                b.lines.some((l) => l.includes("scripts/offline-env.sh")),
+        ),
+    ).toBe(true);
     expect(await checkDocCommands({ e2e: true })).toEqual([]);
 }, 300_000);

@@ -5,7 +5,17 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DROPLET_TYPE } from "../../infra/names";
 import { jsonFromStdout } from "../../ops/pulumiJson";
 import { resizeOnlyUp } from "../../infra/resizeOnly";
-import { baseConfig, baseSeed, disposeAll, E2eProject, LB_ID, MASKING_IDS, openProject, runCli, writes } from "../support/e2eHarness";
+import {
+    baseConfig,
+    baseSeed,
+    disposeAll,
+    E2eProject,
+    LB_ID,
+    MASKING_IDS,
+    openProject,
+    runCli,
+    writes,
+} from "../support/e2eHarness";
 
 afterEach(disposeAll);
 
@@ -20,7 +30,11 @@ describe("adopting and creating the load balancer", () => {
         noWarnings(up.stdout + up.stderr);
         expect(writes(p.emulator)).toMatchObject({ all: 0, droplet: 0 });
         const outputs = await p.outputs();
-        expect(outputs).toMatchObject({ loadBalancerId: LB_ID, loadBalancerIp: ipBefore, sizeUnit: 1 });
+        expect(outputs).toMatchObject({
+            loadBalancerId: LB_ID,
+            loadBalancerIp: ipBefore,
+            sizeUnit: 1,
+        });
         expect((outputs.maskingServerIds as string[]).sort()).toEqual(MASKING_IDS.map(String));
         const again = await p.preview();
         expect(again.digest.changeSummary).toEqual({ same: 5 });
@@ -28,10 +42,18 @@ describe("adopting and creating the load balancer", () => {
     });
 
     it("creates the LB when no id is given: one create, then nothing to change", async () => {
-        const config = baseConfig({ "proxy-lb:loadBalancer": { name: "proxy-lb", forwarding: [{ port: 8080 }], healthCheck: { port: 8080 } } });
+        const config = baseConfig({
+            "proxy-lb:loadBalancer": {
+                name: "proxy-lb",
+                forwarding: [{ port: 8080 }],
+                healthCheck: { port: 8080 },
+            },
+        });
         const p = await openProject({ config, seed: baseSeed({ lb: false }) });
         await p.up();
-        expect(p.emulator.state.log.filter((e) => e.write).map((e) => `${e.method} ${e.path}`)).toEqual(["POST /v2/load_balancers"]);
+        expect(
+            p.emulator.state.log.filter((e) => e.write).map((e) => `${e.method} ${e.path}`),
+        ).toEqual(["POST /v2/load_balancers"]);
         const { loadBalancerId } = await p.outputs();
         expect(p.emulator.state.getLb(String(loadBalancerId)).size_unit).toBe(1);
         expect((await p.preview()).digest.changeSummary).toEqual({ same: 5 });
@@ -40,13 +62,24 @@ describe("adopting and creating the load balancer", () => {
     it("adopts masking servers by tag, and follows the fleet as it grows and shrinks without writing to it", async () => {
         const config = baseConfig({ "proxy-lb:maskingServers": { tag: "masking" } });
         const seed = baseSeed();
-        seed.loadBalancers![0] = { ...seed.loadBalancers![0], droplet_ids: undefined, tag: "masking" };
+        seed.loadBalancers![0] = {
+            ...seed.loadBalancers![0],
+            droplet_ids: undefined,
+            tag: "masking",
+        };
         const p = await openProject({ config, seed });
         await p.up();
         expect((await p.outputs()).maskingServerIds).toHaveLength(3);
 
         // A new masking server is tagged in the console: it is imported, read-only.
-        p.emulator.state.addDroplet({ id: 501000104, name: "mask-4", region: "nyc3", size: "s-1vcpu-1gb", image: "ubuntu-22-04-x64", tags: ["masking"] });
+        p.emulator.state.addDroplet({
+            id: 501000104,
+            name: "mask-4",
+            region: "nyc3",
+            size: "s-1vcpu-1gb",
+            image: "ubuntu-22-04-x64",
+            tags: ["masking"],
+        });
         await p.up();
         expect((await p.outputs()).maskingServerIds).toHaveLength(4);
 
@@ -56,7 +89,11 @@ describe("adopting and creating the load balancer", () => {
         expect((await p.up({ allowFailure: true })).status).not.toBe(0);
         expect((await runCli(p, "forget", "--stack", p.stack, "--yes")).status).toBe(0);
         await p.up();
-        expect(((await p.outputs()).maskingServerIds as string[]).sort()).toEqual(["501000102", "501000103", "501000104"]);
+        expect(((await p.outputs()).maskingServerIds as string[]).sort()).toEqual([
+            "501000102",
+            "501000103",
+            "501000104",
+        ]);
         expect(p.emulator.state.getDroplet(501000101).id).toBe(501000101); // still there
         expect(writes(p.emulator)).toMatchObject({ all: 0, droplet: 0 });
     });
@@ -85,7 +122,11 @@ describe("resizing in place", () => {
         await p.up();
         expect(writes(p.emulator).lb - before).toBe(2);
         expect(p.emulator.state.getLb(LB_ID)).toMatchObject({ size_unit: 1, ip: loadBalancerIp });
-        expect(await p.outputs()).toMatchObject({ loadBalancerId: LB_ID, loadBalancerIp, sizeUnit: 1 });
+        expect(await p.outputs()).toMatchObject({
+            loadBalancerId: LB_ID,
+            loadBalancerIp,
+            sizeUnit: 1,
+        });
         expect(writes(p.emulator).droplet).toBe(0);
     });
 
@@ -94,10 +135,28 @@ describe("resizing in place", () => {
         const consoleMade = {
             ...seed.loadBalancers![0],
             forwarding_rules: [
-                { entry_protocol: "tcp", entry_port: 8080, target_protocol: "tcp", target_port: 8080 },
-                { entry_protocol: "tcp", entry_port: 1080, target_protocol: "tcp", target_port: 1081 },
+                {
+                    entry_protocol: "tcp",
+                    entry_port: 8080,
+                    target_protocol: "tcp",
+                    target_port: 8080,
+                },
+                {
+                    entry_protocol: "tcp",
+                    entry_port: 1080,
+                    target_protocol: "tcp",
+                    target_port: 1081,
+                },
             ],
-            health_check: { protocol: "http" as const, port: 8081, path: "/healthz", check_interval_seconds: 7, response_timeout_seconds: 4, healthy_threshold: 2, unhealthy_threshold: 4 },
+            health_check: {
+                protocol: "http" as const,
+                port: 8081,
+                path: "/healthz",
+                check_interval_seconds: 7,
+                response_timeout_seconds: 4,
+                healthy_threshold: 2,
+                unhealthy_threshold: 4,
+            },
             sticky_sessions: { type: "cookies", cookie_name: "mask", cookie_ttl_seconds: 600 },
             firewall: { allow: ["cidr:198.51.100.0/24"], deny: ["ip:203.0.113.9"] },
             enable_proxy_protocol: true,
@@ -113,7 +172,9 @@ describe("resizing in place", () => {
         noWarnings(first.stdout + first.stderr);
         expect(writes(p.emulator).all).toBe(0);
 
-        p.writeConfig(baseConfig({ ...demand(40), "proxy-lb:loadBalancer": { name: "proxy-lb", id: LB_ID } }));
+        p.writeConfig(
+            baseConfig({ ...demand(40), "proxy-lb:loadBalancer": { name: "proxy-lb", id: LB_ID } }),
+        );
         await p.up();
         const puts = p.emulator.state.log.filter((e) => e.method === "PUT");
         expect(puts).toHaveLength(1);
@@ -131,12 +192,21 @@ describe("resizing in place", () => {
     });
 
     it("refuses, before any write, a config whose forwarding or health check contradicts the adopted LB, naming each difference", async () => {
-        const config = baseConfig({ "proxy-lb:loadBalancer": { name: "proxy-lb", id: LB_ID, forwarding: [{ port: 9090 }], healthCheck: { port: 9091 } } });
+        const config = baseConfig({
+            "proxy-lb:loadBalancer": {
+                name: "proxy-lb",
+                id: LB_ID,
+                forwarding: [{ port: 9090 }],
+                healthCheck: { port: 9091 },
+            },
+        });
         const p = await openProject({ config });
         const up = await p.up({ allowFailure: true });
         expect(up.status).not.toBe(0);
         const said = up.stdout + up.stderr;
-        expect(said).toContain("proxy-lb:loadBalancer.forwarding has tcp 9090 → tcp 9090, which load balancer");
+        expect(said).toContain(
+            "proxy-lb:loadBalancer.forwarding has tcp 9090 → tcp 9090, which load balancer",
+        );
         expect(said).toContain("proxy-lb:loadBalancer.forwarding lacks tcp 8080 → tcp 8080");
         expect(said).toContain("proxy-lb:loadBalancer.healthCheck is tcp 9091 but load balancer");
         expect(writes(p.emulator).all).toBe(0);
@@ -160,19 +230,29 @@ describe("what the program refuses", () => {
         p.writeConfig(baseConfig({ "proxy-lb:region": "sfo3" }));
         const up = await p.up({ allowFailure: true });
         expect(up.status).not.toBe(0);
-        expect(up.stdout + up.stderr).toContain("proxy-lb:region is sfo3 but load balancer 6d4b9d3e-2f0a-4c1e-9b7a-3f5e8c2a1d40 is in nyc3; a load balancer cannot move region (a new one would have a new IP)");
+        expect(up.stdout + up.stderr).toContain(
+            "proxy-lb:region is sfo3 but load balancer 6d4b9d3e-2f0a-4c1e-9b7a-3f5e8c2a1d40 is in nyc3; a load balancer cannot move region (a new one would have a new IP)",
+        );
         expect(writes(p.emulator).all).toBe(0);
     });
 
     it("refuses replacing a created LB (another region) with protection, before any write", async () => {
-        const config = baseConfig({ "proxy-lb:loadBalancer": { name: "proxy-lb", forwarding: [{ port: 8080 }], healthCheck: { port: 8080 } } });
+        const config = baseConfig({
+            "proxy-lb:loadBalancer": {
+                name: "proxy-lb",
+                forwarding: [{ port: 8080 }],
+                healthCheck: { port: 8080 },
+            },
+        });
         const p = await openProject({ config, seed: baseSeed({ lb: false }) });
         await p.up();
         const created = writes(p.emulator).all;
         p.writeConfig({ ...config, "proxy-lb:region": "sfo3" });
         const up = await p.up({ allowFailure: true });
         expect(up.status).not.toBe(0);
-        expect(up.stdout + up.stderr).toMatch(/unable to replace resource .*LoadBalancer::proxy-lb.*\n?.*marked for protection/);
+        expect(up.stdout + up.stderr).toMatch(
+            /unable to replace resource .*LoadBalancer::proxy-lb.*\n?.*marked for protection/,
+        );
         expect(writes(p.emulator).all).toBe(created);
     });
 });
@@ -181,34 +261,56 @@ describe("masking servers are never written to", () => {
     it("a masking server changed in the console between runs: up changes nothing on it, with or without --refresh", async () => {
         const p = await openProject();
         await p.up();
-        p.emulator.state.patchDroplet(MASKING_IDS[0], { name: "renamed-in-console", size: "s-2vcpu-4gb", tags: ["masking", "hand-edited"] });
+        p.emulator.state.patchDroplet(MASKING_IDS[0], {
+            name: "renamed-in-console",
+            size: "s-2vcpu-4gb",
+            tags: ["masking", "hand-edited"],
+        });
         p.writeConfig(baseConfig(demand(40)));
         await p.up();
         await p.up({ args: ["--refresh"] });
         const preview = await p.preview("--refresh");
-        const changes = preview.digest.steps!.filter((s) => s.urn.includes("Droplet") && !["same", "refresh", "read"].includes(s.op));
+        const changes = preview.digest.steps!.filter(
+            (s) => s.urn.includes("Droplet") && !["same", "refresh", "read"].includes(s.op),
+        );
         expect(changes).toEqual([]);
         expect(writes(p.emulator).droplet).toBe(0);
-        expect(p.emulator.state.getDroplet(MASKING_IDS[0])).toMatchObject({ name: "renamed-in-console", size_slug: "s-2vcpu-4gb" });
+        expect(p.emulator.state.getDroplet(MASKING_IDS[0])).toMatchObject({
+            name: "renamed-in-console",
+            size_slug: "s-2vcpu-4gb",
+        });
     });
 });
 
 describe("the resize-only up (the autopilot's and the schedule's)", () => {
-    const byTag = (overrides = {}) => baseConfig({ "proxy-lb:maskingServers": { tag: "masking" }, ...overrides });
+    const byTag = (overrides = {}) =>
+        baseConfig({ "proxy-lb:maskingServers": { tag: "masking" }, ...overrides });
     const taggedSeed = () => {
         const seed = baseSeed();
-        seed.loadBalancers![0] = { ...seed.loadBalancers![0], droplet_ids: undefined, tag: "masking" };
+        seed.loadBalancers![0] = {
+            ...seed.loadBalancers![0],
+            droplet_ids: undefined,
+            tag: "masking",
+        };
         return seed;
     };
     /** The masking servers as the state holds them (URN, id, inputs, outputs, options). */
     const dropletsInState = async (p: E2eProject) => {
         const run = await p.pulumi("stack", "export");
         expect(run.status).toBe(0);
-        const { deployment } = JSON.parse(run.stdout) as { deployment: { resources: { type: string; urn: string }[] } };
-        return deployment.resources.filter((r) => r.type === DROPLET_TYPE).sort((a, b) => a.urn.localeCompare(b.urn));
+        const { deployment } = JSON.parse(run.stdout) as {
+            deployment: { resources: { type: string; urn: string }[] };
+        };
+        return deployment.resources
+            .filter((r) => r.type === DROPLET_TYPE)
+            .sort((a, b) => a.urn.localeCompare(b.urn));
     };
     /** One run with the resize-only switch set, and the target unless told otherwise. */
-    const resizeOnly = async <T>(p: E2eProject, run: (args: string[]) => Promise<T>, { target = true } = {}): Promise<T> => {
+    const resizeOnly = async <T>(
+        p: E2eProject,
+        run: (args: string[]) => Promise<T>,
+        { target = true } = {},
+    ): Promise<T> => {
         const { env, args } = resizeOnlyUp(p.stack);
         Object.assign(p.env, env);
         try {
@@ -230,7 +332,9 @@ describe("the resize-only up (the autopilot's and the schedule's)", () => {
         expect(p.emulator.state.getLb(LB_ID).size_unit).toBe(10);
         expect(writes(p.emulator)).toMatchObject({ lb: 1, droplet: 0, all: 1 });
         expect(await dropletsInState(p)).toEqual(before);
-        expect(((await p.outputs()).maskingServerIds as string[]).sort()).toEqual(MASKING_IDS.map(String));
+        expect(((await p.outputs()).maskingServerIds as string[]).sort()).toEqual(
+            MASKING_IDS.map(String),
+        );
 
         // The full preview (the gate's) still declares and sees every masking server: nothing to do.
         expect((await p.preview()).digest.changeSummary).toEqual({ same: 5 });
@@ -244,13 +348,23 @@ describe("the resize-only up (the autopilot's and the schedule's)", () => {
         const preview = await resizeOnly(p, (args) => p.preview(...args), { target: false });
         // Protect refuses the deletes already in the preview, one error per masking server.
         expect(preview.run.status).not.toBe(0);
-        const { diagnostics } = jsonFromStdout(preview.run.stdout) as { diagnostics: { message: string }[] };
-        const refused = diagnostics.map((d) => d.message).filter((m) => /cannot be deleted\s+because it is protected/.test(m));
-        expect(refused.map((m) => /masking-server-(\d+)/.exec(m)?.[1]).sort()).toEqual(MASKING_IDS.map(String));
-        const gate = await resizeOnly(p, () => runCli(p, "gate", "--stack", p.stack), { target: false });
+        const { diagnostics } = jsonFromStdout(preview.run.stdout) as {
+            diagnostics: { message: string }[];
+        };
+        const refused = diagnostics
+            .map((d) => d.message)
+            .filter((m) => /cannot be deleted\s+because it is protected/.test(m));
+        expect(refused.map((m) => /masking-server-(\d+)/.exec(m)?.[1]).sort()).toEqual(
+            MASKING_IDS.map(String),
+        );
+        const gate = await resizeOnly(p, () => runCli(p, "gate", "--stack", p.stack), {
+            target: false,
+        });
         expect(gate.status).not.toBe(0);
 
-        const up = await resizeOnly(p, (args) => p.up({ args, allowFailure: true }), { target: false });
+        const up = await resizeOnly(p, (args) => p.up({ args, allowFailure: true }), {
+            target: false,
+        });
         expect(up.status).not.toBe(0);
         expect(up.stdout + up.stderr).toMatch(/protected/);
         expect(writes(p.emulator)).toMatchObject({ droplet: 0, all: 0 });

@@ -38,13 +38,19 @@ export interface ObjectStore {
  */
 export function weedBinary(): string {
     try {
-        return execFileSync("bash", [path.join(ROOT, "scripts/s3.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: BUILD_TIMEOUT_MS })
+        return execFileSync("bash", [path.join(ROOT, "scripts/s3.sh")], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+            timeout: BUILD_TIMEOUT_MS,
+        })
             .trim()
             .split("\n")
             .pop()!;
     } catch (e) {
         const stderr = String((e as { stderr?: unknown }).stderr ?? "");
-        throw new Error(`the S3 server for the team-state tests cannot be had: ${stderr.trim() || (e as Error).message}`);
+        throw new Error(
+            `the S3 server for the team-state tests cannot be had: ${stderr.trim() || (e as Error).message}`,
+        );
     }
 }
 
@@ -61,22 +67,37 @@ async function freePort(): Promise<number> {
 
 async function distinctFreePorts(count: number): Promise<number[]> {
     const ports = new Set<number>();
-    for (let tries = 0; ports.size < count && tries < count * 20; tries++) ports.add(await freePort());
+    for (let tries = 0; ports.size < count && tries < count * 20; tries++)
+        ports.add(await freePort());
     if (ports.size < count) throw new Error(`could not find ${count} free ports on 127.0.0.1`);
     return [...ports];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startObjectStore({ bucket = "proxy-lb-state" }: { bucket?: string } = {}): Promise<ObjectStore> {
+export async function startObjectStore({
+    bucket = "proxy-lb-state",
+}: { bucket?: string } = {}): Promise<ObjectStore> {
     const weed = weedBinary();
     const dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-s3-"));
     const accessKeyId = `E2E${randomBytes(8).toString("hex").toUpperCase()}`;
     const secretAccessKey = randomBytes(20).toString("hex");
     const config = path.join(dir, "s3.json");
-    writeFileSync(config, JSON.stringify({ identities: [{ name: "team", credentials: [{ accessKey: accessKeyId, secretKey: secretAccessKey }], actions: ["Admin", "Read", "Write", "List", "Tagging"] }] }));
+    writeFileSync(
+        config,
+        JSON.stringify({
+            identities: [
+                {
+                    name: "team",
+                    credentials: [{ accessKey: accessKeyId, secretKey: secretAccessKey }],
+                    actions: ["Admin", "Read", "Write", "List", "Tagging"],
+                },
+            ],
+        }),
+    );
 
-    const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3, s3Grpc, admin, adminGrpc] = await distinctFreePorts(10);
+    const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3, s3Grpc, admin, adminGrpc] =
+        await distinctFreePorts(10);
     const logFile = path.join(dir, "weed.log");
     const out = openSync(logFile, "a");
     const args = [
@@ -84,19 +105,31 @@ export async function startObjectStore({ bucket = "proxy-lb-state" }: { bucket?:
         `-dir=${path.join(dir, "data")}`,
         "-ip=127.0.0.1",
         "-ip.bind=127.0.0.1",
-        `-master.port=${master}`, `-master.port.grpc=${masterGrpc}`,
-        `-volume.port=${volume}`, `-volume.port.grpc=${volumeGrpc}`,
-        `-filer.port=${filer}`, `-filer.port.grpc=${filerGrpc}`,
-        `-s3.port=${s3}`, `-s3.port.grpc=${s3Grpc}`,
-        `-admin.port=${admin}`, `-admin.port.grpc=${adminGrpc}`, "-admin.port.legacy=0", "-admin.ui=false",
-        "-s3.port.iceberg=0", "-s3.port.lance=0",
+        `-master.port=${master}`,
+        `-master.port.grpc=${masterGrpc}`,
+        `-volume.port=${volume}`,
+        `-volume.port.grpc=${volumeGrpc}`,
+        `-filer.port=${filer}`,
+        `-filer.port.grpc=${filerGrpc}`,
+        `-s3.port=${s3}`,
+        `-s3.port.grpc=${s3Grpc}`,
+        `-admin.port=${admin}`,
+        `-admin.port.grpc=${adminGrpc}`,
+        "-admin.port.legacy=0",
+        "-admin.ui=false",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
         "-webdav=false",
         "-master.telemetry=false", // it would report to a public address otherwise
         `-s3.config=${config}`,
         `-bucket=${bucket}`,
     ];
     mkdirSync(path.join(dir, "data"));
-    const child: ChildProcess = spawn(weed, args, { cwd: dir, stdio: ["ignore", out, out], detached: true });
+    const child: ChildProcess = spawn(weed, args, {
+        cwd: dir,
+        stdio: ["ignore", out, out],
+        detached: true,
+    });
     let exited: number | null | undefined;
     child.on("exit", (code) => (exited = code));
     const log = () => {
@@ -124,14 +157,18 @@ export async function startObjectStore({ bucket = "proxy-lb-state" }: { bucket?:
                 } catch {
                     // gone
                 }
-                while (exited === undefined && Date.now() < deadline + STOP_TIMEOUT_MS) await sleep(100);
+                while (exited === undefined && Date.now() < deadline + STOP_TIMEOUT_MS)
+                    await sleep(100);
             }
         }
         rmSync(dir, { recursive: true, force: true });
     };
 
     const list = async (sub: string): Promise<string[]> => {
-        const res = await fetch(`${filerUrl}/buckets/${bucket}/${sub.replace(/^\/+|\/+$/g, "")}/?limit=1000`, { headers: { Accept: "application/json" } });
+        const res = await fetch(
+            `${filerUrl}/buckets/${bucket}/${sub.replace(/^\/+|\/+$/g, "")}/?limit=1000`,
+            { headers: { Accept: "application/json" } },
+        );
         if (res.status === 404) return [];
         if (!res.ok) throw new Error(`filer listing of ${sub}: HTTP ${res.status}`);
         const body = (await res.json()) as { Entries?: { FullPath: string }[] | null };
@@ -144,16 +181,23 @@ export async function startObjectStore({ bucket = "proxy-lb-state" }: { bucket?:
         if (exited !== undefined) {
             const text = log();
             rmSync(dir, { recursive: true, force: true });
-            throw new Error(`weed mini exited (${exited}) before it was ready:\n${text.slice(-3000)}`);
+            throw new Error(
+                `weed mini exited (${exited}) before it was ready:\n${text.slice(-3000)}`,
+            );
         }
         if (Date.now() > deadline) {
             const text = log();
             await stop();
-            throw new Error(`weed mini was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${text.slice(-3000)}`);
+            throw new Error(
+                `weed mini was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${text.slice(-3000)}`,
+            );
         }
         try {
             const s3Up = await fetch(endpoint, { signal: AbortSignal.timeout(2000) });
-            const bucketDir = await fetch(`${filerUrl}/buckets/${bucket}/`, { headers: { Accept: "application/json" }, signal: AbortSignal.timeout(2000) });
+            const bucketDir = await fetch(`${filerUrl}/buckets/${bucket}/`, {
+                headers: { Accept: "application/json" },
+                signal: AbortSignal.timeout(2000),
+            });
             if (s3Up.status > 0 && bucketDir.ok) break;
         } catch {
             // not listening yet
@@ -167,7 +211,11 @@ export async function startObjectStore({ bucket = "proxy-lb-state" }: { bucket?:
         accessKeyId,
         secretAccessKey,
         loginUrl: `s3://${bucket}?endpoint=${endpoint}&s3ForcePathStyle=true&region=us-east-1`,
-        env: { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_REGION: "us-east-1" },
+        env: {
+            AWS_ACCESS_KEY_ID: accessKeyId,
+            AWS_SECRET_ACCESS_KEY: secretAccessKey,
+            AWS_REGION: "us-east-1",
+        },
         list,
         log,
         stop,

@@ -20,43 +20,63 @@ async function historyLength(p: E2eProject): Promise<number> {
     return (JSON.parse(run.stdout) as unknown[]).length;
 }
 
-it(`${CYCLES} drop/undrop cycles: ${2 * CYCLES} LB writes, 0 droplet writes, ${2 * CYCLES} history entries, no slowdown`, { timeout: 45 * 60_000 }, async () => {
-    const p = await openProject();
-    await p.up(); // adopt: no write
-    const { ip } = p.emulator.state.getLb(LB_ID);
-    const historyBefore = await historyLength(p);
-    const mark = logMark(p.emulator);
-    const cycleSeconds: number[] = [];
+it(
+    `${CYCLES} drop/undrop cycles: ${2 * CYCLES} LB writes, 0 droplet writes, ${2 * CYCLES} history entries, no slowdown`,
+    { timeout: 45 * 60_000 },
+    async () => {
+        const p = await openProject();
+        await p.up(); // adopt: no write
+        const { ip } = p.emulator.state.getLb(LB_ID);
+        const historyBefore = await historyLength(p);
+        const mark = logMark(p.emulator);
+        const cycleSeconds: number[] = [];
 
-    for (let cycle = 1; cycle <= CYCLES; cycle++) {
-        const started = Date.now();
-        for (const [config, nodes] of [[DROP, 10], [UNDROP, 1]] as const) {
-            const halfMark = logMark(p.emulator);
-            p.writeConfig(config);
-            await p.up();
-            expect({ cycle, nodes, ...stepTraffic(p.emulator, halfMark) }).toMatchObject({ cycle, nodes, lbWriteStatuses: ["PUT 200"], dropletWrites: 0 });
-            expect({ cycle, lb: p.emulator.state.getLb(LB_ID) }).toMatchObject({ cycle, lb: { size_unit: nodes, ip } });
+        for (let cycle = 1; cycle <= CYCLES; cycle++) {
+            const started = Date.now();
+            for (const [config, nodes] of [
+                [DROP, 10],
+                [UNDROP, 1],
+            ] as const) {
+                const halfMark = logMark(p.emulator);
+                p.writeConfig(config);
+                await p.up();
+                expect({ cycle, nodes, ...stepTraffic(p.emulator, halfMark) }).toMatchObject({
+                    cycle,
+                    nodes,
+                    lbWriteStatuses: ["PUT 200"],
+                    dropletWrites: 0,
+                });
+                expect({ cycle, lb: p.emulator.state.getLb(LB_ID) }).toMatchObject({
+                    cycle,
+                    lb: { size_unit: nodes, ip },
+                });
+            }
+            cycleSeconds.push((Date.now() - started) / 1000);
         }
-        cycleSeconds.push((Date.now() - started) / 1000);
-    }
 
-    const traffic = stepTraffic(p.emulator, mark);
-    const newHistory = (await historyLength(p)) - historyBefore;
-    const firstTen = mean(cycleSeconds.slice(0, 10));
-    const lastTen = mean(cycleSeconds.slice(-10));
-    observed(`soak ${CYCLES} cycles`, {
-        lbWrites: traffic.lbWriteAttempts,
-        effectiveLbWrites: traffic.effectiveLbWrites,
-        dropletWrites: traffic.dropletWrites,
-        newHistoryEntries: newHistory,
-        firstTenMeanCycleSeconds: round1(firstTen),
-        lastTenMeanCycleSeconds: round1(lastTen),
-        minCycleSeconds: round1(Math.min(...cycleSeconds)),
-        maxCycleSeconds: round1(Math.max(...cycleSeconds)),
-        totalMinutes: round1(cycleSeconds.reduce((a, b) => a + b, 0) / 60),
-    });
-    expect(traffic).toMatchObject({ lbWriteAttempts: 2 * CYCLES, effectiveLbWrites: 2 * CYCLES, lbCreates: 0, dropletWrites: 0 });
-    expect(newHistory).toBe(2 * CYCLES);
-    expect(lastTen).toBeLessThanOrEqual(2 * firstTen);
-    expect(p.emulator.state.listLbs().map((lb) => lb.id)).toEqual([LB_ID]);
-});
+        const traffic = stepTraffic(p.emulator, mark);
+        const newHistory = (await historyLength(p)) - historyBefore;
+        const firstTen = mean(cycleSeconds.slice(0, 10));
+        const lastTen = mean(cycleSeconds.slice(-10));
+        observed(`soak ${CYCLES} cycles`, {
+            lbWrites: traffic.lbWriteAttempts,
+            effectiveLbWrites: traffic.effectiveLbWrites,
+            dropletWrites: traffic.dropletWrites,
+            newHistoryEntries: newHistory,
+            firstTenMeanCycleSeconds: round1(firstTen),
+            lastTenMeanCycleSeconds: round1(lastTen),
+            minCycleSeconds: round1(Math.min(...cycleSeconds)),
+            maxCycleSeconds: round1(Math.max(...cycleSeconds)),
+            totalMinutes: round1(cycleSeconds.reduce((a, b) => a + b, 0) / 60),
+        });
+        expect(traffic).toMatchObject({
+            lbWriteAttempts: 2 * CYCLES,
+            effectiveLbWrites: 2 * CYCLES,
+            lbCreates: 0,
+            dropletWrites: 0,
+        });
+        expect(newHistory).toBe(2 * CYCLES);
+        expect(lastTen).toBeLessThanOrEqual(2 * firstTen);
+        expect(p.emulator.state.listLbs().map((lb) => lb.id)).toEqual([LB_ID]);
+    },
+);

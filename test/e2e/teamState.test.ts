@@ -4,7 +4,16 @@
 // too: `pulumi login s3://…`, the engine, the DigitalOcean provider against the emulator.
 import { hostname } from "node:os";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { baseConfig, disposeAll, E2eProject, LB_ID, openProject, runPulumiIn, TeamBackend, writes } from "../support/e2eHarness";
+import {
+    baseConfig,
+    disposeAll,
+    E2eProject,
+    LB_ID,
+    openProject,
+    runPulumiIn,
+    TeamBackend,
+    writes,
+} from "../support/e2eHarness";
 import { waitFor } from "./apiTraffic";
 import { BUILD_TIMEOUT_MS, ObjectStore, startObjectStore } from "./objectStore";
 
@@ -35,7 +44,9 @@ async function exportedLb(p: E2eProject): Promise<{ sizeUnit: unknown; pending: 
     const run = await p.pulumi("stack", "export");
     expect(run.status, run.stderr).toBe(0);
     const deployment = JSON.parse(run.stdout).deployment;
-    const lb = deployment.resources.find((r: { type: string }) => r.type === "digitalocean:index/loadBalancer:LoadBalancer");
+    const lb = deployment.resources.find(
+        (r: { type: string }) => r.type === "digitalocean:index/loadBalancer:LoadBalancer",
+    );
     return { sizeUnit: lb?.outputs?.sizeUnit, pending: deployment.pending_operations ?? [] };
 }
 
@@ -73,13 +84,17 @@ describe("team state in an S3 bucket (Spaces)", () => {
         expect(relogin.status, relogin.stderr).toBe(0);
         const listed = await runPulumiIn(p.dir, p.env, "stack", "ls", "--json");
         expect(listed.status, listed.stderr).toBe(0);
-        expect(JSON.parse(listed.stdout)).toContainEqual(expect.objectContaining({ name: "cycle", resourceCount: 6 }));
+        expect(JSON.parse(listed.stdout)).toContainEqual(
+            expect.objectContaining({ name: "cycle", resourceCount: 6 }),
+        );
 
         // The bucket checks the key: a wrong secret is refused, as Spaces refuses it.
         const wrong = { ...p.env, AWS_SECRET_ACCESS_KEY: "not-the-secret" };
         const refused = await runPulumiIn(p.dir, wrong, "stack", "ls");
         expect(refused.status).not.toBe(0);
-        expect(refused.stdout + refused.stderr).toMatch(/SignatureDoesNotMatch|AccessDenied|InvalidAccessKeyId|403/);
+        expect(refused.stdout + refused.stderr).toMatch(
+            /SignatureDoesNotMatch|AccessDenied|InvalidAccessKeyId|403/,
+        );
     });
 
     it("two operators' concurrent ups on one stack: the second is refused by the lock, the first completes, the state stays whole", async () => {
@@ -91,9 +106,16 @@ describe("team state in an S3 bucket (Spaces)", () => {
         a.writeConfig(demand(40));
         b.writeConfig(demand(40)); // both pulled the same drop commit
         // The resize answers slowly, so a's update surely holds the lock when b starts.
-        a.emulator.state.faults.add({ match: { method: "PUT", path: "/v2/load_balancers/{id}" }, delayMs: 10_000 });
+        a.emulator.state.faults.add({
+            match: { method: "PUT", path: "/v2/load_balancers/{id}" },
+            delayMs: 10_000,
+        });
         const first = a.start("up", "--yes", "--skip-preview");
-        await waitFor("the run's lock in the bucket", async () => (await store.list(lockDir("team"))).length === 1, 60_000);
+        await waitFor(
+            "the run's lock in the bucket",
+            async () => (await store.list(lockDir("team"))).length === 1,
+            60_000,
+        );
 
         const second = await b.up({ allowFailure: true });
         expect(second.status).not.toBe(0);
@@ -111,7 +133,11 @@ describe("team state in an S3 bucket (Spaces)", () => {
         const retry = await b.up();
         expect(retry.stdout).toMatch(/5 unchanged/);
         expect(writes(a.emulator)).toMatchObject({ lb: 1, droplet: 0 });
-        expect((await history(b)).map((u) => u.result)).toEqual(["succeeded", "succeeded", "succeeded"]);
+        expect((await history(b)).map((u) => u.result)).toEqual([
+            "succeeded",
+            "succeeded",
+            "succeeded",
+        ]);
         expect(await exportedLb(b)).toEqual({ sizeUnit: 10, pending: [] });
         expect(await store.list(lockDir("team"))).toEqual([]);
     });
@@ -123,9 +149,17 @@ describe("team state in an S3 bucket (Spaces)", () => {
 
         // b scales back, and is killed (SIGKILL: no cleanup) while its resize request is in flight.
         b.writeConfig(demand(1));
-        a.emulator.state.faults.add({ match: { method: "PUT", path: "/v2/load_balancers/{id}" }, delayMs: 15_000, status: 503 });
+        a.emulator.state.faults.add({
+            match: { method: "PUT", path: "/v2/load_balancers/{id}" },
+            delayMs: 15_000,
+            status: 503,
+        });
         const run = b.start("up", "--yes", "--skip-preview");
-        await waitFor("the resize PUT to reach the API", () => a.emulator.state.faults.list().length === 0, 120_000);
+        await waitFor(
+            "the resize PUT to reach the API",
+            () => a.emulator.state.faults.list().length === 0,
+            120_000,
+        );
         run.kill("SIGKILL");
         await run.done;
         expect(await store.list(lockDir("killed"))).toHaveLength(1);
@@ -137,7 +171,9 @@ describe("team state in an S3 bucket (Spaces)", () => {
         a.writeConfig(demand(1));
         const refused = await a.up({ allowFailure: true });
         expect(refused.status).not.toBe(0);
-        expect(refused.stdout + refused.stderr).toContain("the stack is currently locked by 1 lock(s)");
+        expect(refused.stdout + refused.stderr).toContain(
+            "the stack is currently locked by 1 lock(s)",
+        );
         expect(a.emulator.state.getLb(LB_ID).size_unit).toBe(10); // nothing changed meanwhile
 
         const cancel = await a.pulumi("cancel", "--yes");

@@ -16,7 +16,8 @@ afterEach(disposeAll);
 const CLEAN_LEVEL = 6; // the most verbose -v at which nothing prints a config-set token
 const VERBOSE = [`-v=${CLEAN_LEVEL}`, "--logflow"];
 /** The engine's verbose lines that carry the decrypted provider config (pulumi/pulumi step_generator.go, plugin RPC logging). */
-const ENGINE_CONFIG_LINES = /Planner decided (not )?to \w+|Marshaling property for RPC|Unmarshaling property for RPC/;
+const ENGINE_CONFIG_LINES =
+    /Planner decided (not )?to \w+|Marshaling property for RPC|Unmarshaling property for RPC/;
 
 /** Every regular file under `dir` (symlinks, i.e. the shared plugin binaries, are not followed). */
 function filesUnder(dir: string): string[] {
@@ -30,7 +31,8 @@ function filesUnder(dir: string): string[] {
 /** Where `needle` occurs in `text`, each with a little context, so a failure shows the leak. */
 function leaks(text: string, needle: string): string[] {
     const found: string[] = [];
-    for (let i = text.indexOf(needle); i >= 0 && found.length < 5; i = text.indexOf(needle, i + 1)) found.push(text.slice(Math.max(0, i - 300), i + needle.length + 100));
+    for (let i = text.indexOf(needle); i >= 0 && found.length < 5; i = text.indexOf(needle, i + 1))
+        found.push(text.slice(Math.max(0, i - 300), i + needle.length + 100));
     return found;
 }
 
@@ -52,7 +54,10 @@ it(`a token set with \`pulumi config set --secret\` appears in no output, log fi
     const run = async (...args: string[]) => {
         const r = await p.pulumi(...args);
         runs.push(r);
-        if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+        if (r.status !== 0)
+            throw new Error(
+                `pulumi ${args.join(" ")} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`,
+            );
         return r;
     };
     const setSecret = await p.pulumi("config", "set", "--secret", "digitalocean:token", token);
@@ -72,13 +77,19 @@ it(`a token set with \`pulumi config set --secret\` appears in no output, log fi
     const shown = await exportedState(p, "--show-secrets");
     const outputs = await run("stack", "output", "--json");
 
-    const logFiles = filesUnder(p.env.TMPDIR).filter((f) => f.endsWith(".log") || /\.log\./.test(f) || f.includes("INFO"));
-    const projectFiles = filesUnder(p.dir).filter((f) => !f.includes(`${path.sep}node_modules${path.sep}`));
+    const logFiles = filesUnder(p.env.TMPDIR).filter(
+        (f) => f.endsWith(".log") || /\.log\./.test(f) || f.includes("INFO"),
+    );
+    const projectFiles = filesUnder(p.dir).filter(
+        (f) => !f.includes(`${path.sep}node_modules${path.sep}`),
+    );
     const stateFiles = projectFiles.filter((f) => f.includes(`${path.sep}.state${path.sep}`));
     const verboseBytes = runs.reduce((n, r) => n + r.stdout.length + r.stderr.length, 0);
     const logBytes = logFiles.reduce((n, f) => n + statSync(f).size, 0);
     const apiRequests = p.emulator.state.log.length;
-    const tokenRequests = p.emulator.state.bearerSha256Counts.get(createHash("sha256").update(token).digest("hex"));
+    const tokenRequests = p.emulator.state.bearerSha256Counts.get(
+        createHash("sha256").update(token).digest("hex"),
+    );
     observed(`config-set token at -v=${CLEAN_LEVEL} + TF_LOG=TRACE`, {
         commands: runs.length + 3,
         outputBytes: verboseBytes,
@@ -96,12 +107,21 @@ it(`a token set with \`pulumi config set --secret\` appears in no output, log fi
     expect(logFiles.length).toBeGreaterThan(0);
     expect(shown.text).toContain(token);
 
-    runs.forEach((r, i) => expect({ run: i, stdout: leaks(r.stdout, token), stderr: leaks(r.stderr, token) }).toEqual({ run: i, stdout: [], stderr: [] }));
+    runs.forEach((r, i) =>
+        expect({ run: i, stdout: leaks(r.stdout, token), stderr: leaks(r.stderr, token) }).toEqual({
+            run: i,
+            stdout: [],
+            stderr: [],
+        }),
+    );
     expect(leaks(history.stdout, token)).toEqual([]);
     expect(leaks(outputs.stdout, token)).toEqual([]);
     expect(leaks(plainExport.text, token)).toEqual([]);
     for (const file of [...projectFiles, ...filesUnder(home)]) {
-        expect({ file, leaks: leaks(readFileSync(file, "latin1"), token) }).toEqual({ file, leaks: [] });
+        expect({ file, leaks: leaks(readFileSync(file, "latin1"), token) }).toEqual({
+            file,
+            leaks: [],
+        });
     }
     expect(stateFiles.length).toBeGreaterThan(0);
 
@@ -109,12 +129,23 @@ it(`a token set with \`pulumi config set --secret\` appears in no output, log fi
     // and nothing else does. State, history and the stack file stay clean.
     for (const level of [7, 9]) {
         const verbose = await run("preview", `-v=${level}`, "--logflow", "--logtostderr");
-        const lines = (verbose.stdout + verbose.stderr).split("\n").filter((line) => line.includes(token));
-        observed(`config-set token at -v=${level}`, { linesWithTheToken: lines.length, sites: [...new Set(lines.map((l) => l.match(ENGINE_CONFIG_LINES)?.[0] ?? l.slice(0, 120)))] });
+        const lines = (verbose.stdout + verbose.stderr)
+            .split("\n")
+            .filter((line) => line.includes(token));
+        observed(`config-set token at -v=${level}`, {
+            linesWithTheToken: lines.length,
+            sites: [
+                ...new Set(lines.map((l) => l.match(ENGINE_CONFIG_LINES)?.[0] ?? l.slice(0, 120))),
+            ],
+        });
         expect(lines.length).toBeGreaterThan(0);
         for (const line of lines) expect(line).toMatch(ENGINE_CONFIG_LINES);
     }
-    for (const file of filesUnder(path.join(p.dir, ".state"))) expect({ file, leaks: leaks(readFileSync(file, "latin1"), token) }).toEqual({ file, leaks: [] });
+    for (const file of filesUnder(path.join(p.dir, ".state")))
+        expect({ file, leaks: leaks(readFileSync(file, "latin1"), token) }).toEqual({
+            file,
+            leaks: [],
+        });
     expect(leaks(p.readStackFile(), token)).toEqual([]);
 
     // The API side: every request carried exactly this token as its bearer; none had it in the
@@ -129,15 +160,34 @@ it("a token from DIGITALOCEAN_TOKEN: nowhere at -v=4 with TF_LOG=TRACE; from -v=
     const p = await openProject();
     const token = p.env.DIGITALOCEAN_TOKEN!;
     p.env.TF_LOG = "TRACE";
-    const quiet = await p.pulumi("up", "--yes", "--skip-preview", "-v=4", "--logflow", "--logtostderr");
+    const quiet = await p.pulumi(
+        "up",
+        "--yes",
+        "--skip-preview",
+        "-v=4",
+        "--logflow",
+        "--logtostderr",
+    );
     expect(quiet.status).toBe(0);
     expect(quiet.stderr).toMatch(/"v":4/); // it did log verbosely
-    expect({ stdout: leaks(quiet.stdout, token), stderr: leaks(quiet.stderr, token) }).toEqual({ stdout: [], stderr: [] });
+    expect({ stdout: leaks(quiet.stdout, token), stderr: leaks(quiet.stderr, token) }).toEqual({
+        stdout: [],
+        stderr: [],
+    });
     const loud = await p.pulumi("preview", "-v=5", "--logflow", "--logtostderr");
     const lines = (loud.stdout + loud.stderr).split("\n").filter((line) => line.includes(token));
-    observed("env token at -v=5", { linesWithTheToken: lines.length, first: lines[0]?.match(/Terraform input token|Created Terraform input: token/)?.[0] });
+    observed("env token at -v=5", {
+        linesWithTheToken: lines.length,
+        first: lines[0]?.match(/Terraform input token|Created Terraform input: token/)?.[0],
+    });
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line).toMatch(/Terraform input:? token/);
-    for (const file of filesUnder(path.join(p.dir, ".state"))) expect({ file, leaks: leaks(readFileSync(file, "latin1"), token) }).toEqual({ file, leaks: [] });
-    expect(p.emulator.state.bearerSha256Counts.get(createHash("sha256").update(token).digest("hex"))).toBe(p.emulator.state.log.length);
+    for (const file of filesUnder(path.join(p.dir, ".state")))
+        expect({ file, leaks: leaks(readFileSync(file, "latin1"), token) }).toEqual({
+            file,
+            leaks: [],
+        });
+    expect(
+        p.emulator.state.bearerSha256Counts.get(createHash("sha256").update(token).digest("hex")),
+    ).toBe(p.emulator.state.log.length);
 });

@@ -4,7 +4,16 @@
 // backend, passphrase, token and emulator, driven with the `pulumi` CLI as operators do.
 import { spawn, type SpawnOptions } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+    cpSync,
+    mkdirSync,
+    mkdtempSync,
+    readdirSync,
+    readFileSync,
+    rmSync,
+    symlinkSync,
+    writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
@@ -34,7 +43,12 @@ export type StackConfig = Record<string, unknown>;
 export function baseConfig(overrides: StackConfig = {}): StackConfig {
     return {
         "proxy-lb:region": "nyc3",
-        "proxy-lb:loadBalancer": { name: "proxy-lb", id: LB_ID, forwarding: [{ port: 8080 }], healthCheck: { port: 8080 } },
+        "proxy-lb:loadBalancer": {
+            name: "proxy-lb",
+            id: LB_ID,
+            forwarding: [{ port: 8080 }],
+            healthCheck: { port: 8080 },
+        },
         "proxy-lb:maskingServers": { ids: MASKING_IDS },
         "proxy-lb:demand": { users: 1, tasksPerUser: 2000 },
         ...overrides,
@@ -42,20 +56,33 @@ export function baseConfig(overrides: StackConfig = {}): StackConfig {
 }
 
 /** The account as an operator would have it: the masking droplets and the LB in front of them at one node. */
-export function baseSeed({ lb = true, ids = MASKING_IDS, tags = ["masking"] }: { lb?: boolean; ids?: number[]; tags?: string[] } = {}): Seed {
+export function baseSeed({
+    lb = true,
+    ids = MASKING_IDS,
+    tags = ["masking"],
+}: { lb?: boolean; ids?: number[]; tags?: string[] } = {}): Seed {
     return seedFromIds(ids, {
         region: "nyc3",
         tags,
         loadBalancers: lb
-            ? [{
-                id: LB_ID,
-                name: "proxy-lb",
-                region: "nyc3",
-                size_unit: 1,
-                droplet_ids: ids,
-                forwarding_rules: [{ entry_protocol: "tcp", entry_port: 8080, target_protocol: "tcp", target_port: 8080 }],
-                health_check: { protocol: "tcp", port: 8080 },
-            }]
+            ? [
+                  {
+                      id: LB_ID,
+                      name: "proxy-lb",
+                      region: "nyc3",
+                      size_unit: 1,
+                      droplet_ids: ids,
+                      forwarding_rules: [
+                          {
+                              entry_protocol: "tcp",
+                              entry_port: 8080,
+                              target_protocol: "tcp",
+                              target_port: 8080,
+                          },
+                      ],
+                      health_check: { protocol: "tcp", port: 8080 },
+                  },
+              ]
             : [],
     });
 }
@@ -111,15 +138,31 @@ export interface TeamBackend {
  */
 export type TokenName = Command | "recommended" | "fullAccess" | (string & {});
 
-function accountTokens(extra: Record<string, readonly string[]>): { names: Record<string, string>; seed: { token: string; scopes: string[] }[] } {
+function accountTokens(extra: Record<string, readonly string[]>): {
+    names: Record<string, string>;
+    seed: { token: string; scopes: string[] }[];
+} {
     const scopes: Record<string, readonly string[]> = {
-        ...Object.fromEntries((Object.keys(COMMAND_SCOPES) as Command[]).map((command) => [command, tokenScopes(command)])),
+        ...Object.fromEntries(
+            (Object.keys(COMMAND_SCOPES) as Command[]).map((command) => [
+                command,
+                tokenScopes(command),
+            ]),
+        ),
         recommended: RECOMMENDED_SCOPES,
         fullAccess: ["write"],
         ...extra,
     };
-    const names = Object.fromEntries(Object.keys(scopes).map((name) => [name, `e2e-${name}-${randomBytes(12).toString("hex")}`]));
-    return { names, seed: Object.entries(scopes).map(([name, list]) => ({ token: names[name], scopes: [...list] })) };
+    const names = Object.fromEntries(
+        Object.keys(scopes).map((name) => [name, `e2e-${name}-${randomBytes(12).toString("hex")}`]),
+    );
+    return {
+        names,
+        seed: Object.entries(scopes).map(([name, list]) => ({
+            token: names[name],
+            scopes: [...list],
+        })),
+    };
 }
 
 const open: E2eProject[] = [];
@@ -160,15 +203,27 @@ export async function openProject({
     }
     const tools = toolchain();
     const dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-e2e-"));
-    for (const file of PROGRAM_FILES) cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
+    for (const file of PROGRAM_FILES)
+        cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
     for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
     symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     mkdirSync(path.join(dir, ".state"));
-    const account = workingCopyOf ? { names: workingCopyOf.tokens, seed: [] } : accountTokens(extraTokens);
-    const emulator = workingCopyOf ? workingCopyOf.emulator : await startEmulator({ port: 0, seed: { ...seed, tokens: [...(seed.tokens ?? []), ...account.seed] } });
-    const adopts = typeof (config["proxy-lb:loadBalancer"] as { id?: unknown } | undefined)?.id === "string";
+    const account = workingCopyOf
+        ? { names: workingCopyOf.tokens, seed: [] }
+        : accountTokens(extraTokens);
+    const emulator = workingCopyOf
+        ? workingCopyOf.emulator
+        : await startEmulator({
+              port: 0,
+              seed: { ...seed, tokens: [...(seed.tokens ?? []), ...account.seed] },
+          });
+    const adopts =
+        typeof (config["proxy-lb:loadBalancer"] as { id?: unknown } | undefined)?.id === "string";
     const tokenName = token ?? (adopts ? "program" : "programCreate");
-    if (!account.names[tokenName]) throw new Error(`openProject: no token named ${tokenName} (known: ${Object.keys(account.names).join(", ")})`);
+    if (!account.names[tokenName])
+        throw new Error(
+            `openProject: no token named ${tokenName} (known: ${Object.keys(account.names).join(", ")})`,
+        );
     const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
     const env: NodeJS.ProcessEnv = {
         ...toolchainEnv(tools),
@@ -194,12 +249,20 @@ export async function openProject({
     }
 
     const writeConfig = (config: StackConfig) =>
-        writeFileSync(stackFile, stringify({ config: { "digitalocean:apiEndpoint": emulator.url, ...config } }));
+        writeFileSync(
+            stackFile,
+            stringify({ config: { "digitalocean:apiEndpoint": emulator.url, ...config } }),
+        );
     if (workingCopyOf) writeFileSync(stackFile, workingCopyOf.readStackFile());
     else writeConfig(config);
 
     const start = (...args: string[]) => {
-        const { child, done } = spawnRun("pulumi", [...args, "--stack", stack, "--non-interactive"], { cwd: dir, env, detached: true }, () => killProjectProcesses(dir));
+        const { child, done } = spawnRun(
+            "pulumi",
+            [...args, "--stack", stack, "--non-interactive"],
+            { cwd: dir, env, detached: true },
+            () => killProjectProcesses(dir),
+        );
         return {
             done,
             kill(signal: NodeJS.Signals) {
@@ -226,7 +289,10 @@ export async function openProject({
         start,
         async up({ allowFailure = false, args = [] } = {}) {
             const run = await pulumi("up", "--yes", "--skip-preview", ...args);
-            if (run.status !== 0 && !allowFailure) throw new Error(`pulumi up failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+            if (run.status !== 0 && !allowFailure)
+                throw new Error(
+                    `pulumi up failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`,
+                );
             return run;
         },
         async preview(...args: string[]) {
@@ -250,7 +316,9 @@ export async function openProject({
         const login = await runPulumiIn(dir, env, "login", backend.loginUrl);
         if (login.status !== 0) {
             await project.dispose();
-            throw new Error(`pulumi login ${backend.loginUrl} failed: ${login.stdout}${login.stderr}`);
+            throw new Error(
+                `pulumi login ${backend.loginUrl} failed: ${login.stdout}${login.stderr}`,
+            );
         }
     }
     const init = workingCopyOf ? { status: 0, stderr: "" } : await pulumi("stack", "init");
@@ -318,14 +386,27 @@ export function writes(emulator: Emulator) {
  * another; any other CLI on the project's.
  */
 export function runCli(p: E2eProject, name: string, ...args: string[]): Promise<Run>;
-export function runCli(p: E2eProject, run: { name: string; token: TokenName }, ...args: string[]): Promise<Run>;
-export function runCli(p: E2eProject, command: string | { name: string; token: TokenName }, ...args: string[]): Promise<Run> {
-    const { name, token } = typeof command === "string" ? { name: command, token: undefined } : command;
+export function runCli(
+    p: E2eProject,
+    run: { name: string; token: TokenName },
+    ...args: string[]
+): Promise<Run>;
+export function runCli(
+    p: E2eProject,
+    command: string | { name: string; token: TokenName },
+    ...args: string[]
+): Promise<Run> {
+    const { name, token } =
+        typeof command === "string" ? { name: command, token: undefined } : command;
     const tokenName = token ?? (name in COMMAND_SCOPES ? name : undefined);
-    if (tokenName !== undefined && !p.tokens[tokenName]) throw new Error(`runCli: no token named ${tokenName}`);
-    const env = tokenName === undefined ? p.env : { ...p.env, DIGITALOCEAN_TOKEN: p.tokens[tokenName] };
+    if (tokenName !== undefined && !p.tokens[tokenName])
+        throw new Error(`runCli: no token named ${tokenName}`);
+    const env =
+        tokenName === undefined ? p.env : { ...p.env, DIGITALOCEAN_TOKEN: p.tokens[tokenName] };
     const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
-    return spawnRun(tsx, [path.join(ROOT, "cli", `${name}.ts`), ...args], { cwd: p.dir, env }, () => killProjectProcesses(p.dir)).done;
+    return spawnRun(tsx, [path.join(ROOT, "cli", `${name}.ts`), ...args], { cwd: p.dir, env }, () =>
+        killProjectProcesses(p.dir),
+    ).done;
 }
 
 /** Pids of the processes that still carry this project's marker (none once a killed run is fully gone). */

@@ -48,7 +48,15 @@ export function liveDroplet(d: FakeDroplet) {
 
 /** An adopted load balancer as getLoadBalancer returns it: TCP 8080 and 443 → 8443, as the tests' config has it. */
 export function liveLoadBalancer(id: string, dropletIds: number[]) {
-    const rule = (entryPort: number, targetPort: number) => ({ entryProtocol: "tcp", entryPort, targetProtocol: "tcp", targetPort, certificateId: "", certificateName: "", tlsPassthrough: false });
+    const rule = (entryPort: number, targetPort: number) => ({
+        entryProtocol: "tcp",
+        entryPort,
+        targetProtocol: "tcp",
+        targetPort,
+        certificateId: "",
+        certificateName: "",
+        tlsPassthrough: false,
+    });
     return {
         id,
         name: "proxy-lb",
@@ -64,7 +72,17 @@ export function liveLoadBalancer(id: string, dropletIds: number[]) {
         dropletIds,
         dropletTag: "",
         forwardingRules: [rule(8080, 8080), rule(443, 8443)],
-        healthchecks: [{ protocol: "tcp", port: 8080, path: "", checkIntervalSeconds: 10, responseTimeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 5 }],
+        healthchecks: [
+            {
+                protocol: "tcp",
+                port: 8080,
+                path: "",
+                checkIntervalSeconds: 10,
+                responseTimeoutSeconds: 5,
+                healthyThreshold: 3,
+                unhealthyThreshold: 5,
+            },
+        ],
         stickySessions: [{ type: "none", cookieName: "", cookieTtlSeconds: 0 }],
         firewalls: [],
         enableProxyProtocol: false,
@@ -82,7 +100,10 @@ export function liveLoadBalancer(id: string, dropletIds: number[]) {
 /** Stack config as Pulumi hands it to programs: namespaced keys, objects as JSON text. */
 export function stackConfig(values: Record<string, unknown>): Record<string, string> {
     return Object.fromEntries(
-        Object.entries(values).map(([key, value]) => [`${PROJECT}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
+        Object.entries(values).map(([key, value]) => [
+            `${PROJECT}:${key}`,
+            typeof value === "string" ? value : JSON.stringify(value),
+        ]),
     );
 }
 
@@ -99,7 +120,10 @@ export async function runProgram(
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
-                const state = args.type === "digitalocean:index/loadBalancer:LoadBalancer" ? { ...args.inputs, ip: "203.0.113.10" } : args.inputs;
+                const state =
+                    args.type === "digitalocean:index/loadBalancer:LoadBalancer"
+                        ? { ...args.inputs, ip: "203.0.113.10" }
+                        : args.inputs;
                 return { id: args.id || `${args.name}-id`, state };
             },
             call: (args) => {
@@ -109,7 +133,8 @@ export async function runProgram(
                     if (!droplet) throw new Error(`droplet ${args.inputs.id} not found`);
                     return droplet;
                 }
-                if (args.token === "digitalocean:index/getLoadBalancer:getLoadBalancer") return liveLoadBalancer(String(args.inputs.id), [...byId.keys()]);
+                if (args.token === "digitalocean:index/getLoadBalancer:getLoadBalancer")
+                    return liveLoadBalancer(String(args.inputs.id), [...byId.keys()]);
                 if (args.token === "digitalocean:index/getDroplets:getDroplets") {
                     const tag = args.inputs.filters?.[0]?.values?.[0];
                     return { droplets: [...byId.values()].filter((d) => d.tags.includes(tag)) };
@@ -141,8 +166,12 @@ export async function runProgram(
     };
 
     vi.resetModules(); // index.ts reads config when it loads
-    const program = (await import("../../index")) as unknown as { default?: () => Promise<Record<string, pulumi.Output<unknown>>> };
-    const main = (program.default ?? program) as unknown as () => Promise<Record<string, pulumi.Output<unknown>>>;
+    const program = (await import("../../index")) as unknown as {
+        default?: () => Promise<Record<string, pulumi.Output<unknown>>>;
+    };
+    const main = (program.default ?? program) as unknown as () => Promise<
+        Record<string, pulumi.Output<unknown>>
+    >;
     const exported = await main();
     const outputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(exported)) outputs[key] = await resolve(value);
@@ -150,5 +179,7 @@ export async function runProgram(
 }
 
 function resolve<T>(value: pulumi.Output<T> | T): Promise<T> {
-    return pulumi.Output.isInstance(value) ? new Promise((r) => (value as pulumi.Output<T>).apply(r)) : Promise.resolve(value as T);
+    return pulumi.Output.isInstance(value)
+        ? new Promise((r) => (value as pulumi.Output<T>).apply(r))
+        : Promise.resolve(value as T);
 }

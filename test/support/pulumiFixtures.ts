@@ -4,7 +4,16 @@
 // github.com/pulumi/pulumi/{pkg,sdk}/v3@v3.248.0). Values are what this program and the
 // DigitalOcean provider (Terraform bridge) put there: camelCase property names, `__defaults`
 // in inputs, `__meta` in outputs, ids as strings.
-import type { ConfigValue, PreviewDiagnostic, PreviewDigest, PreviewStep, PropertyDiff, ResourceV3, StepOp, UpdateInfo } from "../../ops/pulumiJson";
+import type {
+    ConfigValue,
+    PreviewDiagnostic,
+    PreviewDigest,
+    PreviewStep,
+    PropertyDiff,
+    ResourceV3,
+    StepOp,
+    UpdateInfo,
+} from "../../ops/pulumiJson";
 
 export const STACK = "drop";
 export const PROJECT = "proxy-lb";
@@ -30,7 +39,11 @@ const PROVIDER_REF = `${urn(TYPES.provider, "default_4_57_0")}::4f3c5a3e-4d3b-4c
  * (pkg/resource/stack/deployment.go) fills it for the digest (pkg/backend/display/json.go
  * stateForJSONOutput): omitempty fields are left out when empty, `custom` and `type` always there.
  */
-export function resourceState(type: string, name: string, fields: Partial<ResourceV3> = {}): ResourceV3 {
+export function resourceState(
+    type: string,
+    name: string,
+    fields: Partial<ResourceV3> = {},
+): ResourceV3 {
     const custom = type !== TYPES.stack;
     return {
         urn: urn(type, name),
@@ -44,12 +57,32 @@ export function resourceState(type: string, name: string, fields: Partial<Resour
 // --- the load balancer, as index.ts declares it ------------------------------------------
 
 /** LoadBalancer inputs after the provider's Check (index.ts's args, plus the bridge's __defaults). */
-export function lbInputs(sizeUnit: number, patch: Record<string, unknown> = {}): Record<string, unknown> {
+export function lbInputs(
+    sizeUnit: number,
+    patch: Record<string, unknown> = {},
+): Record<string, unknown> {
     return {
         __defaults: [],
         dropletIds: [...DROPLET_IDS],
-        forwardingRules: [{ __defaults: [], entryPort: 8080, entryProtocol: "tcp", targetPort: 8080, targetProtocol: "tcp" }],
-        healthcheck: { __defaults: ["checkIntervalSeconds", "healthyThreshold", "responseTimeoutSeconds", "unhealthyThreshold"], port: 8080, protocol: "tcp" },
+        forwardingRules: [
+            {
+                __defaults: [],
+                entryPort: 8080,
+                entryProtocol: "tcp",
+                targetPort: 8080,
+                targetProtocol: "tcp",
+            },
+        ],
+        healthcheck: {
+            __defaults: [
+                "checkIntervalSeconds",
+                "healthyThreshold",
+                "responseTimeoutSeconds",
+                "unhealthyThreshold",
+            ],
+            port: 8080,
+            protocol: "tcp",
+        },
         name: "proxy-lb",
         region: "nyc3",
         sizeUnit,
@@ -59,7 +92,10 @@ export function lbInputs(sizeUnit: number, patch: Record<string, unknown> = {}):
 }
 
 /** LoadBalancer outputs (the provider's state after Read/Update). */
-export function lbOutputs(sizeUnit: number, patch: Record<string, unknown> = {}): Record<string, unknown> {
+export function lbOutputs(
+    sizeUnit: number,
+    patch: Record<string, unknown> = {},
+): Record<string, unknown> {
     return {
         __meta: '{"schema_version":"1"}',
         algorithm: "round_robin",
@@ -68,8 +104,26 @@ export function lbOutputs(sizeUnit: number, patch: Record<string, unknown> = {})
         dropletTag: "",
         enableBackendKeepalive: false,
         enableProxyProtocol: false,
-        forwardingRules: [{ certificateId: "", certificateName: "", entryPort: 8080, entryProtocol: "tcp", targetPort: 8080, targetProtocol: "tcp", tlsPassthrough: false }],
-        healthcheck: { checkIntervalSeconds: 10, healthyThreshold: 5, path: "", port: 8080, protocol: "tcp", responseTimeoutSeconds: 5, unhealthyThreshold: 3 },
+        forwardingRules: [
+            {
+                certificateId: "",
+                certificateName: "",
+                entryPort: 8080,
+                entryProtocol: "tcp",
+                targetPort: 8080,
+                targetProtocol: "tcp",
+                tlsPassthrough: false,
+            },
+        ],
+        healthcheck: {
+            checkIntervalSeconds: 10,
+            healthyThreshold: 5,
+            path: "",
+            port: 8080,
+            protocol: "tcp",
+            responseTimeoutSeconds: 5,
+            unhealthyThreshold: 3,
+        },
         httpIdleTimeoutSeconds: 60,
         id: LB_ID,
         ip: "203.0.113.10",
@@ -86,7 +140,14 @@ export function lbOutputs(sizeUnit: number, patch: Record<string, unknown> = {})
 }
 
 /** The load balancer's state in the stack (protect: true; adopted with import, so importID). */
-export function lbState(sizeUnit: number, opts: { name?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> } = {}): ResourceV3 {
+export function lbState(
+    sizeUnit: number,
+    opts: {
+        name?: string;
+        inputs?: Record<string, unknown>;
+        outputs?: Record<string, unknown>;
+    } = {},
+): ResourceV3 {
     return resourceState(TYPES.loadBalancer, opts.name ?? "proxy-lb", {
         id: LB_ID,
         inputs: lbInputs(sizeUnit, opts.inputs),
@@ -97,7 +158,10 @@ export function lbState(sizeUnit: number, opts: { name?: string; inputs?: Record
 }
 
 /** The load balancer the program asks for: a preview's newState has inputs and no outputs yet. */
-export function lbGoal(sizeUnit: number, opts: { name?: string; inputs?: Record<string, unknown>; protect?: boolean } = {}): ResourceV3 {
+export function lbGoal(
+    sizeUnit: number,
+    opts: { name?: string; inputs?: Record<string, unknown>; protect?: boolean } = {},
+): ResourceV3 {
     return resourceState(TYPES.loadBalancer, opts.name ?? "proxy-lb", {
         id: LB_ID,
         inputs: lbInputs(sizeUnit, opts.inputs),
@@ -108,7 +172,10 @@ export function lbGoal(sizeUnit: number, opts: { name?: string; inputs?: Record<
 
 // --- a masking droplet, as infra/maskingServers.ts imports it ------------------------------
 
-export function dropletOutputs(id: number, patch: Record<string, unknown> = {}): Record<string, unknown> {
+export function dropletOutputs(
+    id: number,
+    patch: Record<string, unknown> = {},
+): Record<string, unknown> {
     const n = DROPLET_IDS.indexOf(id as (typeof DROPLET_IDS)[number]) + 1;
     return {
         __meta: '{"e2bfb730-ecaa-11e6-8f88-34363bc7c4c0":{"create":3600000000000,"delete":3600000000000,"update":3600000000000},"schema_version":"1"}',
@@ -161,7 +228,10 @@ export function dropletInputs(id: number): Record<string, unknown> {
 }
 
 /** A masking droplet's state: protect, retainOnDelete, ignoreChanges ["*"], imported by id. */
-export function dropletState(id: number, opts: { outputs?: Record<string, unknown>; options?: Partial<ResourceV3> } = {}): ResourceV3 {
+export function dropletState(
+    id: number,
+    opts: { outputs?: Record<string, unknown>; options?: Partial<ResourceV3> } = {},
+): ResourceV3 {
     return resourceState(TYPES.droplet, `masking-server-${id}`, {
         id: String(id),
         inputs: dropletInputs(id),
@@ -180,7 +250,11 @@ export function dropletState(id: number, opts: { outputs?: Record<string, unknow
 export function step(
     op: StepOp,
     state: { old?: ResourceV3; new?: ResourceV3 },
-    diff: { diffReasons?: string[]; replaceReasons?: string[]; detailedDiff?: Record<string, PropertyDiff> | null } = {},
+    diff: {
+        diffReasons?: string[];
+        replaceReasons?: string[];
+        detailedDiff?: Record<string, PropertyDiff> | null;
+    } = {},
 ): PreviewStep {
     const resource = state.new ?? state.old;
     if (!resource) throw new Error("a step needs an old or a new state");
@@ -202,11 +276,20 @@ export function changed(kind: PropertyDiff["kind"] = "update", inputDiff = false
 }
 
 /** An "update" step with a detailedDiff and the diffReasons the engine derives from it. */
-export function updateStep(old: ResourceV3, next: ResourceV3, paths: string[], kind: PropertyDiff["kind"] = "update"): PreviewStep {
+export function updateStep(
+    old: ResourceV3,
+    next: ResourceV3,
+    paths: string[],
+    kind: PropertyDiff["kind"] = "update",
+): PreviewStep {
     const detailedDiff = Object.fromEntries(paths.map((p) => [p, changed(kind)]));
     const top = [...new Set(paths.map((p) => p.split(/[.[]/)[0]))];
     const replacing = kind.endsWith("-replace") ? top : [];
-    return step(kind.endsWith("-replace") ? "replace" : "update", { old, new: next }, { diffReasons: top, replaceReasons: replacing, detailedDiff });
+    return step(
+        kind.endsWith("-replace") ? "replace" : "update",
+        { old, new: next },
+        { diffReasons: top, replaceReasons: replacing, detailedDiff },
+    );
 }
 
 export function sameStep(state: ResourceV3): PreviewStep {
@@ -229,7 +312,11 @@ export function dropletSames(): PreviewStep[] {
 }
 
 /** display.PreviewDiagnostic as ShowPreviewDigest records it: message = prefix + text (uncolored). */
-export function diagnostic(severity: PreviewDiagnostic["severity"], text: string, onUrn?: string): PreviewDiagnostic {
+export function diagnostic(
+    severity: PreviewDiagnostic["severity"],
+    text: string,
+    onUrn?: string,
+): PreviewDiagnostic {
     const prefix = severity === "error" || severity === "warning" ? `${severity}: ` : "";
     return { ...(onUrn ? { urn: onUrn } : {}), message: `${prefix}${text}\n`, severity };
 }
@@ -268,7 +355,12 @@ export interface HistoryConfig {
 
 export const BASE_CONFIG: Required<Omit<HistoryConfig, "capacity">> = {
     region: "nyc3",
-    loadBalancer: { forwarding: [{ port: 8080 }], healthCheck: { port: 8080 }, id: LB_ID, name: "proxy-lb" },
+    loadBalancer: {
+        forwarding: [{ port: 8080 }],
+        healthCheck: { port: 8080 },
+        id: LB_ID,
+        name: "proxy-lb",
+    },
     maskingServers: { ids: [...DROPLET_IDS] },
     demand: { tasksPerUser: 2000, users: 1 },
 };
@@ -285,7 +377,11 @@ export function demandFor(nodes: number): Record<string, unknown> {
  */
 export function configValue(value: unknown): ConfigValue {
     if (typeof value === "object" && value !== null) {
-        return { value: JSON.stringify(sortKeys(value)), objectValue: sortKeys(value), secret: false };
+        return {
+            value: JSON.stringify(sortKeys(value)),
+            objectValue: sortKeys(value),
+            secret: false,
+        };
     }
     return { value: String(value), secret: false };
 }
@@ -298,14 +394,22 @@ export function configValue(value: unknown): ConfigValue {
 export function historyEntry(
     version: number,
     config: HistoryConfig,
-    opts: { kind?: string; result?: string; message?: string; minute?: number; secretKeys?: string[] } = {},
+    opts: {
+        kind?: string;
+        result?: string;
+        message?: string;
+        minute?: number;
+        secretKeys?: string[];
+    } = {},
 ): UpdateInfo {
     const start = new Date(Date.UTC(2026, 5, 1, 10, opts.minute ?? version * 5));
     const merged: HistoryConfig = { ...BASE_CONFIG, capacity: {}, ...config };
     const entries: Record<string, ConfigValue> = { "digitalocean:token": { secret: true } };
     for (const [key, value] of Object.entries(merged)) {
         if (value === undefined) continue;
-        entries[`proxy-lb:${key}`] = opts.secretKeys?.includes(key) ? { secret: true } : configValue(value);
+        entries[`proxy-lb:${key}`] = opts.secretKeys?.includes(key)
+            ? { secret: true }
+            : configValue(value);
     }
     const result = opts.result ?? "succeeded";
     const finished = result !== "in-progress";
@@ -314,10 +418,21 @@ export function historyEntry(
         kind: opts.kind ?? "update",
         startTime: formatTime(start),
         message: opts.message ?? `update ${version}`,
-        environment: { "exec.kind": "cli", "git.author": "ops", "git.dirty": "false", "git.head": `${String(version).padStart(2, "0")}a1b2c3d4e5f60718293a4b5c6d7e8f9012345`, "git.headName": "refs/heads/main" },
+        environment: {
+            "exec.kind": "cli",
+            "git.author": "ops",
+            "git.dirty": "false",
+            "git.head": `${String(version).padStart(2, "0")}a1b2c3d4e5f60718293a4b5c6d7e8f9012345`,
+            "git.headName": "refs/heads/main",
+        },
         config: entries,
         result,
-        ...(finished ? { endTime: formatTime(new Date(start.getTime() + 42_000)), resourceChanges: { same: 5, update: 1 } } : {}),
+        ...(finished
+            ? {
+                  endTime: formatTime(new Date(start.getTime() + 42_000)),
+                  resourceChanges: { same: 5, update: 1 },
+              }
+            : {}),
     };
 }
 
@@ -329,7 +444,11 @@ function formatTime(date: Date): string {
 function sortKeys(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(sortKeys);
     if (typeof value !== "object" || value === null) return value;
-    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, sortKeys(v)]));
+    return Object.fromEntries(
+        Object.entries(value)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([k, v]) => [k, sortKeys(v)]),
+    );
 }
 
 /** `pulumi stack history --json` lists newest first. */
@@ -349,7 +468,11 @@ export function refreshStep(state: ResourceV3): PreviewStep {
 }
 
 /** A resource Read found changed: `paths` are the (inverted) detailedDiff keys. */
-export function refreshedStep(old: ResourceV3, refreshed: ResourceV3, paths: string[]): PreviewStep {
+export function refreshedStep(
+    old: ResourceV3,
+    refreshed: ResourceV3,
+    paths: string[],
+): PreviewStep {
     return updateStep(old, refreshed, paths);
 }
 

@@ -5,7 +5,9 @@
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 
-const LOADER = pathToFileURL(path.resolve(__dirname, "..", "..", "node_modules", "tsx", "dist", "loader.mjs")).href;
+const LOADER = pathToFileURL(
+    path.resolve(__dirname, "..", "..", "node_modules", "tsx", "dist", "loader.mjs"),
+).href;
 
 /** The Node.js binary that runs the tests; pass `tsxArgs(...)` as its arguments. */
 export const NODE = process.execPath;
