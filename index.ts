@@ -23,7 +23,7 @@ const { config, sizing, schedule, warnings } = settings;
 const resizeOnly = runErrorOnThrow(resizeOnlyFromEnvironment);
 
 export = async () => {
-    for (const warning of warnings) pulumi.log.warn(warning);
+    for (const warning of warnings) void pulumi.log.warn(warning);
     const size = await sizedForNow();
     const live = await readMaskingServers(config.maskingServers);
     // Resize-only (infra/resizeOnly.ts): a run targeted at the LB, which carries the droplets over.
@@ -83,7 +83,7 @@ async function sizedForNow() {
                 : sizeNow(settings, { api: "", token: "" }, at), // off: the calendar alone, no API call
     );
     if (decision.bound === "clamped" || decision.bound === "holding")
-        pulumi.log.warn(`proxy-lb:autopilot: ${decision.why}`);
+        void pulumi.log.warn(`proxy-lb:autopilot: ${decision.why}`);
     const carried = carriedBy(decision.sizeUnit, config.capacity);
     const utilization = Math.min(
         1,

@@ -136,7 +136,7 @@ export function plainTextWebhookProblem(notify: unknown, file: string): string |
             ? (notify as { webhookUrl?: unknown }).webhookUrl
             : undefined;
     if (typeof url !== "string") return undefined;
-    let host = "";
+    let host: string;
     try {
         host = new URL(url).hostname;
     } catch {

@@ -47,7 +47,8 @@ export class RequestLog {
             if (e.status === 0) s.totals.dropped++;
             else if (e.status >= 400) s.totals.errors++;
             const bucket = e.write ? s.writes : s.reads;
-            e.write ? s.totals.writes++ : s.totals.reads++;
+            if (e.write) s.totals.writes++;
+            else s.totals.reads++;
             const perKind = (bucket[e.kind] ??= {});
             const key = e.id ?? "*";
             perKind[key] = (perKind[key] ?? 0) + 1;

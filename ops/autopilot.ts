@@ -412,7 +412,7 @@ export async function runTick(
                     `DigitalOcean is still processing the load balancer's previous actions; the resize ${live} → ${action.to} is tried again next tick`,
                 );
             }
-            throw new Error(`pulumi up failed: ${engineError(text)}`);
+            throw new Error(`pulumi up failed: ${engineError(text)}`, { cause: err });
         }
         const to = up.sizeUnit ?? action.to;
         report.resized = { from: live, to };

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm test: type checks, workflow lint, the real toolchain (built once, then cached), then
+# npm test: type checks, the formatter and linter, workflow lint, the real toolchain (built once, then cached), then
 # every test: the unit project, then the end-to-end project. A toolchain that cannot be
 # provided is reported here and fails the end-to-end tests with the same reason: never a
 # silent skip. Ends with the time each part took. Arguments go to one vitest run instead of
@@ -37,6 +37,7 @@ trap report EXIT
 
 # Checks that the rest relies on: stop at once when they fail.
 part typecheck npm run -s typecheck || exit
+part lint npm run -s lint || exit
 part actionlint bash scripts/actionlint.sh || exit
 if ! part toolchain bash -c 'bash scripts/toolchain.sh >/dev/null'; then
   echo "npm test: the Pulumi toolchain is not available (the reasons are above), so the end-to-end tests will fail." >&2

@@ -1050,7 +1050,7 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
         expect(allowed.stderr).toBe("");
         expect(allowed.status).toBe(0);
         expect(allowed.stdout).toMatch(
-            /^gate: stack drop ok\n  allowed: proxy-lb: cannot check the scale-down from 3 nodes to 1 node .* \(--allow scale-down-under-load\)\nsize_unit 3 → 1 \(−2 nodes/,
+            /^gate: stack drop ok\n {2}allowed: proxy-lb: cannot check the scale-down from 3 nodes to 1 node .* \(--allow scale-down-under-load\)\nsize_unit 3 → 1 \(−2 nodes/,
         );
     });
 

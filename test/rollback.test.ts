@@ -384,7 +384,7 @@ describe("restoreStackFile", () => {
 
     it("creates the config block when the file has none", () => {
         const out = restoreStackFile("# empty stack\n", { "proxy-lb:region": "nyc3" });
-        expect(out).toMatch(/^# empty stack\n\n?config:\n  proxy-lb:region: nyc3\n$/);
+        expect(out).toMatch(/^# empty stack\n\n?config:\n {2}proxy-lb:region: nyc3\n$/);
     });
 
     it("refuses keys outside proxy-lb: and files that are not stack files", () => {

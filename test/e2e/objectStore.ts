@@ -50,6 +50,7 @@ export function weedBinary(): string {
         const stderr = String((e as { stderr?: unknown }).stderr ?? "");
         throw new Error(
             `the S3 server for the team-state tests cannot be had: ${stderr.trim() || (e as Error).message}`,
+            { cause: e },
         );
     }
 }
