@@ -1,15 +1,12 @@
 // npm run autopilot -- --stack <name> [--once] [--json] [--dry-run] [--interval <seconds>]
-// The controller (ops/autopilot.ts): each tick reads the load balancer and its metrics, decides the
+// The controller (controller/): each tick reads the load balancer and its metrics, decides the
 // size with the one decision every path shares, and resizes only when it differs (gate, then a
 // resize-only `pulumi up`). Argument handling and rendering only.
 import { ConfigError } from "../config";
-import {
-    DEFAULT_INTERVAL_SECONDS,
-    runController,
-    signalStopper,
-    type TickReport,
-} from "../ops/autopilot";
-import { controllerSetup } from "../ops/autopilotRun";
+import { DEFAULT_INTERVAL_SECONDS } from "../controller/decisions";
+import { runController, signalStopper } from "../controller/loop";
+import { controllerSetup } from "../controller/setup";
+import type { TickReport } from "../controller/tick";
 import { redact } from "../ops/notify";
 import { runCli, UsageError } from "./run";
 

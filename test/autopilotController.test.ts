@@ -1,4 +1,4 @@
-// The autopilot controller's own decisions (ops/autopilot.ts, ops/autopilotLease.ts): what a tick
+// The autopilot controller's own decisions (controller/): what a tick
 // does with the decided size (pace, dry run), which notices it sends, whose the lease is; and one
 // tick and the loop with their I/O faked: a resize only when the size differs, the gate before
 // every up, DigitalOcean busy tried next tick, a failed notification never failing a resize,
@@ -16,19 +16,11 @@ import {
     isBusyError,
     MIN_RESIZE_INTERVAL_MS,
     nextAction,
-    runController,
-    runTick,
-    type Stopper,
-    type TickDeps,
-} from "../ops/autopilot";
-import {
-    fileLease,
-    judgeLease,
-    leaseFile,
-    STALE_AFTER_TICKS,
-    type Holder,
-    type LeaseRecord,
-} from "../ops/autopilotLease";
+} from "../controller/decisions";
+import { runController, type Stopper } from "../controller/loop";
+import { runTick, type TickDeps } from "../controller/tick";
+import { fileLease, leaseFile } from "../controller/fileLease";
+import { judgeLease, STALE_AFTER_TICKS, type Holder, type LeaseRecord } from "../controller/lease";
 import type { Notice, SendResult } from "../ops/notify";
 import { decideSize, type ObservedMetrics } from "../sizing/autopilot";
 import { baseConfig, LB_ID } from "./support/e2eHarness";

@@ -1,125 +1,21 @@
-// One controller per stack: a lease the autopilot holds in the stack's state backend, next to the
-// state, so two controllers (two hosts, or a second process on one) never resize the same load
-// balancer from different ideas of it. Pulumi's own lock only covers one update; the lease covers
-// the controller's whole life. A second controller reads who holds it and waits, retrying each
-// tick; a lease whose holder is gone (its process on this host has exited) or has not renewed it
-// for STALE_AFTER_TICKS of its own ticks is taken over, and said so. The lease also carries the
-// controller's memory between ticks (the last resize, the conditions already notified), so a
-// series of `--once` runs keeps DigitalOcean's one resize a minute and sends each alert once.
-//
-// Where: a file:// backend keeps it at <backend>/.pulumi/proxy-lb/autopilot/<project>/<stack>.json.
-// Other backends (s3://, Pulumi Cloud) are refused with what to do: an object-store lease needs a
-// client this project does not have (docs/autopilot.md).
-import { randomBytes } from "node:crypto";
+// The lease in a file:// state backend, at <backend>/.pulumi/proxy-lb/autopilot/<project>/<stack>.json.
 import { mkdirSync, readFileSync, renameSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
 import { ConfigError } from "../config";
+import {
+    judgeLease,
+    leaseMemoryOf,
+    parseLeaseRecord,
+    type Holder,
+    type Lease,
+    type LeaseRecord,
+} from "./lease";
 
-/** A lease not renewed for this many of its holder's ticks is stale: its holder is taken to be gone. */
-export const STALE_AFTER_TICKS = 3;
 /** Renewals are written every tick; a crashed mutation's mutex directory older than this is cleared. */
 const MUTEX_STALE_MS = 30_000;
 const MUTEX_WAIT_MS = 5_000;
-
-export interface Holder {
-    host: string;
-    pid: number;
-    /** random, per controller process: two processes with one pid (containers) still differ */
-    id: string;
-}
-
-const holderSchema = z.object({ host: z.string(), pid: z.number().int(), id: z.string() });
-
-/** The controller's memory between ticks (kept in the lease, so a takeover inherits it). */
-export interface LeaseMemory {
-    /** epoch ms (the tick's moment) of the last resize asked for */
-    lastResizeAt: number | null;
-    /** the conditions already notified (ops/autopilot.ts conditionKey) */
-    conditions: string[];
-    /** an update failed since the last one that succeeded: refresh the load balancer's state before the next */
-    updateFailed: boolean;
-}
-
-const recordSchema = z.object({
-    holder: holderSchema.nullable(),
-    since: z.number().nullable(),
-    heartbeatAt: z.number().nullable(),
-    intervalSeconds: z.number().positive(),
-    lastResizeAt: z.number().nullable(),
-    conditions: z.array(z.string()),
-    updateFailed: z.boolean().default(false),
-});
-
-/** The lease as stored: a released one keeps its memory with no holder. Times are epoch ms, real time. */
-export type LeaseRecord = z.infer<typeof recordSchema>;
-
-export type LeaseJudgement =
-    | { state: "free" }
-    | { state: "mine" }
-    | { state: "held"; holder: Holder; since: number; heartbeatAt: number }
-    | { state: "stale"; holder: Holder; since: number; heartbeatAt: number; why: string };
-
-/**
- * Whose the lease is at `now` for `me`. Pure: `alive` says whether a pid runs on this host.
- * Stale: the holder's process on this host is gone, or no renewal for STALE_AFTER_TICKS ticks.
- */
-export function judgeLease(
-    record: LeaseRecord | null,
-    me: Holder,
-    now: number,
-    alive: (pid: number) => boolean,
-): LeaseJudgement {
-    if (record === null || record.holder === null) return { state: "free" };
-    const { holder } = record;
-    if (holder.id === me.id) return { state: "mine" };
-    const since = record.since ?? 0;
-    const heartbeatAt = record.heartbeatAt ?? 0;
-    if (holder.host === me.host && !alive(holder.pid)) {
-        return {
-            state: "stale",
-            holder,
-            since,
-            heartbeatAt,
-            why: `its process (pid ${holder.pid} on ${holder.host}) is gone`,
-        };
-    }
-    const staleMs = STALE_AFTER_TICKS * record.intervalSeconds * 1000;
-    if (now - heartbeatAt > staleMs) {
-        return {
-            state: "stale",
-            holder,
-            since,
-            heartbeatAt,
-            why: `no heartbeat for ${Math.floor((now - heartbeatAt) / 1000)} s (more than ${STALE_AFTER_TICKS} ticks of ${record.intervalSeconds} s)`,
-        };
-    }
-    return { state: "held", holder, since, heartbeatAt };
-}
-
-export type Hold =
-    | {
-          held: true;
-          memory: LeaseMemory;
-          tookOver: { from: Holder; since: number; heartbeatAt: number; why: string } | null;
-      }
-    | { held: false; holder: Holder; since: number; heartbeatAt: number };
-
-export interface Lease {
-    /** where the lease is, for messages */
-    where: string;
-    /** Takes or renews the lease (a heartbeat), or says who holds it. */
-    hold(now: number): Hold;
-    /** Saves the memory with a heartbeat; false when the lease is no longer this controller's. */
-    save(memory: LeaseMemory, now: number): boolean;
-    /** A heartbeat alone (while an update runs); false when the lease is no longer this controller's. */
-    renew(now: number): boolean;
-    /** Gives the lease up, keeping the memory; a no-op when it is not this controller's. */
-    release(now: number): void;
-}
-
 /** The lease's file for a file:// backend URL (as PULUMI_BACKEND_URL or `pulumi login` takes it), or a refusal naming the backend. */
 export function leaseFile(
     backendUrl: string,
@@ -142,12 +38,6 @@ export function leaseFile(
     else dir = path.resolve(cwd, rest);
     return path.join(dir, ".pulumi", "proxy-lb", "autopilot", project, `${stack}.json`);
 }
-
-/** This process as a lease holder. */
-export function thisHolder(host: string, pid = process.pid): Holder {
-    return { host, pid, id: randomBytes(8).toString("hex") };
-}
-
 function pidAlive(pid: number): boolean {
     try {
         process.kill(pid, 0);
@@ -179,12 +69,12 @@ export function fileLease(
                 `the autopilot's lease ${file} cannot be read: ${(err as Error).message}`,
             ]);
         }
-        const parsed = recordSchema.safeParse(safeJson(text));
-        if (!parsed.success)
+        const parsed = parseLeaseRecord(text);
+        if (!parsed.ok)
             throw new ConfigError([
-                `the autopilot's lease ${file} is not a lease (${parsed.error.issues[0].path.join(".")}: ${parsed.error.issues[0].message}); remove it once no controller runs`,
+                `the autopilot's lease ${file} is not a lease (${parsed.problem}); remove it once no controller runs`,
             ]);
-        return parsed.data;
+        return parsed.record;
     };
     const write = (record: LeaseRecord) => {
         const tmp = `${file}.${me.id}.tmp`;
@@ -218,12 +108,6 @@ export function fileLease(
             rmdirSync(mutex);
         }
     };
-    const memoryOf = (record: LeaseRecord | null): LeaseMemory => ({
-        lastResizeAt: record?.lastResizeAt ?? null,
-        conditions: record?.conditions ?? [],
-        updateFailed: record?.updateFailed ?? false,
-    });
-
     return {
         where: file,
         hold(now) {
@@ -239,7 +123,7 @@ export function fileLease(
                     };
                 const since = judged.state === "mine" ? (record!.since ?? now) : now;
                 write({
-                    ...memoryOf(record),
+                    ...leaseMemoryOf(record),
                     holder: me,
                     since,
                     heartbeatAt: now,
@@ -254,7 +138,7 @@ export function fileLease(
                               why: judged.why,
                           }
                         : null;
-                return { held: true, memory: memoryOf(record), tookOver };
+                return { held: true, memory: leaseMemoryOf(record), tookOver };
             });
         },
         save(memory, now) {
@@ -281,12 +165,4 @@ export function fileLease(
             });
         },
     };
-}
-
-function safeJson(text: string): unknown {
-    try {
-        return JSON.parse(text);
-    } catch {
-        return undefined;
-    }
 }

@@ -1,4 +1,4 @@
-// The autopilot's real I/O for ops/autopilot.ts: the stack file read at each tick's moment (its
+// The controller's real I/O, as TickDeps: the stack file read at each tick's moment (its
 // secrets decrypted once at start, by `pulumi config --show-secrets --json` through the
 // Automation API, only when the file has any), the live read (infra/liveSize.ts sizeNow: three
 // GETs, no Pulumi run), the gate (ops/gatedPreview.ts on the resize-only preview) and the
@@ -18,13 +18,14 @@ import { sizeNow } from "../infra/liveSize";
 import { resizeOnlyUp } from "../infra/resizeOnly";
 import { formatInstant } from "../sizing/format";
 import { lateScaleUp } from "../sizing/lateScaleUp";
-import type { TickDeps, UpResult } from "./autopilot";
-import { fileLease, leaseFile, thisHolder } from "./autopilotLease";
-import { gatedPreview } from "./gatedPreview";
-import { lateScaleUpNotice, sendNotices, type SendResult } from "./notify";
-import { CommandError, pulumiFromToolchain, TOOLCHAIN_MISSING } from "./pulumiCli";
-import { COMMAND_SCOPES } from "./scopes";
-import { findToolchain, toolchainEnv, ToolchainUnavailable } from "./toolchain";
+import type { TickDeps, UpResult } from "./tick";
+import { fileLease, leaseFile } from "./fileLease";
+import { thisHolder } from "./lease";
+import { gatedPreview } from "../ops/gatedPreview";
+import { lateScaleUpNotice, sendNotices, type SendResult } from "../ops/notify";
+import { CommandError, pulumiFromToolchain, TOOLCHAIN_MISSING } from "../ops/pulumiCli";
+import { COMMAND_SCOPES } from "../ops/scopes";
+import { findToolchain, toolchainEnv, ToolchainUnavailable } from "../ops/toolchain";
 
 export interface ControllerSetup {
     deps: TickDeps;

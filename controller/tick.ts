@@ -1,144 +1,22 @@
-// The autopilot controller: one tick reads the load balancer and its metrics (no Pulumi run),
-// decides the size with the one decision every path shares (infra/liveSize.ts sizeNow), and only
-// when the target differs from the live size runs the gate and a resize-only `pulumi up`. The
-// tick and the loop take their clock and I/O as arguments (ops/autopilotRun.ts gives the real
-// ones), so they are unit-tested; what they decide on their own (`nextAction`, `freshNotices`)
-// is pure.
+// One tick of the controller: read the load balancer and its metrics (no Pulumi run), decide the
+// size, and only when it differs from the live size run the gate and a resize-only update. The
+// clock and every I/O come in through TickDeps, so a tick is unit-tested as it runs.
 //
-//   lease      one controller per stack (ops/autopilotLease.ts): a tick without it only says who
-//              holds it, and waits
+//   lease      one controller per stack: a tick without it only says who holds it, and waits
 //   pace       at most one resize a minute (DigitalOcean's limit), counted on the tick's moment
 //   busy       DigitalOcean's 403 "... processes previous actions": logged, tried next tick
-//   notices    each resize (after it), a clamp, the load balancer at 90% of its limit, metrics
-//              unavailable, a late scale-up of the calendar, a failed tick: a condition is sent when it starts, not every tick;
-//              sending is bounded and never fails the tick (ops/notify.ts)
-//   stop       SIGTERM/SIGINT end the loop between ticks: a running update always finishes
+//   notices    a condition is sent when it starts, not every tick; sending never fails the tick
 //   dry run    decides and says what it would do: no lease, no notice sent, no update
 import type { Settings } from "../config";
 import type { SizeNow } from "../infra/liveSize";
-import { limitAt } from "../sizing/autopilot";
 import { formatInstant, plural } from "../sizing/format";
-import type { GateVerdict } from "./gate";
-import type { Hold, Lease, LeaseMemory } from "./autopilotLease";
-import { decisionNotices, nearLimitNotice, type Notice, type SendResult } from "./notify";
+import type { GateVerdict } from "../ops/gate";
+import { decisionNotices, type Notice, type SendResult } from "../ops/notify";
+import { freshNotices, isBusyError, nearLimitFrom, nextAction } from "./decisions";
+import type { Hold, Lease, LeaseMemory } from "./lease";
 
 /** How often the lease is renewed while an update runs: a resize that takes minutes must not look like a dead controller. */
 export const HEARTBEAT_DURING_UPDATE_MS = 15_000;
-
-/** DigitalOcean accepts one resize of a load balancer a minute. */
-export const MIN_RESIZE_INTERVAL_MS = 60_000;
-export const DEFAULT_INTERVAL_SECONDS = 60;
-
-// ---------------------------------------------------------------------------
-// Decisions (pure)
-
-export type Action =
-    | { kind: "steady"; sizeUnit: number }
-    | { kind: "resize"; from: number; to: number }
-    | { kind: "dryRun"; from: number; to: number }
-    | { kind: "paced"; from: number; to: number; lastResizeAt: number; nextAt: number };
-
-/**
- * What the tick does with the decided size: nothing when it is the live size; with --dry-run only
- * say so; else resize, unless the last resize was asked for less than a minute before (either
- * way: a clock set back does not unlock it early).
- */
-export function nextAction(input: {
-    liveSizeUnit: number;
-    targetSizeUnit: number;
-    at: number;
-    lastResizeAt: number | null;
-    dryRun: boolean;
-}): Action {
-    const { liveSizeUnit: from, targetSizeUnit: to, at, lastResizeAt, dryRun } = input;
-    if (from === to) return { kind: "steady", sizeUnit: from };
-    if (dryRun) return { kind: "dryRun", from, to };
-    if (lastResizeAt !== null && Math.abs(at - lastResizeAt) < MIN_RESIZE_INTERVAL_MS) {
-        return {
-            kind: "paced",
-            from,
-            to,
-            lastResizeAt,
-            nextAt: lastResizeAt + MIN_RESIZE_INTERVAL_MS,
-        };
-    }
-    return { kind: "resize", from, to };
-}
-
-/** DigitalOcean refuses an update while the load balancer is busy: 403 "... processes previous actions". */
-export function isBusyError(text: string): boolean {
-    return /process(es|ing)? previous actions/i.test(text);
-}
-
-/**
- * The condition a notice reports, for sending it once while it lasts; null for events (a resize),
- * sent every time. A clamp or the near-limit alert at another size is a new condition.
- */
-export function conditionKey(notice: Notice): string | null {
-    switch (notice.kind) {
-        case "resize":
-            return null;
-        case "clamped":
-            return `clamped:${notice.sizeUnit}`;
-        case "nearLimit":
-            return `nearLimit:${notice.sizeUnit}`;
-        case "metricsUnavailable":
-            return "metricsUnavailable";
-        case "tickFailed":
-            return `tickFailed:${notice.error}`;
-        case "lateScaleUp":
-            return `lateScaleUp:${notice.drop}`;
-    }
-}
-
-/** The notices to send now: every event, and each condition not already notified; `conditions` is what to remember. */
-export function freshNotices(
-    notices: readonly Notice[],
-    notified: readonly string[],
-): { send: Notice[]; conditions: string[] } {
-    const before = new Set(notified);
-    const conditions: string[] = [];
-    const send: Notice[] = [];
-    for (const notice of notices) {
-        const key = conditionKey(notice);
-        if (key === null) {
-            send.push(notice);
-            continue;
-        }
-        if (conditions.includes(key)) continue;
-        conditions.push(key);
-        if (!before.has(key)) send.push(notice);
-    }
-    return { send, conditions };
-}
-
-/** The near-limit notice from the latest sample the decision saw (its limit, else the live size's), or null. */
-export function nearLimitFrom(
-    stack: string,
-    size: SizeNow,
-    connectionsPerNode: number,
-): Notice | null {
-    if (size.live === null || size.metrics === null || !size.metrics.ok) return null;
-    const samples = size.metrics.connections.filter(
-        ([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t * 1000 <= size.at,
-    );
-    if (samples.length === 0) return null;
-    const [t, connections] = samples.reduce((a, b) => (b[0] > a[0] ? b : a));
-    const limits = (size.metrics.limit ?? [])
-        .filter(([at, v]) => Number.isFinite(at) && Number.isFinite(v))
-        .slice()
-        .sort((a, b) => a[0] - b[0]);
-    const limit = limitAt(limits, t) ?? size.live.sizeUnit * connectionsPerNode;
-    return nearLimitNotice(stack, {
-        connections,
-        limit,
-        sizeUnit: Math.ceil(limit / connectionsPerNode),
-        at: t * 1000,
-    });
-}
-
-// ---------------------------------------------------------------------------
-// One tick
 
 export interface UpResult {
     /** the load balancer's size_unit after the update, from the stack's outputs */
@@ -205,7 +83,7 @@ export interface TickReport {
 const nodes = (n: number) => plural(n, "node");
 const iso = (ms: number) => formatInstant(ms);
 
-function errorText(err: unknown): string {
+export function errorText(err: unknown): string {
     const problems = (err as { problems?: unknown }).problems;
     if (Array.isArray(problems)) return problems.join("; ");
     return (err as Error)?.message ?? String(err);
@@ -435,92 +313,4 @@ export async function runTick(
         notices.push({ kind: "tickFailed", stack: deps.stack, at, error });
         return await done("failed", `tick failed: ${error}`);
     }
-}
-
-// ---------------------------------------------------------------------------
-// The loop
-
-export interface Stopper {
-    /** true once a stop was asked for (SIGTERM, SIGINT) */
-    readonly stopped: boolean;
-    /** resolves after `ms`, or at once when a stop is asked for */
-    sleep(ms: number): Promise<void>;
-}
-
-/** A stopper driven by signals; `dispose` removes its handlers. */
-export function signalStopper(
-    onStop: (signal: NodeJS.Signals) => void,
-    signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT"],
-): Stopper & { dispose(): void } {
-    let stopped = false;
-    let wake: (() => void) | null = null;
-    const handler = (signal: NodeJS.Signals) => {
-        if (!stopped) onStop(signal);
-        stopped = true;
-        wake?.();
-    };
-    for (const s of signals) process.on(s, handler);
-    return {
-        get stopped() {
-            return stopped;
-        },
-        sleep(ms) {
-            if (stopped) return Promise.resolve();
-            return new Promise<void>((resolve) => {
-                const timer = setTimeout(finish, ms);
-                function finish() {
-                    clearTimeout(timer);
-                    wake = null;
-                    resolve();
-                }
-                wake = finish;
-            });
-        },
-        dispose() {
-            for (const s of signals) process.off(s, handler);
-        },
-    };
-}
-
-export interface LoopOptions {
-    dryRun: boolean;
-    once: boolean;
-    intervalSeconds: number;
-    /** a bound for tests: stop after this many ticks */
-    maxTicks?: number;
-}
-
-/**
- * Ticks every `intervalSeconds` (from one tick's start to the next) until stopped, or once. A stop
- * during a tick lets it finish (the update included); then the lease is released.
- */
-export async function runController(
-    deps: TickDeps,
-    options: LoopOptions,
-    stopper: Stopper,
-    onTick: (report: TickReport) => void,
-): Promise<TickReport[]> {
-    const reports: TickReport[] = [];
-    try {
-        for (let tick = 0; options.maxTicks === undefined || tick < options.maxTicks; tick++) {
-            if (stopper.stopped) break;
-            const started = deps.clock();
-            const report = await runTick(deps, { dryRun: options.dryRun });
-            reports.push(report);
-            onTick(report);
-            if (options.once || stopper.stopped) break;
-            await stopper.sleep(
-                Math.max(0, options.intervalSeconds * 1000 - (deps.clock() - started)),
-            );
-        }
-    } finally {
-        try {
-            deps.lease.release(deps.clock());
-        } catch (err) {
-            deps.log(
-                `autopilot: stack ${deps.stack}: the lease could not be released (${errorText(err)}); another controller takes it over once it is stale`,
-            );
-        }
-    }
-    return reports;
 }

@@ -1,0 +1,115 @@
+// What the controller decides on its own, with no I/O: whether a tick resizes, waits for
+// DigitalOcean's pace or only says what it would do; which notices are new; the near-limit alert.
+// The size itself is the one decision every path shares (sizing/autopilot.ts).
+import type { SizeNow } from "../infra/liveSize";
+import { limitAt } from "../sizing/autopilot";
+import { nearLimitNotice, type Notice } from "../ops/notify";
+
+/** DigitalOcean accepts one resize of a load balancer a minute. */
+export const MIN_RESIZE_INTERVAL_MS = 60_000;
+export const DEFAULT_INTERVAL_SECONDS = 60;
+
+export type Action =
+    | { kind: "steady"; sizeUnit: number }
+    | { kind: "resize"; from: number; to: number }
+    | { kind: "dryRun"; from: number; to: number }
+    | { kind: "paced"; from: number; to: number; lastResizeAt: number; nextAt: number };
+
+/**
+ * What the tick does with the decided size: nothing when it is the live size; with --dry-run only
+ * say so; else resize, unless the last resize was asked for less than a minute before (either
+ * way: a clock set back does not unlock it early).
+ */
+export function nextAction(input: {
+    liveSizeUnit: number;
+    targetSizeUnit: number;
+    at: number;
+    lastResizeAt: number | null;
+    dryRun: boolean;
+}): Action {
+    const { liveSizeUnit: from, targetSizeUnit: to, at, lastResizeAt, dryRun } = input;
+    if (from === to) return { kind: "steady", sizeUnit: from };
+    if (dryRun) return { kind: "dryRun", from, to };
+    if (lastResizeAt !== null && Math.abs(at - lastResizeAt) < MIN_RESIZE_INTERVAL_MS) {
+        return {
+            kind: "paced",
+            from,
+            to,
+            lastResizeAt,
+            nextAt: lastResizeAt + MIN_RESIZE_INTERVAL_MS,
+        };
+    }
+    return { kind: "resize", from, to };
+}
+
+/** DigitalOcean refuses an update while the load balancer is busy: 403 "... processes previous actions". */
+export function isBusyError(text: string): boolean {
+    return /process(es|ing)? previous actions/i.test(text);
+}
+
+/**
+ * The condition a notice reports, for sending it once while it lasts; null for events (a resize),
+ * sent every time. A clamp or the near-limit alert at another size is a new condition.
+ */
+export function conditionKey(notice: Notice): string | null {
+    switch (notice.kind) {
+        case "resize":
+            return null;
+        case "clamped":
+            return `clamped:${notice.sizeUnit}`;
+        case "nearLimit":
+            return `nearLimit:${notice.sizeUnit}`;
+        case "metricsUnavailable":
+            return "metricsUnavailable";
+        case "tickFailed":
+            return `tickFailed:${notice.error}`;
+        case "lateScaleUp":
+            return `lateScaleUp:${notice.drop}`;
+    }
+}
+
+/** The notices to send now: every event, and each condition not already notified; `conditions` is what to remember. */
+export function freshNotices(
+    notices: readonly Notice[],
+    notified: readonly string[],
+): { send: Notice[]; conditions: string[] } {
+    const before = new Set(notified);
+    const conditions: string[] = [];
+    const send: Notice[] = [];
+    for (const notice of notices) {
+        const key = conditionKey(notice);
+        if (key === null) {
+            send.push(notice);
+            continue;
+        }
+        if (conditions.includes(key)) continue;
+        conditions.push(key);
+        if (!before.has(key)) send.push(notice);
+    }
+    return { send, conditions };
+}
+
+/** The near-limit notice from the latest sample the decision saw (its limit, else the live size's), or null. */
+export function nearLimitFrom(
+    stack: string,
+    size: SizeNow,
+    connectionsPerNode: number,
+): Notice | null {
+    if (size.live === null || size.metrics === null || !size.metrics.ok) return null;
+    const samples = size.metrics.connections.filter(
+        ([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t * 1000 <= size.at,
+    );
+    if (samples.length === 0) return null;
+    const [t, connections] = samples.reduce((a, b) => (b[0] > a[0] ? b : a));
+    const limits = (size.metrics.limit ?? [])
+        .filter(([at, v]) => Number.isFinite(at) && Number.isFinite(v))
+        .slice()
+        .sort((a, b) => a[0] - b[0]);
+    const limit = limitAt(limits, t) ?? size.live.sizeUnit * connectionsPerNode;
+    return nearLimitNotice(stack, {
+        connections,
+        limit,
+        sizeUnit: Math.ceil(limit / connectionsPerNode),
+        at: t * 1000,
+    });
+}

@@ -1,0 +1,139 @@
+// One controller per stack: a lease, so two controllers (two hosts, or a second process on one)
+// never resize the same load balancer from different ideas of it. Pulumi's own lock covers one
+// update; the lease covers the controller's whole life. A second controller reads who holds it
+// and waits; a lease whose holder is gone (its process on this host has exited) or has not
+// renewed it for STALE_AFTER_TICKS of its own ticks is taken over, and said so. The lease also
+// carries the controller's memory between ticks (the last resize, the conditions already
+// notified), so a series of `--once` runs keeps DigitalOcean's pace and sends each alert once.
+// This file holds what every backend shares: the record, who holds it, and the interface.
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+
+/** A lease not renewed for this many of its holder's ticks is stale: its holder is taken to be gone. */
+export const STALE_AFTER_TICKS = 3;
+export interface Holder {
+    host: string;
+    pid: number;
+    /** random, per controller process: two processes with one pid (containers) still differ */
+    id: string;
+}
+
+const holderSchema = z.object({ host: z.string(), pid: z.number().int(), id: z.string() });
+
+/** The controller's memory between ticks (kept in the lease, so a takeover inherits it). */
+export interface LeaseMemory {
+    /** epoch ms (the tick's moment) of the last resize asked for */
+    lastResizeAt: number | null;
+    /** the conditions already notified (their condition keys) */
+    conditions: string[];
+    /** an update failed since the last one that succeeded: refresh the load balancer's state before the next */
+    updateFailed: boolean;
+}
+
+const recordSchema = z.object({
+    holder: holderSchema.nullable(),
+    since: z.number().nullable(),
+    heartbeatAt: z.number().nullable(),
+    intervalSeconds: z.number().positive(),
+    lastResizeAt: z.number().nullable(),
+    conditions: z.array(z.string()),
+    updateFailed: z.boolean().default(false),
+});
+
+/** The lease as stored: a released one keeps its memory with no holder. Times are epoch ms, real time. */
+export type LeaseRecord = z.infer<typeof recordSchema>;
+
+export type LeaseJudgement =
+    | { state: "free" }
+    | { state: "mine" }
+    | { state: "held"; holder: Holder; since: number; heartbeatAt: number }
+    | { state: "stale"; holder: Holder; since: number; heartbeatAt: number; why: string };
+
+/**
+ * Whose the lease is at `now` for `me`. Pure: `alive` says whether a pid runs on this host.
+ * Stale: the holder's process on this host is gone, or no renewal for STALE_AFTER_TICKS ticks.
+ */
+export function judgeLease(
+    record: LeaseRecord | null,
+    me: Holder,
+    now: number,
+    alive: (pid: number) => boolean,
+): LeaseJudgement {
+    if (record === null || record.holder === null) return { state: "free" };
+    const { holder } = record;
+    if (holder.id === me.id) return { state: "mine" };
+    const since = record.since ?? 0;
+    const heartbeatAt = record.heartbeatAt ?? 0;
+    if (holder.host === me.host && !alive(holder.pid)) {
+        return {
+            state: "stale",
+            holder,
+            since,
+            heartbeatAt,
+            why: `its process (pid ${holder.pid} on ${holder.host}) is gone`,
+        };
+    }
+    const staleMs = STALE_AFTER_TICKS * record.intervalSeconds * 1000;
+    if (now - heartbeatAt > staleMs) {
+        return {
+            state: "stale",
+            holder,
+            since,
+            heartbeatAt,
+            why: `no heartbeat for ${Math.floor((now - heartbeatAt) / 1000)} s (more than ${STALE_AFTER_TICKS} ticks of ${record.intervalSeconds} s)`,
+        };
+    }
+    return { state: "held", holder, since, heartbeatAt };
+}
+
+export type Hold =
+    | {
+          held: true;
+          memory: LeaseMemory;
+          tookOver: { from: Holder; since: number; heartbeatAt: number; why: string } | null;
+      }
+    | { held: false; holder: Holder; since: number; heartbeatAt: number };
+
+export interface Lease {
+    /** where the lease is, for messages */
+    where: string;
+    /** Takes or renews the lease (a heartbeat), or says who holds it. */
+    hold(now: number): Hold;
+    /** Saves the memory with a heartbeat; false when the lease is no longer this controller's. */
+    save(memory: LeaseMemory, now: number): boolean;
+    /** A heartbeat alone (while an update runs); false when the lease is no longer this controller's. */
+    renew(now: number): boolean;
+    /** Gives the lease up, keeping the memory; a no-op when it is not this controller's. */
+    release(now: number): void;
+}
+/** This process as a lease holder. */
+export function thisHolder(host: string, pid = process.pid): Holder {
+    return { host, pid, id: randomBytes(8).toString("hex") };
+}
+
+/** A stored lease record, or what makes the text not one. */
+export function parseLeaseRecord(
+    text: string,
+): { ok: true; record: LeaseRecord } | { ok: false; problem: string } {
+    const parsed = recordSchema.safeParse(safeJson(text));
+    if (parsed.success) return { ok: true, record: parsed.data };
+    const [issue] = parsed.error.issues;
+    return { ok: false, problem: `${issue.path.join(".")}: ${issue.message}` };
+}
+
+/** The memory a record carries (none yet: a fresh controller's). */
+export function leaseMemoryOf(record: LeaseRecord | null): LeaseMemory {
+    return {
+        lastResizeAt: record?.lastResizeAt ?? null,
+        conditions: record?.conditions ?? [],
+        updateFailed: record?.updateFailed ?? false,
+    };
+}
+
+function safeJson(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return undefined;
+    }
+}

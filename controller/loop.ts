@@ -1,0 +1,88 @@
+// The controller's loop: a tick every interval until a signal stops it; a stop during a tick lets
+// it finish (a running update always completes), then the lease is released.
+import { errorText, runTick, type TickDeps, type TickReport } from "./tick";
+
+export interface Stopper {
+    /** true once a stop was asked for (SIGTERM, SIGINT) */
+    readonly stopped: boolean;
+    /** resolves after `ms`, or at once when a stop is asked for */
+    sleep(ms: number): Promise<void>;
+}
+
+/** A stopper driven by signals; `dispose` removes its handlers. */
+export function signalStopper(
+    onStop: (signal: NodeJS.Signals) => void,
+    signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT"],
+): Stopper & { dispose(): void } {
+    let stopped = false;
+    let wake: (() => void) | null = null;
+    const handler = (signal: NodeJS.Signals) => {
+        if (!stopped) onStop(signal);
+        stopped = true;
+        wake?.();
+    };
+    for (const s of signals) process.on(s, handler);
+    return {
+        get stopped() {
+            return stopped;
+        },
+        sleep(ms) {
+            if (stopped) return Promise.resolve();
+            return new Promise<void>((resolve) => {
+                const timer = setTimeout(finish, ms);
+                function finish() {
+                    clearTimeout(timer);
+                    wake = null;
+                    resolve();
+                }
+                wake = finish;
+            });
+        },
+        dispose() {
+            for (const s of signals) process.off(s, handler);
+        },
+    };
+}
+
+export interface LoopOptions {
+    dryRun: boolean;
+    once: boolean;
+    intervalSeconds: number;
+    /** a bound for tests: stop after this many ticks */
+    maxTicks?: number;
+}
+
+/**
+ * Ticks every `intervalSeconds` (from one tick's start to the next) until stopped, or once. A stop
+ * during a tick lets it finish (the update included); then the lease is released.
+ */
+export async function runController(
+    deps: TickDeps,
+    options: LoopOptions,
+    stopper: Stopper,
+    onTick: (report: TickReport) => void,
+): Promise<TickReport[]> {
+    const reports: TickReport[] = [];
+    try {
+        for (let tick = 0; options.maxTicks === undefined || tick < options.maxTicks; tick++) {
+            if (stopper.stopped) break;
+            const started = deps.clock();
+            const report = await runTick(deps, { dryRun: options.dryRun });
+            reports.push(report);
+            onTick(report);
+            if (options.once || stopper.stopped) break;
+            await stopper.sleep(
+                Math.max(0, options.intervalSeconds * 1000 - (deps.clock() - started)),
+            );
+        }
+    } finally {
+        try {
+            deps.lease.release(deps.clock());
+        } catch (err) {
+            deps.log(
+                `autopilot: stack ${deps.stack}: the lease could not be released (${errorText(err)}); another controller takes it over once it is stale`,
+            );
+        }
+    }
+    return reports;
+}
