@@ -8,6 +8,7 @@ import { runController, signalStopper } from "../controller/loop";
 import { controllerSetup } from "../controller/setup";
 import type { TickReport } from "../controller/tick";
 import { redact } from "../ops/notify";
+import { plural } from "../sizing/format";
 import { runCli, UsageError } from "./run";
 
 const USAGE =
@@ -111,13 +112,9 @@ runCli(
             const stopped = { stopped: stopSignal ?? "done", ticks: reports.length };
             return values.json
                 ? JSON.stringify(stopped)
-                : `autopilot ${values.stack}: stopped (${stopped.stopped}) after ${plural(stopped.ticks)}; the lease is released`;
+                : `autopilot ${values.stack}: stopped (${stopped.stopped}) after ${plural(stopped.ticks, "tick")}; the lease is released`;
         } finally {
             stopper.dispose();
         }
     },
 );
-
-function plural(n: number): string {
-    return `${n} tick${n === 1 ? "" : "s"}`;
-}

@@ -2,7 +2,7 @@
 // DigitalOcean's pace or only says what it would do; which notices are new; the near-limit alert.
 // The size itself is the one decision every path shares (sizing/autopilot.ts).
 import type { SizeNow } from "../infra/liveSize";
-import { limitAt } from "../sizing/autopilot";
+import { valueAt } from "../sizing/observe";
 import { nearLimitNotice, type Notice } from "../ops/notify";
 
 /** DigitalOcean accepts one resize of a load balancer a minute. */
@@ -105,7 +105,7 @@ export function nearLimitFrom(
         .filter(([at, v]) => Number.isFinite(at) && Number.isFinite(v))
         .slice()
         .sort((a, b) => a[0] - b[0]);
-    const limit = limitAt(limits, t) ?? size.live.sizeUnit * connectionsPerNode;
+    const limit = valueAt(limits, t) ?? size.live.sizeUnit * connectionsPerNode;
     return nearLimitNotice(stack, {
         connections,
         limit,

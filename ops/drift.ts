@@ -15,6 +15,7 @@ import {
     LOAD_BALANCER_TYPE,
     maskingServerId,
 } from "../infra/names";
+import { plural } from "../sizing/format";
 import {
     type PreviewDigest,
     type PreviewStep,
@@ -233,8 +234,4 @@ function shown(value: unknown): string {
     if (value === undefined) return "(none)";
     const text = JSON.stringify(value) ?? String(value);
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-function plural(n: number, word: string): string {
-    return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

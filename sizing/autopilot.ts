@@ -25,7 +25,7 @@
 import { MAX_SIZE_UNIT, nodesFor, type Capacity, type Sizing } from "./index";
 import type { Step } from "./calendar";
 import { count, percent, plural, shortInstant } from "./format";
-import type { Sample } from "./observe";
+import { valueAt, type Sample } from "./observe";
 
 export const AUTOPILOT_DEFAULTS = {
     enabled: false,
@@ -248,16 +248,6 @@ function peakNeed(samples: Sample[], headroom: number, perNode: number): PeakNee
     return { value: peak[1], at: peak[0] * 1000, sizeUnit: nodesFor(peak[1], headroom, perNode) };
 }
 
-/** The limit in force at unix second t: the last limit sample at or before it, else the first after. */
-export function limitAt(limits: readonly Sample[], t: number): number | undefined {
-    let found: number | undefined;
-    for (const [at, v] of limits) {
-        if (at <= t) found = v;
-        else return found ?? v;
-    }
-    return found;
-}
-
 /**
  * At or near the limit: connections ≥ AT_LIMIT_SHARE × limit, compared as 20 × c ≥ 19 × limit,
  * exact for the whole connection counts the API reports.
@@ -354,7 +344,7 @@ export function observedNeed(input: NeedInput): ObservedNeed | null {
     const limits = validSamples(metrics.limit, -Infinity, Infinity);
     let growth: AtLimitNeed | null = null;
     for (const [t, v] of inWindow) {
-        const limit = limitAt(limits, t) ?? liveSizeUnit * c.connectionsPerNode;
+        const limit = valueAt(limits, t) ?? liveSizeUnit * c.connectionsPerNode;
         if (!atLimit(v, limit)) continue;
         const { nodesAtLimit, sizeUnit } = atLimitNeed(limit, c);
         if (growth === null || sizeUnit > growth.sizeUnit)

@@ -23,6 +23,7 @@
  * validates input; `size` re-checks defensively so it never returns NaN, and it
  * never caps silently — a demand it cannot serve is a SizingError.
  */
+import { percent, plural } from "./format";
 
 /** Per-node capacity and planning defaults (see the model above). */
 export const CAPACITY_DEFAULTS = {
@@ -236,15 +237,6 @@ function group(n: number): string {
     const [int, frac] = String(n).split(".");
     const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
     return frac === undefined ? grouped : `${grouped}.${frac}`;
-}
-
-function percent(headroom: number): string {
-    // toPrecision trims float noise such as 0.07 × 100 = 7.000000000000001.
-    return `${Number((headroom * 100).toPrecision(12))}%`;
-}
-
-function plural(n: number, word: string): string {
-    return `${group(n)} ${word}${n === 1 ? "" : "s"}`;
 }
 
 /** Why `needed` nodes: the term that set it, with the numbers behind it. */
