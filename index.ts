@@ -6,6 +6,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadSettings, nowFromEnvironment, Settings } from "./config";
+import { LIVE_LOAD_SCOPES } from "./config/scopes";
 import { programApiRead } from "./infra/digitaloceanApi";
 import { sizeNow } from "./infra/liveSize";
 import {
@@ -74,10 +75,7 @@ async function sizedForNow() {
             settings.autopilot.enabled
                 ? sizeNow(
                       settings,
-                      programApiRead(process.env, pulumi.runtime.allConfig(), [
-                          "load_balancer:read",
-                          "monitoring:read",
-                      ]),
+                      programApiRead(process.env, pulumi.runtime.allConfig(), LIVE_LOAD_SCOPES),
                       at,
                   )
                 : sizeNow(settings, { api: "", token: "" }, at), // off: the calendar alone, no API call

@@ -19,7 +19,7 @@ import {
 import { listLoadBalancers } from "../ops/loadBalancerList";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
 import { parsePreviewDigest, stepType } from "../ops/pulumiJson";
-import { COMMAND_SCOPES } from "../ops/scopes";
+import { COMMAND_SCOPES } from "../config/scopes";
 import { apiBase, tokenFrom } from "../infra/digitaloceanApi";
 import { runCli, UsageError } from "./run";
 

@@ -9,7 +9,7 @@ import { ALLOW_SCALE_DOWN_UNDER_LOAD } from "../ops/gate";
 import { readStackFile } from "../config/stackFile";
 import { gatedPreview } from "../ops/gatedPreview";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
-import { COMMAND_SCOPES } from "../ops/scopes";
+import { COMMAND_SCOPES } from "../config/scopes";
 import { lbChangeLine } from "./report";
 import { runCli } from "./run";
 

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { ConfigError, loadSettings, nowFromEnvironment, type Settings } from "../config";
 import { programApiRead } from "../infra/digitaloceanApi";
 import { sizeNow, type SizeNow } from "../infra/liveSize";
-import { COMMAND_SCOPES } from "../ops/scopes";
+import { COMMAND_SCOPES } from "../config/scopes";
 import { plural } from "../sizing/format";
 import { calendarChanged, changePeriod, timelineOf } from "../config/calendarChange";
 import { parseStackFile, readStackFile, stackFileName } from "../config/stackFile";

@@ -26,7 +26,7 @@ import {
     rollbackPreviewProblem,
     rollbackSizeNow,
 } from "../ops/rollback";
-import { COMMAND_SCOPES } from "../ops/scopes";
+import { COMMAND_SCOPES } from "../config/scopes";
 import { formatInstant } from "../sizing/format";
 import { nodeChange } from "../sizing/nodeChange";
 import { nodeChangeLine } from "./report";

@@ -9,7 +9,7 @@ import { loadSettings, nowFromEnvironment, stackCronEntries, type Schedule } fro
 import { readStackFile } from "../config/stackFile";
 import { apiBase, tokenFrom } from "../infra/digitaloceanApi";
 import { notifyTargetFrom, scheduledCheck, type ScheduledCheck } from "../ops/scheduledCheck";
-import { COMMAND_SCOPES } from "../ops/scopes";
+import { COMMAND_SCOPES } from "../config/scopes";
 import type { CronEntry } from "../sizing/cron";
 import { formatInstant } from "../sizing/format";
 import { runCli, UsageError } from "./run";

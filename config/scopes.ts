@@ -7,8 +7,6 @@
 // itself). Which endpoints each command really calls was read from the emulator's request log
 // of the end-to-end runs (test/e2e/scopes.test.ts keeps that true: every command passes on its
 // token, and a token without a scope of its list fails).
-import { ConfigError } from "../config";
-import { ApiAnswerError } from "../infra/digitaloceanApi";
 
 /** A DigitalOcean token scope, `<resource type>:<verb>`. */
 export type Scope = `${string}:${string}`;
@@ -95,7 +93,13 @@ export interface CommandScopes {
 const PROGRAM_READS =
     "GET /v2/load_balancers/{id} (load_balancer:read), GET /v2/droplets/{id} or /v2/droplets?tag_name= for the masking servers (droplet:read), GET /v2/certificates/{id} when a forwarding rule terminates TLS (certificate:read)";
 
-/** What the gate reads before letting a scale-down through (ops/gatedPreview.ts readLiveLoad). */
+/** The live size and the crowd it carries: what every sizing of "now" reads (plan, the program, the cheap check). */
+export const LIVE_LOAD_SCOPES = [
+    "load_balancer:read",
+    "monitoring:read",
+] as const satisfies readonly Scope[];
+
+/** What the gate reads before letting a scale-down through. */
 const LIVE_LOAD_READS =
     "GET /v2/load_balancers/{id} or /v2/load_balancers (load_balancer:read), GET /v2/monitoring/metrics/load_balancer/frontend_connections_current and _limit (monitoring:read)";
 
@@ -144,7 +148,7 @@ export const COMMAND_SCOPES = {
     },
     plan: {
         what: "`npm run plan` with the autopilot on and DIGITALOCEAN_TOKEN set (the live need; without a token plan reads nothing)",
-        scopes: ["load_balancer:read", "monitoring:read"],
+        scopes: LIVE_LOAD_SCOPES,
         why: `the size a deploy would make now: ${LIVE_LOAD_READS}`,
     },
     drift: {
@@ -291,18 +295,6 @@ export function scopeHints(output: string): string[] {
         hints.set(endpoint.scope, missingScopeHint(endpoint));
     }
     return [...hints.values()];
-}
-
-/**
- * For a caller's own API reads (`getJson(...).catch(withScopeHint)`): a 403 gets the line that
- * names the scope to add; anything else is rethrown as it is.
- */
-export function withScopeHint(err: unknown): never {
-    if (err instanceof ApiAnswerError && err.status === 403) {
-        const endpoint = scopeForRequest("GET", err.path);
-        if (endpoint) throw new ConfigError([...err.problems, missingScopeHint(endpoint)]);
-    }
-    throw err;
 }
 
 /** What to do about a 403 on `endpoint`: add its scope, unless it is a droplet write (never add those). */

@@ -3,6 +3,7 @@
 // the endpoint and what the API said. Thin on purpose: what the answers mean is elsewhere
 // (sizing/observe.ts, ops/discover.ts). Reads only; no Pulumi here.
 import { ConfigError } from "../config";
+import { missingScopeHint, scopeForRequest } from "../config/scopes";
 
 export const DEFAULT_API = "https://api.digitalocean.com";
 
@@ -107,4 +108,16 @@ export async function getJson(read: ApiRead, url: URL): Promise<unknown> {
             `GET ${url.pathname} answered something that is not JSON: ${text.slice(0, 120)}`,
         ]);
     }
+}
+
+/**
+ * For a caller's own API reads (`getJson(...).catch(withScopeHint)`): a 403 gets the line that
+ * names the scope to add; anything else is rethrown as it is.
+ */
+export function withScopeHint(err: unknown): never {
+    if (err instanceof ApiAnswerError && err.status === 403) {
+        const endpoint = scopeForRequest("GET", err.path);
+        if (endpoint) throw new ConfigError([...err.problems, missingScopeHint(endpoint)]);
+    }
+    throw err;
 }

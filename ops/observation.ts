@@ -3,9 +3,9 @@
 // (sizing/observe.ts). For observe and plan --observed; problems are ConfigErrors naming what
 // is wrong (the drop, the window, the token, the API's answer).
 import { ConfigError, type Settings } from "../config";
-import { apiBase, tokenFrom } from "../infra/digitaloceanApi";
+import { apiBase, tokenFrom, withScopeHint } from "../infra/digitaloceanApi";
 import { fetchLbMetrics } from "../infra/monitoring";
-import { COMMAND_SCOPES, withScopeHint } from "./scopes";
+import { COMMAND_SCOPES } from "../config/scopes";
 import { formatInstant } from "../sizing/format";
 import { observe, ObservationError, type Observation, type Series } from "../sizing/observe";
 import {

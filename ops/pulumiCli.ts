@@ -3,7 +3,7 @@
 // bin directory goes first on PATH so pulumi finds the matching language host, and the
 // DigitalOcean plugin is installed into the Pulumi home in use (the operator's own, where their
 // `pulumi login` lives), so it is found as a real plugin. A run that fails on a 403 for want
-// of a token scope gets a line on stderr naming the scope and how to add it (ops/scopes.ts):
+// of a token scope gets a line on stderr naming the scope and how to add it (config/scopes.ts):
 // the provider only passes DigitalOcean's generic "not authorized" on.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -11,7 +11,7 @@ import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
 import { ConfigError } from "../config";
 import { jsonFromStdout, parseEventLog } from "./pulumiJson";
-import { scopeHints } from "./scopes";
+import { scopeHints } from "../config/scopes";
 import { findToolchain, toolchainEnv, ToolchainUnavailable, type Toolchain } from "./toolchain";
 
 /** A failure with its own exit code (the toolchain script's 3 for "no toolchain"). */

@@ -4,7 +4,7 @@
 // droplets receive zero writes, protection refuses destroy.
 import { nodeChange } from "../sizing/nodeChange";
 import { nodeChangeLine } from "../cli/report";
-import { scopeHints } from "../ops/scopes";
+import { scopeHints } from "../config/scopes";
 import { ToolchainUnavailable } from "../ops/toolchain";
 import { openSandbox, Sandbox } from "./workspace";
 

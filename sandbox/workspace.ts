@@ -11,7 +11,7 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 import { loadSettings, Settings } from "../config";
 import { readStackFile } from "../config/stackFile";
 import { Emulator, seedFromIds, startEmulator } from "../emulator/server";
-import { RECOMMENDED_SCOPES, tokenScopes } from "../ops/scopes";
+import { RECOMMENDED_SCOPES, tokenScopes } from "../config/scopes";
 import { findToolchain, Toolchain, toolchainEnv } from "../ops/toolchain";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -49,7 +49,7 @@ export async function openSandbox(
     mkdirSync(state);
 
     const baseline = loadSettings(readStackFile(stackName, dir));
-    // The emulator knows only this token, with the scopes the docs recommend (ops/scopes.ts; to
+    // The emulator knows only this token, with the scopes the docs recommend (config/scopes.ts; to
     // create a load balancer, the program's create scopes): DigitalOcean refuses anything else.
     const token = `sandbox-${randomBytes(12).toString("hex")}`;
     const scopes = baseline.config.loadBalancer.id

@@ -11,7 +11,7 @@ import {
     replaceScopesReference,
     SCOPES_REFERENCE_FILE,
 } from "../scripts/docs";
-import { DROPLET_WRITE_SCOPES } from "../ops/scopes";
+import { DROPLET_WRITE_SCOPES } from "../config/scopes";
 import { stackConfigSchema } from "../config";
 
 const read = (file: string) => readFileSync(`${__dirname}/../${file}`, "utf8");
@@ -37,7 +37,7 @@ describe("generated docs", () => {
         expect(read("README.md")).toContain("(docs/config.md)");
     });
 
-    it("the token scopes in docs/scopes.md and the README's tick list are ops/scopes.ts's (run npm run docs), and the README's token has no droplet write", () => {
+    it("the token scopes in docs/scopes.md and the README's tick list are config/scopes.ts's (run npm run docs), and the README's token has no droplet write", () => {
         const scopes = read(SCOPES_REFERENCE_FILE);
         expect(replaceScopesReference(scopes)).toBe(scopes);
         const readme = read("README.md");

@@ -1,11 +1,11 @@
-// The token scopes per command (ops/scopes.ts): DigitalOcean's required scopes are added, the
+// The token scopes per command (config/scopes.ts): DigitalOcean's required scopes are added, the
 // recommended token can write to no droplet, and a 403 in pulumi's output becomes a line that
 // names the missing scope (and never advises adding a droplet write scope).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ENDPOINT_SCOPES as EMULATOR_ENDPOINT_SCOPES } from "../emulator/routes/scopes";
 import { withRequiredScopes as emulatorWithRequired } from "../emulator/tokens";
-import { getJson } from "../infra/digitaloceanApi";
+import { getJson, withScopeHint } from "../infra/digitaloceanApi";
 import {
     COMMAND_SCOPES,
     DROPLET_WRITE_SCOPES,
@@ -16,10 +16,9 @@ import {
     scopeHints,
     tokenScopes,
     withRequired,
-    withScopeHint,
     workflowScopes,
     type Command,
-} from "../ops/scopes";
+} from "../config/scopes";
 
 const UPDATE_NEEDS = [
     "load_balancer:read",
