@@ -26,7 +26,7 @@ import {
     toolchain,
     type E2eProject,
     type StackConfig,
-} from "../test/support/e2eHarness";
+} from "../sandbox/harness";
 import {
     benchTable,
     countsByKind,

@@ -24,7 +24,7 @@ import { thisHolder } from "./lease";
 import { gatedPreview } from "../ops/gatedPreview";
 import { lateScaleUpNotice, sendNotices, type SendResult } from "../ops/notify";
 import { CommandError, pulumiFromToolchain, TOOLCHAIN_MISSING } from "../ops/pulumiCli";
-import { COMMAND_SCOPES } from "../ops/scopes";
+import { COMMAND_SCOPES } from "../config/scopes";
 import { findToolchain, toolchainEnv, ToolchainUnavailable } from "../ops/toolchain";
 
 export interface ControllerSetup {

@@ -17,11 +17,11 @@ import {
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { Emulator, Seed, seedFromIds, startEmulator } from "../../emulator/server";
-import { jsonFromStdout, parsePreviewDigest, PreviewDigest } from "../../ops/pulumiJson";
-import { COMMAND_SCOPES, type Command, RECOMMENDED_SCOPES, tokenScopes } from "../../ops/scopes";
-import { findToolchain, Toolchain, toolchainEnv } from "../../ops/toolchain";
-import { PROGRAM_FILES } from "../../sandbox/workspace";
+import { Emulator, Seed, seedFromIds, startEmulator } from "../emulator/server";
+import { jsonFromStdout, parsePreviewDigest, PreviewDigest } from "../ops/pulumiJson";
+import { COMMAND_SCOPES, type Command, RECOMMENDED_SCOPES, tokenScopes } from "../config/scopes";
+import { findToolchain, Toolchain, toolchainEnv } from "../ops/toolchain";
+import { PROGRAM_FILES } from "../sandbox/workspace";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const LB_ID = "6d4b9d3e-2f0a-4c1e-9b7a-3f5e8c2a1d40";
@@ -131,7 +131,7 @@ export interface TeamBackend {
 
 /**
  * The tokens every project's account knows, each with exactly its scopes (the emulator refuses
- * the rest, as DigitalOcean does): one per command of ops/scopes.ts, named after it (`program`,
+ * the rest, as DigitalOcean does): one per command of config/scopes.ts, named after it (`program`,
  * `programCreate`, `gate`, `rollback`, `drift`, `forget`, `observe`, `discover`, `autopilot`),
  * `recommended` (RECOMMENDED_SCOPES), `fullAccess` (the legacy full-access scope: only for a
  * test about something else, which says why), and any `extraTokens` a test adds.
@@ -382,7 +382,7 @@ export function writes(emulator: Emulator) {
 /**
  * Runs one of this repository's CLIs (`cli/<name>.ts`: gate, rollback, drift, …) in the project
  * as an operator would (`npm run <name> -- …`), asynchronously: the emulator lives in this process.
- * A command of ops/scopes.ts runs on its own token (the narrowest it needs) unless `token` names
+ * A command of config/scopes.ts runs on its own token (the narrowest it needs) unless `token` names
  * another; any other CLI on the project's.
  */
 export function runCli(p: E2eProject, name: string, ...args: string[]): Promise<Run>;

@@ -18,8 +18,8 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../emulator/server";
-import { tokenScopes } from "../ops/scopes";
-import { baseConfig, baseSeed, LB_ID } from "./support/e2eHarness";
+import { tokenScopes } from "../config/scopes";
+import { baseConfig, baseSeed, LB_ID } from "../sandbox/harness";
 import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
 import { NODE, tsxArgs } from "./support/tsx";
 

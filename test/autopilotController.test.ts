@@ -23,7 +23,7 @@ import { fileLease, leaseFile } from "../controller/fileLease";
 import { judgeLease, STALE_AFTER_TICKS, type Holder, type LeaseRecord } from "../controller/lease";
 import type { Notice, SendResult } from "../ops/notify";
 import { decideSize, type ObservedMetrics } from "../sizing/autopilot";
-import { baseConfig, LB_ID } from "./support/e2eHarness";
+import { baseConfig, LB_ID } from "../sandbox/harness";
 
 const AT = Date.parse("2027-11-24T10:00:00Z");
 const MIN = 60_000;

@@ -11,8 +11,8 @@ import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../emulator/server";
-import { tokenScopes } from "../ops/scopes";
-import { baseSeed, LB_ID } from "./support/e2eHarness";
+import { tokenScopes } from "../config/scopes";
+import { baseSeed, LB_ID } from "../sandbox/harness";
 import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -2,7 +2,7 @@
 // moments a fault test acts on (a request arriving, a polling provider).
 import type { Emulator } from "../../emulator/server";
 import type { LogEntry } from "../../emulator/types";
-import type { E2eProject, Run } from "../support/e2eHarness";
+import type { E2eProject, Run } from "../../sandbox/harness";
 
 /** The request log from `mark` on (take a mark with `logMark` before the step). */
 export const logMark = (emulator: Emulator): number => emulator.state.log.length;

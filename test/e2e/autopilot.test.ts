@@ -18,10 +18,10 @@ import {
     ROOT,
     runCli,
     writes,
-} from "../support/e2eHarness";
+} from "../../sandbox/harness";
 import { NODE, tsxArgs } from "../support/tsx";
 import { observed } from "./apiTraffic";
-import { scopeForRequest, tokenScopes } from "../../ops/scopes";
+import { scopeForRequest, tokenScopes } from "../../config/scopes";
 
 afterEach(disposeAll);
 

@@ -2,7 +2,7 @@
 // drops, each `up` sizes for that moment; a boundary crossed is exactly one LB write, a run
 // between boundaries is none, and no droplet is ever written to.
 import { afterEach, describe, expect, it } from "vitest";
-import { baseConfig, disposeAll, LB_ID, openProject, writes } from "../support/e2eHarness";
+import { baseConfig, disposeAll, LB_ID, openProject, writes } from "../../sandbox/harness";
 
 afterEach(disposeAll);
 

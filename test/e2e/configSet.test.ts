@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadSettings } from "../../config";
-import { disposeAll, LB_ID, MASKING_IDS, openProject, writes } from "../support/e2eHarness";
+import { disposeAll, LB_ID, MASKING_IDS, openProject, writes } from "../../sandbox/harness";
 
 afterEach(disposeAll);
 

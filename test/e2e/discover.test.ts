@@ -18,7 +18,7 @@ import {
     runCli,
     runPulumiIn,
     writes,
-} from "../support/e2eHarness";
+} from "../../sandbox/harness";
 
 afterEach(disposeAll);
 

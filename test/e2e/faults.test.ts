@@ -14,7 +14,7 @@ import {
     LB_ID,
     openProject,
     projectProcesses,
-} from "../support/e2eHarness";
+} from "../../sandbox/harness";
 
 afterEach(disposeAll);
 

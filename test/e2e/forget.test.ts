@@ -9,7 +9,7 @@ import {
     openProject,
     runCli,
     writes,
-} from "../support/e2eHarness";
+} from "../../sandbox/harness";
 
 afterEach(disposeAll);
 

@@ -21,7 +21,7 @@ import {
     ROOT,
     runCli,
     writes,
-} from "../support/e2eHarness";
+} from "../../sandbox/harness";
 
 afterEach(disposeAll);
 

@@ -11,7 +11,7 @@ import {
     runCli,
     writes,
     type E2eProject,
-} from "../support/e2eHarness";
+} from "../../sandbox/harness";
 
 afterEach(disposeAll);
 

@@ -1,4 +1,4 @@
-// The token scopes of ops/scopes.ts on the real engine and provider, with the emulator refusing
+// The token scopes of config/scopes.ts on the real engine and provider, with the emulator refusing
 // what a token's scopes do not grant (DigitalOcean's 403): the drop cycle, rollback, drift and
 // observe run on the recommended token; a program without the masking servers' guardrails has
 // every droplet write refused by the API itself; a token without load_balancer:update fails the
@@ -6,7 +6,7 @@
 // as `[observed] endpoints <step> …`: the evidence behind the scope table.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../emulator/server";
-import { scopeForRequest, tokenScopes, withRequired, type Command } from "../../ops/scopes";
+import { scopeForRequest, tokenScopes, withRequired, type Command } from "../../config/scopes";
 import { logMark, logSince, observed } from "./apiTraffic";
 import {
     baseConfig,
@@ -17,7 +17,7 @@ import {
     MASKING_IDS,
     openProject,
     runCli,
-} from "../support/e2eHarness";
+} from "../../sandbox/harness";
 import { unlockedMaskingServers } from "./fixtures/variants";
 
 afterEach(disposeAll);

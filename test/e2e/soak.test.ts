@@ -4,7 +4,7 @@
 // state's history grows. It takes about ten minutes here: `npm run soak`, not `npm test`.
 import { afterEach, expect, it } from "vitest";
 import { logMark, observed, stepTraffic } from "./apiTraffic";
-import { baseConfig, disposeAll, E2eProject, LB_ID, openProject } from "../support/e2eHarness";
+import { baseConfig, disposeAll, E2eProject, LB_ID, openProject } from "../../sandbox/harness";
 
 afterEach(disposeAll);
 

@@ -13,7 +13,7 @@ import {
     runPulumiIn,
     TeamBackend,
     writes,
-} from "../support/e2eHarness";
+} from "../../sandbox/harness";
 import { waitFor } from "./apiTraffic";
 import { BUILD_TIMEOUT_MS, ObjectStore, startObjectStore } from "./objectStore";
 

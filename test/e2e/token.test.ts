@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from "nod
 import * as path from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { exportedState, observed } from "./apiTraffic";
-import { disposeAll, LB_ID, openProject, Run, toolchain } from "../support/e2eHarness";
+import { disposeAll, LB_ID, openProject, Run, toolchain } from "../../sandbox/harness";
 
 afterEach(disposeAll);
 
