@@ -11,6 +11,7 @@ import { sizeNow } from "./infra/liveSize";
 import {
     ambiguousCertificates,
     createdLoadBalancerArgs,
+    DEFAULT_TLS_CIPHER_POLICY,
     differencesFromLive,
     liveLoadBalancerArgs,
     providerBlindArgs,
@@ -70,6 +71,8 @@ export = async () => {
         activeUntil: schedule.active.length ? schedule.until : null,
         nextResizeAt: schedule.nextResize?.at ?? null,
         nextSizeUnit: schedule.nextResize?.sizeUnit ?? null,
+        // Read live (the provider never reads it back): what `drift` compares the LB with.
+        tlsCipherPolicy: adopted?.tlsCipherPolicy ?? DEFAULT_TLS_CIPHER_POLICY,
     };
 };
 
@@ -158,6 +161,7 @@ async function adoptedAsItIs(id: string, sizeUnit: number) {
     return {
         args: { ...liveLoadBalancerArgs(live), ...blind.args },
         ignoreChanges: blind.ignoreChanges,
+        tlsCipherPolicy: (own?.tls_cipher_policy || DEFAULT_TLS_CIPHER_POLICY).toUpperCase(),
     };
 }
 

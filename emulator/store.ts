@@ -693,7 +693,7 @@ export class EmulatorStore {
     patchLb(id: string, changes: Body): LoadBalancer {
         const rec = this.lbs.get(id);
         if (!rec) throw new NotFoundError();
-        const allowed = ["status", "name", "size_unit", "stuck"];
+        const allowed = ["status", "name", "size_unit", "stuck", "tls_cipher_policy"];
         const unknown = Object.keys(changes).filter((k) => !allowed.includes(k));
         if (unknown.length)
             throw new InvalidError([
@@ -713,6 +713,12 @@ export class EmulatorStore {
             rec.stuck = changes.stuck;
         }
         if (changes.name !== undefined) rec.lb.name = String(changes.name);
+        if (changes.tls_cipher_policy !== undefined) {
+            const policy = String(changes.tls_cipher_policy).toUpperCase();
+            if (!["DEFAULT", "STRONG"].includes(policy))
+                throw new InvalidError(["tls_cipher_policy must be DEFAULT or STRONG"]);
+            rec.lb.tls_cipher_policy = policy;
+        }
         if (changes.size_unit !== undefined) {
             if (!Number.isInteger(changes.size_unit) || (changes.size_unit as number) < 1)
                 throw new InvalidError(["size_unit must be a positive integer"]);

@@ -195,10 +195,16 @@ export async function runProgram(
     const main = (program.default ?? program) as unknown as () => Promise<
         Record<string, pulumi.Output<unknown>>
     >;
-    const exported = await main();
-    const outputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(exported)) outputs[key] = await resolve(value);
-    return { registrations, invokes, outputs };
+    try {
+        const exported = await main();
+        const outputs: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(exported)) outputs[key] = await resolve(value);
+        return { registrations, invokes, outputs };
+    } finally {
+        // Unit files share workers (isolate: false): leave no stub behind.
+        vi.unstubAllGlobals();
+        vi.unstubAllEnvs();
+    }
 }
 
 function resolve<T>(value: pulumi.Output<T> | T): Promise<T> {
