@@ -160,7 +160,7 @@ export function providerBlindArgs(
  * so a name several certificates share may send another one. One line per rule, saying what to do.
  */
 export function ambiguousCertificates(
-    live: LiveLoadBalancer,
+    live: Pick<LiveLoadBalancer, "id" | "forwardingRules">,
     certificatesNamed: ReadonlyMap<string, number>,
 ): string[] {
     const where = `load balancer ${live.id}`;

@@ -291,8 +291,10 @@ function changeReasons(
     if (passed.length > 0)
         allowed.push(`${stepName(step)}: ${step.op} ${passed.join(", ")} (--allow)`);
     if (blocked.length === 0) return [];
+    // tlsCipherPolicy rides along with a resize as the LB has it live: not a change to offer.
+    const changes = [...free].filter((p) => p !== TLS_CIPHER_POLICY_PROPERTY);
     const only =
-        free.size > 0 ? `only ${[...free].join(", ")} may change` : "no change is expected here";
+        changes.length > 0 ? `only ${changes.join(", ")} may change` : "no change is expected here";
     return [
         `${what}: changes ${blocked.join(", ")}; ${only} (pass --allow ${blocked[0]} if intended)`,
     ];

@@ -273,5 +273,5 @@ describe("every live setting survives a resize", () => {
             // No shrinking: each step would be another minute; the failing case is printed as drawn.
             { numRuns: 5, endOnFailure: true },
         );
-    }, 600_000);
+    }, 900_000);
 });
