@@ -183,4 +183,18 @@ describe("load balancer updates on DigitalOcean's semantics", () => {
         emu!.state.resizeIntervalSeconds = 0;
         expect((await put(providerLbBody({ size_unit: 5 }))).status).toBe(200);
     });
+
+    it("the cipher policy can be changed in the console (control PATCH), as drift's tests need", async () => {
+        await start(consoleSeed(providerLbBody({ tls_cipher_policy: "STRONG" })));
+        const control = (body: unknown) =>
+            fetch(`${emu!.url}/_emulator/load_balancers/${LB_ID}`, {
+                method: "PATCH",
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify(body),
+            });
+        expect((await control({ tls_cipher_policy: "default" })).status).toBe(200);
+        expect((await live()).tls_cipher_policy).toBe("DEFAULT");
+        expect((await control({ tls_cipher_policy: "WEAK" })).status).toBe(422);
+        expect((await live()).tls_cipher_policy).toBe("DEFAULT");
+    });
 });
