@@ -10,10 +10,14 @@ import { LIVE_LOAD_SCOPES } from "./config/scopes";
 import { programApiRead } from "./infra/digitaloceanApi";
 import { sizeNow } from "./infra/liveSize";
 import {
+    ambiguousCertificates,
     createdLoadBalancerArgs,
+    DEFAULT_TLS_CIPHER_POLICY,
     differencesFromLive,
     liveLoadBalancerArgs,
+    providerBlindArgs,
 } from "./infra/loadBalancerSettings";
+import { certificatesNamed, getLoadBalancer, liveNodes } from "./infra/loadBalancers";
 import { importMaskingServers, readMaskingServers } from "./infra/maskingServers";
 import { LOAD_BALANCER_NAME } from "./infra/names";
 import { resizeOnlyFromEnvironment } from "./infra/resizeOnly";
@@ -30,18 +34,23 @@ export = async () => {
     // Resize-only (infra/resizeOnly.ts): a run targeted at the LB, which carries the droplets over.
     if (!resizeOnly) importMaskingServers(live);
 
+    const adopted = config.loadBalancer.id
+        ? await adoptedAsItIs(config.loadBalancer.id, size.sizeUnit)
+        : undefined;
     const loadBalancer = new digitalocean.LoadBalancer(
         LOAD_BALANCER_NAME,
         {
-            ...(config.loadBalancer.id
-                ? await adoptedAsItIs(config.loadBalancer.id)
-                : createdLoadBalancerArgs(config)),
+            ...(adopted ? adopted.args : createdLoadBalancerArgs(config)),
             sizeUnit: size.sizeUnit,
             ...(config.maskingServers.ids
                 ? { dropletIds: config.maskingServers.ids }
                 : { dropletTag: config.maskingServers.tag }),
         },
-        { protect: true, import: config.loadBalancer.id },
+        {
+            protect: true,
+            import: config.loadBalancer.id,
+            ...(adopted?.ignoreChanges.length ? { ignoreChanges: adopted.ignoreChanges } : {}),
+        },
     );
 
     return {
@@ -63,6 +72,8 @@ export = async () => {
         activeUntil: schedule.active.length ? schedule.until : null,
         nextResizeAt: schedule.nextResize?.at ?? null,
         nextSizeUnit: schedule.nextResize?.sizeUnit ?? null,
+        // Read live (the provider never reads it back): what `drift` compares the LB with.
+        tlsCipherPolicy: adopted?.tlsCipherPolicy ?? DEFAULT_TLS_CIPHER_POLICY,
     };
 };
 
@@ -111,8 +122,9 @@ async function sizedForNow() {
 }
 
 // An adopted LB keeps every live setting; only its size and targets are the program's.
-// A config that contradicts it stops here, before any write.
-async function adoptedAsItIs(id: string) {
+// A config that contradicts it, or a setting the provider could not carry, stops here, before
+// any write. What the provider never reads back comes from the project's own read of the LB.
+async function adoptedAsItIs(id: string, sizeUnit: number) {
     const live = await digitalocean.getLoadBalancer({ id });
     const differences = differencesFromLive(config, live);
     if (differences.length) {
@@ -120,16 +132,47 @@ async function adoptedAsItIs(id: string) {
             `the configuration does not match the adopted load balancer (nothing was changed):\n  ${differences.join("\n  ")}`,
         );
     }
-    return liveLoadBalancerArgs(live);
+    const { own, certificates } = await runErrorOnReject(async () => {
+        const read = programApiRead(process.env, pulumi.runtime.allConfig(), [
+            "load_balancer:read",
+            "certificate:read",
+        ]);
+        const names = [
+            ...new Set(live.forwardingRules.map((rule) => rule.certificateName).filter(Boolean)),
+        ];
+        return {
+            own: await getLoadBalancer(read, id),
+            certificates: new Map(
+                await Promise.all(
+                    names.map(async (name) => [name, await certificatesNamed(read, name)] as const),
+                ),
+            ),
+        };
+    }, "could not read the adopted load balancer");
+    const ambiguous = ambiguousCertificates(live, certificates);
+    if (ambiguous.length) {
+        throw new pulumi.RunError(
+            `the adopted load balancer has a setting a resize could not keep (nothing was changed):\n  ${ambiguous.join("\n  ")}`,
+        );
+    }
+    const blind = providerBlindArgs(own ?? {}, !own || liveNodes(own) !== sizeUnit);
+    return {
+        args: { ...liveLoadBalancerArgs(live), ...blind.args },
+        ignoreChanges: blind.ignoreChanges,
+        tlsCipherPolicy: (own?.tls_cipher_policy || DEFAULT_TLS_CIPHER_POLICY).toUpperCase(),
+    };
 }
 
-async function runErrorOnReject<T>(read: () => Promise<T>): Promise<T> {
+async function runErrorOnReject<T>(
+    read: () => Promise<T>,
+    what = "proxy-lb:autopilot could not read the load balancer",
+): Promise<T> {
     try {
         return await read();
     } catch (err) {
         throw new pulumi.RunError(
             err instanceof ConfigError
-                ? `proxy-lb:autopilot could not read the load balancer:\n  ${err.problems.join("\n  ")}`
+                ? `${what}:\n  ${err.problems.join("\n  ")}`
                 : (err as Error).message,
         );
     }

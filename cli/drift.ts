@@ -2,7 +2,11 @@
 // What changed outside the program: `pulumi refresh --preview-only --json` and its event log
 // (reads only; the state is not written) turned into a report of masking droplets and load balancer drift.
 // Changes nothing. Its exit code is meant for a scheduled job: see HELP.
+import { readStackFile } from "../config/stackFile";
+import { programApiRead } from "../infra/digitaloceanApi";
 import { driftExit, driftOfRefresh, formatDriftReport } from "../ops/drift";
+import { withLiveSettingsDrift } from "../ops/driftLive";
+import { COMMAND_SCOPES } from "../config/scopes";
 import { pulumiFromToolchain, runWithEventLog } from "../ops/pulumiCli";
 import { parsePreviewDigest } from "../ops/pulumiJson";
 import { runCli } from "./run";
@@ -12,7 +16,7 @@ const USAGE = "usage: npm run drift -- --stack <name> [--json]";
 const HELP = `Runs a read-only refresh preview (\`pulumi refresh --preview-only\`) and reports masking
 droplets changed outside the program (size, tags, name; status when it changes with one of
 those; not the image, which the DigitalOcean provider reads only on import) and load balancer
-drift. It changes nothing: a droplet changed in the console is reported, never "repaired".
+drift (the cipher policy, which the provider never reads back, read with the API). It changes nothing: a droplet changed in the console is reported, never "repaired".
 
   --stack <name>     the stack
   --json             print the report as one JSON object
@@ -28,7 +32,7 @@ exit codes (for a scheduled job):
 
 runCli(
     { usage: USAGE, help: HELP, options: { json: { type: "boolean", default: false } } },
-    (values) => {
+    async (values) => {
         const { stack } = values;
         // A read-only refresh preview; its event log has what Read returned, which the digest hides
         // for the masking droplets (ops/drift.ts).
@@ -37,7 +41,10 @@ runCli(
             ["refresh", "--preview-only", "--json", "--non-interactive", "--stack", stack],
             parsePreviewDigest,
         );
-        const report = driftOfRefresh(refresh);
+        // The cipher policy, which the provider never reads back, from the project's own read.
+        const report = await withLiveSettingsDrift(driftOfRefresh(refresh), refresh.value, () =>
+            programApiRead(process.env, readStackFile(stack), COMMAND_SCOPES.drift.scopes),
+        );
         const output = values.json
             ? JSON.stringify(report, null, 2)
             : formatDriftReport(report, stack);

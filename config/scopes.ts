@@ -91,7 +91,7 @@ export interface CommandScopes {
 
 /** The endpoints behind the reads every program run makes, and the scopes for them. */
 const PROGRAM_READS =
-    "GET /v2/load_balancers/{id} (load_balancer:read), GET /v2/droplets/{id} or /v2/droplets?tag_name= for the masking servers (droplet:read), GET /v2/certificates/{id} when a forwarding rule terminates TLS (certificate:read)";
+    "GET /v2/load_balancers/{id} (load_balancer:read), GET /v2/droplets/{id} or /v2/droplets?tag_name= for the masking servers (droplet:read), GET /v2/certificates/{id} when a forwarding rule terminates TLS and GET /v2/certificates?name= for each such certificate's name (certificate:read)";
 
 /** The live size and the crowd it carries: what every sizing of "now" reads (plan, the program, the cheap check). */
 export const LIVE_LOAD_SCOPES = [

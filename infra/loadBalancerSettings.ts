@@ -128,3 +128,49 @@ export function differencesFromLive(config: StackConfig, live: LiveLoadBalancer)
     }
     return problems;
 }
+
+/** DigitalOcean's cipher policy when none is set, and what a PUT that omits it resets to. */
+export const DEFAULT_TLS_CIPHER_POLICY = "DEFAULT";
+
+/**
+ * How the settings the provider never reads back are carried, from the project's own read of
+ * the LB (infra/loadBalancers.ts). `tls_cipher_policy`: the provider sends it only when declared,
+ * and a PUT without it resets it to DEFAULT. Declared on a run that resizes (its one PUT carries
+ * the live value); on any other run the engine keeps the state's value (ignoreChanges), because
+ * on the import run a declared value the provider's Read cannot see would fail the import.
+ * `network` and `network_stack` need nothing: DigitalOcean keeps them when a PUT omits them
+ * (they cannot be updated after creation; emulator/README.md, "Updating a load balancer").
+ */
+export function providerBlindArgs(
+    own: { tls_cipher_policy?: string },
+    resizing: boolean,
+): { args: Pick<LoadBalancerArgs, "tlsCipherPolicy">; ignoreChanges: string[] } {
+    if (!resizing) return { args: {}, ignoreChanges: ["tlsCipherPolicy"] };
+    const policy = (own.tls_cipher_policy || DEFAULT_TLS_CIPHER_POLICY).toUpperCase();
+    // DEFAULT is what an omission leaves: declaring it would only add a diff.
+    return {
+        args: policy === DEFAULT_TLS_CIPHER_POLICY ? {} : { tlsCipherPolicy: policy },
+        ignoreChanges: [],
+    };
+}
+
+/**
+ * Forwarding rules whose certificate the provider could swap on the next update: it looks each
+ * rule's certificate up by name (FindCertificateByName, the first of GET /v2/certificates?name=),
+ * so a name several certificates share may send another one. One line per rule, saying what to do.
+ */
+export function ambiguousCertificates(
+    live: Pick<LiveLoadBalancer, "id" | "forwardingRules">,
+    certificatesNamed: ReadonlyMap<string, number>,
+): string[] {
+    const where = `load balancer ${live.id}`;
+    return live.forwardingRules
+        .filter(
+            (rule) =>
+                rule.certificateName && (certificatesNamed.get(rule.certificateName) ?? 0) > 1,
+        )
+        .map(
+            (rule) =>
+                `${where}: forwarding rule ${rule.entryProtocol} ${rule.entryPort} uses certificate "${rule.certificateName}", a name ${certificatesNamed.get(rule.certificateName)} certificates share; the DigitalOcean provider finds a rule's certificate by name on every update and could send another one: give the account's certificates unique names, then run again`,
+        );
+}

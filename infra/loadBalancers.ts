@@ -32,11 +32,16 @@ const liveLoadBalancerSchema = z.looseObject({
                 entry_port: z.number(),
                 target_protocol: z.string(),
                 target_port: z.number(),
+                certificate_id: z.string().nullable().optional(),
             }),
         )
         .optional()
         .default([]),
     health_check: z.looseObject({ protocol: z.string(), port: z.number() }).optional(),
+    // Never read back by the provider: the program reads them here (infra/providerBlind.ts).
+    tls_cipher_policy: z.string().optional(),
+    network: z.string().optional(),
+    network_stack: z.string().optional(),
 });
 
 export type LiveLoadBalancer = z.infer<typeof liveLoadBalancerSchema>;
@@ -119,4 +124,23 @@ export async function getLoadBalancer(read: ApiRead, id: string): Promise<LiveLo
             `GET ${url.pathname} answered something that is not a load balancer: ${result.error.issues[0].path.join(".")}: ${result.error.issues[0].message}`,
         ]);
     return result.data.load_balancer;
+}
+
+/** How many certificates of the account are named `name` (GET /v2/certificates?name=, as the provider looks them up). */
+export async function certificatesNamed(read: ApiRead, name: string): Promise<number> {
+    const url = new URL(`${read.api}/v2/certificates`);
+    url.searchParams.set("name", name);
+    url.searchParams.set("per_page", String(PER_PAGE));
+    const json = await getJson(read, url);
+    const result = z
+        .looseObject({
+            certificates: z.array(z.looseObject({ name: z.string() })),
+        })
+        .safeParse(json);
+    if (!result.success)
+        throw new ConfigError([
+            `GET /v2/certificates?name=${name} answered something that is not a list of certificates`,
+        ]);
+    // Only "more than one" matters, so the first page (up to 200) is enough.
+    return result.data.certificates.filter((c) => c.name === name).length;
 }

@@ -235,3 +235,37 @@ function shown(value: unknown): string {
     const text = JSON.stringify(value) ?? String(value);
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
+
+/** The stack output where the program records the cipher policy it read live (index.ts). */
+export const CIPHER_POLICY_OUTPUT = "tlsCipherPolicy";
+
+/**
+ * The load balancer's id and the cipher policy the last `pulumi up` read live (the stack's
+ * `tlsCipherPolicy` output), from a refresh preview; undefined for a state without them.
+ */
+export function recordedCipherPolicy(
+    refreshPreview: PreviewDigest,
+): { id: string; policy: string } | undefined {
+    const steps = latestPerUrn(refreshPreview.steps ?? []);
+    const stack = steps.find((s) => stepType(s) === "pulumi:pulumi:Stack");
+    const lbSteps = steps.filter((s) => stepType(s) === LOAD_BALANCER_TYPE);
+    const lb = lbSteps.find((s) => stepName(s) === LOAD_BALANCER_NAME) ?? lbSteps[0];
+    const policy = stack?.oldState?.outputs?.[CIPHER_POLICY_OUTPUT];
+    const id = lb?.oldState?.id;
+    return typeof policy === "string" && typeof id === "string" ? { id, policy } : undefined;
+}
+
+/**
+ * The report with the cipher policy changed outside the program: the provider never reads
+ * `tls_cipher_policy` back, so a refresh cannot see it; `live` is the project's own read.
+ */
+export function withCipherPolicyDrift(
+    report: DriftReport,
+    recorded: string,
+    live: string | undefined,
+): DriftReport {
+    const now = (live || "DEFAULT").toUpperCase();
+    if (now === recorded.toUpperCase()) return report;
+    const change = { property: CIPHER_POLICY_OUTPUT, from: recorded, to: now };
+    return { ...report, loadBalancer: [...report.loadBalancer, change].sort(byHeadline) };
+}

@@ -5,7 +5,8 @@
 //   - a masking droplet step is only ever same / read / import / refresh (none writes to it),
 //     and its new state keeps protect, retainOnDelete and ignoreChanges on every input (["*"],
 //     or the program's own list, FROZEN_DROPLET_INPUTS, as the policy pack accepts);
-//   - the only change allowed without --allow is the load balancer's sizeUnit;
+//   - the only change allowed without --allow is the load balancer's sizeUnit (and with it its
+//     live tlsCipherPolicy, which the program carries: the provider never reads it back);
 //   - no second load balancer is created while one exists;
 //   - error diagnostics (and a possibly corrupt state) fail the gate;
 //   - a scale-down below the need the load balancer's metrics show over the window, or one the
@@ -28,6 +29,8 @@ import {
 } from "./pulumiJson";
 
 export const SIZE_PROPERTY = "sizeUnit";
+/** Carried with a resize, never changed: the LB's live cipher policy (see freeProperties). */
+export const TLS_CIPHER_POLICY_PROPERTY = "tlsCipherPolicy";
 const STACK_TYPE = "pulumi:pulumi:Stack";
 const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
 
@@ -223,8 +226,20 @@ function loadBalancerReasons(
         reasons.push(`${what}: the load balancer would lose protect: true`);
     }
     if (step.op === "update")
-        reasons.push(...changeReasons(step, what, allow, allowed, new Set([SIZE_PROPERTY])));
+        reasons.push(...changeReasons(step, what, allow, allowed, freeProperties(step)));
     return reasons;
+}
+
+/**
+ * What a load balancer update may change without --allow: sizeUnit, and with it tlsCipherPolicy,
+ * which the program declares on a resize as the LB has it live (the provider never reads it
+ * back, so its first declaration is a diff; the PUT carries the live value, see
+ * infra/loadBalancerSettings.ts providerBlindArgs).
+ */
+function freeProperties(step: PreviewStep): Set<string> {
+    return changedProperties(step).includes(SIZE_PROPERTY)
+        ? new Set([SIZE_PROPERTY, TLS_CIPHER_POLICY_PROPERTY])
+        : new Set([SIZE_PROPERTY]);
 }
 
 function dropletReasons(step: PreviewStep, what: string): string[] {
@@ -276,8 +291,10 @@ function changeReasons(
     if (passed.length > 0)
         allowed.push(`${stepName(step)}: ${step.op} ${passed.join(", ")} (--allow)`);
     if (blocked.length === 0) return [];
+    // tlsCipherPolicy rides along with a resize as the LB has it live: not a change to offer.
+    const changes = [...free].filter((p) => p !== TLS_CIPHER_POLICY_PROPERTY);
     const only =
-        free.size > 0 ? `only ${[...free].join(", ")} may change` : "no change is expected here";
+        changes.length > 0 ? `only ${changes.join(", ")} may change` : "no change is expected here";
     return [
         `${what}: changes ${blocked.join(", ")}; ${only} (pass --allow ${blocked[0]} if intended)`,
     ];

@@ -150,6 +150,7 @@ describe("the program under mocks", () => {
             sizedBy: "calendar",
             sizeReason: "the calendar gives 3 nodes (baseline (proxy-lb:demand))",
             autopilot: null,
+            tlsCipherPolicy: "DEFAULT",
         });
     });
 

@@ -117,6 +117,29 @@ export async function runProgram(
     const byId = new Map(droplets.map((d) => [d.id, liveDroplet(d)]));
 
     pulumi.runtime.setAllConfig(config);
+    // The program's own read of an adopted LB (what the provider never reads back) and of the
+    // certificates' names: answered as the API would for the LB liveLoadBalancer describes.
+    vi.stubEnv("DIGITALOCEAN_TOKEN", process.env.DIGITALOCEAN_TOKEN || "test-token");
+    vi.stubGlobal("fetch", async (url: URL | string) => {
+        const path = new URL(String(url)).pathname;
+        const lb = /^\/v2\/load_balancers\/([^/]+)$/.exec(path);
+        const body = lb
+            ? {
+                  load_balancer: {
+                      id: lb[1],
+                      name: "proxy-lb",
+                      size_unit: 1,
+                      tls_cipher_policy: "DEFAULT",
+                  },
+              }
+            : path === "/v2/certificates"
+              ? { certificates: [] }
+              : undefined;
+        return new Response(JSON.stringify(body ?? { id: "not_found", message: path }), {
+            status: body ? 200 : 404,
+            headers: { "content-type": "application/json" },
+        });
+    });
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
@@ -172,10 +195,16 @@ export async function runProgram(
     const main = (program.default ?? program) as unknown as () => Promise<
         Record<string, pulumi.Output<unknown>>
     >;
-    const exported = await main();
-    const outputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(exported)) outputs[key] = await resolve(value);
-    return { registrations, invokes, outputs };
+    try {
+        const exported = await main();
+        const outputs: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(exported)) outputs[key] = await resolve(value);
+        return { registrations, invokes, outputs };
+    } finally {
+        // Unit files share workers (isolate: false): leave no stub behind.
+        vi.unstubAllGlobals();
+        vi.unstubAllEnvs();
+    }
 }
 
 function resolve<T>(value: pulumi.Output<T> | T): Promise<T> {
