@@ -20,6 +20,9 @@ export interface PersistedState {
     metrics?: [string, LbMetricsSeed][];
     /** Seconds before a resize shows in the derived metrics (the seed's metrics.resizeDelaySeconds or the option). */
     resizeDelaySeconds?: number;
+    /** The seed's resizeIntervalSeconds and busyWhileResizing. */
+    resizeIntervalSeconds?: number;
+    busyWhileResizing?: boolean;
     /** The emulator's clock as a test set it (ISO); absent: real time. */
     clock?: string;
     /** Seeded tokens as [SHA-256, scopes]; absent: every non-empty token has every scope. */

@@ -7,6 +7,7 @@ import { type SeriesSpec } from "./metrics";
 import { loadOpenApi } from "./openapi";
 import { parseSeed, seedFromIds } from "./seed";
 import { type EmulatorOptions, buildApp } from "./server";
+import type { EmulatorState } from "./state";
 import { MASKING_IDS, providerLbBody } from "./testkit";
 import type { Seed } from "./types";
 
@@ -53,6 +54,7 @@ const flat = (from: number, to: number, step: number, value: number): SeriesSpec
 
 describe("closed-loop metrics (demand, limit, resize delay, clock)", () => {
     let app: FastifyInstance | undefined;
+    let store: EmulatorState | undefined;
     afterEach(async () => {
         await app?.close();
         app = undefined;
@@ -60,6 +62,7 @@ describe("closed-loop metrics (demand, limit, resize delay, clock)", () => {
     const build = (seed: Seed, opts: EmulatorOptions = {}) => {
         const built = buildApp({ seed, validateResponses: true, ...opts });
         app = built.app;
+        store = built.store;
         return built;
     };
     const setClock = async (unixSeconds: number) => {
@@ -191,7 +194,8 @@ describe("closed-loop metrics (demand, limit, resize delay, clock)", () => {
             await setClock(resizedAt + delay);
             expect(await last()).toEqual([resizedAt + delay, 45_000]);
             expect(await lastLimit()).toEqual([resizedAt + delay, 50_000]);
-            // A scale-down takes the same delay.
+            // A scale-down takes the same delay (DigitalOcean's one-a-minute limit is another test's).
+            store!.resizeIntervalSeconds = 0;
             await resize(2);
             await setClock(resizedAt + 2 * delay + 30);
             const limit = await series(
@@ -392,6 +396,26 @@ describe("closed-loop metrics (demand, limit, resize delay, clock)", () => {
         await setClock(T0 + 3600);
         expect(await series("frontend_connections_current", T0, T0 + 120)).toEqual(current);
         expect(await series("frontend_connections_limit", T0, T0 + 120)).toEqual(limit);
+    });
+
+    it("a scale-down closes the removed nodes' connections after the one-minute drain, though the rest could carry them", async () => {
+        const askedAt = T0 + 1800;
+        build(lbSeed({ demand: flat(T0, T0 + 7200, 30, 15_000) }));
+        await setClock(askedAt);
+        await resize(2); // 3 -> 2 nodes: 20,000 connections still fit the 15,000 of the crowd
+        await setClock(askedAt + 300);
+        const points = await series("frontend_connections_current", askedAt - 60, askedAt + 300);
+        // Before the drain ends: all held. At the drain's end: the removed node's third closed.
+        // Next sample: the crowd has reconnected to the two nodes left.
+        expect(points.filter(([t]) => t < askedAt + 60).every(([, v]) => v === 15_000)).toBe(true);
+        expect(points.find(([t]) => t === askedAt + 60)).toEqual([askedAt + 60, 10_000]);
+        expect(points.find(([t]) => t === askedAt + 90)).toEqual([askedAt + 90, 15_000]);
+        expect(points.filter(([, v]) => v !== 15_000)).toHaveLength(1);
+        // A scale-up closes nothing.
+        await resize(3);
+        await setClock(askedAt + 600);
+        const after = await series("frontend_connections_current", askedAt + 301, askedAt + 600);
+        expect(after.every(([, v]) => v === 15_000)).toBe(true);
     });
 
     it("a demand can be set on an LB created through the API", async () => {

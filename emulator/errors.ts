@@ -61,3 +61,23 @@ export class InvalidError extends Error {
         super(problems.join("; "));
     }
 }
+/** An update while the LB still processes a resize (403 forbidden, BUSY_MESSAGE). */
+export class BusyError extends Error {}
+/** A resize sooner than DigitalOcean allows after the previous one; `nextAt` is unix seconds. */
+export class ResizeTooOftenError extends Error {
+    constructor(readonly nextAt: number) {
+        super(resizeTooOftenMessage(nextAt));
+    }
+}
+
+/**
+ * The refusal of a resize that comes too often. Reconstructed from client code, not a quoted
+ * response: doks-lb-scale (a DigitalOcean autoscaler for DOKS) matches "load balancer can not
+ * be resized this often" and parses "next available resize at: <Go time.String()>", e.g.
+ * "2025-08-13 20:09:13 +0000 UTC".
+ */
+export function resizeTooOftenMessage(nextAt: number): string {
+    const iso = new Date(nextAt * 1000).toISOString();
+    const goTime = `${iso.slice(0, 10)} ${iso.slice(11, 19)} +0000 UTC`;
+    return `load balancer can not be resized this often, next available resize at: ${goTime}`;
+}

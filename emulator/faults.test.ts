@@ -177,7 +177,9 @@ describe("fault injection", () => {
         expect(statuses).toEqual([503, 503, 503, 200]);
         // A template matches one segment: a GET of the same LB and the collection are not hit.
         expect((await api.get(`/v2/load_balancers/${lb.id}`)).status).toBe(200);
-        // Re-sending the same body is a write attempt that changes nothing.
+        // Re-sending the same body, once the resize is done (inside its delay the LB is busy:
+        // 403), is a write attempt that changes nothing.
+        emu.state.setClock(Date.now() + 61_000);
         expect((await put(lb.id, 5)).status).toBe(200);
         expect(await lbWrites(lb.id)).toEqual({ attempts: 5, effective: 1 });
         const log = (await control.get("/_emulator/requests")).body.requests.filter(
@@ -296,7 +298,9 @@ describe("fault injection", () => {
         expect(["UND_ERR_SOCKET", "ECONNRESET"]).toContain(await socketError(put(lb.id, 8)));
         const after = (await api.get(`/v2/load_balancers/${lb.id}`)).body.load_balancer;
         expect(after).toMatchObject({ id: lb.id, ip: lb.ip, size_unit: 8 });
-        // The client's retry of the same body is answered normally and changes nothing more.
+        // The client's retry of the same body, once the resize is done (inside its delay the LB
+        // is busy: 403), is answered normally and changes nothing more.
+        emu.state.setClock(Date.now() + 61_000);
         expect((await put(lb.id, 8)).status).toBe(200);
         expect(await lbWrites(lb.id)).toEqual({ attempts: 3, effective: 1 });
         const writes = (await control.get("/_emulator/requests")).body.requests.filter(

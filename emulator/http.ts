@@ -1,7 +1,16 @@
 // The HTTP layer's shared pieces: per-request context, request classification, the JSON
 // body, the mapping of store errors to statuses, paging.
 import type { FastifyRequest } from "fastify";
-import { ApiError, InvalidError, NotFoundError, notFound, unprocessable } from "./errors";
+import {
+    ApiError,
+    BUSY_MESSAGE,
+    BusyError,
+    InvalidError,
+    NotFoundError,
+    ResizeTooOftenError,
+    notFound,
+    unprocessable,
+} from "./errors";
 import { withoutNulls } from "./nulls";
 import type { OpenApi } from "./openapi";
 import type { EmulatorState } from "./state";
@@ -33,11 +42,13 @@ export interface AppContext {
     validateResponses: boolean;
 }
 
-/** A store error as the API answers it (404 not_found, 422 unprocessable_entity); other errors are not the store's. */
+/** A store error as the API answers it (404 not_found, 422 unprocessable_entity, 403 busy); other errors are not the store's. */
 export function apiErrorOf(err: unknown): ApiError | undefined {
     if (err instanceof ApiError) return err;
     if (err instanceof NotFoundError) return new ApiError(404, err.message || undefined);
     if (err instanceof InvalidError) return unprocessable(err.problems);
+    if (err instanceof BusyError) return new ApiError(403, BUSY_MESSAGE, "forbidden");
+    if (err instanceof ResizeTooOftenError) return new ApiError(422, err.message);
     return undefined;
 }
 

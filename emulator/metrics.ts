@@ -78,6 +78,16 @@ export type LbMetricsSeed = Partial<Record<LbMetric, SeriesSpec | SeriesSpec[]>>
  */
 export const DEFAULT_RESIZE_DELAY_SECONDS = 60;
 
+/**
+ * Default seconds between two resizes of one LB: DigitalOcean allows one a minute (the
+ * provider's changelog, PR #937; shared/reference/digitalocean.md). The seed's
+ * resizeIntervalSeconds sets it.
+ */
+export const DEFAULT_RESIZE_INTERVAL_SECONDS = 60;
+
+/** A scale-down gives each removed node one minute to drain, then closes its connections (DigitalOcean's scaling page). */
+export const DRAIN_SECONDS = 60;
+
 /** Seed section: metrics per load balancer id, and how long a resize takes to show. */
 export interface SeedMetrics {
     loadBalancers: Record<string, LbMetricsSeed>;
@@ -289,6 +299,29 @@ export interface MetricsContext {
     sizeHistory: SizeHistory;
     /** Unix seconds: derived samples exist up to now only (nothing measured the future). */
     now: number;
+    /** Scale-downs: [when the removed nodes' connections close, nodes before, nodes after]. */
+    drains?: [number, number, number][];
+}
+
+/**
+ * The demand-derived current connections with each scale-down's cut: at the first sample at or
+ * after a drain ends, the removed nodes' share of the connections (spread evenly over the nodes
+ * before) is closed; the crowd reconnects by the next sample (it still wants them).
+ */
+function withDrainCuts(
+    points: MetricPoint[],
+    drains: [number, number, number][],
+    cappedAt: (t: number, v: number) => number,
+): MetricPoint[] {
+    const out = points.map(([t, v]): MetricPoint => [t, cappedAt(t, v)]);
+    for (const [closesAt, before, after] of drains) {
+        const i = out.findIndex(([t]) => t >= closesAt);
+        if (i < 0) continue;
+        const [t, v] = out[i];
+        const held = Math.min(points[i][1], before * CONNECTIONS_PER_NODE);
+        out[i] = [t, Math.min(v, Math.floor((held * after) / before))];
+    }
+    return out;
 }
 
 /**
@@ -357,9 +390,11 @@ export function metricMatrix(
         const end = Math.min(w.end, ctx.now);
         series = [
             {
-                points: seriesPoints(seeded.demand)
-                    .filter(([t]) => t <= end)
-                    .map(([t, v]): MetricPoint => [t, Math.min(v, limitAt(t))]),
+                points: withDrainCuts(
+                    seriesPoints(seeded.demand).filter(([t]) => t <= end),
+                    ctx.drains ?? [],
+                    (t, v) => Math.min(v, limitAt(t)),
+                ),
             },
         ];
     } else if (metric === "frontend_connections_current") {

@@ -12,7 +12,7 @@ import {
     sizeObject,
 } from "./catalog";
 import { createHash } from "node:crypto";
-import { checkSeedMetrics } from "./metrics";
+import { checkResizeDelay, checkSeedMetrics } from "./metrics";
 import { tokenScopesFromSeed } from "./tokens";
 import type {
     Certificate,
@@ -67,12 +67,22 @@ function checkSeed(raw: unknown): Seed {
     });
     const metrics = r.metrics === undefined ? undefined : checkSeedMetrics(r.metrics);
     if (r.tokens !== undefined) tokenScopesFromSeed(r.tokens);
+    if (r.resizeIntervalSeconds !== undefined)
+        checkResizeDelay("seed: resizeIntervalSeconds", r.resizeIntervalSeconds);
+    if (r.busyWhileResizing !== undefined && typeof r.busyWhileResizing !== "boolean")
+        throw new Error("seed: busyWhileResizing must be true or false");
     return {
         droplets: droplets as SeedDroplet[],
         loadBalancers: lbs as SeedLoadBalancer[],
         certificates: certs as SeedCertificate[],
         ...(metrics ? { metrics } : {}),
         ...(r.tokens !== undefined ? { tokens: r.tokens as SeedToken[] } : {}),
+        ...(r.resizeIntervalSeconds !== undefined
+            ? { resizeIntervalSeconds: r.resizeIntervalSeconds as number }
+            : {}),
+        ...(r.busyWhileResizing !== undefined
+            ? { busyWhileResizing: r.busyWhileResizing as boolean }
+            : {}),
     };
 }
 

@@ -5,7 +5,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { PersistedState } from "./backend";
 import { apiTime, imageObject, regionObject, sizeObject, stableUuid } from "./catalog";
-import { InvalidError, NotFoundError } from "./errors";
+import { BusyError, InvalidError, NotFoundError, ResizeTooOftenError } from "./errors";
 import {
     type LbCheckContext,
     type RequestChecks,
@@ -15,6 +15,8 @@ import {
 import { EmulatorClock } from "./clock";
 import {
     DEFAULT_RESIZE_DELAY_SECONDS,
+    DEFAULT_RESIZE_INTERVAL_SECONDS,
+    DRAIN_SECONDS,
     type LbMetric,
     type LbMetricsSeed,
     type MatrixResponse,
@@ -92,6 +94,10 @@ export class EmulatorStore {
     readonly clock = new EmulatorClock();
     /** Seconds between a resize request and its node count in force in the derived limit. */
     resizeDelaySeconds = DEFAULT_RESIZE_DELAY_SECONDS;
+    /** Seconds DigitalOcean makes an LB wait between two resizes (the seed's resizeIntervalSeconds). */
+    resizeIntervalSeconds = DEFAULT_RESIZE_INTERVAL_SECONDS;
+    /** Whether an update during the resize delay is refused as busy (the seed's busyWhileResizing). */
+    busyWhileResizing = true;
     private readonly activateAfterGets: number;
     private readonly checks: RequestChecks;
 
@@ -144,6 +150,9 @@ export class EmulatorStore {
         this.tokens = tokenScopesFromSeed(seed.tokens);
         if (seed.metrics?.resizeDelaySeconds !== undefined)
             this.resizeDelaySeconds = seed.metrics.resizeDelaySeconds;
+        if (seed.resizeIntervalSeconds !== undefined)
+            this.resizeIntervalSeconds = seed.resizeIntervalSeconds;
+        if (seed.busyWhileResizing !== undefined) this.busyWhileResizing = seed.busyWhileResizing;
         for (const [id, m] of Object.entries(seed.metrics?.loadBalancers ?? {})) {
             if (!this.lbs.has(id))
                 throw new Error(
@@ -167,6 +176,9 @@ export class EmulatorStore {
         this.counters = counters;
         this.outOfBand = p.outOfBand;
         if (p.resizeDelaySeconds !== undefined) this.resizeDelaySeconds = p.resizeDelaySeconds;
+        if (p.resizeIntervalSeconds !== undefined)
+            this.resizeIntervalSeconds = p.resizeIntervalSeconds;
+        if (p.busyWhileResizing !== undefined) this.busyWhileResizing = p.busyWhileResizing;
         if (p.clock !== undefined) this.clock.set(Date.parse(p.clock));
     }
 
@@ -182,6 +194,8 @@ export class EmulatorStore {
             certificates: [...this.certificates.values()],
             metrics: [...this.metrics],
             resizeDelaySeconds: this.resizeDelaySeconds,
+            resizeIntervalSeconds: this.resizeIntervalSeconds,
+            busyWhileResizing: this.busyWhileResizing,
             ...(this.clock.fixedMs !== undefined
                 ? { clock: new Date(this.clock.fixedMs).toISOString() }
                 : {}),
@@ -447,8 +461,10 @@ export class EmulatorStore {
         return clone(c);
     }
 
-    listCertificates(): Certificate[] {
+    /** Every certificate, or those named exactly `name` (the API's `?name=` filter, which the provider's FindCertificateByName uses). */
+    listCertificates(name?: string): Certificate[] {
         return [...this.certificates.values()]
+            .filter((c) => name === undefined || c.name === name)
             .sort((a, b) => a.name.localeCompare(b.name))
             .map(clone);
     }
@@ -518,12 +534,25 @@ export class EmulatorStore {
             .map((r) => this.render(r));
     }
 
-    /** Full-body update: config is replaced, identity (id, IP, created_at, status) is kept. */
+    /**
+     * Full-body update, as DigitalOcean documents it: what the body omits is reset to its
+     * default (project_id included); the immutable network, network_stack, type and vpc_uuid
+     * keep their value when omitted and refuse a different one; identity (id, IP, created_at,
+     * status) is kept. Refused while a resize is in progress (busy) and, for a resize, sooner
+     * than the resize interval after the previous one.
+     */
     updateLb(id: string, raw: Body): LoadBalancer {
         const rec = this.lbs.get(id);
         if (!rec) throw new NotFoundError();
         const old = rec.lb;
         const body = this.acceptedLbBody(raw, old.region?.slug ?? "");
+        const now = this.clock.nowSeconds();
+        if (
+            this.busyWhileResizing &&
+            rec.lastResizeAt !== undefined &&
+            now < rec.lastResizeAt + this.resizeDelaySeconds
+        )
+            throw new BusyError();
         const immutable: (keyof LoadBalancer)[] = ["vpc_uuid", "network", "network_stack", "type"];
         const changed = immutable.filter((k) => body[k] !== undefined && body[k] !== old[k]);
         if (changed.length)
@@ -537,13 +566,19 @@ export class EmulatorStore {
                 network: old.network,
                 network_stack: old.network_stack,
                 type: old.type,
-                project_id: body.project_id || old.project_id,
             },
             { id: old.id, ip: old.ip, created_at: old.created_at, status: old.status },
         );
         next.ipv6 = old.ipv6;
+        const resized = nodesOf(next) !== nodesOf(old);
+        if (
+            resized &&
+            rec.lastResizeAt !== undefined &&
+            now < rec.lastResizeAt + this.resizeIntervalSeconds
+        )
+            throw new ResizeTooOftenError(rec.lastResizeAt + this.resizeIntervalSeconds);
         rec.lb = next;
-        this.noteSize(rec);
+        if (resized) this.noteResize(rec, nodesOf(old));
         return this.render(rec);
     }
 
@@ -561,7 +596,7 @@ export class EmulatorStore {
         return metricMatrix(
             metric,
             this.metrics.get(window.lbId),
-            { sizeHistory, now: this.clock.nowSeconds() },
+            { sizeHistory, now: this.clock.nowSeconds(), drains: rec.drains ?? [] },
             window,
         );
     }
@@ -635,12 +670,19 @@ export class EmulatorStore {
         return clone(d);
     }
 
-    /** Records a changed node count in the LB's history, in force `resizeDelaySeconds` after now (a resize takes time). */
-    private noteSize(rec: LbRecord): void {
+    /**
+     * Records a resize from `before` nodes: the new count is in force `resizeDelaySeconds` after
+     * now (a resize takes time), the busy window and the resize interval start now, and a
+     * scale-down closes the removed nodes' connections after DigitalOcean's drain minute.
+     */
+    private noteResize(rec: LbRecord, before: number): void {
         const history = (rec.sizeHistory ??= []);
         const nodes = nodesOf(rec.lb);
+        const now = this.clock.nowSeconds();
         if (history[history.length - 1]?.[1] !== nodes)
-            history.push([this.clock.nowSeconds() + this.resizeDelaySeconds, nodes]);
+            history.push([now + this.resizeDelaySeconds, nodes]);
+        rec.lastResizeAt = now;
+        if (nodes < before) (rec.drains ??= []).push([now + DRAIN_SECONDS, before, nodes]);
     }
 
     /** Freezes the emulator's clock at `ms` (unix ms); undefined: back to real time. */
@@ -674,8 +716,9 @@ export class EmulatorStore {
         if (changes.size_unit !== undefined) {
             if (!Number.isInteger(changes.size_unit) || (changes.size_unit as number) < 1)
                 throw new InvalidError(["size_unit must be a positive integer"]);
+            const before = nodesOf(rec.lb);
             rec.lb.size_unit = changes.size_unit as number;
-            this.noteSize(rec);
+            if (nodesOf(rec.lb) !== before) this.noteResize(rec, before);
         }
         this.outOfBand.push({
             time: this.clock.now().toISOString(),

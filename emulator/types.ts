@@ -64,6 +64,10 @@ export interface Seed {
     metrics?: SeedMetrics;
     /** When given, only these tokens authenticate (others get 401), each limited to its scopes (403). Absent: any non-empty token has every scope. */
     tokens?: SeedToken[];
+    /** Seconds DigitalOcean makes a load balancer wait between two resizes (default 60; 0: no limit). */
+    resizeIntervalSeconds?: number;
+    /** An update while a resize is in progress (the resize delay) gets 403 busy (default true). */
+    busyWhileResizing?: boolean;
 }
 
 /** godo.Certificate as GET /v2/certificates/{id} serves it. */
@@ -243,6 +247,10 @@ export interface LbRecord {
     stuck: boolean;
     /** [unix seconds from which it is in force, nodes]: what the derived frontend_connections_limit follows (a resize: its time + the resize delay). */
     sizeHistory?: [number, number][];
+    /** Unix seconds (emulator clock) of the last resize asked for: the busy window and the resize interval start there. */
+    lastResizeAt?: number;
+    /** Scale-downs: [unix seconds when the removed nodes' connections close (asked + the drain minute), nodes before, nodes after]. */
+    drains?: [number, number, number][];
 }
 
 export interface Action {

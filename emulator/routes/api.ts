@@ -40,7 +40,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
 
     // ---- certificates (the provider resolves forwarding rules' certificate_id through them) ----
     app.get("/v2/certificates", async (req) => {
-        const p = paginate(req, store.listCertificates());
+        const name = (req.query as Record<string, string | undefined>).name;
+        const p = paginate(req, store.listCertificates(name || undefined), { name });
         return { certificates: p.items, links: p.links, meta: p.meta };
     });
 

@@ -215,7 +215,15 @@ export async function openProject({
         ? workingCopyOf.emulator
         : await startEmulator({
               port: 0,
-              seed: { ...seed, tokens: [...(seed.tokens ?? []), ...account.seed] },
+              seed: {
+                  ...seed,
+                  // DigitalOcean's one resize a minute and its busy answer during a resize are on
+                  // only where a test seeds them: most tests resize several times within a real
+                  // minute, on purpose (the tests of those limits and of single resizes seed them).
+                  resizeIntervalSeconds: seed.resizeIntervalSeconds ?? 0,
+                  busyWhileResizing: seed.busyWhileResizing ?? false,
+                  tokens: [...(seed.tokens ?? []), ...account.seed],
+              },
           });
     const adopts =
         typeof (config["proxy-lb:loadBalancer"] as { id?: unknown } | undefined)?.id === "string";
