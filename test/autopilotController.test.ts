@@ -732,7 +732,7 @@ describe("runTick", () => {
         const thin = world({ live: 4, connections: 100 }); // closes 75
         const now = await runTick(fakeDeps(thin), { dryRun: false });
         expect(now).toMatchObject({ status: "resized", scaleDown: { closed: 75, pace: "go" } });
-        leaseDir && rmSync(leaseDir, { recursive: true, force: true });
+        if (leaseDir) rmSync(leaseDir, { recursive: true, force: true });
         leaseDir = undefined;
 
         const w = world({ live: 4, connections: 3_000 });
