@@ -133,6 +133,7 @@ runCli(
             }
             for (const line of verdict.allowed) out(`allowed: ${line}`);
             if (verdict.scaleDown?.status === "ok") out(verdict.scaleDown.text);
+            if (verdict.closing) out(`the scale-down ${verdict.closing.text}`);
             const problem = rollbackPreviewProblem(
                 verdict.lbChange,
                 expected.sizeUnit,

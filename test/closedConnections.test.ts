@@ -8,7 +8,9 @@ import {
     scaleDownCost,
     scaleDownPace,
 } from "../sizing/closedConnections";
+import { scaleDownClosing } from "../ops/gate";
 import { isBusyError, resizeRefusalHint, tooOftenRefusal } from "../ops/resizeErrors";
+import { CAPACITY_DEFAULTS } from "../sizing";
 
 const AT = Date.parse("2027-11-24T11:20:00Z");
 const MIN = 60_000;
@@ -185,5 +187,57 @@ describe("DigitalOcean's pace refusals in the engine's output", () => {
             ),
         ).toMatch(/^DigitalOcean refused the update: the load balancer is still processing/);
         expect(resizeRefusalHint("error: 500 internal error")).toBeNull();
+    });
+});
+
+describe("the gate shows the controller's figure (ops/gate.ts scaleDownClosing)", () => {
+    const load = (connections: number, liveSizeUnit?: number) => ({
+        at: AT,
+        ...(liveSizeUnit === undefined ? {} : { liveSizeUnit }),
+        metrics: {
+            ok: true as const,
+            connections: [
+                [(AT - 2 * MIN) / 1000, 9_000],
+                [(AT - MIN) / 1000, connections],
+            ] as [number, number][],
+        },
+        scaleDownAfterMinutes: 30,
+        capacity: { ...CAPACITY_DEFAULTS },
+    });
+    it("closes the removed nodes' share of the latest sample, from the live size when it is larger than the state's", () => {
+        expect(scaleDownClosing({ from: 4, to: 1 }, load(3_000))?.closed).toBe(2_250);
+        expect(scaleDownClosing({ from: 4, to: 1 }, load(3_000, 6))?.closed).toBe(2_500);
+        expect(scaleDownClosing({ from: 1, to: 4 }, load(3_000))).toBeUndefined();
+        expect(scaleDownClosing({ from: 4, to: 1 }, null)).toBeUndefined();
+        expect(
+            scaleDownClosing(
+                { from: 4, to: 1 },
+                { ...load(0), metrics: { ok: false, error: "503" } },
+            ),
+        ).toBeUndefined();
+    });
+    it("is the same figure as the controller's pace for the same crowd", () => {
+        fc.assert(
+            fc.property(
+                fc.integer({ min: 0, max: 1_000_000 }),
+                fc.integer({ min: 2, max: 200 }),
+                fc.integer({ min: 1, max: 199 }),
+                (current, from, cut) => {
+                    const to = Math.max(1, from - cut);
+                    if (to >= from) return true;
+                    const gate = scaleDownClosing({ from, to }, load(current))!;
+                    const pace = scaleDownPace({
+                        from,
+                        to,
+                        current,
+                        maxClosedConnections: 0,
+                        maxScaleDownWaitMinutes: 60,
+                        heldSince: null,
+                        at: AT,
+                    })!;
+                    return gate.closed === pace.cost.closed && gate.text === pace.cost.text;
+                },
+            ),
+        );
     });
 });
