@@ -64,6 +64,7 @@ runCli(
                 1,
             );
         const covered = verdict.scaleDown?.status === "ok" ? [`  ${verdict.scaleDown.text}`] : [];
+        if (verdict.closing) covered.push(`  the scale-down ${verdict.closing.text}`);
         return [
             `gate: stack ${stack} ok`,
             ...verdict.allowed.map((a) => `  allowed: ${a}`),

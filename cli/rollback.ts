@@ -16,6 +16,7 @@ import {
 } from "../config";
 import { parseStackFile, stackFileName } from "../config/stackFile";
 import { programApiRead } from "../infra/digitaloceanApi";
+import { loadBalancerUrn } from "../infra/resizeOnly";
 import { ALLOW_SCALE_DOWN_UNDER_LOAD } from "../ops/gate";
 import { gatedPreview } from "../ops/gatedPreview";
 import { parseHistory, type UpdateInfo } from "../ops/pulumiJson";
@@ -133,6 +134,7 @@ runCli(
             }
             for (const line of verdict.allowed) out(`allowed: ${line}`);
             if (verdict.scaleDown?.status === "ok") out(verdict.scaleDown.text);
+            if (verdict.closing) out(`the scale-down ${verdict.closing.text}`);
             const problem = rollbackPreviewProblem(
                 verdict.lbChange,
                 expected.sizeUnit,
@@ -157,9 +159,23 @@ runCli(
                 ...policy,
             ]);
             if (status !== 0) {
+                // A failed update leaves the inputs it asked for in the state, and the next gate
+                // could not say what changes: read the load balancer back (no write to DigitalOcean).
+                const refreshed = pulumi.capture([
+                    "refresh",
+                    "--yes",
+                    "--non-interactive",
+                    "--skip-preview",
+                    "--stack",
+                    stack,
+                    "--config-file",
+                    configFile,
+                    "--target",
+                    loadBalancerUrn(stack),
+                ]).status;
                 throw new CommandError(
                     [
-                        `rollback: pulumi up failed (exit ${status}); ${file} was left as it was. Check \`pulumi stack history --stack ${stack}\`.`,
+                        `rollback: pulumi up failed (exit ${status}); ${file} was left as it was. ${refreshed === 0 ? "The load balancer's state was read back (pulumi refresh), so the next run is not blocked." : `Reading the load balancer back failed too: run \`pulumi refresh --stack ${stack} --target '${loadBalancerUrn(stack)}'\` before the next run.`} Check \`pulumi stack history --stack ${stack}\`.`,
                     ],
                     1,
                 );

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { CAPACITY_DEFAULTS, DEMAND_DEFAULTS, MAX_SIZE_UNIT } from "../sizing";
 import { AUTOPILOT_DEFAULTS } from "../sizing/autopilot";
+import { CLOSED_CONNECTIONS_DEFAULTS } from "../sizing/closedConnections";
 import {
     DEFAULT_LEAD_MINUTES,
     HOUR_MS,
@@ -260,6 +261,16 @@ export const autopilotSchema = z.strictObject(
             .optional()
             .describe(
                 "the most nodes the autopilot may size for; above it, it clamps and says so (never blocking a deploy); defaults to capacity.maxNodes",
+            ),
+        maxClosedConnections: wholeNumber(0)
+            .prefault(CLOSED_CONNECTIONS_DEFAULTS.maxClosedConnections)
+            .describe(
+                "the most live connections a scale-down by the controller may close (DigitalOcean closes the removed nodes' connections after a one-minute drain: their share of the crowd); above it, it waits for the crowd to thin",
+            ),
+        maxScaleDownWaitMinutes: wholeNumber(0, MAX_SCALE_DOWN_AFTER_MINUTES)
+            .prefault(CLOSED_CONNECTIONS_DEFAULTS.maxScaleDownWaitMinutes)
+            .describe(
+                "the most minutes a scale-down waits for the crowd to thin below maxClosedConnections; then it scales down anyway and says how many connections it closed",
             ),
     },
     { error: "must be an object like { enabled: true }" },

@@ -13,23 +13,30 @@ export type Action =
     | { kind: "steady"; sizeUnit: number }
     | { kind: "resize"; from: number; to: number }
     | { kind: "dryRun"; from: number; to: number }
-    | { kind: "paced"; from: number; to: number; lastResizeAt: number; nextAt: number };
+    | { kind: "paced"; from: number; to: number; lastResizeAt: number; nextAt: number }
+    | { kind: "refusedUntil"; from: number; to: number; nextAt: number };
 
 /**
  * What the tick does with the decided size: nothing when it is the live size; with --dry-run only
- * say so; else resize, unless the last resize was asked for less than a minute before (either
- * way: a clock set back does not unlock it early).
+ * say so; else resize, unless DigitalOcean named a later time for the next resize when it refused
+ * one as too often, or the last resize was asked for less than a minute before (either way: a
+ * clock set back does not unlock it early).
  */
 export function nextAction(input: {
     liveSizeUnit: number;
     targetSizeUnit: number;
     at: number;
     lastResizeAt: number | null;
+    /** the next available resize DigitalOcean named in its last "too often" refusal (epoch ms) */
+    nextResizeAt?: number | null;
     dryRun: boolean;
 }): Action {
     const { liveSizeUnit: from, targetSizeUnit: to, at, lastResizeAt, dryRun } = input;
+    const nextResizeAt = input.nextResizeAt ?? null;
     if (from === to) return { kind: "steady", sizeUnit: from };
     if (dryRun) return { kind: "dryRun", from, to };
+    if (nextResizeAt !== null && at < nextResizeAt)
+        return { kind: "refusedUntil", from, to, nextAt: nextResizeAt };
     if (lastResizeAt !== null && Math.abs(at - lastResizeAt) < MIN_RESIZE_INTERVAL_MS) {
         return {
             kind: "paced",
@@ -42,10 +49,7 @@ export function nextAction(input: {
     return { kind: "resize", from, to };
 }
 
-/** DigitalOcean refuses an update while the load balancer is busy: 403 "... processes previous actions". */
-export function isBusyError(text: string): boolean {
-    return /process(es|ing)? previous actions/i.test(text);
-}
+export { isBusyError, tooOftenRefusal } from "../ops/resizeErrors";
 
 /**
  * The condition a notice reports, for sending it once while it lasts; null for events (a resize),

@@ -28,6 +28,10 @@ export interface LeaseMemory {
     conditions: string[];
     /** an update failed since the last one that succeeded: refresh the load balancer's state before the next */
     updateFailed: boolean;
+    /** epoch ms: the next available resize DigitalOcean named when it refused one as too often */
+    nextResizeAt?: number | null;
+    /** epoch ms: the first tick that held a scale-down for the live crowd (autopilot.maxClosedConnections) */
+    scaleDownHeldSince?: number | null;
 }
 
 const recordSchema = z.object({
@@ -38,6 +42,8 @@ const recordSchema = z.object({
     lastResizeAt: z.number().nullable(),
     conditions: z.array(z.string()),
     updateFailed: z.boolean().default(false),
+    nextResizeAt: z.number().nullable().optional(),
+    scaleDownHeldSince: z.number().nullable().optional(),
 });
 
 /** The lease as stored: a released one keeps its memory with no holder. Times are epoch ms, real time. */
@@ -127,6 +133,11 @@ export function leaseMemoryOf(record: LeaseRecord | null): LeaseMemory {
         lastResizeAt: record?.lastResizeAt ?? null,
         conditions: record?.conditions ?? [],
         updateFailed: record?.updateFailed ?? false,
+        // Only when set: a record from before these fields reads as it did.
+        ...(typeof record?.nextResizeAt === "number" ? { nextResizeAt: record.nextResizeAt } : {}),
+        ...(typeof record?.scaleDownHeldSince === "number"
+            ? { scaleDownHeldSince: record.scaleDownHeldSince }
+            : {}),
     };
 }
 

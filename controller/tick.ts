@@ -5,6 +5,11 @@
 //   lease      one controller per stack: a tick without it only says who holds it, and waits
 //   pace       at most one resize a minute (DigitalOcean's limit), counted on the tick's moment
 //   busy       DigitalOcean's 403 "... processes previous actions": logged, tried next tick
+//   too often  DigitalOcean's refusal naming the next available resize: said once, kept in the
+//              lease, no resize before that time; the first tick after it resizes
+//   crowd      a scale-down closes the removed nodes' share of the live connections: above
+//              autopilot.maxClosedConnections it is held for the crowd to thin, at most
+//              maxScaleDownWaitMinutes, then done anyway, saying how many it closed
 //   notices    a condition is sent when it starts, not every tick; sending never fails the tick
 //   dry run    decides and says what it would do: no lease, no notice sent, no update
 import type { Settings } from "../config";
@@ -12,7 +17,15 @@ import type { SizeNow } from "../infra/liveSize";
 import { formatInstant, plural } from "../sizing/format";
 import type { GateVerdict } from "../ops/gate";
 import { decisionNotices, type Notice, type SendResult } from "../ops/notify";
-import { freshNotices, isBusyError, nearLimitFrom, nextAction } from "./decisions";
+import { currentConnections, scaleDownPace, type ScaleDownPace } from "../sizing/closedConnections";
+import {
+    freshNotices,
+    isBusyError,
+    MIN_RESIZE_INTERVAL_MS,
+    nearLimitFrom,
+    nextAction,
+    tooOftenRefusal,
+} from "./decisions";
 import type { Hold, Lease, LeaseMemory } from "./lease";
 
 /** How often the lease is renewed while an update runs: a resize that takes minutes must not look like a dead controller. */
@@ -52,7 +65,7 @@ export interface TickDeps {
 }
 
 export type TickStatus =
-    "steady" | "resized" | "dryRun" | "paced" | "busy" | "refused" | "failed" | "waiting";
+    "steady" | "resized" | "dryRun" | "paced" | "busy" | "held" | "refused" | "failed" | "waiting";
 
 export interface TickReport {
     stack: string;
@@ -68,6 +81,15 @@ export interface TickReport {
     why: string | null;
     reasons: string[];
     resized: { from: number; to: number } | null;
+    /** a scale-down: the live connections it closes (sizing/closedConnections.ts) and whether it went, was held or went after the bound */
+    scaleDown: {
+        closed: number;
+        current: number;
+        pace: ScaleDownPace["kind"];
+        text: string;
+    } | null;
+    /** the next available resize DigitalOcean named (ISO), while the tick waits for it */
+    nextResizeAt: string | null;
     /** the gate's reasons, when it refused */
     gate: string[];
     error: string | null;
@@ -116,6 +138,8 @@ export async function runTick(
         why: null,
         reasons: [],
         resized: null,
+        scaleDown: null,
+        nextResizeAt: null,
         gate: [],
         error: null,
         lease: { held: false },
@@ -125,6 +149,8 @@ export async function runTick(
     let at = started;
     let hold: Hold | null = null;
     let updateFailed = false;
+    let nextResizeAt: number | null = null;
+    let scaleDownHeldSince: number | null = null;
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     const notices: Notice[] = [];
     const done = async (status: TickStatus, summary: string): Promise<TickReport> => {
@@ -150,6 +176,8 @@ export async function runTick(
                 lastResizeAt: report.resized !== null ? at : hold.memory.lastResizeAt,
                 conditions,
                 updateFailed,
+                nextResizeAt,
+                scaleDownHeldSince,
             };
             try {
                 if (!deps.lease.save(memory, deps.clock()))
@@ -194,6 +222,8 @@ export async function runTick(
         }
         report.lease = { held: true };
         updateFailed = hold.memory.updateFailed;
+        nextResizeAt = hold.memory.nextResizeAt ?? null;
+        scaleDownHeldSince = hold.memory.scaleDownHeldSince ?? null;
         if (hold.tookOver) {
             const { from, why } = hold.tookOver;
             report.lease.tookOver = { host: from.host, pid: from.pid, why };
@@ -231,15 +261,48 @@ export async function runTick(
             targetSizeUnit: decision.sizeUnit,
             at,
             lastResizeAt: hold.memory.lastResizeAt,
+            nextResizeAt,
             dryRun: options.dryRun,
         });
+        // Past the time DigitalOcean named, its refusal is spent.
+        if (nextResizeAt !== null && at >= nextResizeAt) nextResizeAt = null;
+        // A scale-down closes the removed nodes' share of the live crowd; with the autopilot on it
+        // waits for the crowd to thin (bounded). The gate still checks it against the need.
+        const now = currentConnections(size.metrics, at);
+        const pace =
+            action.kind === "steady" || now === null || !settings.autopilot.enabled
+                ? null
+                : scaleDownPace({
+                      from: live,
+                      to: decision.sizeUnit,
+                      current: now.connections,
+                      maxClosedConnections: settings.config.autopilot.maxClosedConnections,
+                      maxScaleDownWaitMinutes: settings.config.autopilot.maxScaleDownWaitMinutes,
+                      heldSince: options.dryRun ? null : scaleDownHeldSince,
+                      at,
+                  });
+        if (pace === null) scaleDownHeldSince = null;
+        else
+            report.scaleDown = {
+                closed: pace.cost.closed,
+                current: pace.cost.current,
+                pace: pace.kind,
+                text: pace.text,
+            };
+        const closing = pace === null ? "" : `; ${pace.text}`;
         switch (action.kind) {
             case "steady":
                 return await done("steady", `steady at ${nodes(live)}: ${decision.why}`);
             case "dryRun":
                 return await done(
                     "dryRun",
-                    `would resize ${live} → ${nodes(action.to)} (--dry-run: nothing changed): ${decision.why}`,
+                    `would resize ${live} → ${nodes(action.to)} (--dry-run: nothing changed): ${decision.why}${closing}`,
+                );
+            case "refusedUntil":
+                report.nextResizeAt = iso(action.nextAt);
+                return await done(
+                    "paced",
+                    `resize ${live} → ${nodes(action.to)} waits until ${iso(action.nextAt)}, the next available resize DigitalOcean named when it refused the last one as too often`,
                 );
             case "paced":
                 return await done(
@@ -248,6 +311,13 @@ export async function runTick(
                 );
             case "resize":
                 break;
+        }
+        if (pace?.kind === "hold") {
+            scaleDownHeldSince = pace.heldSince;
+            return await done(
+                "held",
+                `scale-down ${live} → ${nodes(action.to)} held: it ${pace.text}`,
+            );
         }
 
         heartbeat = setInterval(() => {
@@ -283,6 +353,17 @@ export async function runTick(
         } catch (err) {
             updateFailed = true;
             const text = errorText(err);
+            const often = tooOftenRefusal(text);
+            if (often !== null) {
+                // Said once: the time is kept in the lease and the ticks before it wait without asking.
+                nextResizeAt = often.nextAt ?? at + MIN_RESIZE_INTERVAL_MS;
+                report.nextResizeAt = iso(nextResizeAt);
+                report.error = engineError(text);
+                return await done(
+                    "paced",
+                    `DigitalOcean refused the resize ${live} → ${action.to} as too soon after the last; the next available resize is at ${iso(nextResizeAt)}${often.nextAt === null ? " (DigitalOcean named none: a minute from now)" : ""}, and the first tick after it resizes`,
+                );
+            }
             if (isBusyError(text)) {
                 report.error = engineError(text);
                 return await done(
@@ -294,19 +375,24 @@ export async function runTick(
         }
         const to = up.sizeUnit ?? action.to;
         report.resized = { from: live, to };
+        nextResizeAt = null;
+        scaleDownHeldSince = null;
         notices.unshift({
             kind: "resize",
             stack: deps.stack,
             from: live,
             to,
-            why: decision.why,
+            why: `${decision.why}${closing}`,
             pricePerNodeMonthly: price,
         });
         const moved =
             to === action.to
                 ? ""
                 : ` (the update's own read decided ${to}, not ${action.to}: the metrics moved between the reads)`;
-        return await done("resized", `resized ${live} → ${nodes(to)}${moved}: ${decision.why}`);
+        return await done(
+            "resized",
+            `resized ${live} → ${nodes(to)}${moved}: ${decision.why}${closing}`,
+        );
     } catch (err) {
         const error = errorText(err);
         report.error = error;

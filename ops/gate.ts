@@ -16,6 +16,7 @@ import { FROZEN_DROPLET_INPUTS } from "../infra/frozenInputs";
 import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE } from "../infra/names";
 import { size, type Capacity, type Sizing } from "../sizing";
 import { checkScaleDown, type ObservedMetrics, type ScaleDownCheck } from "../sizing/autopilot";
+import { currentConnections, scaleDownCost, type ScaleDownCost } from "../sizing/closedConnections";
 import { adoption, nodeChange, type NodeChange } from "../sizing/nodeChange";
 import { plural } from "../sizing/format";
 import {
@@ -67,6 +68,8 @@ export interface GateVerdict {
     lbChange?: LoadBalancerChange;
     /** A scale-down checked against the live crowd (what the metrics showed), when there is one. */
     scaleDown?: ScaleDownCheck;
+    /** What a scale-down closes of the live crowd (the controller's figure), when the crowd was read. */
+    closing?: ScaleDownCost;
 }
 
 /** The --allow value that lets a scale-down through the live-load check: a name, not a property. */
@@ -119,6 +122,22 @@ export function loadCheck(
         scaleDownAfterMinutes: load.scaleDownAfterMinutes,
         capacity: load.capacity,
     });
+}
+
+/**
+ * What the scale-down closes: the removed nodes' share of the latest live connections
+ * (sizing/closedConnections.ts, the figure the controller holds a scale-down on). Undefined when
+ * it is not a scale-down or no sample was read.
+ */
+export function scaleDownClosing(
+    change: LoadBalancerChange | undefined,
+    load: LiveLoad | null,
+): ScaleDownCost | undefined {
+    if (!isScaleDown(change) || load === null) return undefined;
+    const now = currentConnections(load.metrics, load.at);
+    if (now === null) return undefined;
+    const from = Math.max(change.from, load.liveSizeUnit ?? 0);
+    return scaleDownCost(now.connections, from, change.to) ?? undefined;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
     loadReason,
     policyReasons,
     previewFailure,
+    scaleDownClosing,
     type GateVerdict,
     type LiveLoad,
     type LoadBalancerChange,
@@ -62,6 +63,7 @@ export function gatedVerdict(
 ): GateVerdict {
     const verdict = gateVerdict(run.value, opts);
     const scaleDown = loadCheck(verdict.lbChange, opts.load);
+    const closing = scaleDownClosing(verdict.lbChange, opts.load);
     const { reason, allowed } = loadReason(scaleDown, opts.allow);
     const reasons = [
         ...verdict.reasons,
@@ -76,6 +78,7 @@ export function gatedVerdict(
         reasons,
         allowed: [...verdict.allowed, ...(allowed ? [allowed] : [])],
         ...(scaleDown ? { scaleDown } : {}),
+        ...(closing ? { closing } : {}),
     };
 }
 

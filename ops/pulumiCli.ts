@@ -4,7 +4,9 @@
 // DigitalOcean plugin is installed into the Pulumi home in use (the operator's own, where their
 // `pulumi login` lives), so it is found as a real plugin. A run that fails on a 403 for want
 // of a token scope gets a line on stderr naming the scope and how to add it (config/scopes.ts):
-// the provider only passes DigitalOcean's generic "not authorized" on.
+// the provider only passes DigitalOcean's generic "not authorized" on. One that DigitalOcean
+// refused for its pace (a resize too often, or while the last one runs) gets a line saying when
+// to run again (ops/resizeErrors.ts): the run stops there, once, never retrying in a loop.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -12,6 +14,7 @@ import * as path from "node:path";
 import { ConfigError } from "../config";
 import { jsonFromStdout, parseEventLog } from "./pulumiJson";
 import { scopeHints } from "../config/scopes";
+import { resizeRefusalHint } from "./resizeErrors";
 import { findToolchain, toolchainEnv, ToolchainUnavailable, type Toolchain } from "./toolchain";
 
 /** A failure with its own exit code (the toolchain script's 3 for "no toolchain"). */
@@ -171,9 +174,11 @@ function readOrEmpty(file: string): string {
 /** The commands that take --event-log. */
 const EVENT_LOG_COMMANDS: ReadonlySet<string> = new Set(["up", "preview", "refresh", "destroy"]);
 
-/** The missing-scope lines for a failed run's output, on stderr. */
+/** The missing-scope lines and DigitalOcean's pace refusal for a failed run's output, on stderr. */
 function tellScopeHints(output: string): void {
     for (const hint of scopeHints(output)) process.stderr.write(`${hint}\n`);
+    const refusal = resizeRefusalHint(output);
+    if (refusal !== null) process.stderr.write(`${refusal}\n`);
 }
 
 function tail(stderr: string): string[] {

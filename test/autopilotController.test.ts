@@ -657,6 +657,96 @@ describe("runTick", () => {
         expect(w.calls.slice(8)).toEqual(["read", "gate", "up", "up done"]);
     });
 
+    it('DigitalOcean\'s "too often" refusal: said once with the time it names, no resize asked before it (kept in the lease), the first tick after it refreshes and resizes', async () => {
+        const w = world({
+            connections: 30_000,
+            upError:
+                "error: 1 error occurred: Error updating Load Balancer: 422 load balancer can not be resized this often, next available resize at: 2027-11-24 10:04:00 +0000 UTC",
+        });
+        const deps = fakeDeps(w);
+        const refused = await runTick(deps, { dryRun: false });
+        expect(refused).toMatchObject({
+            status: "paced",
+            resized: null,
+            nextResizeAt: "2027-11-24T10:04:00Z",
+        });
+        expect(refused.summary).toBe(
+            "DigitalOcean refused the resize 1 → 4 as too soon after the last; the next available resize is at 2027-11-24T10:04:00Z, and the first tick after it resizes",
+        );
+        expect(w.sent.map((n) => n.kind)).toEqual(["nearLimit"]); // not a failure
+        w.upError = undefined;
+        for (const minute of [1, 2, 3]) {
+            w.at = AT + minute * MIN;
+            const waiting = await runTick(deps, { dryRun: false });
+            expect(waiting).toMatchObject({
+                status: "paced",
+                nextResizeAt: "2027-11-24T10:04:00Z",
+            });
+            expect(waiting.summary).toBe(
+                "resize 1 → 4 nodes waits until 2027-11-24T10:04:00Z, the next available resize DigitalOcean named when it refused the last one as too often",
+            );
+        }
+        expect(w.calls).toEqual(["read", "gate", "up", "read", "read", "read"]); // one up asked, none while waiting
+        w.at = AT + 4 * MIN;
+        expect(await runTick(deps, { dryRun: false })).toMatchObject({
+            status: "resized",
+            resized: { from: 1, to: 4 },
+            nextResizeAt: null,
+        });
+        expect(w.calls.slice(6)).toEqual(["read", "refresh", "gate", "up", "up done"]);
+    });
+
+    it("a scale-down into a crowd: held while it would close more than maxClosedConnections, saying so; after maxScaleDownWaitMinutes it goes anyway and says how many it closed", async () => {
+        const w = world({ live: 4, connections: 3_000 }); // 1 node holds it: 4 → 1 closes 2,250
+        const deps = fakeDeps(w, { maxScaleDownWaitMinutes: 30 });
+        const held = await runTick(deps, { dryRun: false });
+        expect(held).toMatchObject({
+            status: "held",
+            liveSizeUnit: 4,
+            targetSizeUnit: 1,
+            resized: null,
+            scaleDown: { closed: 2_250, current: 3_000, pace: "hold" },
+        });
+        expect(held.summary).toBe(
+            "scale-down 4 → 1 node held: it closes 2,250 of the 3,000 live connections (the 3 removed nodes' share, after DigitalOcean's one-minute drain): above proxy-lb:autopilot.maxClosedConnections (100); waiting for the crowd to thin (held since 2027-11-24T10:00Z), at the latest until 2027-11-24T10:30Z (proxy-lb:autopilot.maxScaleDownWaitMinutes)",
+        );
+        w.at = AT + 29 * MIN;
+        expect((await runTick(deps, { dryRun: false })).status).toBe("held");
+        expect(w.calls).toEqual(["read", "read"]); // no gate, no up while held
+        w.at = AT + 30 * MIN;
+        const forced = await runTick(deps, { dryRun: false });
+        expect(forced).toMatchObject({
+            status: "resized",
+            resized: { from: 4, to: 1 },
+            scaleDown: { closed: 2_250, pace: "forced" },
+        });
+        expect(forced.summary).toMatch(
+            /^resized 4 → 1 node: .*; closes 2,250 of the 3,000 live connections .*so it scales down anyway$/,
+        );
+        expect(w.sent.find((n) => n.kind === "resize")).toMatchObject({
+            why: expect.stringContaining("closes 2,250 of the 3,000 live connections"),
+        });
+    });
+
+    it("a scale-down the crowd allows goes at once, saying what it closes; a crowd that thins while held lets it go", async () => {
+        const thin = world({ live: 4, connections: 100 }); // closes 75
+        const now = await runTick(fakeDeps(thin), { dryRun: false });
+        expect(now).toMatchObject({ status: "resized", scaleDown: { closed: 75, pace: "go" } });
+        if (leaseDir) rmSync(leaseDir, { recursive: true, force: true });
+        leaseDir = undefined;
+
+        const w = world({ live: 4, connections: 3_000 });
+        const deps = fakeDeps(w);
+        expect((await runTick(deps, { dryRun: false })).status).toBe("held");
+        w.at = AT + 40 * MIN;
+        w.connections = 120; // the crowd thinned: 90 closed
+        expect(await runTick(deps, { dryRun: false })).toMatchObject({
+            status: "resized",
+            resized: { from: 4, to: 1 },
+            scaleDown: { closed: 90, pace: "go" },
+        });
+    });
+
     it("an up that fails otherwise: the tick fails with the engine's words and a failed-tick notice, once while it repeats", async () => {
         const w = world({
             connections: 30_000,

@@ -663,14 +663,33 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
         expect(readFileSync(path.join(dir, "Pulumi.drop.yaml"), "utf8")).toBe(DROP_FILE);
     });
 
-    it("leaves the stack file alone when pulumi up fails", async () => {
+    it("leaves the stack file alone when pulumi up fails; DigitalOcean's 'too often' is said once with its time, and the load balancer is read back so the next run is not blocked", async () => {
         scratch();
-        fake.respond("up", { code: 255, stderr: "error: update failed" });
+        const refusal =
+            "error: update failed: Error updating Load Balancer: 422 load balancer can not be resized this often, next available resize at: 2027-11-24 11:21:00 +0000 UTC";
+        // The engine's diagnostic, in its event log as the real engine writes it.
+        fake.respond("up", {
+            code: 255,
+            stderr: `${refusal}\n`,
+            events: [{ diagnosticEvent: { severity: "error", message: refusal } }],
+        });
+        const before = fake.calls().length;
         const run = await rollback("--stack", "drop", "--yes");
         expect(run.status).toBe(1);
         expect(run.stderr).toContain(
-            "pulumi up failed (exit 255); Pulumi.drop.yaml was left as it was",
+            "pulumi up failed (exit 255); Pulumi.drop.yaml was left as it was. The load balancer's state was read back (pulumi refresh), so the next run is not blocked.",
         );
+        expect(run.stderr.split("\n").filter((l) => l.startsWith("DigitalOcean refused"))).toEqual([
+            "DigitalOcean refused the resize: the load balancer was resized too recently. Nothing changed; run again after 2027-11-24T11:21:00Z, the next available resize DigitalOcean names.",
+        ]);
+        const after = fake.calls().slice(before);
+        expect(after.filter((c) => c.args[0] === "up")).toHaveLength(1); // never retried
+        expect(after.filter((c) => c.args[0] === "refresh").map((c) => c.args)).toEqual([
+            expect.arrayContaining([
+                "--target",
+                "urn:pulumi:drop::proxy-lb::digitalocean:index/loadBalancer:LoadBalancer::proxy-lb",
+            ]),
+        ]);
         expect(readFileSync(path.join(dir, "Pulumi.drop.yaml"), "utf8")).toBe(DROP_FILE);
     });
 

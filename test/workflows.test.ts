@@ -309,11 +309,13 @@ describe("this repository's workflows", () => {
             stepsWithToken(file, readFileSync(path.join(ROOT, file), "utf8")),
         );
         expect(steps.sort()).toEqual([
+            ".github/workflows/deploy.yml: up / After a failed update, read the load balancer back",
             ".github/workflows/deploy.yml: up / Gate",
             ".github/workflows/deploy.yml: up / Pulumi up",
             ".github/workflows/pull-request.yml: preview / Gate",
             ".github/workflows/pull-request.yml: preview / Pulumi preview",
             ".github/workflows/rollback.yml: rollback / Roll back",
+            ".github/workflows/schedule.yml: up / After a failed update, read the load balancer back",
             ".github/workflows/schedule.yml: up / Gate",
             ".github/workflows/schedule.yml: up / Is anything due",
             ".github/workflows/schedule.yml: up / Pulumi up",

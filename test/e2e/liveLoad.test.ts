@@ -197,7 +197,7 @@ describe("the gate: never scale down into a live crowd", () => {
         expect(allowed.stderr).toBe("");
         expect(allowed.status).toBe(0);
         expect(allowed.stdout).toBe(
-            `gate: stack e2e ok\n  allowed: ${need} (--allow scale-down-under-load)\nsize_unit 10 → 1 (−9 nodes, −$0.1607/hour, −$108.00/month)\n`,
+            `gate: stack e2e ok\n  allowed: ${need} (--allow scale-down-under-load)\n  the scale-down closes 72,000 of the 80,000 live connections (the 9 removed nodes' share, after DigitalOcean's one-minute drain)\nsize_unit 10 → 1 (−9 nodes, −$0.1607/hour, −$108.00/month)\n`,
         );
 
         const rollback = await runCli(p, "rollback", "--stack", p.stack, "--to", "1", "--yes");
