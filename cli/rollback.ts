@@ -14,7 +14,7 @@ import {
     nowFromEnvironment,
     PROJECT_CONFIG_DEFAULTS,
 } from "../config";
-import { parseStackFile, stackFileName } from "../config/stackFile";
+import { parseStackFile, stackFileMissing, stackFileName } from "../config/stackFile";
 import { programApiRead } from "../infra/digitaloceanApi";
 import { ALLOW_SCALE_DOWN_UNDER_LOAD } from "../ops/gate";
 import { gatedPreview } from "../ops/gatedPreview";
@@ -68,7 +68,7 @@ runCli(
         const { stack } = values;
         const to = values.to === undefined ? undefined : parseVersion(values.to);
         const file = stackFileName(stack);
-        const fileText = readText(file);
+        const fileText = readText(file, stack);
         const policy = values["policy-pack"] ? ["--policy-pack", values["policy-pack"]] : [];
 
         const pulumi = pulumiFromToolchain();
@@ -186,15 +186,13 @@ function parseVersion(text: string): number {
     return version;
 }
 
-function readText(file: string): string {
+function readText(file: string, stack: string): string {
     try {
         return readFileSync(file, "utf8");
     } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         throw new ConfigError([
-            code === "ENOENT"
-                ? `${file} not found in ${process.cwd()}: is --stack right?`
-                : `${file} cannot be read: ${String(err)}`,
+            code === "ENOENT" ? stackFileMissing(stack) : `${file} cannot be read: ${String(err)}`,
         ]);
     }
 }
