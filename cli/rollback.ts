@@ -18,7 +18,7 @@ import { parseStackFile, stackFileMissing, stackFileName } from "../config/stack
 import { programApiRead } from "../infra/digitaloceanApi";
 import { ALLOW_SCALE_DOWN_UNDER_LOAD } from "../ops/gate";
 import { gatedPreview } from "../ops/gatedPreview";
-import { parseHistory, type UpdateInfo } from "../ops/pulumiJson";
+import { parseHistory } from "../ops/pulumiJson";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
 import {
     pickRollbackTarget,
@@ -29,7 +29,7 @@ import {
 import { COMMAND_SCOPES } from "../ops/scopes";
 import { formatInstant } from "../sizing/format";
 import { nodeChange } from "../sizing/nodeChange";
-import { nodeChangeLine } from "./report";
+import { nodeChangeLine, updateLabel } from "./report";
 import { runCli, UsageError } from "./run";
 
 const USAGE =
@@ -91,8 +91,8 @@ runCli(
         });
         const change = nodeChangeLine(nodeChange(pick.sizing.from, pick.sizing.target));
         const out = (line = "") => process.stdout.write(`${line}\n`);
-        out(`Roll back stack ${stack} from ${describe(pick.versions.from, pick.from)}`);
-        out(`                 to ${describe(pick.versions.target, pick.target)}`);
+        out(`Roll back stack ${stack} from ${updateLabel(pick.versions.from, pick.from)}`);
+        out(`                 to ${updateLabel(pick.versions.target, pick.target)}`);
         if (pick.versions.numbered)
             out(
                 "(this backend records no version numbers: versions count history entries, oldest = 1)",
@@ -195,18 +195,6 @@ function readText(file: string, stack: string): string {
             code === "ENOENT" ? stackFileMissing(stack) : `${file} cannot be read: ${String(err)}`,
         ]);
     }
-}
-
-function describe(version: number, entry: UpdateInfo): string {
-    const commit = entry.environment?.["git.head"];
-    return [
-        `version ${version}`,
-        entry.startTime,
-        entry.message && JSON.stringify(entry.message),
-        commit && `commit ${commit.slice(0, 12)}`,
-    ]
-        .filter(Boolean)
-        .join(", ");
 }
 
 async function confirmed(yes: boolean, stack: string): Promise<boolean> {
