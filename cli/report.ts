@@ -140,3 +140,16 @@ export function updateLabel(version: number, entry: UpdateInfo): string {
         .filter(Boolean)
         .join(", ");
 }
+
+/**
+ * When the live load balancer's size is not the state's (resized in the console): the gate's
+ * "no change" or "3 → 4" is about the state, so say what is live, as drift does. Undefined when
+ * they agree, or for a load balancer being created or adopted (the preview read it live).
+ */
+export function liveSizeLine(
+    change: LoadBalancerChange | undefined,
+    live: number,
+): string | undefined {
+    if (change?.from === undefined || change.adopted || change.from === live) return undefined;
+    return `  the live load balancer has size_unit ${live}, not the state's ${change.from} (resized outside the program, e.g. in the console): \`npm run drift\` shows it; \`pulumi up --refresh\` sets it to ${change.to ?? change.from}`;
+}

@@ -85,7 +85,9 @@ export function runCli<O extends Options>(
             }
             // No token, a refused one, the API down, no such stack or backend: one line saying
             // what to do, wherever it was raised (infra/userFailure.ts).
-            const failure = userFailure(errorText(err));
+            // A refusal that names its own way through (--allow) is a verdict, kept whole.
+            const text = errorText(err);
+            const failure = /--allow\b/.test(text) ? undefined : userFailure(text);
             if (err instanceof ConfigError) {
                 process.stderr.write(`${failure ?? plainText(err.problems.join("\n"))}\n`);
                 process.exitCode = (err as ConfigError & { exitCode?: number }).exitCode ?? 1;
