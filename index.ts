@@ -21,6 +21,7 @@ import { certificatesNamed, getLoadBalancer, liveNodes } from "./infra/loadBalan
 import { importMaskingServers, readMaskingServers } from "./infra/maskingServers";
 import { LOAD_BALANCER_NAME } from "./infra/names";
 import { resizeOnlyFromEnvironment } from "./infra/resizeOnly";
+import { errorText, userFailure } from "./infra/userFailure";
 import { carriedBy } from "./sizing";
 
 const { settings, at } = validatedSettings();
@@ -30,12 +31,13 @@ const resizeOnly = runErrorOnThrow(resizeOnlyFromEnvironment);
 export = async () => {
     for (const warning of warnings) void pulumi.log.warn(warning);
     const size = await sizedForNow();
-    const live = await readMaskingServers(config.maskingServers);
+    const live = await oneLineOnUserFailure(() => readMaskingServers(config.maskingServers));
     // Resize-only (infra/resizeOnly.ts): a run targeted at the LB, which carries the droplets over.
     if (!resizeOnly) importMaskingServers(live);
 
-    const adopted = config.loadBalancer.id
-        ? await adoptedAsItIs(config.loadBalancer.id, size.sizeUnit)
+    const adoptId = config.loadBalancer.id;
+    const adopted = adoptId
+        ? await oneLineOnUserFailure(() => adoptedAsItIs(adoptId, size.sizeUnit))
         : undefined;
     const loadBalancer = new digitalocean.LoadBalancer(
         LOAD_BALANCER_NAME,
@@ -171,10 +173,23 @@ async function runErrorOnReject<T>(
         return await read();
     } catch (err) {
         throw new pulumi.RunError(
-            err instanceof ConfigError
-                ? `${what}:\n  ${err.problems.join("\n  ")}`
-                : (err as Error).message,
+            userFailure(errorText(err)) ??
+                (err instanceof ConfigError
+                    ? `${what}:\n  ${err.problems.join("\n  ")}`
+                    : (err as Error).message),
         );
+    }
+}
+
+// The provider's reads fail on a refused token or an unreachable API with its whole error object
+// (colours, nested causes): one line saying what to do instead (infra/userFailure.ts).
+async function oneLineOnUserFailure<T>(read: () => Promise<T>): Promise<T> {
+    try {
+        return await read();
+    } catch (err) {
+        const failure = userFailure(errorText(err));
+        if (failure === undefined) throw err;
+        throw new pulumi.RunError(failure);
     }
 }
 

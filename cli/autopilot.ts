@@ -91,6 +91,7 @@ runCli(
                 env: process.env,
                 intervalSeconds: interval,
                 log,
+                dryRun: values["dry-run"],
             });
             secrets = setup.secrets;
             const render = (report: TickReport) =>

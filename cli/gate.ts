@@ -4,13 +4,15 @@
 // (ops/gatedPreview.ts, the same gate rollback and the autopilot apply).
 // Exit 0 with the node change, 1 with one line per reason, 3 when the Pulumi toolchain is missing.
 import { loadSettings, nowFromEnvironment } from "../config";
-import { programApiRead } from "../infra/digitaloceanApi";
+import { programApiRead, type ApiRead } from "../infra/digitaloceanApi";
+import { findLiveLoadBalancer } from "../infra/liveSize";
+import type { Settings } from "../config";
 import { ALLOW_SCALE_DOWN_UNDER_LOAD } from "../ops/gate";
 import { readStackFile } from "../config/stackFile";
 import { gatedPreview } from "../ops/gatedPreview";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
 import { COMMAND_SCOPES } from "../config/scopes";
-import { lbChangeLine } from "./report";
+import { lbChangeLine, liveSizeLine } from "./report";
 import { runCli } from "./run";
 
 const USAGE =
@@ -65,11 +67,19 @@ runCli(
             );
         const covered = verdict.scaleDown?.status === "ok" ? [`  ${verdict.scaleDown.text}`] : [];
         if (verdict.closing) covered.push(`  the scale-down ${verdict.closing.text}`);
+        const live = await liveSize(load.read, settings).catch(() => undefined); // a note only: never fails the gate
+        const differs = live === undefined ? undefined : liveSizeLine(verdict.lbChange, live);
         return [
             `gate: stack ${stack} ok`,
             ...verdict.allowed.map((a) => `  allowed: ${a}`),
             ...covered,
             lbChangeLine(verdict.lbChange, settings),
+            ...(differs ? [differs] : []),
         ].join("\n");
     },
 );
+
+/** The live load balancer's size_unit (one GET), undefined when there is none. */
+async function liveSize(read: () => ApiRead, settings: Settings): Promise<number | undefined> {
+    return (await findLiveLoadBalancer(read(), settings))?.sizeUnit;
+}

@@ -150,7 +150,9 @@ runCli(
                 : summary;
         }
         return [
-            nodeChangeLine(change),
+            base === null
+                ? `${stackFileName(stack)} is not in git at ${values.base} (a new stack file, or not committed yet): nothing to compare with; it sizes for size_unit ${after.sizeUnit}`
+                : nodeChangeLine(change),
             "",
             sizingTable(stack, after),
             "",

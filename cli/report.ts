@@ -15,6 +15,7 @@ import {
     signedRate,
 } from "../sizing/format";
 import type { NodeChange } from "../sizing/nodeChange";
+import type { UpdateInfo } from "../ops/pulumiJson";
 
 export const BINDING_TEXT: Record<Sizing["binding"], string> = {
     connections: "simultaneous connections",
@@ -120,4 +121,35 @@ export function lbChangeLine(change: LoadBalancerChange | undefined, settings: S
     return change.adopted && change.from !== undefined && change.from !== change.to
         ? `load balancer adopted at size_unit ${change.from}, then resized: ${line}`
         : line;
+}
+
+/** The longest update message shown: Pulumi records a commit's whole message, which can run long. */
+const MESSAGE_WIDTH = 72;
+
+/** A history entry in one line: version, start, the message's first line (shortened), the commit. */
+export function updateLabel(version: number, entry: UpdateInfo): string {
+    const commit = entry.environment?.["git.head"];
+    const title = entry.message?.split("\n")[0].trim() ?? "";
+    const shown = title.length > MESSAGE_WIDTH ? `${title.slice(0, MESSAGE_WIDTH - 1)}…` : title;
+    return [
+        `version ${version}`,
+        entry.startTime,
+        shown && JSON.stringify(shown),
+        commit && `commit ${commit.slice(0, 12)}`,
+    ]
+        .filter(Boolean)
+        .join(", ");
+}
+
+/**
+ * When the live load balancer's size is not the state's (resized in the console): the gate's
+ * "no change" or "3 → 4" is about the state, so say what is live, as drift does. Undefined when
+ * they agree, or for a load balancer being created or adopted (the preview read it live).
+ */
+export function liveSizeLine(
+    change: LoadBalancerChange | undefined,
+    live: number,
+): string | undefined {
+    if (change?.from === undefined || change.adopted || change.from === live) return undefined;
+    return `  the live load balancer has size_unit ${live}, not the state's ${change.from} (resized outside the program, e.g. in the console): \`npm run drift\` shows it; \`pulumi up --refresh\` sets it to ${change.to ?? change.from}`;
 }

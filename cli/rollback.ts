@@ -14,12 +14,12 @@ import {
     nowFromEnvironment,
     PROJECT_CONFIG_DEFAULTS,
 } from "../config";
-import { parseStackFile, stackFileName } from "../config/stackFile";
+import { parseStackFile, stackFileMissing, stackFileName } from "../config/stackFile";
 import { programApiRead } from "../infra/digitaloceanApi";
 import { loadBalancerUrn } from "../infra/resizeOnly";
 import { ALLOW_SCALE_DOWN_UNDER_LOAD } from "../ops/gate";
 import { gatedPreview } from "../ops/gatedPreview";
-import { parseHistory, type UpdateInfo } from "../ops/pulumiJson";
+import { parseHistory } from "../ops/pulumiJson";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
 import {
     pickRollbackTarget,
@@ -30,7 +30,7 @@ import {
 import { COMMAND_SCOPES } from "../config/scopes";
 import { formatInstant } from "../sizing/format";
 import { nodeChange } from "../sizing/nodeChange";
-import { nodeChangeLine } from "./report";
+import { nodeChangeLine, updateLabel } from "./report";
 import { runCli, UsageError } from "./run";
 
 const USAGE =
@@ -69,7 +69,7 @@ runCli(
         const { stack } = values;
         const to = values.to === undefined ? undefined : parseVersion(values.to);
         const file = stackFileName(stack);
-        const fileText = readText(file);
+        const fileText = readText(file, stack);
         const policy = values["policy-pack"] ? ["--policy-pack", values["policy-pack"]] : [];
 
         const pulumi = pulumiFromToolchain();
@@ -92,8 +92,8 @@ runCli(
         });
         const change = nodeChangeLine(nodeChange(pick.sizing.from, pick.sizing.target));
         const out = (line = "") => process.stdout.write(`${line}\n`);
-        out(`Roll back stack ${stack} from ${describe(pick.versions.from, pick.from)}`);
-        out(`                 to ${describe(pick.versions.target, pick.target)}`);
+        out(`Roll back stack ${stack} from ${updateLabel(pick.versions.from, pick.from)}`);
+        out(`                 to ${updateLabel(pick.versions.target, pick.target)}`);
         if (pick.versions.numbered)
             out(
                 "(this backend records no version numbers: versions count history entries, oldest = 1)",
@@ -202,29 +202,15 @@ function parseVersion(text: string): number {
     return version;
 }
 
-function readText(file: string): string {
+function readText(file: string, stack: string): string {
     try {
         return readFileSync(file, "utf8");
     } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         throw new ConfigError([
-            code === "ENOENT"
-                ? `${file} not found in ${process.cwd()}: is --stack right?`
-                : `${file} cannot be read: ${String(err)}`,
+            code === "ENOENT" ? stackFileMissing(stack) : `${file} cannot be read: ${String(err)}`,
         ]);
     }
-}
-
-function describe(version: number, entry: UpdateInfo): string {
-    const commit = entry.environment?.["git.head"];
-    return [
-        `version ${version}`,
-        entry.startTime,
-        entry.message && JSON.stringify(entry.message),
-        commit && `commit ${commit.slice(0, 12)}`,
-    ]
-        .filter(Boolean)
-        .join(", ");
 }
 
 async function confirmed(yes: boolean, stack: string): Promise<boolean> {

@@ -6,6 +6,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError } from "../config";
 import { stackFileName } from "../config/stackFile";
+import { errorText, plainText, userFailure } from "../infra/userFailure";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -77,14 +78,24 @@ export function runCli<O extends Options>(
             process.exitCode = exitCode;
         })
         .catch((err: unknown) => {
-            if (err instanceof ConfigError) {
-                process.stderr.write(`${err.problems.join("\n")}\n`);
-                process.exitCode = (err as ConfigError & { exitCode?: number }).exitCode ?? 1;
-            } else if (err instanceof UsageError || isParseArgsError(err)) {
+            if (err instanceof UsageError || isParseArgsError(err)) {
                 process.stderr.write(`${(err as Error).message}\n${usage}\n`);
                 process.exitCode = 2;
+                return;
+            }
+            // No token, a refused one, the API down, no such stack or backend: one line saying
+            // what to do, wherever it was raised (infra/userFailure.ts).
+            // A refusal that names its own way through (--allow) is a verdict, kept whole.
+            const text = errorText(err);
+            const failure = /--allow\b/.test(text) ? undefined : userFailure(text);
+            if (err instanceof ConfigError) {
+                process.stderr.write(`${failure ?? plainText(err.problems.join("\n"))}\n`);
+                process.exitCode = (err as ConfigError & { exitCode?: number }).exitCode ?? 1;
+            } else if (failure !== undefined) {
+                process.stderr.write(`${failure}\n`);
+                process.exitCode = 1;
             } else {
-                throw err;
+                throw err; // a bug: its trace is what finds it
             }
         });
 }

@@ -1,6 +1,6 @@
 // Reads a stack's settings straight from Pulumi.<stack>.yaml, as the CLIs do: no Pulumi
 // CLI, no credentials, no network (so it works on pull requests from forks).
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { LineCounter, parseDocument, type YAMLError } from "yaml";
 import { closest, ConfigError, NAMESPACE, stackConfigSchema } from "./index";
@@ -142,11 +142,28 @@ export function readStackFile(stack: string, dir = process.cwd()): Record<string
         const code = (err as NodeJS.ErrnoException).code;
         throw new ConfigError([
             code === "ENOENT"
-                ? `${file} not found in ${dir}: is --stack ${stack} right?`
+                ? stackFileMissing(stack, dir)
                 : `${file} cannot be read: ${String(err)}`,
         ]);
     }
     return parseStackFile(text, file);
+}
+
+/** A --stack with no Pulumi.<stack>.yaml: the name given, and the stacks that are there. */
+export function stackFileMissing(stack: string, dir = process.cwd()): string {
+    let stacks: string[] = [];
+    try {
+        stacks = readdirSync(dir)
+            .map((name) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(name)?.[1])
+            .filter((name): name is string => name !== undefined)
+            .sort();
+    } catch {
+        // an unreadable directory: the name alone
+    }
+    const here = stacks.length
+        ? `the stacks here: ${stacks.join(", ")}`
+        : "there is no Pulumi.<stack>.yaml here";
+    return `${stackFileName(stack)} not found in ${dir}: is --stack ${stack} right? (${here})`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -20,7 +20,7 @@ import { formatInstant } from "../sizing/format";
 import { lateScaleUp } from "../sizing/lateScaleUp";
 import type { TickDeps, UpResult } from "./tick";
 import { fileLease, leaseFile } from "./fileLease";
-import { thisHolder } from "./lease";
+import { thisHolder, type Lease } from "./lease";
 import { gatedPreview } from "../ops/gatedPreview";
 import { lateScaleUpNotice, sendNotices, type SendResult } from "../ops/notify";
 import { CommandError, pulumiFromToolchain, TOOLCHAIN_MISSING } from "../ops/pulumiCli";
@@ -80,6 +80,8 @@ export interface SetupOptions {
     env: Record<string, string | undefined>;
     intervalSeconds: number;
     log(line: string): void;
+    /** a dry run takes no lease (ops/autopilot.ts), so any state backend does for it */
+    dryRun?: boolean;
 }
 
 /** The controller's deps for a stack; reads the config (and, when needed, its secrets and the backend URL) once. */
@@ -130,11 +132,14 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
     const project = String(
         (parseYaml(readFileSync(path.join(cwd, "Pulumi.yaml"), "utf8")) as { name?: unknown }).name,
     );
-    const lease = fileLease(
-        leaseFile(backendUrl, project, stack, cwd),
-        thisHolder(hostname()),
-        options.intervalSeconds,
-    );
+    const lease =
+        options.dryRun && !backendUrl.trim().startsWith("file://")
+            ? noLease(backendUrl)
+            : fileLease(
+                  leaseFile(backendUrl, project, stack, cwd),
+                  thisHolder(hostname()),
+                  options.intervalSeconds,
+              );
 
     const read = programApiRead(env, startEntries, COMMAND_SCOPES.autopilot.scopes);
     // Decrypted above, so the URL is text here (notifyTarget is null only for a still-encrypted one).
@@ -221,5 +226,18 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
             notify,
             log,
         },
+    };
+}
+
+/** A dry run's stand-in where no lease can be kept: never held, nothing written. */
+function noLease(where: string): Lease {
+    return {
+        where,
+        hold: () => {
+            throw new ConfigError(["autopilot: a dry run takes no lease"]);
+        },
+        save: () => false,
+        renew: () => false,
+        release: () => undefined,
     };
 }

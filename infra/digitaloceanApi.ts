@@ -4,6 +4,7 @@
 // (sizing/observe.ts, ops/discover.ts). Reads only; no Pulumi here.
 import { ConfigError } from "../config";
 import { missingScopeHint, scopeForRequest } from "../config/scopes";
+import { errorText, TOKEN_REFUSED, userFailure } from "./userFailure";
 
 export const DEFAULT_API = "https://api.digitalocean.com";
 
@@ -75,8 +76,10 @@ export async function getJson(read: ApiRead, url: URL): Promise<unknown> {
             headers: { Authorization: `Bearer ${read.token}`, Accept: "application/json" },
         });
     } catch (err) {
+        const cause = errorText(err).replace(/\s*\n\s*/g, ": ");
         throw new ConfigError([
-            `GET ${url.pathname} on ${read.api} failed: ${(err as Error).message}`,
+            userFailure(`${cause} ${read.api}`) ??
+                `GET ${url.pathname} on ${read.api} failed: ${cause}`,
         ]);
     }
     const text = await response.text();
@@ -88,15 +91,10 @@ export async function getJson(read: ApiRead, url: URL): Promise<unknown> {
         } catch {
             // not JSON: the text as it came
         }
+        const answered = `GET ${url.pathname} answered ${response.status}${said ? ` (${said})` : ""}`;
         throw new ApiAnswerError(
-            [
-                `GET ${url.pathname} answered ${response.status}${said ? ` (${said})` : ""}`,
-                ...(response.status === 401
-                    ? [
-                          "DIGITALOCEAN_TOKEN is not a valid DigitalOcean token (revoked, expired or mistyped)",
-                      ]
-                    : []),
-            ],
+            // A refused token is one line saying what to do, as everywhere (infra/userFailure.ts).
+            [response.status === 401 ? TOKEN_REFUSED : answered],
             response.status,
             url.pathname,
         );

@@ -410,7 +410,10 @@ export function unexpectedSteps(
     }
     const lbSteps = steps.filter((s) => stepType(s) === LOAD_BALANCER_TYPE);
     const imported = lbSteps.find((s) => s.op === "import" || s.op === "same");
-    if (!imported) problems.push(`the load balancer ${lb.id} is not imported by the preview`);
+    if (!imported)
+        problems.push(
+            `the load balancer ${lb.id} is not imported by the preview: the stack's state no longer matches it (it holds another load balancer, or this one changed); adopt it into a new stack (npm run discover -- --stack <new name> --lb ${lb.id}), or see what the state holds with \`npm run drift\` on this stack`,
+        );
     else {
         const sizeUnit =
             imported.newState?.inputs?.sizeUnit ?? imported.newState?.outputs?.sizeUnit;

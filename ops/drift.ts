@@ -16,6 +16,7 @@ import {
     maskingServerId,
 } from "../infra/names";
 import { plural } from "../sizing/format";
+import { plainText, userFailure } from "../infra/userFailure";
 import {
     type PreviewDigest,
     type PreviewStep,
@@ -176,9 +177,15 @@ function latestPerUrn(steps: PreviewStep[]): PreviewStep[] {
 export function formatDriftReport(report: DriftReport, stack?: string): string {
     const lines: string[] = [];
     const on = stack ? ` (stack ${stack})` : "";
-    for (const error of report.errors) lines.push(`error: ${error}`);
-    if (report.errors.length > 0)
+    // A check that could not read is said first: its "no drift" below covers only what it read.
+    if (report.errors.length > 0) {
+        const why = userFailure(report.errors.join("\n"));
+        lines.push(
+            `Drift could not be checked${on}: ${why ?? "the refresh could not read everything"}.`,
+        );
+        for (const error of report.errors) lines.push(`error: ${plainText(error)}`);
         lines.push("The refresh could not read everything: this report is incomplete.", "");
+    }
 
     const drifted = report.maskingServers.length;
     if (drifted === 0 && report.loadBalancer.length === 0 && !report.loadBalancerDeleted) {

@@ -41,6 +41,8 @@ const SHELL_LANGS = new Set(["sh", "bash", "shell", "console"]);
 /** The port the docs use for the emulator; the check starts it on a free one and substitutes it. */
 const EMULATOR_LINE = /^npm run -s emulator -- (.*?)\s*&\s*(#.*)?$/;
 const RUN_TIMEOUT_MS = 60_000;
+/** A block with the toolchain runs Pulumi (an `up`, the controller's resize): minutes on a loaded machine. */
+const E2E_RUN_TIMEOUT_MS = 300_000;
 
 /**
  * The documents whose commands the check covers: README.md, policy/README.md and every .md under
@@ -492,6 +494,7 @@ function runScript(
     script: string,
     dir: string,
     env: NodeJS.ProcessEnv,
+    timeoutMs: number,
 ): Promise<{ status: number | null; output: string }> {
     return new Promise((resolve) => {
         const child = spawn("bash", ["-c", `set -eo pipefail\nexec 2>&1\n${script}`], {
@@ -501,7 +504,7 @@ function runScript(
         });
         let output = "";
         child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-        const timer = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS);
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
         child.once("exit", (status) => {
             clearTimeout(timer);
             resolve({ status, output });
@@ -572,7 +575,12 @@ async function runGroup(group: CommandBlock[], root: string): Promise<RunResult[
             );
             const run = problems.length
                 ? { status: null, output: "" }
-                : await runScript(text, session.dir, env);
+                : await runScript(
+                      text,
+                      session.dir,
+                      env,
+                      block.directive.e2e ? E2E_RUN_TIMEOUT_MS : RUN_TIMEOUT_MS,
+                  );
             const actual = normalizeOutput(
                 substitutions.reduce((s, [from, to]) => s.split(to).join(from), run.output),
             );

@@ -343,7 +343,7 @@ describe("the preview of the written stack: only imports", () => {
         expect(unexpectedSteps(firstPreview(steps), { id: LB_ID, nodes: 4 })).toEqual([
             "the load balancer proxy-lb: update (sizeUnit)",
             "masking server masking-server-9: create",
-            `the load balancer ${LB_ID} is not imported by the preview`,
+            `the load balancer ${LB_ID} is not imported by the preview: the stack's state no longer matches it (it holds another load balancer, or this one changed); adopt it into a new stack (npm run discover -- --stack <new name> --lb ${LB_ID}), or see what the state holds with \`npm run drift\` on this stack`,
         ]);
         expect(unexpectedSteps(firstPreview(imports()), { id: LB_ID, nodes: 3 })).toEqual([
             "the load balancer would be sized 4, not its live 3",

@@ -182,8 +182,33 @@ describe("driftReport", () => {
             "Preview failed: refreshing urn:pulumi:drop::proxy-lb::digitalocean:index/droplet:Droplet::masking-server-501000102: GET https://api.digitalocean.com/v2/droplets/501000102: 401 Unable to authenticate you",
         ]);
         expect(formatDriftReport(report)).toMatch(
-            /^error: Preview failed.*\nThe refresh could not read everything: this report is incomplete\./,
+            /^Drift could not be checked: DigitalOcean refused the API token \(401 Unable to authenticate you\): export DIGITALOCEAN_TOKEN .*\nerror: Preview failed.*\nThe refresh could not read everything: this report is incomplete\./,
         );
+    });
+
+    it("a refresh that read nothing says first that it could not check, never that there is no drift", () => {
+        const refused = (id: number) =>
+            `Preview failed: refreshing urn:pulumi:drop::proxy-lb::digitalocean:index/droplet:Droplet::masking-server-${id}: GET https://api.digitalocean.com/v2/droplets/${id}: 401 Unable to authenticate you`;
+        const report = driftReport(
+            refreshPreview(
+                [],
+                [D1, D2].map((id) => diagnostic("error", refused(id))),
+            ),
+        );
+        const lines = formatDriftReport(report, "trial").split("\n");
+        expect(lines[0]).toBe(
+            "Drift could not be checked (stack trial): DigitalOcean refused the API token (401 Unable to authenticate you): export DIGITALOCEAN_TOKEN with a valid token (it is missing, revoked, expired or mistyped).",
+        );
+        expect(lines.findIndex((l) => l.startsWith("No drift"))).toBeGreaterThan(0);
+        expect(driftExit(report)).toBe(1);
+        // Whatever else the refresh could not read is said too, without a terminal's colours.
+        const other = driftReport(
+            refreshPreview([], [diagnostic("error", "\u001b[31mboom\u001b[39m")]),
+        );
+        expect(formatDriftReport(other).split("\n").slice(0, 2)).toEqual([
+            "Drift could not be checked: the refresh could not read everything.",
+            "error: boom",
+        ]);
     });
 
     it("falls back to inputs for states without outputs, and notices a changed id", () => {

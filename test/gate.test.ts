@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings } from "../config";
 import { readStackFile } from "../config/stackFile";
-import { nodeChangeLine } from "../cli/report";
+import { liveSizeLine, nodeChangeLine } from "../cli/report";
 import {
     ALLOW_SCALE_DOWN_UNDER_LOAD,
     gateVerdict,
@@ -1112,16 +1112,21 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
         );
     });
 
-    it("fails clearly when pulumi prints no JSON", () => {
+    it("a stack file whose stack is not in the backend: one line saying how to create or select it", () => {
         fake.respond("preview", {
             stdout: "",
             stderr: "error: no stack named 'drop' found\n",
             code: 255,
         });
-        const run = gate(fake.env, "--stack", "drop");
+        const run = gate(
+            { ...fake.env, PULUMI_BACKEND_URL: "file:///srv/state" },
+            "--stack",
+            "drop",
+        );
         expect(run.status).toBe(1);
-        expect(run.stderr).toContain("failed (exit 255): printed nothing on stdout");
-        expect(run.stderr).toContain("error: no stack named 'drop' found");
+        expect(run.stderr).toBe(
+            "stack drop does not exist in the state backend file:///srv/state: create it with `pulumi stack init drop` (its first `pulumi up` adopts the load balancer of its Pulumi.drop.yaml), or `pulumi stack select` / `pulumi login` where it lives\n",
+        );
     });
 
     it("stops with exit 3 when there is no toolchain, saying what to run in plain words, then the toolchain script's own", () => {
@@ -1149,5 +1154,17 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
             expect(run.stderr).toContain("usage: npm run gate -- --stack <name>");
         }
         expect(fake.calls().length).toBe(calls);
+    });
+});
+
+describe("the gate's note when the live size is not the state's (liveSizeLine)", () => {
+    it("says the live size and what shows and fixes it; nothing when they agree, or for a new or adopted load balancer", () => {
+        expect(liveSizeLine({ from: 3, to: 3 }, 5)).toBe(
+            "  the live load balancer has size_unit 5, not the state's 3 (resized outside the program, e.g. in the console): `npm run drift` shows it; `pulumi up --refresh` sets it to 3",
+        );
+        expect(liveSizeLine({ from: 3, to: 3 }, 3)).toBeUndefined();
+        expect(liveSizeLine({ to: 3 }, 5)).toBeUndefined();
+        expect(liveSizeLine({ from: 5, to: 5, adopted: true }, 5)).toBeUndefined();
+        expect(liveSizeLine(undefined, 5)).toBeUndefined();
     });
 });

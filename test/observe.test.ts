@@ -457,7 +457,9 @@ describe("reading the metrics from DigitalOcean's monitoring API (the emulator)"
         await expect(
             fetchLbMetrics(request({ lbId: "00000000-0000-4000-8000-000000000000" })),
         ).rejects.toThrow(/frontend_connections_current answered 404/);
-        await expect(fetchLbMetrics(request({ token: "" }))).rejects.toThrow(/answered 401/);
+        await expect(fetchLbMetrics(request({ token: "" }))).rejects.toThrow(
+            /^DigitalOcean refused the API token \(401 Unable to authenticate you\): export DIGITALOCEAN_TOKEN/,
+        );
     });
 
     const run = (script: string, args: string[], env: Record<string, string>) =>

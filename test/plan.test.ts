@@ -191,6 +191,15 @@ describe("npm run plan: flags that do not go together", () => {
 });
 
 describe("npm run plan --base (the pull-request summary)", () => {
+    it("a stack file not in git at the base says so, not a change from none", () => {
+        const run = plan("--stack", "drop", "--base", "before-stack");
+        expect(run.status, run.stderr).toBe(0);
+        expect(run.stdout.split("\n")[0]).toBe(
+            "Pulumi.drop.yaml is not in git at before-stack (a new stack file, or not committed yet): nothing to compare with; it sizes for size_unit 10",
+        );
+        expect(run.stdout).not.toContain("none →");
+    });
+
     it("shows nodes before → after and the cost delta", () => {
         const run = plan("--stack", "drop", "--base", "base", "--hours", "6");
         expect(run.status).toBe(0);

@@ -34,6 +34,7 @@ import {
     timeline,
 } from "../ops/rollback";
 import { NODE, tsxArgs } from "./support/tsx";
+import { updateLabel } from "../cli/report";
 import { type Emulator, startEmulator } from "../emulator/server";
 import { seedFromIds } from "../emulator/seed";
 import { TEST_TOKEN } from "../emulator/testkit";
@@ -704,5 +705,26 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
             "rollback: version 1 is the latest successful update: it is what runs now\n",
         );
         writeFileSync(path.join(dir, "unused"), ""); // dir exists for afterEach
+    });
+});
+
+describe("updateLabel: a history entry in one line", () => {
+    it("shows the first line of a long commit message once, shortened, with the commit", () => {
+        const subject =
+            `lint clean: ${"the two promises marked as not awaited, ".repeat(8)}`.trim();
+        const entry = {
+            version: 2,
+            startTime: "2027-11-26T10:00:00Z",
+            message: `${subject}\n\n${subject}\nmore of the body`,
+            environment: { "git.head": "0123456789abcdef0123" },
+        } as unknown as UpdateInfo;
+        const line = updateLabel(2, entry);
+        expect(line).toBe(
+            `version 2, 2027-11-26T10:00:00Z, ${JSON.stringify(`${subject.slice(0, 71)}…`)}, commit 0123456789ab`,
+        );
+        expect(line.length).toBeLessThan(140);
+        expect(updateLabel(1, { ...entry, message: "short" })).toBe(
+            'version 1, 2027-11-26T10:00:00Z, "short", commit 0123456789ab',
+        );
     });
 });

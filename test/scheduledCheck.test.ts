@@ -371,8 +371,8 @@ describe("npm run schedule -- --due: the cheap check against the emulator", () =
             DIGITALOCEAN_API_URL: "http://127.0.0.1:9",
         });
         expect(unreachable.status).toBe(1);
-        expect(unreachable.stderr).toContain(
-            `GET /v2/load_balancers/${AT_BASELINE} on http://127.0.0.1:9 failed`,
+        expect(unreachable.stderr).toBe(
+            "the DigitalOcean API at http://127.0.0.1:9 cannot be reached: check DIGITALOCEAN_API_URL (or the stack's digitalocean:apiEndpoint) and the network (offline: is the emulator running?)\n",
         );
         expect(unreachable.outputs).toBe("");
     });

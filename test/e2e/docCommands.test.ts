@@ -5,7 +5,7 @@ import { expect, it } from "vitest";
 import { findToolchain } from "../../ops/toolchain";
 import { checkDocCommands, parseDocs } from "../../scripts/docCommands";
 
-it("docs/offline.md's recipe runs as shown, against the emulator, with the toolchain the project built", async () => {
+it("docs/offline.md's recipe and docs/autopilot.md's offline loop run as shown, against the emulator, with the toolchain the project built", async () => {
     findToolchain({ check: true }); // a toolchain that is not built fails here, saying so
     const blocks = parseDocs().flatMap((p) => p.blocks.filter((b) => b.directive.e2e));
     expect(
@@ -16,4 +16,13 @@ it("docs/offline.md's recipe runs as shown, against the emulator, with the toolc
         ),
     ).toBe(true);
     expect(await checkDocCommands({ e2e: true })).toEqual([]);
-}, 300_000);
+    // docs/autopilot.md's offline loop reaches a resize with the controller.
+    expect(
+        blocks.some(
+            (b) =>
+                b.file === "docs/autopilot.md" &&
+                b.commands.some((c) => c.includes("npm run autopilot")) &&
+                /autopilot drop: resized 3 → \d+ nodes/.test(b.output?.text ?? ""),
+        ),
+    ).toBe(true);
+}, 900_000);
