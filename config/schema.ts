@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { CAPACITY_DEFAULTS, DEMAND_DEFAULTS, MAX_SIZE_UNIT } from "../sizing";
 import { AUTOPILOT_DEFAULTS } from "../sizing/autopilot";
+import { heartbeatUrlSchema } from "./heartbeat";
 import {
     DEFAULT_LEAD_MINUTES,
     HOUR_MS,
@@ -261,6 +262,7 @@ export const autopilotSchema = z.strictObject(
             .describe(
                 "the most nodes the autopilot may size for; above it, it clamps and says so (never blocking a deploy); defaults to capacity.maxNodes",
             ),
+        heartbeatUrl: heartbeatUrlSchema.optional(),
     },
     { error: "must be an object like { enabled: true }" },
 );
