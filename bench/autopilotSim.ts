@@ -35,13 +35,44 @@ const DAY_MINUTES = 24 * 60;
 /** The simulated day starts here (any date: the calendar's drops are placed on it). */
 export const DAY0 = Date.UTC(2027, 10, 26, 0, 0, 0);
 
-export type PolicyName = "runbook" | "calendar" | "autopilot" | "oracle";
+export type PolicyName = "runbook" | "calendar" | "autopilot" | "peer" | "oracle";
 export const POLICY_LABELS: Record<PolicyName, string> = {
     runbook: "runbook",
     calendar: "calendar",
     autopilot: "calendar+autopilot",
+    peer: "doks-lb-scale",
     oracle: "oracle",
 };
+
+/**
+ * The peer: the one DigitalOcean load balancer autoscaler we know of, doks-lb-scale. desired =
+ * ceil(metric / target per node) within min/max nodes; no change while desired stays within a
+ * 20% band around the current size; a scale-down only after desired has stayed below the band
+ * for the delay. Its metric here is the connections the load balancer shows (capped at its limit,
+ * as ours), its target per node the capacity with our headroom (8,000 of 10,000), no calendar.
+ */
+export const PEER = { hysteresis: 0.2, scaleDownDelayMinutes: 5 };
+
+/** The peer's size at one tick, from the latest readable sample; `below` counts the minutes desired has stayed under the band. */
+function peerSize(
+    latest: number | undefined,
+    live: number,
+    below: number,
+    o: SimOptions,
+): { size: number; below: number } {
+    if (latest === undefined) return { size: live, below: 0 };
+    const perNode = o.capacity.connectionsPerNode / (1 + o.capacity.headroom);
+    const desired = Math.min(
+        o.autopilot.maxNodes,
+        Math.max(o.capacity.minNodes, Math.ceil(latest / perNode)),
+    );
+    if (desired > live * (1 + PEER.hysteresis)) return { size: desired, below: 0 };
+    if (desired < live * (1 - PEER.hysteresis))
+        return below + 1 >= PEER.scaleDownDelayMinutes
+            ? { size: desired, below: 0 }
+            : { size: live, below: below + 1 };
+    return { size: live, below: 0 };
+}
 
 export interface Scenario {
     name: string;
@@ -267,6 +298,7 @@ function runPolicy(
     const billed: number[] = [];
     const resized = [inForce];
     const keep = o.autopilot.scaleDownAfterMinutes + o.metricsLagMinutes + 10;
+    let peerBelow = 0;
 
     for (let m = 0; m < DAY_MINUTES; m++) {
         if (pending !== null && m >= pending.from) {
@@ -277,7 +309,12 @@ function runPolicy(
         let target: number;
         if (policy === "runbook") target = runbook;
         else if (policy === "calendar") target = calendarSize(s, m, o);
-        else {
+        else if (policy === "peer") {
+            const readable = connections.filter(([t]) => t * 1000 <= at(m - o.metricsLagMinutes));
+            const peer = peerSize(readable.at(-1)?.[1], live, peerBelow, o);
+            peerBelow = peer.below;
+            target = peer.size;
+        } else {
             // What the controller can read at minute m: the samples up to m − lag (only the window's, for speed).
             const readable = (xs: Sample[]) =>
                 xs.filter(
@@ -319,7 +356,9 @@ function runOracle(s: Scenario, o: SimOptions): PolicyResult {
 
 export function simulate(s: Scenario, o: SimOptions = DEFAULT_SIM): ScenarioResult {
     const oracle = runOracle(s, o);
-    const others = (["runbook", "calendar", "autopilot"] as const).map((p) => runPolicy(p, s, o));
+    const others = (["runbook", "calendar", "autopilot", "peer"] as const).map((p) =>
+        runPolicy(p, s, o),
+    );
     const ratios: ScenarioResult["ratios"] = {};
     const goals: ScenarioResult["goals"] = {};
     for (const r of others) {
@@ -392,6 +431,7 @@ export function simTable(results: readonly ScenarioResult[], o: SimOptions = DEF
                 `- ${r.scenario}: ${SCENARIOS.find((s) => s.name === r.scenario)?.description ?? ""}`,
         ),
         "- runbook: one size all day, the calendar's largest of the day; calendar: the calendar's size each minute (30 min lead); calendar+autopilot: decideSize each minute",
+        `- doks-lb-scale (the peer): ceil(connections shown / ${o.capacity.connectionsPerNode / (1 + o.capacity.headroom)} per node) within min/max, no change inside a ${PEER.hysteresis * 100}% band around the live size, a scale-down after ${PEER.scaleDownDelayMinutes} min below it; no calendar`,
         `- min at limit: minutes with demand ≥ the limit in force; avoidable: those after the first ${o.metricsLagMinutes + o.resizeMinutes} of their stretch (lag + resize time), which no reactive resize can shorten`,
         "- oracle: the exact size for each minute's demand with the headroom, in force at once (no delay); × oracle: node-hours over the oracle's",
         `- goals, each pass/FAIL: no avoidable minute at the limit; node-hours at most ${NODE_HOURS_GOAL}× the oracle's; at most ${DIRECTION_CHANGES_PER_SURGE} direction changes (up after down or down after up) per surge`,

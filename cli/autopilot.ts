@@ -1,37 +1,46 @@
-// npm run autopilot -- --stack <name> [--once] [--json] [--dry-run] [--interval <seconds>]
+// npm run autopilot -- --stack <name> [--stack <name>…] [--once] [--json] [--dry-run]
+//   [--interval <seconds>] [--listen <host:port>]
 // The controller (controller/): each tick reads the load balancer and its metrics, decides the
 // size with the one decision every path shares, and resizes only when it differs (gate, then a
-// resize-only `pulumi up`). Argument handling and rendering only.
+// resize-only `pulumi up`); one loop per stack. Argument handling and rendering only.
 import { ConfigError } from "../config";
 import { DEFAULT_INTERVAL_SECONDS } from "../controller/decisions";
-import { runController, signalStopper } from "../controller/loop";
+import { heartbeatUrlOf, runStacks } from "../controller/fleet";
+import { HealthBoard, renderHealth } from "../controller/health";
+import { signalStopper } from "../controller/loop";
+import { ControllerMetrics } from "../controller/metrics";
+import { serveWatch, type Listening } from "../controller/server";
 import { controllerSetup } from "../controller/setup";
-import type { TickReport } from "../controller/tick";
+import type { TickDeps, TickReport } from "../controller/tick";
 import { redact } from "../ops/notify";
 import { plural } from "../sizing/format";
 import { runCli, UsageError } from "./run";
 
 const USAGE =
-    "usage: npm run autopilot -- --stack <name> [--once] [--json] [--dry-run] [--interval <seconds>]";
+    "usage: npm run autopilot -- --stack <name> [--stack <name>…] [--once] [--json] [--dry-run] [--interval <seconds>] [--listen <host:port>]";
 
 const HELP = `The autopilot controller: every tick (60 s by default) it reads the load balancer and its
 metrics (no Pulumi run), decides the size as every \`pulumi up\` does (the calendar, or more for
 the crowd it carries; proxy-lb:autopilot.*), and only when that differs from the live size runs
 the gate and a \`pulumi up\` targeted at the load balancer. One resize a minute at most; while
 DigitalOcean is busy with the previous one it tries again next tick. One controller per stack:
-a second one says who holds the lease and waits. SIGTERM or SIGINT stop it between ticks (a
-running update finishes first).
+a second one says who holds the lease and waits. Several --stack run one loop each in this
+process (each its own lease, decision and pace; one stack's failure never stops the others).
+After each good tick it pings proxy-lb:autopilot.heartbeatUrl when set. SIGTERM or SIGINT stop
+it between ticks (a running update finishes first).
 
-  --stack <name>          the stack (its Pulumi.<name>.yaml is read at every tick)
-  --once                  one tick, then exit
+  --stack <name>          the stack (its Pulumi.<name>.yaml is read at every tick); repeat for more
+  --once                  one tick (per stack), then exit
   --json                  one JSON object per tick (and one when it stops)
   --dry-run               decide and print, never resize
   --interval <seconds>    time between ticks (default ${DEFAULT_INTERVAL_SECONDS})
+  --listen <host:port>    serve GET /healthz and /metrics (Prometheus) there; a port alone
+                          listens on 127.0.0.1 (off by default)
   -h, --help              this help
 
-exit codes: 0 stopped cleanly (with --once: the tick did not fail); 1 the config is wrong,
-or with --once the tick failed or the gate refused; 2 bad usage; 3 the Pulumi toolchain is
-not built yet`;
+exit codes: 0 stopped cleanly (with --once: no tick failed); 1 the config is wrong, --listen
+cannot listen, or with --once a tick failed or the gate refused; 2 bad usage; 3 the Pulumi
+toolchain is not built yet`;
 
 /** --interval as seconds: a positive number, at most a day. */
 function intervalSeconds(text: string | undefined): number {
@@ -42,6 +51,18 @@ function intervalSeconds(text: string | undefined): number {
             `--interval must be a number of seconds from 1 to 86400 (got ${JSON.stringify(text)})`,
         );
     return seconds;
+}
+
+/** --listen as host and port: `9464`, `:9464`, `0.0.0.0:9464`, `[::1]:9464`; the host defaults to 127.0.0.1. */
+export function listenAddress(text: string): { host: string; port: number } {
+    const match = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?(\d{1,5})$/.exec(text.trim());
+    const port = match ? Number(match[2]) : NaN;
+    if (!match || !(port >= 0 && port <= 65_535))
+        throw new UsageError(
+            `--listen must be <host:port> or a port, such as 127.0.0.1:9464 or 9464 (got ${JSON.stringify(text)})`,
+        );
+    const host = (match[1] || "127.0.0.1").replace(/^\[(.*)\]$/, "$1");
+    return { host, port };
 }
 
 /** A tick as one line, then a line each for a takeover, the gate's reasons and the notices (--json adds the tick's duration). */
@@ -68,53 +89,99 @@ runCli(
     {
         usage: USAGE,
         help: HELP,
+        manyStacks: true,
         options: {
             once: { type: "boolean", default: false },
             json: { type: "boolean", default: false },
             "dry-run": { type: "boolean", default: false },
             interval: { type: "string" },
+            listen: { type: "string" },
         },
     },
     async (values) => {
         const interval = intervalSeconds(values.interval);
+        const listen = values.listen === undefined ? null : listenAddress(values.listen);
         let stopSignal: string | null = null;
         const stopper = signalStopper((signal) => {
             stopSignal = signal;
             process.stderr.write(`autopilot: ${signal}: stopping after the running tick\n`);
         });
+        let listening: Listening | null = null;
         try {
-            let secrets: string[] = [];
+            const secrets: string[] = [];
             const log = (line: string) => process.stderr.write(`${redact(line, secrets)}\n`);
-            const setup = await controllerSetup({
-                stack: values.stack,
-                cwd: process.cwd(),
-                env: process.env,
-                intervalSeconds: interval,
-                log,
-                dryRun: values["dry-run"],
-            });
-            secrets = setup.secrets;
+            const stacks: TickDeps[] = [];
+            for (const stack of values.stacks) {
+                const setup = await controllerSetup({
+                    stack,
+                    cwd: process.cwd(),
+                    env: process.env,
+                    intervalSeconds: interval,
+                    log,
+                    dryRun: values["dry-run"],
+                });
+                const heartbeat = heartbeatUrlOf(setup.deps);
+                secrets.push(...setup.secrets, ...(heartbeat === null ? [] : [heartbeat]));
+                stacks.push(setup.deps);
+            }
+            const metrics = new ControllerMetrics();
+            const health = new HealthBoard(values.stacks, interval, Date.now());
+            if (listen !== null) {
+                listening = await serveWatch(listen.host, listen.port, {
+                    health: () => {
+                        const verdict = health.judge(Date.now());
+                        return { ok: verdict.ok, body: redact(renderHealth(verdict), secrets) };
+                    },
+                    metrics: () => metrics.text(),
+                    metricsContentType: metrics.contentType,
+                });
+                log(`autopilot: serving /healthz and /metrics on ${listening.url}`);
+            }
             const render = (report: TickReport) =>
                 redact(values.json ? JSON.stringify(report) : renderTick(report), secrets);
-            const reports = await runController(
-                setup.deps,
+            const reports = await runStacks(
+                stacks,
                 { dryRun: values["dry-run"], once: values.once, intervalSeconds: interval },
                 stopper,
-                (report) => {
-                    if (!values.once) process.stdout.write(`${render(report)}\n`);
+                {
+                    metrics,
+                    health,
+                    secrets,
+                    log,
+                    onTick: (report) => {
+                        if (!values.once) process.stdout.write(`${render(report)}\n`);
+                    },
                 },
             );
             if (values.once) {
-                const report = reports[0];
-                if (report === undefined)
+                const firsts = values.stacks.map((stack) => reports.get(stack)?.[0]);
+                if (firsts.some((report) => report === undefined))
                     throw new ConfigError([`autopilot: stopped (${stopSignal}) before the tick`]);
-                return { output: render(report), exitCode: onceExitCode(report) };
+                const done = firsts as TickReport[];
+                return {
+                    output: done.map(render).join("\n"),
+                    exitCode: Math.max(...done.map(onceExitCode)),
+                };
             }
-            const stopped = { stopped: stopSignal ?? "done", ticks: reports.length };
-            return values.json
-                ? JSON.stringify(stopped)
-                : `autopilot ${values.stack}: stopped (${stopped.stopped}) after ${plural(stopped.ticks, "tick")}; the lease is released`;
+            const ticks = values.stacks.map((stack) => reports.get(stack)?.length ?? 0);
+            const stopped = stopSignal ?? "done";
+            if (values.json)
+                return JSON.stringify(
+                    values.stacks.length === 1
+                        ? { stopped, ticks: ticks[0] }
+                        : {
+                              stopped,
+                              ticks: Object.fromEntries(values.stacks.map((s, i) => [s, ticks[i]])),
+                          },
+                );
+            return values.stacks
+                .map(
+                    (stack, i) =>
+                        `autopilot ${stack}: stopped (${stopped}) after ${plural(ticks[i], "tick")}; the lease is released`,
+                )
+                .join("\n");
         } finally {
+            await listening?.close();
             stopper.dispose();
         }
     },

@@ -21,7 +21,11 @@ export type CliValues<O extends Options> = Omit<
         typeof parseArgs<{ options: O & typeof COMMON; strict: true; args: string[] }>
     >["values"],
     "stack" | "help"
-> & { stack: string };
+> & {
+    stack: string;
+    /** every --stack given, in order: one, unless the spec takes `manyStacks` */
+    stacks: string[];
+};
 
 export interface CliSpec<O extends Options> {
     /** The one-line usage, e.g. "usage: npm run plan -- --stack <name> [--json]". */
@@ -30,6 +34,8 @@ export interface CliSpec<O extends Options> {
     help: string;
     /** The command's own flags (--stack and --help are added). */
     options: O;
+    /** --stack may be given more than once (each a different stack). */
+    manyStacks?: boolean;
 }
 
 /** Output with an exit code of its own (drift found, for instance), not an error. */
@@ -101,9 +107,21 @@ export function runCli<O extends Options>(
 }
 
 function parse<O extends Options>(spec: CliSpec<O>, args: string[]): CliValues<O> {
-    const { values } = parseArgs({ args, options: { ...spec.options, ...COMMON }, strict: true });
-    requireStack((values as { stack?: unknown }).stack);
-    return values as unknown as CliValues<O>;
+    const stackOption = spec.manyStacks
+        ? { stack: { type: "string", multiple: true } as const }
+        : {};
+    const { values } = parseArgs({
+        args,
+        options: { ...spec.options, ...COMMON, ...stackOption },
+        strict: true,
+    });
+    const given = (values as { stack?: unknown }).stack;
+    const stacks: unknown[] = Array.isArray(given) ? given : [given];
+    if (stacks.length === 0) requireStack(undefined);
+    for (const stack of stacks) requireStack(stack);
+    const twice = stacks.find((stack, i) => stacks.indexOf(stack) !== i);
+    if (twice !== undefined) throw new UsageError(`--stack ${String(twice)} is given twice`);
+    return { ...values, stack: stacks[0], stacks } as unknown as CliValues<O>;
 }
 
 function requireStack(stack: unknown): asserts stack is string {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { CAPACITY_DEFAULTS, DEMAND_DEFAULTS, MAX_SIZE_UNIT } from "../sizing";
 import { AUTOPILOT_DEFAULTS } from "../sizing/autopilot";
 import { CLOSED_CONNECTIONS_DEFAULTS } from "../sizing/closedConnections";
+import { heartbeatUrlSchema } from "./heartbeat";
 import {
     DEFAULT_LEAD_MINUTES,
     HOUR_MS,
@@ -272,6 +273,7 @@ export const autopilotSchema = z.strictObject(
             .describe(
                 "the most minutes a scale-down waits for the crowd to thin below maxClosedConnections; then it scales down anyway and says how many connections it closed",
             ),
+        heartbeatUrl: heartbeatUrlSchema.optional(),
     },
     { error: "must be an object like { enabled: true }" },
 );

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { LineCounter, parseDocument, type YAMLError } from "yaml";
 import { closest, ConfigError, NAMESPACE, stackConfigSchema } from "./index";
+import { plainTextHeartbeatProblem } from "./heartbeat";
 import { plainTextWebhookProblem } from "./notify";
 
 export function stackFileName(stack: string): string {
@@ -61,6 +62,8 @@ export function parseStackFile(text: string, file: string): Record<string, unkno
     if (keyProblems.length > 0) throw new ConfigError(keyProblems);
     const plainSecret = plainTextWebhookProblem(config[`${NAMESPACE}:notify`], file);
     if (plainSecret !== undefined) throw new ConfigError([plainSecret]);
+    const plainHeartbeat = plainTextHeartbeatProblem(config[`${NAMESPACE}:autopilot`], file);
+    if (plainHeartbeat !== undefined) throw new ConfigError([plainHeartbeat]);
     return config;
 }
 

@@ -94,11 +94,11 @@ export function freshNotices(
 }
 
 /** The near-limit notice from the latest sample the decision saw (its limit, else the live size's), or null. */
-export function nearLimitFrom(
-    stack: string,
+/** The latest connections sample the decision saw, with the limit in force then (or the live size's). */
+export function latestLoad(
     size: SizeNow,
     connectionsPerNode: number,
-): Notice | null {
+): { connections: number; limit: number; at: number } | null {
     if (size.live === null || size.metrics === null || !size.metrics.ok) return null;
     const samples = size.metrics.connections.filter(
         ([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t * 1000 <= size.at,
@@ -110,10 +110,18 @@ export function nearLimitFrom(
         .slice()
         .sort((a, b) => a[0] - b[0]);
     const limit = valueAt(limits, t) ?? size.live.sizeUnit * connectionsPerNode;
+    return { connections, limit, at: t * 1000 };
+}
+
+export function nearLimitFrom(
+    stack: string,
+    size: SizeNow,
+    connectionsPerNode: number,
+): Notice | null {
+    const load = latestLoad(size, connectionsPerNode);
+    if (load === null) return null;
     return nearLimitNotice(stack, {
-        connections,
-        limit,
-        sizeUnit: Math.ceil(limit / connectionsPerNode),
-        at: t * 1000,
+        ...load,
+        sizeUnit: Math.ceil(load.limit / connectionsPerNode),
     });
 }

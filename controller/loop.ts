@@ -15,11 +15,12 @@ export function signalStopper(
     signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT"],
 ): Stopper & { dispose(): void } {
     let stopped = false;
-    let wake: (() => void) | null = null;
+    // One sleeper per stack's loop: a stop wakes them all.
+    const wakers = new Set<() => void>();
     const handler = (signal: NodeJS.Signals) => {
         if (!stopped) onStop(signal);
         stopped = true;
-        wake?.();
+        for (const wake of [...wakers]) wake();
     };
     for (const s of signals) process.on(s, handler);
     return {
@@ -32,10 +33,10 @@ export function signalStopper(
                 const timer = setTimeout(finish, ms);
                 function finish() {
                     clearTimeout(timer);
-                    wake = null;
+                    wakers.delete(finish);
                     resolve();
                 }
-                wake = finish;
+                wakers.add(finish);
             });
         },
         dispose() {
@@ -60,7 +61,8 @@ export async function runController(
     deps: TickDeps,
     options: LoopOptions,
     stopper: Stopper,
-    onTick: (report: TickReport) => void,
+    /** awaited before the next tick's wait (a heartbeat's bounded ping, the metrics) */
+    onTick: (report: TickReport) => void | Promise<void>,
 ): Promise<TickReport[]> {
     const reports: TickReport[] = [];
     try {
@@ -69,7 +71,7 @@ export async function runController(
             const started = deps.clock();
             const report = await runTick(deps, { dryRun: options.dryRun });
             reports.push(report);
-            onTick(report);
+            await onTick(report);
             if (options.once || stopper.stopped) break;
             await stopper.sleep(
                 Math.max(0, options.intervalSeconds * 1000 - (deps.clock() - started)),

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { ConfigError, loadSettings, nowFromEnvironment, type Settings } from "../config";
 import { notifyTarget } from "../config/notify";
 import { readStackFile } from "../config/stackFile";
@@ -26,6 +26,10 @@ import { lateScaleUpNotice, sendNotices, type SendResult } from "../ops/notify";
 import { CommandError, pulumiFromToolchain, TOOLCHAIN_MISSING } from "../ops/pulumiCli";
 import { COMMAND_SCOPES } from "../config/scopes";
 import { findToolchain, toolchainEnv, ToolchainUnavailable } from "../ops/toolchain";
+
+// The Automation API (about 100 MB of a process) is loaded only when a tick resizes, or at start
+// for the secrets and the backend's URL: a controller between ticks stays small.
+const automation = () => import("@pulumi/pulumi/automation");
 
 export interface ControllerSetup {
     deps: TickDeps;
@@ -102,6 +106,7 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
                     (e): e is [string, string] => e[1] !== undefined,
                 ),
             );
+            const { LocalWorkspace, PulumiCommand } = await automation();
             return LocalWorkspace.create({
                 workDir: cwd,
                 pulumiCommand: await PulumiCommand.get({
@@ -152,7 +157,9 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
     const up = async (at: number): Promise<UpResult> => {
         const ws = await pulumiWorkspace();
         ws.envVars = { ...baseEnv, ...pinned(at) };
-        stackHandle ??= await LocalWorkspace.selectStack(
+        stackHandle ??= await (
+            await automation()
+        ).LocalWorkspace.selectStack(
             { stackName: stack, workDir: cwd },
             { pulumiCommand: ws.pulumiCommand, envVars: ws.envVars },
         );
@@ -165,7 +172,9 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
     const refresh = async (at: number): Promise<void> => {
         const ws = await pulumiWorkspace();
         ws.envVars = { ...baseEnv, ...pinned(at) };
-        stackHandle ??= await LocalWorkspace.selectStack(
+        stackHandle ??= await (
+            await automation()
+        ).LocalWorkspace.selectStack(
             { stackName: stack, workDir: cwd },
             { pulumiCommand: ws.pulumiCommand, envVars: ws.envVars },
         );

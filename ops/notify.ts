@@ -228,8 +228,20 @@ function message(notice: Notice): Message {
 // ---------------------------------------------------------------------------
 // Secrets (pure)
 
-/** Path segments that are the same in every webhook URL, hence no secret. */
-const PUBLIC_SEGMENTS = new Set(["api", "webhooks", "services", "hooks", "slack", "github"]);
+/**
+ * Path segments that are the same in every webhook or push-monitor URL, hence no secret
+ * (Healthchecks.io's /ping/<uuid>, Uptime Kuma's /api/push/<token>).
+ */
+const PUBLIC_SEGMENTS = new Set([
+    "api",
+    "webhooks",
+    "services",
+    "hooks",
+    "slack",
+    "github",
+    "ping",
+    "push",
+]);
 
 /**
  * The strings that must never be shown, longest first: each secret as given and, for a URL, the

@@ -156,3 +156,22 @@ describe("the report", () => {
         expect(json.results).toHaveLength(SCENARIOS.length);
     });
 });
+
+describe("the peer, doks-lb-scale, on the same curves", () => {
+    it("a row per scenario; on a saturated load balancer it grows at most to ceil(1.25 × the size) per resize (it sees only the limit), so the surprise surge has avoidable minutes the autopilot does not", () => {
+        for (const r of results) expect(policy(r, "peer").sizes).toHaveLength(24 * 60);
+        const surge = byName("surprise surge");
+        const peer = policy(surge, "peer");
+        const grown = peer.sizes.filter((n, m) => m > 0 && n > peer.sizes[m - 1]);
+        let before = peer.sizes[0];
+        for (const n of grown) {
+            expect(n).toBeLessThanOrEqual(Math.ceil(before * 1.25));
+            before = n;
+        }
+        expect(peer.avoidableMinutesAtLimit).toBeGreaterThan(0);
+        expect(policy(surge, "autopilot").avoidableMinutesAtLimit).toBe(0);
+        // Inside its 20% band it does not move: the oscillation around 5/6 nodes costs it no resize there.
+        expect(policy(byName("oscillation"), "peer").directionChanges).toBeLessThanOrEqual(2);
+        expect(simTable(results)).toMatch(/│ doks-lb-scale +│/);
+    });
+});

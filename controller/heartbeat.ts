@@ -1,0 +1,54 @@
+// The heartbeat: after each good tick the controller pings a push monitor's URL
+// (proxy-lb:autopilot.heartbeatUrl: Healthchecks.io, an Uptime Kuma push monitor…), which alerts
+// when the pings stop: a dead controller, a dead host, or a tick that keeps failing are all
+// noticed by something that does not run beside it. A ping never fails the tick.
+import { redact } from "../ops/notify";
+
+/** A ping waits at most this long: a slow monitor never holds up the next tick. */
+export const HEARTBEAT_TIMEOUT_MS = 5_000;
+
+export type PingResult = { ok: true; status: number } | { ok: false; line: string };
+
+function hostOf(url: string): string {
+    try {
+        return new URL(url).host;
+    } catch {
+        return "(unparseable URL)";
+    }
+}
+
+/**
+ * GETs `url` (Healthchecks.io and Uptime Kuma push monitors both take a GET). Never throws, never
+ * takes longer than `timeoutMs`: a failure is one line naming the monitor's host only, never the
+ * URL (its path is the secret).
+ */
+export async function pingHeartbeat(
+    url: string,
+    options: { timeoutMs?: number; secrets?: readonly string[] } = {},
+): Promise<PingResult> {
+    const timeoutMs = options.timeoutMs ?? HEARTBEAT_TIMEOUT_MS;
+    const fail = (why: string): PingResult => ({
+        ok: false,
+        line: redact(
+            `heartbeat: the push monitor at ${hostOf(url)} did not take the ping: ${why}`,
+            [url, ...(options.secrets ?? [])],
+        ),
+    });
+    try {
+        const response = await fetch(url, {
+            method: "GET",
+            signal: AbortSignal.timeout(timeoutMs),
+        });
+        await response.body?.cancel().catch(() => undefined);
+        if (response.ok) return { ok: true, status: response.status };
+        return fail(
+            `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`,
+        );
+    } catch (err) {
+        const e = err as { name?: string; message?: string; cause?: { code?: string } };
+        if (e?.name === "TimeoutError" || e?.name === "AbortError")
+            return fail(`no answer within ${timeoutMs} ms`);
+        const cause = e?.cause?.code;
+        return fail(`${e?.message ?? String(err)}${cause === undefined ? "" : ` (${cause})`}`);
+    }
+}
