@@ -21,6 +21,10 @@ export default defineConfig({
                     // behind: the one that runs the program under Pulumi's mocks (test/program.test.ts)
                     // sets the config and mocks and resets the modules for every run.
                     isolate: false,
+                    // ...so every stubbed global and env var is restored after its test, whatever
+                    // the test threw (a leaked fetch stub broke the next file's emulator requests).
+                    unstubGlobals: true,
+                    unstubEnvs: true,
                     // The fast suite first; projects with different maxWorkers need distinct orders.
                     sequence: { groupOrder: 0 },
                 },

@@ -201,7 +201,6 @@ export async function runProgram(
         for (const [key, value] of Object.entries(exported)) outputs[key] = await resolve(value);
         return { registrations, invokes, outputs };
     } finally {
-        // Unit files share workers (isolate: false): leave no stub behind.
         vi.unstubAllGlobals();
         vi.unstubAllEnvs();
     }
