@@ -92,7 +92,9 @@ it("no token, a refused token, the API down: one line each from the gate, rollba
     }
     p.writeConfig(baseConfig({ "digitalocean:apiEndpoint": DOWN }));
     try {
-        for (const [command, args] of COMMANDS)
+        // Not drift: a refresh configures the provider from the state, where the emulator's URL is
+        // recorded, so a changed digitalocean:apiEndpoint does not take its API away.
+        for (const [command, args] of COMMANDS.filter(([c]) => c !== "drift"))
             saysOneLine(
                 await run(command, ["--stack", p.stack, ...args]),
                 `the DigitalOcean API at ${DOWN} cannot be reached: check DIGITALOCEAN_API_URL`,
