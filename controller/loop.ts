@@ -77,7 +77,7 @@ export async function runController(
         }
     } finally {
         try {
-            deps.lease.release(deps.clock());
+            await deps.lease.release(deps.clock());
         } catch (err) {
             deps.log(
                 `autopilot: stack ${deps.stack}: the lease could not be released (${errorText(err)}); another controller takes it over once it is stale`,

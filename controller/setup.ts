@@ -19,7 +19,7 @@ import { resizeOnlyUp } from "../infra/resizeOnly";
 import { formatInstant } from "../sizing/format";
 import { lateScaleUp } from "../sizing/lateScaleUp";
 import type { TickDeps, UpResult } from "./tick";
-import { fileLease, leaseFile } from "./fileLease";
+import { leaseBackend } from "./backends";
 import { thisHolder } from "./lease";
 import { gatedPreview } from "../ops/gatedPreview";
 import { lateScaleUpNotice, sendNotices, type SendResult } from "../ops/notify";
@@ -130,11 +130,15 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
     const project = String(
         (parseYaml(readFileSync(path.join(cwd, "Pulumi.yaml"), "utf8")) as { name?: unknown }).name,
     );
-    const lease = fileLease(
-        leaseFile(backendUrl, project, stack, cwd),
-        thisHolder(hostname()),
-        options.intervalSeconds,
-    );
+    const { lease, clearDeadLock } = await leaseBackend({
+        backendUrl,
+        project,
+        stack,
+        env,
+        cwd,
+        me: thisHolder(hostname()),
+        intervalSeconds: options.intervalSeconds,
+    });
 
     const read = programApiRead(env, startEntries, COMMAND_SCOPES.autopilot.scopes);
     // Decrypted above, so the URL is text here (notifyTarget is null only for a still-encrypted one).
@@ -209,6 +213,7 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
             },
             up,
             refresh,
+            clearDeadLock,
             lateScaleUp: (settings, live, at) => {
                 const late = lateScaleUp(
                     settings.calendar,

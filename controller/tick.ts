@@ -5,6 +5,11 @@
 //   lease      one controller per stack: a tick without it only says who holds it, and waits
 //   pace       at most one resize a minute (DigitalOcean's limit), counted on the tick's moment
 //   busy       DigitalOcean's 403 "... processes previous actions": logged, tried next tick
+//   locked     another Pulumi run (a deploy) holds the stack's lock: tried next tick
+//   fencing    the lease is checked (a conditional write) before the update starts and right
+//              before the resize; a controller that lost it changes nothing
+//   recovery   an update its controller never finished (killed mid-update): its Pulumi lock is
+//              cleared and the load balancer's state refreshed before anything else
 //   notices    a condition is sent when it starts, not every tick; sending never fails the tick
 //   dry run    decides and says what it would do: no lease, no notice sent, no update
 import type { Settings } from "../config";
@@ -12,8 +17,8 @@ import type { SizeNow } from "../infra/liveSize";
 import { formatInstant, plural } from "../sizing/format";
 import type { GateVerdict } from "../ops/gate";
 import { decisionNotices, type Notice, type SendResult } from "../ops/notify";
-import { freshNotices, isBusyError, nearLimitFrom, nextAction } from "./decisions";
-import type { Hold, Lease, LeaseMemory } from "./lease";
+import { freshNotices, isBusyError, isStackLocked, nearLimitFrom, nextAction } from "./decisions";
+import type { Hold, Lease, LeaseMemory, Updating } from "./lease";
 
 /** How often the lease is renewed while an update runs: a resize that takes minutes must not look like a dead controller. */
 export const HEARTBEAT_DURING_UPDATE_MS = 15_000;
@@ -43,6 +48,11 @@ export interface TickDeps {
      * it asked for, and the next preview cannot say what changes (the gate refuses such a step).
      */
     refresh(at: number): Promise<void>;
+    /**
+     * Removes the Pulumi lock(s) an unfinished update left (taken on `updating.host` at or after
+     * `updating.since`, its process gone), and says which; never another run's lock.
+     */
+    clearDeadLock(updating: Updating): Promise<string[]>;
     /** sends the notices (bounded; never throws) */
     notify(notices: Notice[]): Promise<SendResult[]>;
     /** the late scale-up check (sizing/lateScaleUp.ts, the scheduled runs' too): each clock watches the other */
@@ -52,7 +62,15 @@ export interface TickDeps {
 }
 
 export type TickStatus =
-    "steady" | "resized" | "dryRun" | "paced" | "busy" | "refused" | "failed" | "waiting";
+    | "steady"
+    | "resized"
+    | "dryRun"
+    | "paced"
+    | "busy"
+    | "locked"
+    | "refused"
+    | "failed"
+    | "waiting";
 
 export interface TickReport {
     stack: string;
@@ -125,6 +143,9 @@ export async function runTick(
     let at = started;
     let hold: Hold | null = null;
     let updateFailed = false;
+    let updating: Updating | null = null;
+    /** the lease was found taken over mid-tick: nothing more is saved or sent */
+    let lost = false;
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     const notices: Notice[] = [];
     const done = async (status: TickStatus, summary: string): Promise<TickReport> => {
@@ -137,7 +158,7 @@ export async function runTick(
                 sent: false,
                 line: "not sent (--dry-run)",
             }));
-        } else if (hold?.held) {
+        } else if (hold?.held && !lost) {
             const { send, conditions } = freshNotices(notices, hold.memory.conditions);
             const results = send.length > 0 ? await deps.notify(send) : [];
             report.notices = send.map((notice, i) => {
@@ -150,9 +171,10 @@ export async function runTick(
                 lastResizeAt: report.resized !== null ? at : hold.memory.lastResizeAt,
                 conditions,
                 updateFailed,
+                updating,
             };
             try {
-                if (!deps.lease.save(memory, deps.clock()))
+                if (!(await deps.lease.save(memory, deps.clock())))
                     deps.log(
                         `autopilot: stack ${deps.stack}: the lease was taken over during this tick; the next tick waits for it`,
                     );
@@ -173,10 +195,15 @@ export async function runTick(
         hold = options.dryRun
             ? {
                   held: true,
-                  memory: { lastResizeAt: null, conditions: [], updateFailed: false },
+                  memory: {
+                      lastResizeAt: null,
+                      conditions: [],
+                      updateFailed: false,
+                      updating: null,
+                  },
                   tookOver: null,
               }
-            : deps.lease.hold(deps.clock());
+            : await deps.lease.hold(deps.clock());
         if (!hold.held) {
             report.lease = {
                 held: false,
@@ -194,12 +221,33 @@ export async function runTick(
         }
         report.lease = { held: true };
         updateFailed = hold.memory.updateFailed;
+        updating = hold.memory.updating;
         if (hold.tookOver) {
             const { from, why } = hold.tookOver;
             report.lease.tookOver = { host: from.host, pid: from.pid, why };
             deps.log(
                 `autopilot: TOOK OVER the lease of stack ${deps.stack} from ${from.host} pid ${from.pid} (holder since ${iso(hold.tookOver.since)}): ${why}`,
             );
+            notices.push({
+                kind: "leaseTakenOver",
+                stack: deps.stack,
+                at,
+                by: `${deps.lease.me.host} pid ${deps.lease.me.pid}`,
+                from: `${from.host} pid ${from.pid}`,
+                why,
+            });
+        }
+        if (updating !== null && !options.dryRun) {
+            // Its controller died during that update: it holds Pulumi's lock and left a pending
+            // operation. Holding the lease, this controller knows no other controller runs it.
+            deps.log(
+                `autopilot: stack ${deps.stack}: an update started on ${updating.host} at ${iso(updating.since)} never finished; clearing its Pulumi lock and refreshing the load balancer's state`,
+            );
+            for (const line of await deps.clearDeadLock(updating))
+                deps.log(`autopilot: stack ${deps.stack}: removed ${line}`);
+            await deps.refresh(at);
+            updating = null;
+            updateFailed = false;
         }
 
         const settings = deps.settingsAt(at);
@@ -250,14 +298,23 @@ export async function runTick(
                 break;
         }
 
+        // Fenced, and written before any Pulumi run: a controller that dies from here on leaves
+        // this mark, and the next holder clears what the run left.
+        updating = { since: deps.clock(), host: deps.lease.me.host };
+        if (!(await fenced(updating))) return await lostLease(live, action.to);
         heartbeat = setInterval(() => {
-            try {
-                deps.lease.renew(deps.clock());
-            } catch (err) {
-                deps.log(
-                    `autopilot: stack ${deps.stack}: the lease could not be renewed during the update: ${errorText(err)}`,
-                );
-            }
+            deps.lease.renew(deps.clock()).then(
+                (ok) => {
+                    if (!ok)
+                        deps.log(
+                            `autopilot: stack ${deps.stack}: the lease was taken over during the update`,
+                        );
+                },
+                (err: unknown) =>
+                    deps.log(
+                        `autopilot: stack ${deps.stack}: the lease could not be renewed during the update: ${errorText(err)}`,
+                    ),
+            );
         }, options.heartbeatMs ?? HEARTBEAT_DURING_UPDATE_MS);
         if (updateFailed) {
             deps.log(
@@ -277,12 +334,17 @@ export async function runTick(
         deps.log(
             `autopilot: stack ${deps.stack}: resizing ${live} → ${nodes(action.to)} (gate passed): ${decision.why}`,
         );
+        // The fencing check right before the resize: the gate's preview took seconds.
+        if (!(await deps.lease.renew(deps.clock()))) return await lostLease(live, action.to);
         let up: UpResult;
         try {
             up = await deps.up(at);
+            updating = null;
         } catch (err) {
-            updateFailed = true;
+            updating = null;
             const text = errorText(err);
+            if (isStackLocked(text)) return await lockedBy(text, live, action.to);
+            updateFailed = true;
             if (isBusyError(text)) {
                 report.error = engineError(text);
                 return await done(
@@ -309,8 +371,43 @@ export async function runTick(
         return await done("resized", `resized ${live} → ${nodes(to)}${moved}: ${decision.why}`);
     } catch (err) {
         const error = errorText(err);
+        if (isStackLocked(error)) return await lockedBy(error, report.liveSizeUnit, null);
         report.error = error;
         notices.push({ kind: "tickFailed", stack: deps.stack, at, error });
         return await done("failed", `tick failed: ${error}`);
+    }
+
+    /** Saves the memory with `updating` set; false when the lease is no longer this controller's. */
+    async function fenced(mark: Updating): Promise<boolean> {
+        const memory: LeaseMemory = {
+            lastResizeAt: hold!.held ? hold!.memory.lastResizeAt : null,
+            conditions: hold!.held ? hold!.memory.conditions : [],
+            updateFailed,
+            updating: mark,
+        };
+        return deps.lease.save(memory, deps.clock());
+    }
+
+    async function lostLease(live: number, to: number): Promise<TickReport> {
+        lost = true;
+        updating = null;
+        report.lease = { held: false };
+        return done(
+            "waiting",
+            `the lease of stack ${deps.stack} was taken over before the resize ${live} → ${to}: this controller changed nothing and waits`,
+        );
+    }
+
+    async function lockedBy(
+        text: string,
+        live: number | null,
+        to: number | null,
+    ): Promise<TickReport> {
+        report.error = engineError(text);
+        const what = live !== null && to !== null ? `the resize ${live} → ${to}` : "the tick";
+        return done(
+            "locked",
+            `another Pulumi run holds the stack's lock (a deploy or an operator's \`pulumi up\`); ${what} is tried again next tick`,
+        );
     }
 }
