@@ -3,7 +3,7 @@
 // <stack>.json, and Pulumi's locks are the backend's own files (.pulumi/locks/organization/
 // <project>/<stack>/<id>.json: pid, hostname, timestamp). Pulumi Cloud keeps no files of ours,
 // so the lease goes where PROXY_LB_LEASE_URL names (an s3:// bucket, e.g. the team's Space).
-import { readdirSync, readFileSync, unlinkSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, unlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import * as path from "node:path";
 import { ConfigError } from "../config";
@@ -107,7 +107,8 @@ export async function leaseBackend(options: {
                     return [];
                 }
                 const removed: string[] = [];
-                for (const name of names) {
+                // gocloud's fileblob keeps a <key>.attrs file beside each object: not a lock of its own.
+                for (const name of names.filter((n) => !n.endsWith(".attrs"))) {
                     const where = path.join(locks, name);
                     let lock: LockContent;
                     try {
@@ -117,6 +118,7 @@ export async function leaseBackend(options: {
                     }
                     if (!isDeadUpdatesLock(lock, updating, hostname(), pidAlive)) continue;
                     unlinkSync(where);
+                    rmSync(`${where}.attrs`, { force: true });
                     removed.push(describe(where, lock));
                 }
                 return removed;
