@@ -253,3 +253,66 @@ describe("two controllers on one s3:// stack, separate working copies", () => {
         expect(writes(a.emulator).droplet).toBe(0);
     });
 });
+
+describe("the deploy workflow and the controller on one s3:// stack", () => {
+    beforeAll(async () => {
+        await s3Backend();
+    }, BUILD_TIMEOUT_MS + 120_000);
+
+    it("a deploy's up of a demand change lands while the controller runs: Pulumi's lock serializes them, the controller's locked tick is retried, the final size is the one decision's for that moment", async () => {
+        const a = await surgeStack(await s3Backend()); // the controller's working copy
+        at(a, SURGE_FROM - 5 * MINUTE); // quiet: 1 node is the decision
+        const deploy = await openProject({ workingCopyOf: a }); // the workflow's checkout
+        deploy.env.PROXY_LB_NOW = a.env.PROXY_LB_NOW;
+        const INTERVAL = 5;
+        const c = controller(a, "--interval", String(INTERVAL));
+        await waitFor("the controller's first tick", () => ticks(c).length >= 1, 120_000);
+        expect(ticks(c)[0]).toMatchObject({ status: "steady", liveSizeUnit: 1 });
+
+        // The drop's commit: 40 users × 2,000 tasks, 10 nodes in the calendar. The workflow runs
+        // `pulumi up` with it; its resize answers slowly, so it holds the lock a while.
+        const drop = baseConfig({
+            "proxy-lb:autopilot": { enabled: true },
+            "proxy-lb:demand": { users: 40, tasksPerUser: 2000 },
+        });
+        slowResize(a, 40_000);
+        deploy.writeConfig(drop);
+        const up = deploy.start("up", "--yes", "--skip-preview");
+        await waitFor(
+            "the deploy's lock in the bucket",
+            async () => (await store!.list(lockDir(a.stack))).length === 1,
+            120_000,
+        );
+        a.writeConfig(drop); // the controller's copy pulls the same commit
+        await waitFor(
+            "the controller's tick to meet the lock",
+            () => ticks(c).some((t) => t.status === "locked"),
+            120_000,
+        );
+        const done = await up.done;
+        expect(done.status, done.stdout + done.stderr).toBe(0);
+        expect(a.emulator.state.getLb(LB_ID).size_unit).toBe(10);
+
+        const n = ticks(c).length;
+        await waitFor("the controller's next tick", () => ticks(c).length > n, 120_000);
+        c.child.kill("SIGTERM");
+        expect(await c.exited).toBe(0);
+        observed("deploy and controller", {
+            statuses: ticks(c).map((t) => t.status),
+            summaries: ticks(c).map((t) => t.summary),
+        });
+        const locked = ticks(c).find((t) => t.status === "locked")!;
+        expect(locked.summary).toBe(
+            "another Pulumi run holds the stack's lock (a deploy or an operator's `pulumi up`); the resize 1 → 10 is tried again next tick",
+        );
+        expect(ticks(c).at(-1)).toMatchObject({ status: "steady", liveSizeUnit: 10 });
+        expect(ticks(c).filter((t) => t.status === "failed")).toEqual([]);
+
+        expect(lbPuts(a)).toHaveLength(1); // the deploy's; the controller's was refused by the lock before any write
+        expect(a.emulator.state.getLb(LB_ID).size_unit).toBe(10);
+        const state = await exportedState(a);
+        expect(state.deployment.pending_operations ?? []).toEqual([]);
+        expect(await store!.list(lockDir(a.stack))).toEqual([]);
+        expect(writes(a.emulator).droplet).toBe(0);
+    });
+});
