@@ -59,11 +59,12 @@ const at = (p: E2eProject, ms: number) => {
 };
 
 /** The stack with the autopilot on, deployed at T0 at 1 node, the clock one minute into the surge. */
-async function surgeStack(backend?: TeamBackend): Promise<E2eProject> {
+async function surgeStack(backend?: TeamBackend, stack = "e2e"): Promise<E2eProject> {
     const p = await openProject({
         config: baseConfig({ "proxy-lb:autopilot": { enabled: true } }),
         seed: surgeSeed(),
         backend,
+        stack,
     });
     at(p, T0);
     p.useToken("recommended");
@@ -260,7 +261,7 @@ describe("the deploy workflow and the controller on one s3:// stack", () => {
     }, BUILD_TIMEOUT_MS + 120_000);
 
     it("a deploy's up of a demand change lands while the controller runs: Pulumi's lock serializes them, the controller's locked tick is retried, the final size is the one decision's for that moment", async () => {
-        const a = await surgeStack(await s3Backend()); // the controller's working copy
+        const a = await surgeStack(await s3Backend(), "deploy"); // the controller's working copy
         at(a, SURGE_FROM - 5 * MINUTE); // quiet: 1 node is the decision
         const deploy = await openProject({ workingCopyOf: a }); // the workflow's checkout
         deploy.env.PROXY_LB_NOW = a.env.PROXY_LB_NOW;
