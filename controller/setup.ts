@@ -158,7 +158,12 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
         stackHandle.workspace.envVars = ws.envVars;
         const result = await stackHandle.up({ target: resize.target });
         const sizeUnit = result.outputs.sizeUnit?.value;
-        return { sizeUnit: typeof sizeUnit === "number" ? sizeUnit : null };
+        const changes = result.summary.resourceChanges;
+        const changed =
+            changes === undefined
+                ? undefined
+                : Object.entries(changes).some(([op, n]) => op !== "same" && (n ?? 0) > 0);
+        return { sizeUnit: typeof sizeUnit === "number" ? sizeUnit : null, changed };
     };
 
     const refresh = async (at: number): Promise<void> => {

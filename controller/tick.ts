@@ -26,6 +26,8 @@ export const HEARTBEAT_DURING_UPDATE_MS = 15_000;
 export interface UpResult {
     /** the load balancer's size_unit after the update, from the stack's outputs */
     sizeUnit: number | null;
+    /** false when the update changed nothing (another run, a deploy, had resized it already) */
+    changed?: boolean;
 }
 
 export interface TickDeps {
@@ -355,6 +357,11 @@ export async function runTick(
             throw new Error(`pulumi up failed: ${engineError(text)}`, { cause: err });
         }
         const to = up.sizeUnit ?? action.to;
+        if (up.changed === false)
+            return await done(
+                "steady",
+                `steady at ${nodes(to)}: another Pulumi run had resized it already (the update changed nothing): ${decision.why}`,
+            );
         report.resized = { from: live, to };
         notices.unshift({
             kind: "resize",

@@ -817,6 +817,18 @@ describe("runTick", () => {
         expect(w.calls).toEqual(["read", "gate", "up", "read", "gate", "up", "up done"]);
     });
 
+    it("an update that changed nothing (a deploy had resized it meanwhile) is steady, not a resize: no notice, no pace", async () => {
+        const w = world({ connections: 30_000 });
+        const deps = fakeDeps(w);
+        deps.up = async () => ({ sizeUnit: 4, changed: false });
+        const report = await runTick(deps, { dryRun: false });
+        expect(report).toMatchObject({ status: "steady", resized: null });
+        expect(report.summary).toMatch(
+            /^steady at 4 nodes: another Pulumi run had resized it already/,
+        );
+        expect(w.sent.map((n) => n.kind)).toEqual(["nearLimit"]);
+    });
+
     it("fencing: a lease taken over while the gate ran is seen right before the update: no up, nothing saved or sent", async () => {
         const w = world({ connections: 30_000 });
         const deps = fakeDeps(w);
