@@ -67,6 +67,8 @@ export function conditionKey(notice: Notice): string | null {
             return "metricsUnavailable";
         case "tickFailed":
             return `tickFailed:${notice.error}`;
+        case "leaseTakenOver":
+            return null;
         case "lateScaleUp":
             return `lateScaleUp:${notice.drop}`;
     }
@@ -124,4 +126,13 @@ export function nearLimitFrom(
         ...load,
         sizeUnit: Math.ceil(load.limit / connectionsPerNode),
     });
+}
+
+/**
+ * Pulumi's lock refused the run: another `pulumi up` (a deploy, an operator) holds the stack
+ * (DIY backends: "the stack is currently locked"; Pulumi Cloud: 409 "Another update is
+ * currently in progress"). Nothing was changed; the next tick tries again.
+ */
+export function isStackLocked(text: string): boolean {
+    return /the stack is currently locked by|another update is currently in progress/i.test(text);
 }

@@ -16,29 +16,31 @@ import {
 /** Renewals are written every tick; a crashed mutation's mutex directory older than this is cleared. */
 const MUTEX_STALE_MS = 30_000;
 const MUTEX_WAIT_MS = 5_000;
-/** The lease's file for a file:// backend URL (as PULUMI_BACKEND_URL or `pulumi login` takes it), or a refusal naming the backend. */
+/** The directory of a file:// backend URL (as PULUMI_BACKEND_URL or `pulumi login` takes it). */
+export function fileBackendDir(backendUrl: string, cwd = process.cwd()): string {
+    const rest = backendUrl.trim().slice("file://".length).replace(/\?.*$/, "");
+    if (rest === "~" || rest.startsWith("~/")) return path.join(homedir(), rest.slice(1));
+    if (rest.startsWith("/")) return fileURLToPath(`file://${rest}`);
+    return path.resolve(cwd, rest);
+}
+
+/** The lease's file for a file:// backend URL. */
 export function leaseFile(
     backendUrl: string,
     project: string,
     stack: string,
     cwd = process.cwd(),
 ): string {
-    const url = backendUrl.trim();
-    if (!url.startsWith("file://")) {
-        const scheme = /^([a-z0-9+.-]+):\/\//i.exec(url)?.[1] ?? url;
-        throw new ConfigError([
-            `the autopilot needs a file:// state backend for its lease (one controller per stack); the stack's backend is ${scheme === "https" ? "Pulumi Cloud (https://)" : `${scheme}://`}, which it does not support yet`,
-            "  run the controller where the state is a file:// backend, or keep exactly one controller per stack yourself (docs/autopilot.md, One controller per stack)",
-        ]);
-    }
-    const rest = url.slice("file://".length).replace(/\?.*$/, "");
-    let dir: string;
-    if (rest === "~" || rest.startsWith("~/")) dir = path.join(homedir(), rest.slice(1));
-    else if (rest.startsWith("/")) dir = fileURLToPath(`file://${rest}`);
-    else dir = path.resolve(cwd, rest);
-    return path.join(dir, ".pulumi", "proxy-lb", "autopilot", project, `${stack}.json`);
+    return path.join(
+        fileBackendDir(backendUrl, cwd),
+        ".pulumi",
+        "proxy-lb",
+        "autopilot",
+        project,
+        `${stack}.json`,
+    );
 }
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
     try {
         process.kill(pid, 0);
         return true;
@@ -110,8 +112,9 @@ export function fileLease(
     };
     return {
         where: file,
-        hold(now) {
-            return locked(() => {
+        me,
+        hold: async (now) =>
+            locked(() => {
                 const record = read();
                 const judged = judgeLease(record, me, now, alive);
                 if (judged.state === "held")
@@ -139,25 +142,22 @@ export function fileLease(
                           }
                         : null;
                 return { held: true, memory: leaseMemoryOf(record), tookOver };
-            });
-        },
-        save(memory, now) {
-            return locked(() => {
+            }),
+        save: async (memory, now) =>
+            locked(() => {
                 const record = read();
                 if (judgeLease(record, me, now, alive).state !== "mine") return false;
                 write({ ...record!, ...memory, heartbeatAt: now });
                 return true;
-            });
-        },
-        renew(now) {
-            return locked(() => {
+            }),
+        renew: async (now) =>
+            locked(() => {
                 const record = read();
                 if (judgeLease(record, me, now, alive).state !== "mine") return false;
                 write({ ...record!, heartbeatAt: now });
                 return true;
-            });
-        },
-        release(now) {
+            }),
+        release: async (now) => {
             locked(() => {
                 const record = read();
                 if (judgeLease(record, me, now, alive).state !== "mine") return;

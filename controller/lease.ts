@@ -32,6 +32,18 @@ export interface LeaseMemory {
     nextResizeAt?: number | null;
     /** epoch ms: the first tick that held a scale-down for the live crowd (autopilot.maxClosedConnections) */
     scaleDownHeldSince?: number | null;
+    /**
+     * An update not yet known to have ended: its start (epoch ms, real time) and the host it
+     * runs on; written (a fenced save) before the update, cleared after it. Still set when a
+     * tick starts, its controller died during it: the next holder clears that update's Pulumi
+     * lock and refreshes the load balancer's state (which drops its pending operation).
+     */
+    updating: Updating | null;
+}
+
+export interface Updating {
+    since: number;
+    host: string;
 }
 
 const recordSchema = z.object({
@@ -44,6 +56,7 @@ const recordSchema = z.object({
     updateFailed: z.boolean().default(false),
     nextResizeAt: z.number().nullable().optional(),
     scaleDownHeldSince: z.number().nullable().optional(),
+    updating: z.object({ since: z.number(), host: z.string() }).nullable().default(null),
 });
 
 /** The lease as stored: a released one keeps its memory with no holder. Times are epoch ms, real time. */
@@ -103,14 +116,19 @@ export type Hold =
 export interface Lease {
     /** where the lease is, for messages */
     where: string;
+    /** this controller */
+    me: Holder;
     /** Takes or renews the lease (a heartbeat), or says who holds it. */
-    hold(now: number): Hold;
-    /** Saves the memory with a heartbeat; false when the lease is no longer this controller's. */
-    save(memory: LeaseMemory, now: number): boolean;
-    /** A heartbeat alone (while an update runs); false when the lease is no longer this controller's. */
-    renew(now: number): boolean;
+    hold(now: number): Promise<Hold>;
+    /**
+     * Saves the memory with a heartbeat; false when the lease is no longer this controller's.
+     * Atomic with that check (the fencing condition): true means no one else took it meanwhile.
+     */
+    save(memory: LeaseMemory, now: number): Promise<boolean>;
+    /** A heartbeat alone, with the same fencing condition as save. */
+    renew(now: number): Promise<boolean>;
     /** Gives the lease up, keeping the memory; a no-op when it is not this controller's. */
-    release(now: number): void;
+    release(now: number): Promise<void>;
 }
 /** This process as a lease holder. */
 export function thisHolder(host: string, pid = process.pid): Holder {
@@ -138,6 +156,7 @@ export function leaseMemoryOf(record: LeaseRecord | null): LeaseMemory {
         ...(typeof record?.scaleDownHeldSince === "number"
             ? { scaleDownHeldSince: record.scaleDownHeldSince }
             : {}),
+        updating: record?.updating ?? null,
     };
 }
 

@@ -1,6 +1,12 @@
 // The controller's loop: a tick every interval until a signal stops it; a stop during a tick lets
 // it finish (a running update always completes), then the lease is released.
-import { errorText, runTick, type TickDeps, type TickReport } from "./tick";
+import {
+    errorText,
+    HEARTBEAT_DURING_UPDATE_MS,
+    runTick,
+    type TickDeps,
+    type TickReport,
+} from "./tick";
 
 export interface Stopper {
     /** true once a stop was asked for (SIGTERM, SIGINT) */
@@ -69,7 +75,14 @@ export async function runController(
         for (let tick = 0; options.maxTicks === undefined || tick < options.maxTicks; tick++) {
             if (stopper.stopped) break;
             const started = deps.clock();
-            const report = await runTick(deps, { dryRun: options.dryRun });
+            const report = await runTick(deps, {
+                dryRun: options.dryRun,
+                // A short interval's stale bound is short too: renew well within it during an update.
+                heartbeatMs: Math.min(
+                    HEARTBEAT_DURING_UPDATE_MS,
+                    (options.intervalSeconds * 1000) / 2,
+                ),
+            });
             reports.push(report);
             await onTick(report);
             if (options.once || stopper.stopped) break;
@@ -79,7 +92,7 @@ export async function runController(
         }
     } finally {
         try {
-            deps.lease.release(deps.clock());
+            await deps.lease.release(deps.clock());
         } catch (err) {
             deps.log(
                 `autopilot: stack ${deps.stack}: the lease could not be released (${errorText(err)}); another controller takes it over once it is stale`,

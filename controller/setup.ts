@@ -19,8 +19,8 @@ import { resizeOnlyUp } from "../infra/resizeOnly";
 import { formatInstant } from "../sizing/format";
 import { lateScaleUp } from "../sizing/lateScaleUp";
 import type { TickDeps, UpResult } from "./tick";
-import { fileLease, leaseFile } from "./fileLease";
-import { thisHolder, type Lease } from "./lease";
+import { leaseBackend } from "./backends";
+import { thisHolder, type Holder, type Lease } from "./lease";
 import { gatedPreview } from "../ops/gatedPreview";
 import { lateScaleUpNotice, sendNotices, type SendResult } from "../ops/notify";
 import { CommandError, pulumiFromToolchain, TOOLCHAIN_MISSING } from "../ops/pulumiCli";
@@ -137,14 +137,19 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
     const project = String(
         (parseYaml(readFileSync(path.join(cwd, "Pulumi.yaml"), "utf8")) as { name?: unknown }).name,
     );
-    const lease =
-        options.dryRun && !backendUrl.trim().startsWith("file://")
-            ? noLease(backendUrl)
-            : fileLease(
-                  leaseFile(backendUrl, project, stack, cwd),
-                  thisHolder(hostname()),
-                  options.intervalSeconds,
-              );
+    const me = thisHolder(hostname());
+    // A dry run changes nothing, so it takes no lease: any backend does for it, and nothing is written.
+    const { lease, clearDeadLock } = options.dryRun
+        ? { lease: noLease(backendUrl, me), clearDeadLock: async () => [] }
+        : await leaseBackend({
+              backendUrl,
+              project,
+              stack,
+              env,
+              cwd,
+              me,
+              intervalSeconds: options.intervalSeconds,
+          });
 
     const read = programApiRead(env, startEntries, COMMAND_SCOPES.autopilot.scopes);
     // Decrypted above, so the URL is text here (notifyTarget is null only for a still-encrypted one).
@@ -166,7 +171,12 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
         stackHandle.workspace.envVars = ws.envVars;
         const result = await stackHandle.up({ target: resize.target });
         const sizeUnit = result.outputs.sizeUnit?.value;
-        return { sizeUnit: typeof sizeUnit === "number" ? sizeUnit : null };
+        const changes = result.summary.resourceChanges;
+        const changed =
+            changes === undefined
+                ? undefined
+                : Object.entries(changes).some(([op, n]) => op !== "same" && (n ?? 0) > 0);
+        return { sizeUnit: typeof sizeUnit === "number" ? sizeUnit : null, changed };
     };
 
     const refresh = async (at: number): Promise<void> => {
@@ -223,6 +233,7 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
             },
             up,
             refresh,
+            clearDeadLock,
             lateScaleUp: (settings, live, at) => {
                 const late = lateScaleUp(
                     settings.calendar,
@@ -239,14 +250,13 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
 }
 
 /** A dry run's stand-in where no lease can be kept: never held, nothing written. */
-function noLease(where: string): Lease {
+function noLease(where: string, me: Holder): Lease {
     return {
         where,
-        hold: () => {
-            throw new ConfigError(["autopilot: a dry run takes no lease"]);
-        },
-        save: () => false,
-        renew: () => false,
-        release: () => undefined,
+        me,
+        hold: () => Promise.reject(new ConfigError(["autopilot: a dry run takes no lease"])),
+        save: async () => false,
+        renew: async () => false,
+        release: async () => undefined,
     };
 }

@@ -10,6 +10,11 @@
 //   crowd      a scale-down closes the removed nodes' share of the live connections: above
 //              autopilot.maxClosedConnections it is held for the crowd to thin, at most
 //              maxScaleDownWaitMinutes, then done anyway, saying how many it closed
+//   locked     another Pulumi run (a deploy) holds the stack's lock: tried next tick
+//   fencing    the lease is checked (a conditional write) before the update starts and right
+//              before the resize; a controller that lost it changes nothing
+//   recovery   an update its controller never finished (killed mid-update): its Pulumi lock is
+//              cleared and the load balancer's state refreshed before anything else
 //   notices    a condition is sent when it starts, not every tick; sending never fails the tick
 //   dry run    decides and says what it would do: no lease, no notice sent, no update
 import type { Settings } from "../config";
@@ -21,12 +26,13 @@ import { currentConnections, scaleDownPace, type ScaleDownPace } from "../sizing
 import {
     freshNotices,
     isBusyError,
+    isStackLocked,
     MIN_RESIZE_INTERVAL_MS,
     nearLimitFrom,
     nextAction,
     tooOftenRefusal,
 } from "./decisions";
-import type { Hold, Lease, LeaseMemory } from "./lease";
+import type { Hold, Lease, LeaseMemory, Updating } from "./lease";
 
 /** How often the lease is renewed while an update runs: a resize that takes minutes must not look like a dead controller. */
 export const HEARTBEAT_DURING_UPDATE_MS = 15_000;
@@ -34,6 +40,8 @@ export const HEARTBEAT_DURING_UPDATE_MS = 15_000;
 export interface UpResult {
     /** the load balancer's size_unit after the update, from the stack's outputs */
     sizeUnit: number | null;
+    /** false when the update changed nothing (another run, a deploy, had resized it already) */
+    changed?: boolean;
 }
 
 export interface TickDeps {
@@ -56,6 +64,11 @@ export interface TickDeps {
      * it asked for, and the next preview cannot say what changes (the gate refuses such a step).
      */
     refresh(at: number): Promise<void>;
+    /**
+     * Removes the Pulumi lock(s) an unfinished update left (taken on `updating.host` at or after
+     * `updating.since`, its process gone), and says which; never another run's lock.
+     */
+    clearDeadLock(updating: Updating): Promise<string[]>;
     /** sends the notices (bounded; never throws) */
     notify(notices: Notice[]): Promise<SendResult[]>;
     /** the late scale-up check (sizing/lateScaleUp.ts, the scheduled runs' too): each clock watches the other */
@@ -65,7 +78,16 @@ export interface TickDeps {
 }
 
 export type TickStatus =
-    "steady" | "resized" | "dryRun" | "paced" | "busy" | "held" | "refused" | "failed" | "waiting";
+    | "steady"
+    | "resized"
+    | "dryRun"
+    | "paced"
+    | "busy"
+    | "held"
+    | "locked"
+    | "refused"
+    | "failed"
+    | "waiting";
 
 export interface TickReport {
     stack: string;
@@ -151,6 +173,9 @@ export async function runTick(
     let updateFailed = false;
     let nextResizeAt: number | null = null;
     let scaleDownHeldSince: number | null = null;
+    let updating: Updating | null = null;
+    /** the lease was found taken over mid-tick: nothing more is saved or sent */
+    let lost = false;
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     const notices: Notice[] = [];
     const done = async (status: TickStatus, summary: string): Promise<TickReport> => {
@@ -163,7 +188,7 @@ export async function runTick(
                 sent: false,
                 line: "not sent (--dry-run)",
             }));
-        } else if (hold?.held) {
+        } else if (hold?.held && !lost) {
             const { send, conditions } = freshNotices(notices, hold.memory.conditions);
             const results = send.length > 0 ? await deps.notify(send) : [];
             report.notices = send.map((notice, i) => {
@@ -178,9 +203,10 @@ export async function runTick(
                 updateFailed,
                 nextResizeAt,
                 scaleDownHeldSince,
+                updating,
             };
             try {
-                if (!deps.lease.save(memory, deps.clock()))
+                if (!(await deps.lease.save(memory, deps.clock())))
                     deps.log(
                         `autopilot: stack ${deps.stack}: the lease was taken over during this tick; the next tick waits for it`,
                     );
@@ -201,10 +227,15 @@ export async function runTick(
         hold = options.dryRun
             ? {
                   held: true,
-                  memory: { lastResizeAt: null, conditions: [], updateFailed: false },
+                  memory: {
+                      lastResizeAt: null,
+                      conditions: [],
+                      updateFailed: false,
+                      updating: null,
+                  },
                   tookOver: null,
               }
-            : deps.lease.hold(deps.clock());
+            : await deps.lease.hold(deps.clock());
         if (!hold.held) {
             report.lease = {
                 held: false,
@@ -224,12 +255,33 @@ export async function runTick(
         updateFailed = hold.memory.updateFailed;
         nextResizeAt = hold.memory.nextResizeAt ?? null;
         scaleDownHeldSince = hold.memory.scaleDownHeldSince ?? null;
+        updating = hold.memory.updating;
         if (hold.tookOver) {
             const { from, why } = hold.tookOver;
             report.lease.tookOver = { host: from.host, pid: from.pid, why };
             deps.log(
                 `autopilot: TOOK OVER the lease of stack ${deps.stack} from ${from.host} pid ${from.pid} (holder since ${iso(hold.tookOver.since)}): ${why}`,
             );
+            notices.push({
+                kind: "leaseTakenOver",
+                stack: deps.stack,
+                at,
+                by: `${deps.lease.me.host} pid ${deps.lease.me.pid}`,
+                from: `${from.host} pid ${from.pid}`,
+                why,
+            });
+        }
+        if (updating !== null && !options.dryRun) {
+            // Its controller died during that update: it holds Pulumi's lock and left a pending
+            // operation. Holding the lease, this controller knows no other controller runs it.
+            deps.log(
+                `autopilot: stack ${deps.stack}: an update started on ${updating.host} at ${iso(updating.since)} never finished; clearing its Pulumi lock and refreshing the load balancer's state`,
+            );
+            for (const line of await deps.clearDeadLock(updating))
+                deps.log(`autopilot: stack ${deps.stack}: removed ${line}`);
+            await deps.refresh(at);
+            updating = null;
+            updateFailed = false;
         }
 
         const settings = deps.settingsAt(at);
@@ -320,14 +372,23 @@ export async function runTick(
             );
         }
 
+        // Fenced, and written before any Pulumi run: a controller that dies from here on leaves
+        // this mark, and the next holder clears what the run left.
+        updating = { since: deps.clock(), host: deps.lease.me.host };
+        if (!(await fenced(updating))) return await lostLease(live, action.to);
         heartbeat = setInterval(() => {
-            try {
-                deps.lease.renew(deps.clock());
-            } catch (err) {
-                deps.log(
-                    `autopilot: stack ${deps.stack}: the lease could not be renewed during the update: ${errorText(err)}`,
-                );
-            }
+            deps.lease.renew(deps.clock()).then(
+                (ok) => {
+                    if (!ok)
+                        deps.log(
+                            `autopilot: stack ${deps.stack}: the lease was taken over during the update`,
+                        );
+                },
+                (err: unknown) =>
+                    deps.log(
+                        `autopilot: stack ${deps.stack}: the lease could not be renewed during the update: ${errorText(err)}`,
+                    ),
+            );
         }, options.heartbeatMs ?? HEARTBEAT_DURING_UPDATE_MS);
         if (updateFailed) {
             deps.log(
@@ -347,12 +408,17 @@ export async function runTick(
         deps.log(
             `autopilot: stack ${deps.stack}: resizing ${live} → ${nodes(action.to)} (gate passed): ${decision.why}`,
         );
+        // The fencing check right before the resize: the gate's preview took seconds.
+        if (!(await deps.lease.renew(deps.clock()))) return await lostLease(live, action.to);
         let up: UpResult;
         try {
             up = await deps.up(at);
+            updating = null;
         } catch (err) {
-            updateFailed = true;
+            updating = null;
             const text = errorText(err);
+            if (isStackLocked(text)) return await lockedBy(text, live, action.to);
+            updateFailed = true;
             const often = tooOftenRefusal(text);
             if (often !== null) {
                 // Said once: the time is kept in the lease and the ticks before it wait without asking.
@@ -374,6 +440,11 @@ export async function runTick(
             throw new Error(`pulumi up failed: ${engineError(text)}`, { cause: err });
         }
         const to = up.sizeUnit ?? action.to;
+        if (up.changed === false)
+            return await done(
+                "steady",
+                `steady at ${nodes(to)}: another Pulumi run had resized it already (the update changed nothing): ${decision.why}`,
+            );
         report.resized = { from: live, to };
         nextResizeAt = null;
         scaleDownHeldSince = null;
@@ -395,8 +466,43 @@ export async function runTick(
         );
     } catch (err) {
         const error = errorText(err);
+        if (isStackLocked(error)) return await lockedBy(error, report.liveSizeUnit, null);
         report.error = error;
         notices.push({ kind: "tickFailed", stack: deps.stack, at, error });
         return await done("failed", `tick failed: ${error}`);
+    }
+
+    /** Saves the memory with `updating` set; false when the lease is no longer this controller's. */
+    async function fenced(mark: Updating): Promise<boolean> {
+        const memory: LeaseMemory = {
+            lastResizeAt: hold!.held ? hold!.memory.lastResizeAt : null,
+            conditions: hold!.held ? hold!.memory.conditions : [],
+            updateFailed,
+            updating: mark,
+        };
+        return deps.lease.save(memory, deps.clock());
+    }
+
+    async function lostLease(live: number, to: number): Promise<TickReport> {
+        lost = true;
+        updating = null;
+        report.lease = { held: false };
+        return done(
+            "waiting",
+            `the lease of stack ${deps.stack} was taken over before the resize ${live} → ${to}: this controller changed nothing and waits`,
+        );
+    }
+
+    async function lockedBy(
+        text: string,
+        live: number | null,
+        to: number | null,
+    ): Promise<TickReport> {
+        report.error = engineError(text);
+        const what = live !== null && to !== null ? `the resize ${live} → ${to}` : "the tick";
+        return done(
+            "locked",
+            `another Pulumi run holds the stack's lock (a deploy or an operator's \`pulumi up\`); ${what} is tried again next tick`,
+        );
     }
 }

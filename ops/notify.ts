@@ -58,6 +58,8 @@ export type Notice =
       }
     | { kind: "metricsUnavailable"; stack: string; sizeUnit: number; why: string }
     | { kind: "tickFailed"; stack: string; at: number; error: string }
+    /** a controller took the stack's lease over from one that is gone or silent */
+    | { kind: "leaseTakenOver"; stack: string; at: number; by: string; from: string; why: string }
     | {
           kind: "lateScaleUp";
           stack: string;
@@ -213,6 +215,13 @@ function message(notice: Notice): Message {
                 lines: [
                     `error: ${notice.error}`,
                     "the size is unchanged; the next tick tries again",
+                ],
+            };
+        case "leaseTakenOver":
+            return {
+                headline: `${who}: the autopilot moved to ${notice.by}`,
+                lines: [
+                    `took the lease over from ${notice.from} at ${when(notice.at)}: ${notice.why}`,
                 ],
             };
         case "lateScaleUp":

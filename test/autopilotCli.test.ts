@@ -210,18 +210,18 @@ describe("npm run autopilot --once", () => {
     );
 
     it(
-        "refuses a backend it cannot keep a lease in, naming it, before any API call",
+        "refuses Pulumi Cloud state with no bucket named for the lease, saying what to set, before any API call",
         async () => {
             await startWith(() => 3_000);
             writeStack(autopilotOn());
-            const s3 = await run(["--stack", "test", "--once"], {
-                PULUMI_BACKEND_URL:
-                    "s3://state-bucket?endpoint=https://nyc3.digitaloceanspaces.com",
+            const cloud = await run(["--stack", "test", "--once"], {
+                PULUMI_BACKEND_URL: "https://api.pulumi.com",
             });
-            expect(s3.status).toBe(1);
-            expect(s3.stderr).toContain(
-                "the autopilot needs a file:// state backend for its lease (one controller per stack); the stack's backend is s3://",
+            expect(cloud.status).toBe(1);
+            expect(cloud.stderr).toContain(
+                "the stack's state is on Pulumi Cloud (api.pulumi.com), which keeps no file for the autopilot's lease: set PROXY_LB_LEASE_URL to an s3:// bucket every controller of the stack shares",
             );
+            expect(cloud.stderr.trim().split("\n")).toHaveLength(1);
             expect(emulator.state.log.filter((e) => e.path.startsWith("/v2/"))).toEqual([]);
         },
         SLOW,

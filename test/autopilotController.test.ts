@@ -4,7 +4,7 @@
 // every up, DigitalOcean busy tried next tick, a failed notification never failing a resize,
 // SIGTERM during an update letting it finish. Tables and fast-check properties.
 import fc from "fast-check";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -20,6 +20,8 @@ import {
 import { runController, type Stopper } from "../controller/loop";
 import { runTick, type TickDeps } from "../controller/tick";
 import { fileLease, leaseFile } from "../controller/fileLease";
+import { isDeadUpdatesLock, leaseBackend } from "../controller/backends";
+import { parseS3Url } from "../controller/s3Store";
 import { judgeLease, STALE_AFTER_TICKS, type Holder, type LeaseRecord } from "../controller/lease";
 import type { Notice, SendResult } from "../ops/notify";
 import { decideSize, type ObservedMetrics } from "../sizing/autopilot";
@@ -315,6 +317,7 @@ describe("freshNotices: a condition is sent when it starts, an event every time"
 // The lease
 
 const me: Holder = { host: "a", pid: 100, id: "me" };
+const NO_MEMORY = { lastResizeAt: null, conditions: [], updateFailed: false, updating: null };
 const other: Holder = { host: "b", pid: 200, id: "other" };
 const record = (holder: Holder | null, heartbeatAt: number, intervalSeconds = 60): LeaseRecord => ({
     holder,
@@ -324,6 +327,7 @@ const record = (holder: Holder | null, heartbeatAt: number, intervalSeconds = 60
     lastResizeAt: null,
     conditions: [],
     updateFailed: false,
+    updating: null,
 });
 
 describe("judgeLease: whose the lease is", () => {
@@ -374,15 +378,114 @@ describe("leaseFile: where the lease lives", () => {
         ],
         ["file://./state", "/work/p/state/.pulumi/proxy-lb/autopilot/proxy-lb/drop.json"],
     ])("%s → %s", (url, file) => expect(leaseFile(url, "proxy-lb", "drop", "/work/p")).toBe(file));
+});
 
+describe("leaseBackend: where the lease lives on other backends", () => {
+    const options = (backendUrl: string, env: Record<string, string> = {}) => ({
+        backendUrl,
+        project: "proxy-lb",
+        stack: "drop",
+        env,
+        cwd: "/work/p",
+        me,
+        intervalSeconds: 60,
+    });
+    it("Pulumi Cloud state without PROXY_LB_LEASE_URL is refused, saying what to set (before any request)", async () => {
+        await expect(leaseBackend(options("https://api.pulumi.com"))).rejects.toThrow(
+            "the stack's state is on Pulumi Cloud (api.pulumi.com), which keeps no file for the autopilot's lease: set PROXY_LB_LEASE_URL to an s3:// bucket",
+        );
+    });
+    it("PROXY_LB_LEASE_URL beside an s3:// or file:// state is refused: the lease lives beside the state", async () => {
+        await expect(
+            leaseBackend(options("s3://state?region=us-east-1", { PROXY_LB_LEASE_URL: "s3://x" })),
+        ).rejects.toThrow("PROXY_LB_LEASE_URL is set, but the stack's state is s3://");
+    });
+    it("an unknown backend is refused, naming it", async () => {
+        await expect(leaseBackend(options("azblob://container"))).rejects.toThrow(
+            "for a azblob:// state backend",
+        );
+    });
+});
+
+describe("parseS3Url: the s3:// URL as Pulumi reads it", () => {
     it.each([
-        ["s3://bucket?endpoint=https://nyc3.digitaloceanspaces.com", "s3://"],
-        ["https://api.pulumi.com", "Pulumi Cloud (https://)"],
-        ["azblob://container", "azblob://"],
-    ])("%s is refused, naming it", (url, named) =>
-        expect(() => leaseFile(url, "proxy-lb", "drop")).toThrow(
-            `the stack's backend is ${named}, which it does not support yet`,
-        ),
+        [
+            "s3://acme?endpoint=https://nyc3.digitaloceanspaces.com&region=us-east-1",
+            {
+                bucket: "acme",
+                prefix: "",
+                endpoint: "https://nyc3.digitaloceanspaces.com",
+                region: "us-east-1",
+                forcePathStyle: false,
+            },
+        ],
+        [
+            "s3://acme/team/state?endpoint=127.0.0.1:9000&disableSSL=true&s3ForcePathStyle=true",
+            {
+                bucket: "acme",
+                prefix: "team/state/",
+                endpoint: "http://127.0.0.1:9000",
+                region: "eu-west-1",
+                forcePathStyle: true,
+            },
+        ],
+        [
+            "s3://acme?endpoint=minio:9000&use_path_style=true",
+            {
+                bucket: "acme",
+                prefix: "",
+                endpoint: "https://minio:9000",
+                region: "eu-west-1",
+                forcePathStyle: true,
+            },
+        ],
+    ])("%s", (url, location) =>
+        expect(parseS3Url(url, { AWS_REGION: "eu-west-1" })).toEqual(location),
+    );
+    it("a URL that is not s3:// is refused, naming it", () =>
+        expect(() => parseS3Url("s3://", {})).toThrow("s3:// is not an s3:// URL"));
+});
+
+describe("isDeadUpdatesLock: only the unfinished update's own lock is cleared", () => {
+    const updating = { since: AT, host: "ops-1" };
+    const lock = (hostname: string, at: number, pid = 4242) => ({
+        hostname,
+        pid,
+        timestamp: new Date(at).toISOString(),
+    });
+    it.each([
+        {
+            case: "its host, after its start, its process gone",
+            l: lock("ops-1", AT + 5_000),
+            here: "ops-1",
+            dead: true,
+        },
+        {
+            case: "its host, another host reading it",
+            l: lock("ops-1", AT + 5_000),
+            here: "ops-2",
+            dead: true,
+        },
+        {
+            case: "another host's (a deploy's) lock",
+            l: lock("runner-7", AT + 5_000),
+            here: "ops-1",
+            dead: false,
+        },
+        {
+            case: "taken before the update started",
+            l: lock("ops-1", AT - 60_000),
+            here: "ops-2",
+            dead: false,
+        },
+        {
+            case: "its process still runs on this host",
+            l: lock("ops-1", AT + 5_000, 1),
+            here: "ops-1",
+            dead: false,
+        },
+    ])("$case: $dead", ({ l, here, dead }) =>
+        expect(isDeadUpdatesLock(l, updating, here, (pid) => pid === 1)).toBe(dead),
     );
 });
 
@@ -390,29 +493,35 @@ describe("fileLease: two controllers on one file", () => {
     let dir: string;
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-    it("the first holds it; the second is told who and since when; after a release the second takes it, with the memory", () => {
+    it("the first holds it; the second is told who and since when; after a release the second takes it, with the memory", async () => {
         dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-lease-"));
         const file = path.join(dir, "drop.json");
         const a = fileLease(file, { host: "h", pid: 1, id: "a" }, 60, () => true);
         const b = fileLease(file, { host: "h", pid: 2, id: "b" }, 60, () => true);
-        expect(a.hold(AT)).toMatchObject({ held: true, tookOver: null });
-        expect(b.hold(AT + 1_000)).toEqual({
+        expect(await a.hold(AT)).toMatchObject({ held: true, tookOver: null });
+        expect(await b.hold(AT + 1_000)).toEqual({
             held: false,
             holder: { host: "h", pid: 1, id: "a" },
             since: AT,
             heartbeatAt: AT,
         });
         expect(
-            a.save({ lastResizeAt: AT, conditions: ["clamped:3"], updateFailed: true }, AT + 2_000),
+            await a.save(
+                { lastResizeAt: AT, conditions: ["clamped:3"], updateFailed: true, updating: null },
+                AT + 2_000,
+            ),
         ).toBe(true);
-        expect(
-            b.save({ lastResizeAt: null, conditions: [], updateFailed: false }, AT + 2_000),
-        ).toBe(false); // not b's: no write
-        a.release(AT + 3_000);
-        expect(b.hold(AT + 4_000)).toEqual({
+        expect(await b.save(NO_MEMORY, AT + 2_000)).toBe(false); // not b's: no write
+        await a.release(AT + 3_000);
+        expect(await b.hold(AT + 4_000)).toEqual({
             held: true,
             tookOver: null,
-            memory: { lastResizeAt: AT, conditions: ["clamped:3"], updateFailed: true },
+            memory: {
+                lastResizeAt: AT,
+                conditions: ["clamped:3"],
+                updateFailed: true,
+                updating: null,
+            },
         });
         expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({
             holder: { id: "b" },
@@ -420,14 +529,14 @@ describe("fileLease: two controllers on one file", () => {
         });
     });
 
-    it("a holder that stopped renewing is taken over after its stale time, and it learns so at its next save", () => {
+    it("a holder that stopped renewing is taken over after its stale time, and it learns so at its next save", async () => {
         dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-lease-"));
         const file = path.join(dir, "drop.json");
         const a = fileLease(file, { host: "h1", pid: 1, id: "a" }, 60);
         const b = fileLease(file, { host: "h2", pid: 2, id: "b" }, 60);
-        a.hold(AT);
-        expect(b.hold(AT + STALE_AFTER_TICKS * 60_000).held).toBe(false);
-        const taken = b.hold(AT + STALE_AFTER_TICKS * 60_000 + 1_000);
+        await a.hold(AT);
+        expect((await b.hold(AT + STALE_AFTER_TICKS * 60_000)).held).toBe(false);
+        const taken = await b.hold(AT + STALE_AFTER_TICKS * 60_000 + 1_000);
         expect(taken).toMatchObject({
             held: true,
             tookOver: {
@@ -435,9 +544,7 @@ describe("fileLease: two controllers on one file", () => {
                 why: `no heartbeat for ${STALE_AFTER_TICKS * 60 + 1} s (more than ${STALE_AFTER_TICKS} ticks of 60 s)`,
             },
         });
-        expect(
-            a.save({ lastResizeAt: null, conditions: [], updateFailed: false }, AT + 200_000),
-        ).toBe(false);
+        expect(await a.save(NO_MEMORY, AT + 200_000)).toBe(false);
     });
 });
 
@@ -542,6 +649,10 @@ function fakeDeps(
         refresh: async () => {
             world.calls.push("refresh");
         },
+        clearDeadLock: async (updating) => {
+            world.calls.push(`clear lock of ${updating.host}`);
+            return [`the Pulumi lock of ${updating.host}`];
+        },
         notify: async (notices): Promise<SendResult[]> => {
             world.sent.push(...notices);
             return notices.map(() =>
@@ -607,7 +718,7 @@ describe("runTick", () => {
             60,
             () => true,
         );
-        expect(holder.hold(Date.now()).held).toBe(true);
+        expect((await holder.hold(Date.now())).held).toBe(true);
         const report = await runTick(deps, { dryRun: true });
         expect(report).toMatchObject({ status: "dryRun", resized: null });
         expect(report.summary).toMatch(/^would resize 1 → 4 nodes \(--dry-run: nothing changed\)/);
@@ -775,6 +886,108 @@ describe("runTick", () => {
         expect(JSON.parse(readFileSync(file, "utf8")).heartbeatAt).toBeGreaterThan(before);
         finishUp();
         expect((await ticking).status).toBe("resized");
+    });
+
+    it("another Pulumi run holds the stack's lock (a deploy): a locked tick, no failure notice, no refresh after it; the next tick resizes", async () => {
+        const w = world({
+            connections: 30_000,
+            upError:
+                "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n  s3://state/.pulumi/locks/organization/proxy-lb/drop/x.json: created by runner@gh (pid 7) at 2027-11-24T10:00:00Z",
+        });
+        const deps = fakeDeps(w);
+        const locked = await runTick(deps, { dryRun: false });
+        expect(locked).toMatchObject({ status: "locked", resized: null });
+        expect(locked.summary).toBe(
+            "another Pulumi run holds the stack's lock (a deploy or an operator's `pulumi up`); the resize 1 → 4 is tried again next tick",
+        );
+        expect(w.sent.map((n) => n.kind)).toEqual(["nearLimit"]);
+        w.upError = undefined;
+        w.at = AT + 10_000;
+        expect(await runTick(deps, { dryRun: false })).toMatchObject({ status: "resized" });
+        expect(w.calls).toEqual(["read", "gate", "up", "read", "gate", "up", "up done"]);
+    });
+
+    it("an update that changed nothing (a deploy had resized it meanwhile) is steady, not a resize: no notice, no pace", async () => {
+        const w = world({ connections: 30_000 });
+        const deps = fakeDeps(w);
+        deps.up = async () => ({ sizeUnit: 4, changed: false });
+        const report = await runTick(deps, { dryRun: false });
+        expect(report).toMatchObject({ status: "steady", resized: null });
+        expect(report.summary).toMatch(
+            /^steady at 4 nodes: another Pulumi run had resized it already/,
+        );
+        expect(w.sent.map((n) => n.kind)).toEqual(["nearLimit"]);
+    });
+
+    it("fencing: a lease taken over while the gate ran is seen right before the update: no up, nothing saved or sent", async () => {
+        const w = world({ connections: 30_000 });
+        const deps = fakeDeps(w);
+        const file = path.join(leaseDir!, "drop.json");
+        const thief = { host: "h2", pid: 9, id: "thief" };
+        deps.gate = () => {
+            w.calls.push("gate");
+            // another controller judged this one dead and took the lease
+            const rec = JSON.parse(readFileSync(file, "utf8"));
+            writeFileSync(file, JSON.stringify({ ...rec, holder: thief, heartbeatAt: Date.now() }));
+            return { ok: true, reasons: [], allowed: [] };
+        };
+        const report = await runTick(deps, { dryRun: false });
+        expect(report).toMatchObject({ status: "waiting", resized: null, lease: { held: false } });
+        expect(report.summary).toBe(
+            "the lease of stack drop was taken over before the resize 1 → 4: this controller changed nothing and waits",
+        );
+        expect(w.calls).toEqual(["read", "gate"]);
+        expect(w.sent).toEqual([]);
+        expect(JSON.parse(readFileSync(file, "utf8")).holder).toEqual(thief);
+    });
+
+    it("the update is marked in the lease before it starts and unmarked after, so a controller killed during it leaves the mark", async () => {
+        let finishUp!: () => void;
+        const w = world({ connections: 30_000 });
+        const deps = fakeDeps(w, {}, new Promise<void>((resolve) => (finishUp = resolve)));
+        const file = path.join(leaseDir!, "drop.json");
+        const ticking = runTick(deps, { dryRun: false });
+        for (let i = 0; i < 200 && !w.calls.includes("up"); i++)
+            await new Promise((r) => setTimeout(r, 5));
+        expect(JSON.parse(readFileSync(file, "utf8")).updating).toEqual({
+            since: expect.any(Number),
+            host: "h",
+        });
+        finishUp();
+        expect((await ticking).status).toBe("resized");
+        expect(JSON.parse(readFileSync(file, "utf8")).updating).toBeNull();
+    });
+
+    it("taking over from a controller that died mid-update: its Pulumi lock is cleared and the state refreshed first, the takeover notified once", async () => {
+        const w = world({ live: 4, connections: 30_000 }); // its resize reached DigitalOcean
+        const deps = fakeDeps(w);
+        const file = path.join(leaseDir!, "drop.json");
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(
+            file,
+            JSON.stringify({
+                ...record({ host: "ops-1", pid: 42, id: "dead" }, 0), // the fake clock starts at 1,000,000
+                updating: { since: 0, host: "ops-1" },
+            }),
+        );
+        const report = await runTick(deps, { dryRun: false });
+        expect(report).toMatchObject({
+            status: "steady",
+            liveSizeUnit: 4,
+            lease: { held: true, tookOver: { host: "ops-1", pid: 42 } },
+        });
+        expect(w.calls).toEqual(["clear lock of ops-1", "refresh", "read"]);
+        expect(w.sent).toEqual([
+            expect.objectContaining({
+                kind: "leaseTakenOver",
+                by: "h pid 1",
+                from: "ops-1 pid 42",
+            }),
+        ]);
+        expect(JSON.parse(readFileSync(file, "utf8")).updating).toBeNull();
+        w.at = AT + MIN;
+        await runTick(deps, { dryRun: false });
+        expect(w.calls.slice(3)).toEqual(["read"]); // recovered: no more clearing
     });
 
     it("a notification that fails never fails the resize; the report says which was not sent", async () => {

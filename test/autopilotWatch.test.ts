@@ -450,6 +450,7 @@ describe("runStacks: one loop per stack", () => {
                 return { sizeUnit: 4 };
             },
             refresh: async () => undefined,
+            clearDeadLock: async () => [],
             notify: async (notices) => notices.map(() => ({ ok: true, status: 200, attempts: 1 })),
             lateScaleUp: () => null,
             log: () => undefined,

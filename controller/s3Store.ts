@@ -1,0 +1,148 @@
+// An S3 bucket (DigitalOcean Spaces, any S3-compatible store) as Pulumi's s3:// backend names it,
+// reached with the same credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else the SDK's own
+// chain) and the same URL query: endpoint (a scheme-less one takes http:// with disableSSL=true,
+// as Pulumi translates it), region, s3ForcePathStyle / use_path_style, a path as a key prefix.
+// Writes can be conditional: If-None-Match: * creates, If-Match: <etag> replaces only that version.
+import {
+    DeleteObjectCommand,
+    GetObjectCommand,
+    ListObjectsV2Command,
+    PutObjectCommand,
+    S3Client,
+    S3ServiceException,
+} from "@aws-sdk/client-s3";
+import { ConfigError } from "../config";
+
+export interface S3Location {
+    bucket: string;
+    /** "" or a prefix ending in "/" */
+    prefix: string;
+    endpoint: string | undefined;
+    region: string;
+    forcePathStyle: boolean;
+}
+
+/** The bucket, prefix and client options of an s3:// URL, or a refusal naming the URL's problem. */
+export function parseS3Url(url: string, env: Record<string, string | undefined>): S3Location {
+    let u: URL;
+    try {
+        u = new URL(url.trim());
+    } catch {
+        throw new ConfigError([`${url} is not an s3:// URL (s3://<bucket>?endpoint=…&region=…)`]);
+    }
+    if (u.protocol !== "s3:" || u.hostname === "")
+        throw new ConfigError([`${url} is not an s3:// URL (s3://<bucket>?endpoint=…&region=…)`]);
+    const q = u.searchParams;
+    const flag = (name: string) => /^(1|true)$/i.test(q.get(name) ?? "");
+    let endpoint = q.get("endpoint") ?? undefined;
+    if (endpoint !== undefined && !endpoint.includes("://"))
+        endpoint = `${flag("disableSSL") || flag("disable_https") ? "http" : "https"}://${endpoint}`;
+    const sub = decodeURIComponent(u.pathname).replace(/^\/+/, "");
+    return {
+        bucket: u.hostname,
+        prefix: sub === "" || sub.endsWith("/") ? sub : `${sub}/`,
+        endpoint,
+        region: q.get("region") || env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
+        forcePathStyle: flag("s3ForcePathStyle") || flag("use_path_style"),
+    };
+}
+
+export interface StoredObject {
+    text: string;
+    etag: string;
+}
+
+/** A conditional write the store refused: someone else's write came first. */
+export class PreconditionFailed extends Error {}
+
+export interface S3Store {
+    /** s3://bucket/prefix, for messages (never the credentials) */
+    where: string;
+    get(key: string): Promise<StoredObject | null>;
+    /** Writes `text`; with `ifMatch` only over that version, with "absent" only where nothing is. Returns the new etag. */
+    put(key: string, text: string, condition: { ifMatch: string } | "absent"): Promise<string>;
+    delete(key: string): Promise<void>;
+    list(dir: string): Promise<string[]>;
+}
+
+const statusOf = (err: unknown) =>
+    err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
+
+/** The store at `location`; keys are relative to its prefix. */
+export function s3Store(location: S3Location, env: Record<string, string | undefined>): S3Store {
+    const credentials =
+        env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+            ? {
+                  accessKeyId: env.AWS_ACCESS_KEY_ID,
+                  secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+                  sessionToken: env.AWS_SESSION_TOKEN || undefined,
+              }
+            : undefined;
+    const client = new S3Client({
+        region: location.region,
+        endpoint: location.endpoint,
+        forcePathStyle: location.forcePathStyle,
+        credentials,
+        // Checksums only where S3 requires them: S3-compatible stores (Spaces among them) refuse some of the newer ones.
+        requestChecksumCalculation: "WHEN_REQUIRED",
+        responseChecksumValidation: "WHEN_REQUIRED",
+        maxAttempts: 3,
+    });
+    const Bucket = location.bucket;
+    const full = (key: string) => `${location.prefix}${key}`;
+    const where = `s3://${Bucket}/${location.prefix}`;
+    const failed = (what: string, key: string, err: unknown) =>
+        new ConfigError([
+            `${what} s3://${Bucket}/${full(key)} failed: ${(err as Error).name}: ${(err as Error).message}`,
+        ]);
+    return {
+        where,
+        async get(key) {
+            try {
+                const out = await client.send(new GetObjectCommand({ Bucket, Key: full(key) }));
+                return { text: (await out.Body?.transformToString()) ?? "", etag: out.ETag ?? "" };
+            } catch (err) {
+                if (statusOf(err) === 404) return null;
+                throw failed("reading", key, err);
+            }
+        },
+        async put(key, text, condition) {
+            try {
+                const out = await client.send(
+                    new PutObjectCommand({
+                        Bucket,
+                        Key: full(key),
+                        Body: text,
+                        ContentType: "application/json",
+                        ...(condition === "absent"
+                            ? { IfNoneMatch: "*" }
+                            : { IfMatch: condition.ifMatch }),
+                    }),
+                );
+                return out.ETag ?? "";
+            } catch (err) {
+                // 412 Precondition Failed; 409 ConditionalRequestConflict (a racing conditional write); 404 If-Match on nothing
+                const status = statusOf(err);
+                if (status === 412 || status === 409 || (status === 404 && condition !== "absent"))
+                    throw new PreconditionFailed(`${status}`);
+                throw failed("writing", key, err);
+            }
+        },
+        async delete(key) {
+            try {
+                await client.send(new DeleteObjectCommand({ Bucket, Key: full(key) }));
+            } catch (err) {
+                if (statusOf(err) !== 404) throw failed("deleting", key, err);
+            }
+        },
+        async list(dir) {
+            const Prefix = full(dir.endsWith("/") ? dir : `${dir}/`);
+            try {
+                const out = await client.send(new ListObjectsV2Command({ Bucket, Prefix }));
+                return (out.Contents ?? []).map((o) => o.Key!.slice(location.prefix.length));
+            } catch (err) {
+                throw failed("listing", dir, err);
+            }
+        },
+    };
+}
