@@ -70,14 +70,20 @@ const statusOf = (err: unknown) =>
 
 /** The store at `location`; keys are relative to its prefix. */
 export function s3Store(location: S3Location, env: Record<string, string | undefined>): S3Store {
-    const credentials =
-        env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-            ? {
-                  accessKeyId: env.AWS_ACCESS_KEY_ID,
-                  secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-                  sessionToken: env.AWS_SESSION_TOKEN || undefined,
-              }
-            : undefined;
+    // The keys from the environment only: the SDK's own chain would also ask a cloud's instance
+    // metadata address, which a droplet does not serve (a hang, then a vague error).
+    if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY)
+        throw new ConfigError([
+            `the autopilot's lease in s3://${location.bucket} needs the bucket's keys: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the Spaces access key the s3:// state backend uses)`,
+        ]);
+    const credentials = {
+        accessKeyId: env.AWS_ACCESS_KEY_ID,
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+        sessionToken: env.AWS_SESSION_TOKEN || undefined,
+    };
+    // The SDK warns on stderr that later releases will need Node.js 22; the pinned one runs on 20,
+    // and the controller's stderr is its journal: one line per event, nothing else.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     const client = new S3Client({
         region: location.region,
         endpoint: location.endpoint,
