@@ -23,7 +23,7 @@ import { COMMAND_SCOPES, type Command, RECOMMENDED_SCOPES, tokenScopes } from ".
 import { findToolchain, Toolchain, toolchainEnv } from "../ops/toolchain";
 import { PROGRAM_FILES } from "../sandbox/workspace";
 
-export const ROOT = path.resolve(__dirname, "../..");
+export const ROOT = path.resolve(__dirname, "..");
 export const LB_ID = "6d4b9d3e-2f0a-4c1e-9b7a-3f5e8c2a1d40";
 export const MASKING_IDS = [501000101, 501000102, 501000103];
 const COMMAND_TIMEOUT_MS = 240_000;

@@ -76,7 +76,9 @@ describe("a day of ticks on the emulator's clock", () => {
                     config: {
                         "digitalocean:apiEndpoint": emulator.url,
                         ...baseConfig({
-                            "proxy-lb:autopilot": { enabled: true },
+                            // The day's resizes as the surges ask: holding a scale-down for the
+                            // crowd (maxClosedConnections) has tests of its own.
+                            "proxy-lb:autopilot": { enabled: true, maxClosedConnections: 100_000 },
                             "proxy-lb:loadBalancer": {
                                 name: id === LB_ID ? "proxy-lb" : "proxy-lb-b",
                                 id,
