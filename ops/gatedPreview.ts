@@ -1,8 +1,7 @@
 // One gated preview for every path that changes the load balancer (gate before a deploy,
-// rollback, the autopilot later): run `pulumi preview` with its event log, then one verdict
-// from the gate's rules on the digest, the policy pack's violations (only in the event log)
-// and the preview's own failure. Deploy and rollback apply the same gate because both call
-// this, not a copy. The run with an event log (ops/pulumiCli.ts) is drift's too.
+// rollback, the controller): run `pulumi preview` with its event log, then one verdict from the
+// gate's rules on the digest, the policy pack's violations (only in the event log) and the
+// preview's own failure. Every path applies the same gate because each calls this, not a copy.
 // A scale-down is also checked against what the load balancer carries (readLiveLoad, then the
 // pure loadCheck in the verdict): never scale down into a live crowd, whichever path asks.
 import { ConfigError, type Settings } from "../config";

@@ -1,6 +1,6 @@
 // Rollback: pick the update to return to from `pulumi stack history --json`, and write its
 // proxy-lb:* config back into Pulumi.<stack>.yaml so the repository matches what runs.
-// Pure. Pulumi has no rollback command (pulumi/pulumi#96): going back means re-running the
+// Pulumi has no rollback command (pulumi/pulumi#96): going back means re-running the
 // program with an earlier config, which every history entry records.
 import { isDeepStrictEqual } from "node:util";
 import {
