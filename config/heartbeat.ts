@@ -4,31 +4,18 @@
 // here ever echoes it. Pure: no Pulumi import, no I/O.
 import { z } from "zod";
 import { encryptedSchema } from "./notify";
-
-/** Plain http only to this machine (a local monitor, or a test's receiver); anything else needs https. */
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+import { isPlainTextSecretUrl, secretUrlProblem } from "./secretUrl";
 
 export const SET_HEARTBEAT_AS_SECRET =
     "pulumi config set --secret --path 'proxy-lb:autopilot.heartbeatUrl' <url>";
 
 /** Why `url` cannot be a heartbeat URL (never quoting it), or undefined when it can. */
 export function heartbeatUrlProblem(url: string): string | undefined {
-    let parsed: URL;
-    try {
-        parsed = new URL(url);
-    } catch {
-        return "must be a push monitor's URL such as https://hc-ping.com/<uuid> (the value is not shown: it is a secret)";
-    }
-    if (
-        parsed.protocol !== "https:" &&
-        !(parsed.protocol === "http:" && LOOPBACK.has(parsed.hostname))
-    )
-        return "must be an https:// URL (the value is not shown: it is a secret)";
-    if (parsed.username !== "" || parsed.password !== "")
-        return "must not carry a user name or password (the value is not shown: it is a secret)";
-    if (parsed.pathname === "/" || parsed.pathname === "")
-        return "has no path: a push monitor's URL carries its secret in its path (the value is not shown)";
-    return undefined;
+    return secretUrlProblem(
+        url,
+        "a push monitor's URL such as https://hc-ping.com/<uuid>",
+        "a push monitor's URL",
+    );
 }
 
 export const heartbeatUrlSchema = z
@@ -55,14 +42,7 @@ export function plainTextHeartbeatProblem(autopilot: unknown, file: string): str
         typeof autopilot === "object" && autopilot !== null
             ? (autopilot as { heartbeatUrl?: unknown }).heartbeatUrl
             : undefined;
-    if (typeof url !== "string") return undefined;
-    let host: string;
-    try {
-        host = new URL(url).hostname;
-    } catch {
-        return undefined; // the schema refuses it, without quoting it
-    }
-    if (LOOPBACK.has(host)) return undefined;
+    if (!isPlainTextSecretUrl(url)) return undefined;
     return `${file}: proxy-lb:autopilot.heartbeatUrl is in plain text (a heartbeat URL is a secret; the value is not shown): set it encrypted with ${SET_HEARTBEAT_AS_SECRET}`;
 }
 

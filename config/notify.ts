@@ -7,6 +7,7 @@
 // custom one, which config/index.ts prints without the value (it shows `(got …)` only for the
 // other issue codes).
 import { z } from "zod";
+import { isPlainTextSecretUrl, secretUrlProblem } from "./secretUrl";
 
 export const NOTIFY_FORMATS = ["discord", "slack"] as const;
 export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];
@@ -20,9 +21,6 @@ const HOST_FORMATS: Readonly<Record<string, NotifyFormat>> = {
     "hooks.slack.com": "slack",
 };
 
-/** Plain http only to this machine (a local receiver in tests); anything else needs https. */
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
 /** The format a webhook's host implies, or undefined when the host is not a known one. */
 export function formatForUrl(url: string): NotifyFormat | undefined {
     try {
@@ -34,23 +32,11 @@ export function formatForUrl(url: string): NotifyFormat | undefined {
 
 /** Why `url` cannot be a webhook URL (never quoting it), or undefined when it can. */
 export function webhookUrlProblem(url: string): string | undefined {
-    let parsed: URL;
-    try {
-        parsed = new URL(url);
-    } catch {
-        return "must be a webhook URL such as https://discord.com/api/webhooks/<id>/<token> or https://hooks.slack.com/services/<…> (the value is not shown: it is a secret)";
-    }
-    if (
-        parsed.protocol !== "https:" &&
-        !(parsed.protocol === "http:" && LOOPBACK.has(parsed.hostname))
-    ) {
-        return "must be an https:// URL (the value is not shown: it is a secret)";
-    }
-    if (parsed.username !== "" || parsed.password !== "")
-        return "must not carry a user name or password (the value is not shown: it is a secret)";
-    if (parsed.pathname === "/" || parsed.pathname === "")
-        return "has no path: a webhook URL carries its secret in its path (the value is not shown)";
-    return undefined;
+    return secretUrlProblem(
+        url,
+        "a webhook URL such as https://discord.com/api/webhooks/<id>/<token> or https://hooks.slack.com/services/<…>",
+        "a webhook URL",
+    );
 }
 
 const SET_AS_SECRET = "pulumi config set --secret --path 'proxy-lb:notify.webhookUrl' <url>";
@@ -135,13 +121,6 @@ export function plainTextWebhookProblem(notify: unknown, file: string): string |
         typeof notify === "object" && notify !== null
             ? (notify as { webhookUrl?: unknown }).webhookUrl
             : undefined;
-    if (typeof url !== "string") return undefined;
-    let host: string;
-    try {
-        host = new URL(url).hostname;
-    } catch {
-        return undefined; // the schema refuses it, without quoting it
-    }
-    if (LOOPBACK.has(host)) return undefined;
+    if (!isPlainTextSecretUrl(url)) return undefined;
     return `${file}: proxy-lb:notify.webhookUrl is in plain text (a webhook URL is a secret; the value is not shown): set it encrypted with ${SET_AS_SECRET}`;
 }
