@@ -5,8 +5,8 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "../config";
 import {
+    claimLease,
     judgeLease,
-    leaseMemoryOf,
     parseLeaseRecord,
     type Holder,
     type Lease,
@@ -115,33 +115,10 @@ export function fileLease(
         me,
         hold: async (now) =>
             locked(() => {
-                const record = read();
-                const judged = judgeLease(record, me, now, alive);
-                if (judged.state === "held")
-                    return {
-                        held: false,
-                        holder: judged.holder,
-                        since: judged.since,
-                        heartbeatAt: judged.heartbeatAt,
-                    };
-                const since = judged.state === "mine" ? (record!.since ?? now) : now;
-                write({
-                    ...leaseMemoryOf(record),
-                    holder: me,
-                    since,
-                    heartbeatAt: now,
-                    intervalSeconds,
-                });
-                const tookOver =
-                    judged.state === "stale"
-                        ? {
-                              from: judged.holder,
-                              since: judged.since,
-                              heartbeatAt: judged.heartbeatAt,
-                              why: judged.why,
-                          }
-                        : null;
-                return { held: true, memory: leaseMemoryOf(record), tookOver };
+                const claim = claimLease(read(), me, now, intervalSeconds, alive);
+                if ("held" in claim) return claim.held;
+                write(claim.write);
+                return claim.hold;
             }),
         save: async (memory, now) =>
             locked(() => {

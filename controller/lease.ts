@@ -167,3 +167,43 @@ function safeJson(text: string): unknown {
         return undefined;
     }
 }
+
+/**
+ * What `me` taking the lease at `now` means, for every backend: who holds it (when not free,
+ * stale or already mine), or the record to write and the hold it gives once written.
+ */
+export function claimLease(
+    record: LeaseRecord | null,
+    me: Holder,
+    now: number,
+    intervalSeconds: number,
+    alive: (pid: number) => boolean,
+): { held: Hold & { held: false } } | { write: LeaseRecord; hold: Hold & { held: true } } {
+    const judged = judgeLease(record, me, now, alive);
+    if (judged.state === "held")
+        return {
+            held: {
+                held: false,
+                holder: judged.holder,
+                since: judged.since,
+                heartbeatAt: judged.heartbeatAt,
+            },
+        };
+    const since = judged.state === "mine" ? (record!.since ?? now) : now;
+    return {
+        write: { ...leaseMemoryOf(record), holder: me, since, heartbeatAt: now, intervalSeconds },
+        hold: {
+            held: true,
+            memory: leaseMemoryOf(record),
+            tookOver:
+                judged.state === "stale"
+                    ? {
+                          from: judged.holder,
+                          since: judged.since,
+                          heartbeatAt: judged.heartbeatAt,
+                          why: judged.why,
+                      }
+                    : null,
+        },
+    };
+}

@@ -7,8 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { ConfigError } from "../config";
 import {
-    judgeLease,
-    leaseMemoryOf,
+    claimLease,
     parseLeaseRecord,
     type Hold,
     type Holder,
@@ -127,36 +126,9 @@ export function s3Lease(store: S3Store, key: string, me: Holder, intervalSeconds
         // A lost race is read again: the next read names the winner. Bounded.
         for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
             const { record, object } = await read();
-            const judged = judgeLease(record, me, now, noPid);
-            if (judged.state === "held")
-                return {
-                    held: false,
-                    holder: judged.holder,
-                    since: judged.since,
-                    heartbeatAt: judged.heartbeatAt,
-                };
-            const since = judged.state === "mine" ? (record!.since ?? now) : now;
-            const next = {
-                ...leaseMemoryOf(record),
-                holder: me,
-                since,
-                heartbeatAt: now,
-                intervalSeconds,
-            };
-            if (await write(next, object?.etag ?? null))
-                return {
-                    held: true,
-                    memory: leaseMemoryOf(record),
-                    tookOver:
-                        judged.state === "stale"
-                            ? {
-                                  from: judged.holder,
-                                  since: judged.since,
-                                  heartbeatAt: judged.heartbeatAt,
-                                  why: judged.why,
-                              }
-                            : null,
-                };
+            const claim = claimLease(record, me, now, intervalSeconds, noPid);
+            if ("held" in claim) return claim.held;
+            if (await write(claim.write, object?.etag ?? null)) return claim.hold;
         }
         throw new ConfigError([
             `the autopilot's lease ${where} changed under each of ${ATTEMPTS} attempts to take it; trying again next tick`,
