@@ -2,7 +2,7 @@
 // verbose logging flowed to every plugin (--logflow), to stderr and to log files. It reaches the
 // API only as the bearer of the Authorization header. Set with `pulumi config set --secret`, it is
 // written nowhere in plain text up to -v=6; from -v=7 Pulumi's engine logs the decrypted provider
-// config (only those verbose engine lines; docs/reliability.md says so). From DIGITALOCEAN_TOKEN, the bridge
+// config (only those verbose engine lines; docs/guarantees.md says so). From DIGITALOCEAN_TOKEN, the bridge
 // logs the provider's inputs from -v=5.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
