@@ -14,9 +14,11 @@ import { missingScopes, tokenSha256 } from "./tokens";
 import { registerControlRoutes } from "./routes/control";
 import { registerMetricsRoutes } from "./routes/metrics";
 import { EmulatorState } from "./state";
-import type { Fault, LogEntry, Seed } from "./types";
+import type { Fault } from "./faultTypes";
+import type { LogEntry } from "./logTypes";
+import type { Seed } from "./seedTypes";
 
-export type { Seed } from "./types";
+export type { Seed } from "./seedTypes";
 export { seedFromIds, loadSeedFile } from "./seed";
 export { EmulatorState } from "./state";
 export { FileBackend, MemoryBackend } from "./backend";
