@@ -112,9 +112,8 @@ export function nearLimitNotice(
     return { kind: "nearLimit", stack, ...sample };
 }
 
-const nodes = (n: number) => plural(n, "node").replace(/^\d+/, count(n));
+const nodes = (n: number) => plural(n, "node");
 const minutes = (n: number) => plural(n, "minute");
-const when = (ms: number) => shortInstant(Math.floor(ms / 1000) * 1000);
 
 /** The cost change of a resize, with sizing/'s figures (printed with sizing/format.ts): monthly price × nodes, hourly = monthly ÷ 672. */
 export function costChange(
@@ -168,7 +167,7 @@ export function noticeMessage(notice: Notice): Message {
             return {
                 headline: `${who}: the load balancer is at ${percent}% of its limit`,
                 lines: [
-                    `${count(notice.connections)} of ${count(notice.limit)} connections on ${nodes(notice.sizeUnit)} at ${when(notice.at)}`,
+                    `${count(notice.connections)} of ${count(notice.limit)} connections on ${nodes(notice.sizeUnit)} at ${shortInstant(notice.at)}`,
                 ],
             };
         }
@@ -179,7 +178,7 @@ export function noticeMessage(notice: Notice): Message {
             };
         case "tickFailed":
             return {
-                headline: `${who}: the autopilot's tick at ${when(notice.at)} failed`,
+                headline: `${who}: the autopilot's tick at ${shortInstant(notice.at)} failed`,
                 lines: [
                     `error: ${notice.error}`,
                     "the size is unchanged; the next tick tries again",
@@ -189,14 +188,14 @@ export function noticeMessage(notice: Notice): Message {
             return {
                 headline: `${who}: the autopilot moved to ${notice.by}`,
                 lines: [
-                    `took the lease over from ${notice.from} at ${when(notice.at)}: ${notice.why}`,
+                    `took the lease over from ${notice.from} at ${shortInstant(notice.at)}: ${notice.why}`,
                 ],
             };
         case "lateScaleUp":
             return {
                 headline: `${who}: the scale-up for ${notice.drop} is ${minutes(notice.minutesLate)} late`,
                 lines: [
-                    `due since ${when(notice.dueSince)}: ${nodes(notice.dueSizeUnit)}; live: ${nodes(notice.liveSizeUnit)} (seen by ${notice.seenBy})`,
+                    `due since ${shortInstant(notice.dueSince)}: ${nodes(notice.dueSizeUnit)}; live: ${nodes(notice.liveSizeUnit)} (seen by ${notice.seenBy})`,
                 ],
             };
     }
