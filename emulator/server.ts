@@ -56,9 +56,9 @@ export interface Emulator {
 }
 
 /**
- * Set to 1 to make response validation the default: vitest.config.mts sets it for every test, so
- * each emulator a test starts checks its answers; a run for use (`npm run emulator`, the sandbox,
- * the bench) is spared the cost.
+ * Set to 1 to make response validation the default: every test run sets it, so each emulator a
+ * test starts checks its answers; a run for use (`npm run emulator`, the sandbox, the bench) is
+ * spared the cost.
  */
 export const VALIDATE_RESPONSES_ENV = "DO_EMULATOR_VALIDATE_RESPONSES";
 

@@ -1,7 +1,7 @@
 // What the autopilot tells an operator: the notices (a resize, a clamp at maxNodes, the load
 // balancer near its limit, metrics unavailable, a failed tick, a lease taken over, a late
-// scale-up), when a decision calls for them, and their words, each dynamic part still raw: the
-// format a webhook takes escapes it (ops/notifyFormat.ts).
+// scale-up), when a decision calls for them, and their words, each dynamic part still raw (the
+// webhook's format escapes it).
 import { HOURS_PER_MONTH } from "../sizing";
 import type { AutopilotDecision } from "../sizing/autopilot";
 import type { LateScaleUp } from "../sizing/lateScaleUp";
