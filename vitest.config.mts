@@ -5,6 +5,8 @@ export default defineConfig({
     test: {
         // Child processes, not threads: the Pulumi SDK keeps process-wide runtime state.
         pool: "forks",
+        // Every emulator a test starts checks its responses against DigitalOcean's spec (off for use).
+        env: { DO_EMULATOR_VALIDATE_RESPONSES: "1" },
         projects: [
             {
                 extends: true,

@@ -1,7 +1,7 @@
 // How the benchmark's measurements are summarised and shown: medians, ratios against the
 // minimal program, API requests by kind. Pure (no Pulumi, no processes) so it is tested alone.
 import Table from "cli-table3";
-import type { Summary } from "../emulator/types";
+import type { Summary } from "../emulator/logTypes";
 
 /** Requests of one operation, per kind (load_balancer, droplet, tag, action, ...). */
 export type Counts = Record<string, number>;

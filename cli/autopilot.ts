@@ -12,7 +12,7 @@ import { ControllerMetrics } from "../controller/metrics";
 import { serveWatch, type Listening } from "../controller/server";
 import { controllerSetup } from "../controller/setup";
 import type { TickDeps, TickReport } from "../controller/tick";
-import { redact } from "../ops/notify";
+import { redact } from "../ops/redact";
 import { plural } from "../sizing/format";
 import { runCli, UsageError } from "./run";
 

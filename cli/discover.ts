@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { ConfigError, NAMESPACE } from "../config";
 import { stackFileName } from "../config/stackFile";
+import { plural } from "../sizing/format";
 import {
     adoption,
     keptFrom,
@@ -119,10 +120,10 @@ runCli(
         const servers = imports.filter((s) => stepType(s).endsWith("droplet:Droplet")).length;
         const target = plan.config.maskingServers;
         return [
-            `Wrote ${file}: adopts load balancer ${picked.lb.name} (${picked.lb.id}) in ${plan.config.region} as it is, at its live ${nodes} node${nodes === 1 ? "" : "s"}`,
-            `  masking servers: ${target.tag !== undefined ? `tag ${target.tag}` : `ids ${target.ids!.join(", ")}`} (${servers} droplet${servers === 1 ? "" : "s"}, imported read-only)`,
+            `Wrote ${file}: adopts load balancer ${picked.lb.name} (${picked.lb.id}) in ${plan.config.region} as it is, at its live ${plural(nodes, "node")}`,
+            `  masking servers: ${target.tag !== undefined ? `tag ${target.tag}` : `ids ${target.ids!.join(", ")}`} (${plural(servers, "droplet")}, imported read-only)`,
             `  baseline demand: ${plan.demand.users.toLocaleString("en-US")} users × ${plan.demand.tasksPerUser.toLocaleString("en-US")} tasks (sizes to ${nodes})`,
-            `The preview only imports (${imports.length} resource${imports.length === 1 ? "" : "s"}); nothing else changes. Next:`,
+            `The preview only imports (${plural(imports.length, "resource")}); nothing else changes. Next:`,
             `  pulumi up --stack ${stack}`,
         ].join("\n");
     },

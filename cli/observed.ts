@@ -8,7 +8,7 @@ import Table from "cli-table3";
 import { z } from "zod";
 import { ConfigError, demandSchema, nowFromEnvironment, type Settings } from "../config";
 import type { Demand } from "../sizing";
-import { count, duration, formatInstant, percent, shortInstant } from "../sizing/format";
+import { count, duration, formatInstant, percent, plural, shortInstant } from "../sizing/format";
 import { bucketize, type Observation } from "../sizing/observe";
 import { proposeDemand } from "../sizing/observedWindow";
 import { observeStack, type ObservationReport } from "../ops/observation";
@@ -48,7 +48,7 @@ function heldLines(o: Observation): string[] {
         ];
     const total = o.atLimit.reduce((a, s) => a + s.seconds, 0);
     return [
-        `THE LIMIT WAS REACHED: ${o.atLimit.length} stretch${o.atLimit.length === 1 ? "" : "es"}, ${duration(total)} in all; connections beyond it were refused or queued, so the real demand was higher than seen:`,
+        `THE LIMIT WAS REACHED: ${plural(o.atLimit.length, "stretch", "stretches")}, ${duration(total)} in all; connections beyond it were refused or queued, so the real demand was higher than seen:`,
         ...o.atLimit.map(
             (s) =>
                 `  ${shortInstant(s.from * MS)} → ${shortInstant(s.to * MS)} (${duration(s.seconds)}): up to ${count(s.peak)} connections at a limit of ${count(s.limit)}`,

@@ -51,7 +51,7 @@ export function sizingTable(stack: string, sizing: Sizing): string {
             count(Math.ceil(sizing.planned.newConnectionsPerSecond)),
         ],
         [
-            `capacity at ${sizing.sizeUnit} node${sizing.sizeUnit === 1 ? "" : "s"}`,
+            `capacity at ${plural(sizing.sizeUnit, "node")}`,
             count(sizing.capacity.connections),
             count(sizing.capacity.newConnectionsPerSecond),
         ],

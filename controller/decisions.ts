@@ -3,7 +3,7 @@
 // The size itself is the one decision every path shares (sizing/autopilot.ts).
 import type { SizeNow } from "../infra/liveSize";
 import { valueAt } from "../sizing/observe";
-import { nearLimitNotice, type Notice } from "../ops/notify";
+import { nearLimitNotice, type Notice } from "../ops/notices";
 
 /** DigitalOcean accepts one resize of a load balancer a minute. */
 export const MIN_RESIZE_INTERVAL_MS = 60_000;

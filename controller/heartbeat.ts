@@ -2,7 +2,7 @@
 // (proxy-lb:autopilot.heartbeatUrl: Healthchecks.io, an Uptime Kuma push monitor…), which alerts
 // when the pings stop: a dead controller, a dead host, or a tick that keeps failing are all
 // noticed by something that does not run beside it. A ping never fails the tick.
-import { redact } from "../ops/notify";
+import { redact } from "../ops/redact";
 
 /** A ping waits at most this long: a slow monitor never holds up the next tick. */
 export const HEARTBEAT_TIMEOUT_MS = 5_000;

@@ -22,7 +22,8 @@ import type { TickDeps, UpResult } from "./tick";
 import { leaseBackend } from "./backends";
 import { thisHolder, type Holder, type Lease } from "./lease";
 import { gatedPreview } from "../ops/gatedPreview";
-import { lateScaleUpNotice, sendNotices, type SendResult } from "../ops/notify";
+import { lateScaleUpNotice } from "../ops/notices";
+import { sendNotices, type SendResult } from "../ops/notifySend";
 import { CommandError, pulumiFromToolchain, TOOLCHAIN_MISSING } from "../ops/pulumiCli";
 import { COMMAND_SCOPES } from "../config/scopes";
 import { findToolchain, toolchainEnv, ToolchainUnavailable } from "../ops/toolchain";
@@ -33,7 +34,7 @@ const automation = () => import("@pulumi/pulumi/automation");
 
 export interface ControllerSetup {
     deps: TickDeps;
-    /** never printed: every line shown goes through ops/notify.ts redact with these */
+    /** never printed: every line shown goes through ops/redact.ts with these */
     secrets: string[];
 }
 

@@ -21,7 +21,8 @@ import type { Settings } from "../config";
 import type { SizeNow } from "../infra/liveSize";
 import { formatInstant, plural } from "../sizing/format";
 import type { GateVerdict } from "../ops/gate";
-import { decisionNotices, type Notice, type SendResult } from "../ops/notify";
+import { decisionNotices, type Notice } from "../ops/notices";
+import type { SendResult } from "../ops/notifySend";
 import { currentConnections, scaleDownPace, type ScaleDownPace } from "../sizing/closedConnections";
 import {
     freshNotices,

@@ -3,7 +3,23 @@
 // storage behind one interface with memory and filesystem implementations.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { LbMetricsSeed } from "./metrics";
-import type { Action, Certificate, Droplet, LbRecord, LogEntry, OutOfBandChange } from "./types";
+import type { LogEntry, OutOfBandChange } from "./logTypes";
+import type { Action, Certificate, Droplet, LoadBalancer } from "./wireTypes";
+
+/** Emulator-only bookkeeping kept next to each LB, never served. */
+export interface LbRecord {
+    lb: LoadBalancer;
+    /** GETs still needed before a "new" LB turns "active". */
+    getsUntilActive: number;
+    /** Set by a stuckNew fault on create: never activates by itself. */
+    stuck: boolean;
+    /** [unix seconds from which it is in force, nodes]: what the derived frontend_connections_limit follows (a resize: its time + the resize delay). */
+    sizeHistory?: [number, number][];
+    /** Unix seconds (emulator clock) of the last resize asked for: the busy window and the resize interval start there. */
+    lastResizeAt?: number;
+    /** Scale-downs: [unix seconds when the removed nodes' connections close (asked + the drain minute), nodes before, nodes after]. */
+    drains?: [number, number, number][];
+}
 
 /** The state file's format (version 1): the account, the request log and their counters. */
 export interface PersistedState {

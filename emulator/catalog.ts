@@ -1,7 +1,7 @@
 // Static reference data (regions, sizes, images) used to fill realistic droplet and
 // load balancer objects. Values are plausible, not authoritative prices.
 import { createHash } from "node:crypto";
-import type { DropletImage, RegionObject, SizeObject } from "./types";
+import type { DropletImage, RegionObject, SizeObject } from "./wireTypes";
 
 export const CURRENT_REGIONS: Record<string, string> = {
     nyc1: "New York 1",

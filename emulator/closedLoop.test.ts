@@ -9,7 +9,7 @@ import { parseSeed, seedFromIds } from "./seed";
 import { type EmulatorOptions, buildApp } from "./server";
 import type { EmulatorState } from "./state";
 import { MASKING_IDS, providerLbBody } from "./testkit";
-import type { Seed } from "./types";
+import type { Seed } from "./seedTypes";
 
 const spec = loadOpenApi();
 const BASE = "/v2/monitoring/metrics/load_balancer";

@@ -1,5 +1,5 @@
 // Fault injection: the next N API requests matching {method, path} misbehave.
-import type { Fault, FaultSpec } from "./types";
+import type { Fault, FaultSpec } from "./faultTypes";
 
 export class FaultError extends Error {}
 

@@ -14,7 +14,8 @@ import {
 import { withoutNulls } from "./nulls";
 import type { OpenApi } from "./openapi";
 import type { EmulatorState } from "./state";
-import type { Fault, LogEntry, RequestKind } from "./types";
+import type { Fault } from "./faultTypes";
+import type { LogEntry, RequestKind } from "./logTypes";
 
 export interface RequestContext {
     entry: LogEntry;

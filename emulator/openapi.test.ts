@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { SPEC_ENV, SpecUnavailableError, loadOpenApi } from "./openapi";
 import type { Emulator } from "./server";
-import { startEmulator } from "./server";
+import { startEmulator, VALIDATE_RESPONSES_ENV } from "./server";
 import { MASKING_IDS, providerLbBody, startTestEmulator } from "./testkit";
 
 const spec = loadOpenApi();
@@ -260,6 +260,19 @@ describe("OpenAPI spec", () => {
             validateResponses: false,
             seed: { droplets: [] },
         });
+        const res = await fetch(`${emu.url}/v2/load_balancers`, {
+            headers: { authorization: "Bearer t" },
+        });
+        expect(res.status).toBe(200);
+    });
+
+    it("responses are validated only when asked: off by default (npm run emulator, the sandbox), on with DO_EMULATOR_VALIDATE_RESPONSES=1 as every test run sets it", async () => {
+        // A missing spec is fatal exactly when validation is on: the default shows through it.
+        const missing = "/nonexistent/do-openapi-subset.json";
+        vi.stubEnv(VALIDATE_RESPONSES_ENV, "1");
+        await expect(startEmulator({ specPath: missing })).rejects.toThrow(SPEC_ENV);
+        vi.stubEnv(VALIDATE_RESPONSES_ENV, undefined);
+        emu = await startEmulator({ specPath: missing, seed: { droplets: [] } });
         const res = await fetch(`${emu.url}/v2/load_balancers`, {
             headers: { authorization: "Bearer t" },
         });

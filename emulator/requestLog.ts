@@ -1,5 +1,5 @@
 // The record of API requests (never their tokens) and the summary tests assert on.
-import type { LogEntry, Summary } from "./types";
+import type { LogEntry, Summary } from "./logTypes";
 
 export class RequestLog {
     entries: LogEntry[] = [];

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { loadSeedFile } from "./seed";
 import { type Emulator, buildApp, seedFromIds, startEmulator } from "./server";
 import { MASKING_IDS, TEST_CERTIFICATE, TEST_TOKEN, client, providerLbBody } from "./testkit";
-import type { Seed, SeedLoadBalancer, SeedToken } from "./types";
+import type { Seed, SeedLoadBalancer, SeedToken } from "./seedTypes";
 
 const LB_ID = "4de7ac8b-495b-4884-9a69-1050c6793cd6";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -14,18 +14,10 @@ import {
 import { createHash } from "node:crypto";
 import { checkResizeDelay, checkSeedMetrics } from "./metrics";
 import { tokenScopesFromSeed } from "./tokens";
-import type {
-    Certificate,
-    Droplet,
-    NetworkV6,
-    Seed,
-    SeedCertificate,
-    SeedDroplet,
-    SeedLoadBalancer,
-    SeedToken,
-} from "./types";
+import type { Seed, SeedCertificate, SeedDroplet, SeedLoadBalancer, SeedToken } from "./seedTypes";
+import type { Certificate, Droplet, NetworkV6 } from "./wireTypes";
 
-export type { Seed, SeedDroplet, SeedLoadBalancer } from "./types";
+export type { Seed, SeedDroplet, SeedLoadBalancer } from "./seedTypes";
 
 export function parseSeed(text: string, format: "json" | "yaml"): Seed {
     const raw: unknown = format === "json" ? JSON.parse(text) : YAML.parse(text);

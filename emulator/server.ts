@@ -14,9 +14,11 @@ import { missingScopes, tokenSha256 } from "./tokens";
 import { registerControlRoutes } from "./routes/control";
 import { registerMetricsRoutes } from "./routes/metrics";
 import { EmulatorState } from "./state";
-import type { Fault, LogEntry, Seed } from "./types";
+import type { Fault } from "./faultTypes";
+import type { LogEntry } from "./logTypes";
+import type { Seed } from "./seedTypes";
 
-export type { Seed } from "./types";
+export type { Seed } from "./seedTypes";
 export { seedFromIds, loadSeedFile } from "./seed";
 export { EmulatorState } from "./state";
 export { FileBackend, MemoryBackend } from "./backend";
@@ -31,7 +33,7 @@ export interface EmulatorOptions {
     stateFile?: string;
     /** Where the state is saved (e.g. a MemoryBackend shared by two emulators to simulate a restart). */
     backend?: StateBackend;
-    /** Check every /v2 response against the OpenAPI schema (+ provider contract); a mismatch becomes a 500. Default: on under vitest. */
+    /** Check every /v2 response against the OpenAPI schema (+ provider contract); a mismatch becomes a 500. Default: off, unless $DO_EMULATOR_VALIDATE_RESPONSES is 1. */
     validateResponses?: boolean;
     /** Path of do-openapi-subset.json; else $DO_OPENAPI_SPEC, else the copy in emulator/openapi/. */
     specPath?: string;
@@ -52,6 +54,13 @@ export interface Emulator {
     app: FastifyInstance;
     close(): Promise<void>;
 }
+
+/**
+ * Set to 1 to make response validation the default: every test run sets it, so each emulator a
+ * test starts checks its answers; a run for use (`npm run emulator`, the sandbox, the bench) is
+ * spared the cost.
+ */
+export const VALIDATE_RESPONSES_ENV = "DO_EMULATOR_VALIDATE_RESPONSES";
 
 /** DigitalOcean's hourly request quota, as its ratelimit-limit header says. */
 const RATE_LIMIT = 5000;
@@ -98,7 +107,7 @@ export function buildApp(opts: EmulatorOptions = {}): {
     store: EmulatorState;
     ctx: AppContext;
 } {
-    const validateResponses = opts.validateResponses ?? !!process.env.VITEST;
+    const validateResponses = opts.validateResponses ?? process.env[VALIDATE_RESPONSES_ENV] === "1";
     const openapi = resolveOpenApi(opts, validateResponses);
     const nowMs = opts.now === undefined ? undefined : parseInstant(opts.now);
     if (opts.now !== undefined && nowMs === undefined)

@@ -5,7 +5,8 @@ import { Faults } from "./faults";
 import type { RequestChecks } from "./requestChecks";
 import { RequestLog } from "./requestLog";
 import { EmulatorStore } from "./store";
-import type { LogEntry, Seed, Summary } from "./types";
+import type { LogEntry, Summary } from "./logTypes";
+import type { Seed } from "./seedTypes";
 
 export interface StateOptions {
     seed?: Seed;

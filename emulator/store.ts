@@ -3,7 +3,7 @@
 // statuses), no persistence (EmulatorState saves snapshots through a backend), no request
 // log; served shapes come from wire.ts.
 import { createHash, randomUUID } from "node:crypto";
-import type { PersistedState } from "./backend";
+import type { LbRecord, PersistedState } from "./backend";
 import { apiTime, imageObject, regionObject, sizeObject, stableUuid } from "./catalog";
 import { BusyError, InvalidError, NotFoundError, ResizeTooOftenError } from "./errors";
 import {
@@ -34,20 +34,17 @@ import {
     ipv6Network,
     nextBackupWindow,
 } from "./seed";
+import type { OutOfBandChange } from "./logTypes";
+import type { Seed, SeedDroplet, SeedToken } from "./seedTypes";
 import type {
     Action,
     Certificate,
     Droplet,
     DropletImage,
-    LbRecord,
     LbStatus,
     LoadBalancer,
-    OutOfBandChange,
-    Seed,
-    SeedDroplet,
-    SeedToken,
     TagObject,
-} from "./types";
+} from "./wireTypes";
 import { lbFromBody, lbToWire, nodesOf, tagToWire } from "./wire";
 
 export interface StoreOptions {

@@ -1,7 +1,7 @@
 // Small helpers for emulator tests (and for other suites that drive the emulator).
 import { type Emulator, type EmulatorOptions, startEmulator } from "./server";
 import { seedFromIds } from "./seed";
-import type { SeedCertificate } from "./types";
+import type { SeedCertificate } from "./seedTypes";
 
 /** Looks like a real personal access token so a leak would be easy to grep for. */
 export const TEST_TOKEN = "dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab";

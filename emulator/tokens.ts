@@ -3,7 +3,7 @@
 // and the legacy `read`/`write` scopes. Which scope an endpoint needs is the HTTP layer's
 // table (routes/scopes.ts).
 import { createHash } from "node:crypto";
-import type { SeedToken } from "./types";
+import type { SeedToken } from "./seedTypes";
 
 const LB_READS = [
     "regions:read",

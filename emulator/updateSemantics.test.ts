@@ -15,7 +15,7 @@ import {
     startTestEmulator,
 } from "./testkit";
 import { seedFromIds } from "./seed";
-import type { Seed } from "./types";
+import type { Seed } from "./seedTypes";
 
 const LB_ID = "0b0e7c9a-1f7e-4a55-9d3f-6c1b2a9e8d70";
 const T0 = Date.parse("2027-11-26T14:00:00Z");

@@ -15,7 +15,7 @@ import type {
     LbStatus,
     LoadBalancer,
     TagObject,
-} from "./types";
+} from "./wireTypes";
 
 type Body = Record<string, unknown>;
 const clone = <T>(v: T): T => structuredClone(v);

@@ -13,6 +13,7 @@ import {
     type Capacity,
     type Demand,
 } from "../sizing";
+import { plural } from "../sizing/format";
 import { NO_WRITE_OPS } from "./gate";
 import {
     changedProperties,
@@ -199,7 +200,7 @@ export function adoption(lb: LiveLoadBalancer, capacityInput: unknown = {}): Ado
     if (!demand) {
         return {
             ok: false,
-            reason: `no baseline demand sizes to exactly the live ${nodes} node${nodes === 1 ? "" : "s"} of ${lb.name} with ${NAMESPACE}:capacity ${JSON.stringify(capacityInput ?? {})} (minNodes ${capacity.minNodes}, maxNodes ${capacity.maxNodes}): change the capacity settings so that ${nodes} is reachable`,
+            reason: `no baseline demand sizes to exactly the live ${plural(nodes, "node")} of ${lb.name} with ${NAMESPACE}:capacity ${JSON.stringify(capacityInput ?? {})} (minNodes ${capacity.minNodes}, maxNodes ${capacity.maxNodes}): change the capacity settings so that ${nodes} is reachable`,
         };
     }
     const target = targets(lb)!;
@@ -322,7 +323,7 @@ export function stackFileText(
             : [`    ids: [${(target.ids ?? []).join(", ")}]`]),
         `  ${NAMESPACE}:demand:`,
         ...comment(
-            `The baseline between drops, chosen to size to the live ${nodes} node${nodes === 1 ? "" : "s"}: ${demandStory(demand, sized, headroom)}.`,
+            `The baseline between drops, chosen to size to the live ${plural(nodes, "node")}: ${demandStory(demand, sized, headroom)}.`,
             "    ",
         ),
         `    users: ${demand.users}`,
@@ -377,7 +378,7 @@ function demandStory(
     if (sized.binding === "minimum")
         return `no demand; proxy-lb:capacity.minNodes is ${sized.sizeUnit}`;
     const peak = `${group(demand.users)} users × ${group(demand.tasksPerUser)} tasks = ${group(sized.peak.connections)} connections`;
-    return `${peak}; with ${headroom} headroom that plans for ${group(sized.planned.connections)} -> ${sized.sizeUnit} node${sized.sizeUnit === 1 ? "" : "s"}`;
+    return `${peak}; with ${headroom} headroom that plans for ${group(sized.planned.connections)} -> ${plural(sized.sizeUnit, "node")}`;
 }
 
 // ---------------------------------------------------------------------------

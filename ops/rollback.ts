@@ -15,6 +15,7 @@ import {
 import { ConfigError, JSON_TEXT_KEYS, loadSettings, NAMESPACE, type Settings } from "../config";
 import type { ApiRead } from "../infra/digitaloceanApi";
 import { sizeNow, type ObservedLoad } from "../infra/liveSize";
+import { plural } from "../sizing/format";
 import type { LoadBalancerChange } from "./gate";
 import { type UpdateInfo, UNDECRYPTABLE } from "./pulumiJson";
 
@@ -135,7 +136,7 @@ export function pickRollbackTarget(
     const updates = points.filter(succeeded);
     if (updates.length === 0)
         return fail(
-            `no successful update in the history (${points.length} entr${points.length === 1 ? "y" : "ies"}: ${summary(points)})`,
+            `no successful update in the history (${plural(points.length, "entry", "entries")}: ${summary(points)})`,
         );
     const from = updates[updates.length - 1];
     const fromConfig = configOf(from.entry);

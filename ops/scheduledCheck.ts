@@ -1,7 +1,7 @@
 // The scheduled run's cheap check, before anything installs Pulumi: the size the program would
 // choose for the run's moment (infra/liveSize.ts sizeNow, the decision every `pulumi up` makes)
 // against the live size, and whether a scale-up is late (sizing/lateScaleUp.ts). A late one is
-// notified (ops/notify.ts: never throws, bounded, the URL never shown); the caller says it loudly
+// notified (ops/notifySend.ts: never throws, bounded, the URL never shown); the caller says it loudly
 // too, since a webhook may be missing or down.
 //
 //   the moment     a run that starts early (the scale-up lines fire 10 minutes before their
@@ -22,13 +22,8 @@ import { sizeNow } from "../infra/liveSize";
 import { CRON_DEFAULTS, scheduledMoment } from "../sizing/cron";
 import { dueCheck, type DueCheck } from "../sizing/dueCheck";
 import { lateScaleUp, type LateScaleUp } from "../sizing/lateScaleUp";
-import {
-    lateScaleUpNotice,
-    sendNotice,
-    type Notice,
-    type NotifyTarget,
-    type SendResult,
-} from "./notify";
+import { lateScaleUpNotice, type Notice } from "./notices";
+import { sendNotice, type NotifyTarget, type SendResult } from "./notifySend";
 
 export interface ScheduledCheckInput {
     stack: string;

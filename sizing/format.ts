@@ -42,9 +42,9 @@ export function signed(n: number, text: string): string {
 export const signedMoney = (usd: number): string => signed(usd, money(Math.abs(usd)));
 export const signedRate = (usd: number): string => signed(usd, rate(Math.abs(usd)));
 
-/** "3 nodes", "1 node", "2,000 users". */
-export function plural(n: number, word: string): string {
-    return `${count(n)} ${word}${Math.abs(n) === 1 ? "" : "s"}`;
+/** "3 nodes", "1 node", "2,000 users"; `many` where a word does not just take an s ("entries"). */
+export function plural(n: number, word: string, many = `${word}s`): string {
+    return `${count(n)} ${Math.abs(n) === 1 ? word : many}`;
 }
 
 /** Hours with at most two decimals: "6.5 h". */

@@ -23,7 +23,8 @@ import { fileLease, leaseFile } from "../controller/fileLease";
 import { isDeadUpdatesLock, leaseBackend } from "../controller/backends";
 import { parseS3Url } from "../controller/s3Store";
 import { judgeLease, STALE_AFTER_TICKS, type Holder, type LeaseRecord } from "../controller/lease";
-import type { Notice, SendResult } from "../ops/notify";
+import type { Notice } from "../ops/notices";
+import type { SendResult } from "../ops/notifySend";
 import { decideSize, type ObservedMetrics } from "../sizing/autopilot";
 import { baseConfig, LB_ID } from "../sandbox/harness";
 

@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadSettings } from "../config";
 import { parseStackFile } from "../config/stackFile";
-import { withCalendar } from "../scripts/docCommands";
+import { withCalendar } from "../scripts/docCommands/sessions";
 import {
     billedJobMinutes,
     billFor,

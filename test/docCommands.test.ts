@@ -1,4 +1,4 @@
-// The docs check (scripts/docCommands.ts): every command README.md and docs/*.md show is run
+// The docs check (scripts/docCommands.ts and its parts): every command README.md and docs/*.md show is run
 // by the check, its shown output compared with the real one, or by the test docs/commands.yaml
 // names; output meant for a file or a pipe is shown with `npm run -s`.
 import { readFileSync } from "node:fs";
@@ -6,15 +6,11 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadSettings } from "../config";
 import { parseStackFile } from "../config/stackFile";
-import {
-    checkDocCommands,
-    commandsOf,
-    normalizeOutput,
-    parseDoc,
-    staticProblems,
-    withCalendar,
-    type ManifestEntry,
-} from "../scripts/docCommands";
+import { checkDocCommands } from "../scripts/docCommands";
+import { staticProblems, type ManifestEntry } from "../scripts/docCommands/manifest";
+import { normalizeOutput } from "../scripts/docCommands/outputs";
+import { commandsOf, parseDoc } from "../scripts/docCommands/parse";
+import { withCalendar } from "../scripts/docCommands/sessions";
 
 const ROOT = path.resolve(__dirname, "..");
 const fence = "```";

@@ -11,6 +11,7 @@ import {
     money,
     partsThatAddUp,
     percent,
+    plural,
     rate,
     shortInstant,
     signedMoney,
@@ -38,6 +39,10 @@ describe("formats", () => {
         ["duration in seconds", duration(90), "90 s"],
         ["duration in minutes", duration(750), "12.5 min"],
         ["duration in hours", duration(8100), "2.25 h"],
+        ["plural: one", plural(1, "node"), "1 node"],
+        ["plural: grouped count", plural(2000, "user"), "2,000 users"],
+        ["plural: a word that does not just take an s", plural(2, "entry", "entries"), "2 entries"],
+        ["plural: one of such a word", plural(1, "stretch", "stretches"), "1 stretch"],
     ])("%s", (_what, shown, expected) => {
         expect(shown).toBe(expected);
     });

@@ -1,23 +1,21 @@
-// Notifications (ops/notify.ts): the exact words of each message in Discord's and Slack's formats,
+// Notifications (ops/notices.ts, notifyFormat.ts, notifySend.ts, redact.ts): the exact words of each message in Discord's and Slack's formats,
 // that no message or failure line ever shows the webhook URL or its secret path, and what a real
 // HTTP exchange does (a local receiver on 127.0.0.1): delivered, refused, failing, hanging.
 import fc from "fast-check";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { formatForUrl, notifySchema, notifyTarget, webhookUrlProblem } from "../config/notify";
 import {
-    decisionNotices,
-    DISCORD_CONTENT_LIMIT,
-    nearLimitNotice,
-    redact,
-    renderMessage,
-    retryAfterMs,
-    sendNotice,
-    webhookBody,
-    type Notice,
+    formatForUrl,
+    notifySchema,
+    notifyTarget,
+    webhookUrlProblem,
     type NotifyFormat,
-} from "../ops/notify";
+} from "../config/notify";
+import { decisionNotices, nearLimitNotice, type Notice } from "../ops/notices";
+import { DISCORD_CONTENT_LIMIT, renderMessage, webhookBody } from "../ops/notifyFormat";
+import { retryAfterMs, sendNotice } from "../ops/notifySend";
+import { redact } from "../ops/redact";
 import { decideSize } from "../sizing/autopilot";
 import { CAPACITY_DEFAULTS } from "../sizing/index";
 

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../emulator/server";
 import { TEST_TOKEN } from "../emulator/testkit";
 import { notifyTargetFrom } from "../ops/scheduledCheck";
-import { withCalendar } from "../scripts/docCommands";
+import { withCalendar } from "../scripts/docCommands/sessions";
 import { NODE, tsxArgs } from "./support/tsx";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -4,7 +4,7 @@ import { clockFromBody } from "../clock";
 import { ApiError } from "../errors";
 import { FaultError } from "../faults";
 import { type AppContext, intParam, objectBody } from "../http";
-import type { FaultSpec } from "../types";
+import type { FaultSpec } from "../faultTypes";
 
 export function registerControlRoutes(app: FastifyInstance, ctx: AppContext): void {
     const { store } = ctx;

@@ -1,7 +1,7 @@
 // What the emulator saw during one step of an end-to-end scenario, and small waits for the
 // moments a fault test acts on (a request arriving, a polling provider).
 import type { Emulator } from "../../emulator/server";
-import type { LogEntry } from "../../emulator/types";
+import type { LogEntry } from "../../emulator/logTypes";
 import type { E2eProject, Run } from "../../sandbox/harness";
 
 /** The request log from `mark` on (take a mark with `logMark` before the step). */

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { seedFromIds, type Seed } from "../../emulator/server";
-import type { SeedLoadBalancer } from "../../emulator/types";
+import type { SeedLoadBalancer } from "../../emulator/seedTypes";
 import { nonDefaultLbBody, TEST_CERTIFICATE } from "../../emulator/testkit";
 import { parseStackFile } from "../../config/stackFile";
 import {

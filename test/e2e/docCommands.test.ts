@@ -3,7 +3,8 @@
 // gate) with the real engine and provider. The other blocks run in test/docCommands.test.ts.
 import { expect, it } from "vitest";
 import { findToolchain } from "../../ops/toolchain";
-import { checkDocCommands, parseDocs } from "../../scripts/docCommands";
+import { checkDocCommands } from "../../scripts/docCommands";
+import { parseDocs } from "../../scripts/docCommands/parse";
 
 it("docs/offline.md's recipe and docs/autopilot.md's offline loop run as shown, against the emulator, with the toolchain the project built", async () => {
     findToolchain({ check: true }); // a toolchain that is not built fails here, saying so

@@ -6,7 +6,8 @@
 // of every attribute the console sets.
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import type { LoadBalancer, SeedCertificate, SeedLoadBalancer } from "../../emulator/types";
+import type { SeedCertificate, SeedLoadBalancer } from "../../emulator/seedTypes";
+import type { LoadBalancer } from "../../emulator/wireTypes";
 import {
     baseConfig,
     baseSeed,
