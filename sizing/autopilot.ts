@@ -298,12 +298,6 @@ function readable(load: ObservedLoad): Readable | Unreadable {
 
 const isUnreadable = (r: Readable | Unreadable): r is Unreadable => "cause" in r;
 
-/** Why the load's metrics cannot be used at its moment, or null when they can. */
-export function unreadable(load: ObservedLoad): Unreadable | null {
-    const r = readable(load);
-    return isUnreadable(r) ? r : null;
-}
-
 /** What the observed need is computed with: the window and the per-node figures. */
 export interface NeedSettings {
     scaleDownAfterMinutes: number;
@@ -313,7 +307,7 @@ export interface NeedSettings {
 /**
  * What the window's metrics ask for: the observed peak (connections, and new connections/s when
  * given) with headroom, and the growth a sample at the limit asks for (the limit in force then,
- * else `liveSizeUnit` × connectionsPerNode). Null when the metrics cannot be used (see `unreadable`).
+ * else `liveSizeUnit` × connectionsPerNode). Null when the metrics cannot be used (see `readable`).
  */
 export function observedNeed(
     load: ObservedLoad,

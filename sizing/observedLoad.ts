@@ -52,7 +52,7 @@ export interface ObservedLoad {
 }
 
 /** The samples a judge can use: finite, never negative, oldest first. */
-export function validSeries(samples: readonly Sample[]): ValidSeries {
+function validSeries(samples: readonly Sample[]): ValidSeries {
     return samples
         .filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && v >= 0)
         .sort((a, b) => a[0] - b[0]) as readonly Sample[] as ValidSeries;
