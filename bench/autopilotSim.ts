@@ -20,6 +20,7 @@
 import Table from "cli-table3";
 import { parseArgs } from "node:util";
 import { AUTOPILOT_DEFAULTS, decideSize, type AutopilotSettings } from "../sizing/autopilot";
+import { observedLoad } from "../sizing/observedLoad";
 import { stepAt, type Calendar, type DropWindow } from "../sizing/calendar";
 import {
     CAPACITY_DEFAULTS,
@@ -321,10 +322,13 @@ function runPolicy(
                     ([t]) => t * 1000 <= at(m - o.metricsLagMinutes) && t * 1000 > at(m - keep),
                 );
             target = decideSize({
-                at: at(m),
                 calendar: calendarSize(s, m, o),
                 liveSizeUnit: live,
-                metrics: { ok: true, connections: readable(connections), limit: readable(limits) },
+                load: observedLoad(at(m), null, {
+                    ok: true,
+                    connections: readable(connections),
+                    limit: readable(limits),
+                }),
                 settings: o.autopilot,
                 capacity: o.capacity,
             }).sizeUnit;

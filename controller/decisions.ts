@@ -3,6 +3,7 @@
 // The size itself is the one decision every path shares (sizing/autopilot.ts).
 import type { SizeNow } from "../infra/liveSize";
 import { valueAt } from "../sizing/observe";
+import { latestSample } from "../sizing/observedLoad";
 import { nearLimitNotice, type Notice } from "../ops/notices";
 
 /** DigitalOcean accepts one resize of a load balancer a minute. */
@@ -95,23 +96,16 @@ export function freshNotices(
     return { send, conditions };
 }
 
-/** The near-limit notice from the latest sample the decision saw (its limit, else the live size's), or null. */
 /** The latest connections sample the decision saw, with the limit in force then (or the live size's). */
 export function latestLoad(
     size: SizeNow,
     connectionsPerNode: number,
 ): { connections: number; limit: number; at: number } | null {
     if (size.live === null || size.metrics === null || !size.metrics.ok) return null;
-    const samples = size.metrics.connections.filter(
-        ([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t * 1000 <= size.at,
-    );
-    if (samples.length === 0) return null;
-    const [t, connections] = samples.reduce((a, b) => (b[0] > a[0] ? b : a));
-    const limits = (size.metrics.limit ?? [])
-        .filter(([at, v]) => Number.isFinite(at) && Number.isFinite(v))
-        .slice()
-        .sort((a, b) => a[0] - b[0]);
-    const limit = valueAt(limits, t) ?? size.live.sizeUnit * connectionsPerNode;
+    const latest = latestSample(size.metrics.connections, size.at);
+    if (latest === null) return null;
+    const [t, connections] = latest;
+    const limit = valueAt(size.metrics.limit ?? [], t) ?? size.live.sizeUnit * connectionsPerNode;
     return { connections, limit, at: t * 1000 };
 }
 

@@ -227,8 +227,7 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
                 const pulumi = pulumiFromToolchain(cwd, pinned(at));
                 // The gate's scale-down-under-load check judges the load the tick decided on (read once),
                 // or, with the autopilot off (no metrics read), reads it.
-                const seen =
-                    size.metrics === null ? undefined : { live: size.live, metrics: size.metrics };
+                const seen = size.metrics === null ? undefined : size;
                 const load = { settings, at, read: () => read, seen };
                 return (await gatedPreview(pulumi, { stack, target: resize.target, load })).verdict;
             },

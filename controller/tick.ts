@@ -321,7 +321,7 @@ export async function runTick(
         if (nextResizeAt !== null && at >= nextResizeAt) nextResizeAt = null;
         // A scale-down closes the removed nodes' share of the live crowd; with the autopilot on it
         // waits for the crowd to thin (bounded). The gate still checks it against the need.
-        const now = currentConnections(size.metrics, at);
+        const now = currentConnections(size);
         const pace =
             action.kind === "steady" || now === null || !settings.autopilot.enabled
                 ? null

@@ -3,32 +3,24 @@
 // DigitalOcean says now (the load balancer's live size and, with the autopilot on, its metrics over
 // the window) and hands it to the one decision, sizing/autopilot.ts decideSize. Reads only.
 import type { Settings } from "../config";
+import { STALE_AFTER_MINUTES, decideSize, type AutopilotDecision } from "../sizing/autopilot";
 import {
-    STALE_AFTER_MINUTES,
-    decideSize,
-    type AutopilotDecision,
+    observedMetrics,
+    type LiveLoadBalancerRef,
+    type ObservedLoad,
     type ObservedMetrics,
-} from "../sizing/autopilot";
+} from "../sizing/observedLoad";
 import type { ApiRead } from "./digitaloceanApi";
 import { getLoadBalancer, listLoadBalancers, liveNodes } from "./loadBalancers";
 import { METRICS, fetchMetric } from "./monitoring";
 import { ConfigError } from "../config";
 
-/** The load balancer as DigitalOcean reports it now. */
-export interface LiveLoadBalancerRef {
-    id: string;
-    name: string;
-    sizeUnit: number;
-}
-
-export interface SizeNow {
-    /** epoch ms: the moment decided for */
-    at: number;
+/**
+ * The load read for the moment (metrics null with the autopilot off) and the size decided on it;
+ * the gate's scale-down check judges this same load.
+ */
+export interface SizeNow extends ObservedLoad {
     decision: AutopilotDecision;
-    /** null: no such load balancer yet (the first deploy creates it) */
-    live: LiveLoadBalancerRef | null;
-    /** the metrics the decision saw (an error when unread), null with the autopilot off or no load balancer */
-    metrics: ObservedMetrics | null;
 }
 
 /**
@@ -60,8 +52,8 @@ export async function findLiveLoadBalancer(
 
 /**
  * The connections and their limit over the window ending at `at` (and back far enough to tell
- * stale metrics), as the decision takes them. Never throws: a failed read is `{ ok: false }`, on
- * which the decision holds the live size (never scale down on missing data).
+ * stale metrics), checked once here. Never throws: a failed read is `{ ok: false }`, on which the
+ * decision holds the live size (never scale down on missing data).
  */
 export async function readObservedMetrics(
     read: ApiRead,
@@ -77,18 +69,11 @@ export async function readObservedMetrics(
             fetchMetric(request, METRICS.connections, "sum"),
             fetchMetric(request, METRICS.limit, "sum"),
         ]);
-        return { ok: true, connections, limit };
+        return observedMetrics({ ok: true, connections, limit });
     } catch (err) {
         const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
         return { ok: false, error: problems.join("; ") };
     }
-}
-
-/** What the load balancer carries at a moment: itself, and its metrics over the window. */
-export interface ObservedLoad {
-    live: LiveLoadBalancerRef | null;
-    /** an error when unread, or when there is no load balancer yet */
-    metrics: ObservedMetrics;
 }
 
 /**
@@ -113,7 +98,7 @@ export async function readObservedLoad(
                   at,
                   settings.autopilot.scaleDownAfterMinutes,
               );
-    return { live, metrics };
+    return { at, live, metrics };
 }
 
 /**
@@ -129,19 +114,19 @@ export async function sizeNow(
 ): Promise<SizeNow> {
     const calendar = { sizeUnit: settings.sizing.sizeUnit, why: settings.schedule.why };
     const enabled = settings.autopilot.enabled;
-    const load: { live: LiveLoadBalancerRef | null; metrics: ObservedMetrics | null } = enabled
+    const load: ObservedLoad = enabled
         ? await readObservedLoad(read, settings, at)
         : {
+              at,
               live: options.readLive ? await findLiveLoadBalancer(read, settings) : null,
               metrics: null,
           };
     const decision = decideSize({
-        at,
         calendar,
         liveSizeUnit: load.live?.sizeUnit ?? calendar.sizeUnit,
-        metrics: load.metrics ?? { ok: false, error: "the autopilot is off" },
+        load,
         settings: settings.autopilot,
         capacity: settings.config.capacity,
     });
-    return { at, decision, ...load };
+    return { ...load, decision };
 }

@@ -14,8 +14,9 @@
 import type { Settings } from "../config";
 import { FROZEN_DROPLET_INPUTS } from "../infra/frozenInputs";
 import { DROPLET_TYPE, LOAD_BALANCER_NAME, LOAD_BALANCER_TYPE } from "../infra/names";
-import { size, type Capacity, type Sizing } from "../sizing";
-import { checkScaleDown, type ObservedMetrics, type ScaleDownCheck } from "../sizing/autopilot";
+import { size, type Sizing } from "../sizing";
+import { checkScaleDown, type NeedSettings, type ScaleDownCheck } from "../sizing/autopilot";
+import type { ObservedLoad } from "../sizing/observedLoad";
 import { currentConnections, scaleDownCost, type ScaleDownCost } from "../sizing/closedConnections";
 import { adoption, nodeChange, type NodeChange } from "../sizing/nodeChange";
 import { plural } from "../sizing/format";
@@ -75,17 +76,6 @@ export interface GateVerdict {
 /** The --allow value that lets a scale-down through the live-load check: a name, not a property. */
 export const ALLOW_SCALE_DOWN_UNDER_LOAD = "scale-down-under-load";
 
-/** What the load balancer carries now, as read for the gate (ops/gatedPreview.ts readLiveLoad). */
-export interface LiveLoad {
-    /** epoch ms: the moment the metrics were read for (PROXY_LB_NOW, as the program sizes for) */
-    at: number;
-    /** the size_unit DigitalOcean reports now; undefined when the load balancer could not be read */
-    liveSizeUnit?: number;
-    metrics: ObservedMetrics;
-    scaleDownAfterMinutes: number;
-    capacity: Capacity;
-}
-
 /** The change takes nodes away from a load balancer that exists (state's or the adopted live size). */
 export function isScaleDown(
     change: LoadBalancerChange | undefined,
@@ -101,12 +91,12 @@ export function isScaleDown(
  */
 export function loadCheck(
     change: LoadBalancerChange | undefined,
-    load: LiveLoad | null,
+    load: ObservedLoad | null,
+    need: NeedSettings,
 ): ScaleDownCheck | null {
     if (!isScaleDown(change)) return null;
     const to = change.to;
-    // What carries the crowd now is the live size; the state's is the fallback when it was not read.
-    const from = Math.max(change.from, load?.liveSizeUnit ?? 0);
+    const from = carrying(change, load);
     if (load === null) {
         return {
             status: "unreadable",
@@ -114,14 +104,12 @@ export function loadCheck(
             text: `cannot check the scale-down from ${plural(from, "node")} to ${plural(to, "node")} against the live crowd: its metrics were not read`,
         };
     }
-    return checkScaleDown({
-        at: load.at,
-        liveSizeUnit: from,
-        proposedSizeUnit: to,
-        metrics: load.metrics,
-        scaleDownAfterMinutes: load.scaleDownAfterMinutes,
-        capacity: load.capacity,
-    });
+    return checkScaleDown(load, { from, to }, need);
+}
+
+/** What carries the crowd now: the live size; the state's is the fallback when it was not read. */
+function carrying(change: { from: number }, load: ObservedLoad | null): number {
+    return Math.max(change.from, load?.live?.sizeUnit ?? 0);
 }
 
 /**
@@ -131,13 +119,12 @@ export function loadCheck(
  */
 export function scaleDownClosing(
     change: LoadBalancerChange | undefined,
-    load: LiveLoad | null,
+    load: ObservedLoad | null,
 ): ScaleDownCost | undefined {
     if (!isScaleDown(change) || load === null) return undefined;
-    const now = currentConnections(load.metrics, load.at);
+    const now = currentConnections(load);
     if (now === null) return undefined;
-    const from = Math.max(change.from, load.liveSizeUnit ?? 0);
-    return scaleDownCost(now.connections, from, change.to) ?? undefined;
+    return scaleDownCost(now.connections, carrying(change, load), change.to) ?? undefined;
 }
 
 /**

@@ -2,11 +2,13 @@
 // rollback, the controller): run `pulumi preview` with its event log, then one verdict from the
 // gate's rules on the digest, the policy pack's violations (only in the event log) and the
 // preview's own failure. Every path applies the same gate because each calls this, not a copy.
-// A scale-down is also checked against what the load balancer carries (readLiveLoad, then the
-// pure loadCheck in the verdict): never scale down into a live crowd, whichever path asks.
+// A scale-down is also checked against what the load balancer carries (read once, or the load
+// the caller already read): never scale down into a live crowd, whichever path asks.
 import { ConfigError, type Settings } from "../config";
 import type { ApiRead } from "../infra/digitaloceanApi";
-import { readObservedLoad, type ObservedLoad } from "../infra/liveSize";
+import { readObservedLoad } from "../infra/liveSize";
+import type { NeedSettings } from "../sizing/autopilot";
+import type { ObservedLoad } from "../sizing/observedLoad";
 import {
     gateVerdict,
     isScaleDown,
@@ -16,7 +18,6 @@ import {
     previewFailure,
     scaleDownClosing,
     type GateVerdict,
-    type LiveLoad,
     type LoadBalancerChange,
 } from "./gate";
 import { runWithEventLog, type EventLogRun, type Pulumi } from "./pulumiCli";
@@ -49,19 +50,27 @@ export function previewArgs(opts: PreviewOptions): string[] {
 
 export type PreviewRun = EventLogRun<PreviewDigest>;
 
+export interface VerdictOptions {
+    allow: string[];
+    /** the load read for the change (null when none was: a scale-down is then refused, as on unreadable metrics) */
+    load: ObservedLoad | null;
+    /** the window and capacity the scale-down's need is computed with */
+    need: NeedSettings;
+}
+
 /**
  * The verdict on one preview run: the gate's rules, the live-load check of a scale-down, then each
  * mandatory policy violation, then a failure nothing above explains. Pure: an Automation API
  * preview gives the same verdict from its digest, the events its onEvent saw, its exit status and
- * stderr, and the load readLiveLoad read for its change (null when it read none: a scale-down is
- * then refused, as on unreadable metrics).
+ * stderr, and the load read for its change.
  */
-export function gatedVerdict(
-    run: PreviewRun,
-    opts: { allow: string[]; load: LiveLoad | null },
-): GateVerdict {
-    const verdict = gateVerdict(run.value, opts);
-    const scaleDown = loadCheck(verdict.lbChange, opts.load);
+export function gatedVerdict(run: PreviewRun, opts: VerdictOptions): GateVerdict {
+    return judged(run, gateVerdict(run.value, opts), opts);
+}
+
+/** The verdict, given the gate's rules on the digest (`verdict`, computed once per preview). */
+function judged(run: PreviewRun, verdict: GateVerdict, opts: VerdictOptions): GateVerdict {
+    const scaleDown = loadCheck(verdict.lbChange, opts.load, opts.need);
     const closing = scaleDownClosing(verdict.lbChange, opts.load);
     const { reason, allowed } = loadReason(scaleDown, opts.allow);
     const reasons = [
@@ -88,33 +97,35 @@ export interface LoadSource {
     at: number;
     /** the API read; it may throw (no token), which the check then reports as unreadable metrics */
     read: () => ApiRead;
-    /** the load already read for this moment and settings (the controller's tick, rollback's decision): not read again */
+    /** the load already read for this moment and settings, with its metrics (the controller's tick, rollback's decision): not read again */
     seen?: ObservedLoad;
+}
+
+/** The window and capacity a scale-down's need is computed with, from the stack's settings. */
+function needSettings(settings: Settings): NeedSettings {
+    return {
+        scaleDownAfterMinutes: settings.autopilot.scaleDownAfterMinutes,
+        capacity: settings.config.capacity,
+    };
 }
 
 /**
  * What the load balancer carries now, for a scale-down only (null otherwise: nothing is read).
- * The same reads as the program's (infra/liveSize.ts). Never throws: a load balancer or metrics
+ * The same read as the program's (infra/liveSize.ts). Never throws: a load balancer or metrics
  * that cannot be read come back as metrics `{ ok: false }`, which the check refuses on.
  */
 export async function readLiveLoad(
     change: LoadBalancerChange | undefined,
     source: LoadSource,
-): Promise<LiveLoad | null> {
+): Promise<ObservedLoad | null> {
     if (!isScaleDown(change)) return null;
     const { settings, at } = source;
-    const base = {
-        at,
-        scaleDownAfterMinutes: settings.autopilot.scaleDownAfterMinutes,
-        capacity: settings.config.capacity,
-    };
     try {
-        const { live, metrics } =
-            source.seen ?? (await readObservedLoad(source.read(), settings, at));
-        return { ...base, ...(live === null ? {} : { liveSizeUnit: live.sizeUnit }), metrics };
+        return source.seen ?? (await readObservedLoad(source.read(), settings, at));
     } catch (err) {
         return {
-            ...base,
+            at,
+            live: null,
             metrics: {
                 ok: false,
                 error:
@@ -135,7 +146,9 @@ export async function gatedPreview(
     opts: PreviewOptions & { allow?: string[]; load: LoadSource },
 ): Promise<GatedPreview> {
     const preview = runWithEventLog(pulumi, previewArgs(opts), parsePreviewDigest);
-    const change = gateVerdict(preview.value, { allow: opts.allow ?? [] }).lbChange;
-    const load = await readLiveLoad(change, opts.load);
-    return { preview, verdict: gatedVerdict(preview, { allow: opts.allow ?? [], load }) };
+    const allow = opts.allow ?? [];
+    const rules = gateVerdict(preview.value, { allow });
+    const load = await readLiveLoad(rules.lbChange, opts.load);
+    const need = needSettings(opts.load.settings);
+    return { preview, verdict: judged(preview, rules, { allow, load, need }) };
 }

@@ -14,8 +14,9 @@ import {
 } from "yaml";
 import { ConfigError, JSON_TEXT_KEYS, loadSettings, NAMESPACE, type Settings } from "../config";
 import type { ApiRead } from "../infra/digitaloceanApi";
-import { sizeNow, type ObservedLoad } from "../infra/liveSize";
+import { sizeNow } from "../infra/liveSize";
 import { plural } from "../sizing/format";
+import type { ObservedLoad } from "../sizing/observedLoad";
 import type { LoadBalancerChange } from "./gate";
 import { type UpdateInfo, UNDECRYPTABLE } from "./pulumiJson";
 
@@ -342,9 +343,8 @@ export async function rollbackSizeNow(
     at: number,
 ): Promise<{ sizeUnit: number; note?: string; seen?: ObservedLoad }> {
     if (!restored.autopilot.enabled) return { sizeUnit: calendarSizeUnit };
-    const { decision, live, metrics } = await sizeNow(restored, read(), at);
     // What was read for the decision is what the gate's scale-down check judges: not read again.
-    const seen = metrics === null ? undefined : { live, metrics };
+    const { decision, ...seen } = await sizeNow(restored, read(), at);
     if (decision.sizeUnit === calendarSizeUnit) return { sizeUnit: calendarSizeUnit, seen };
     return {
         sizeUnit: decision.sizeUnit,

@@ -26,6 +26,7 @@ import { MAX_SIZE_UNIT, nodesFor, type Capacity, type Sizing } from "./index";
 import type { Step } from "./calendar";
 import { count, percent, plural, shortInstant } from "./format";
 import { valueAt, type Sample } from "./observe";
+import { latestSample, within, type ObservedLoad, type ValidSeries } from "./observedLoad";
 
 export const AUTOPILOT_DEFAULTS = {
     enabled: false,
@@ -63,29 +64,15 @@ export interface AutopilotSettings {
     maxNodes: number;
 }
 
-/** The load balancer's metrics as read for the window; samples are [unix seconds, value]. */
-export type ObservedMetrics =
-    | {
-          ok: true;
-          /** frontend_connections_current */
-          connections: readonly Sample[];
-          /** frontend_connections_limit; without it the limit is taken as live size × connectionsPerNode */
-          limit?: readonly Sample[];
-          /** new connections per second, when the sizing uses that figure */
-          newConnectionsPerSecond?: readonly Sample[];
-      }
-    | { ok: false; error: string };
-
 /** The calendar's size now: a size_unit, its Sizing, its Step, or a size with its why (a `why` is then quoted). */
 export type CalendarNow = number | Sizing | Step | { sizeUnit: number; why: string };
 
 export interface AutopilotInput {
-    /** epoch ms: the moment decided for */
-    at: number;
     calendar: CalendarNow;
     /** the load balancer's size_unit as the API reports it now */
     liveSizeUnit: number;
-    metrics: ObservedMetrics;
+    /** what it carries; its moment is the moment decided for */
+    load: ObservedLoad;
     settings: AutopilotSettings;
     /** the stack's capacity settings: headroom and per-node figures */
     capacity: Capacity;
@@ -222,26 +209,8 @@ const when = (ms: number) => shortInstant(Math.floor(ms / 1000) * 1000);
 // ---------------------------------------------------------------------------
 // The observed window
 
-function validSamples(
-    samples: readonly Sample[] | undefined,
-    fromMs: number,
-    toMs: number,
-): Sample[] {
-    return (samples ?? [])
-        .filter(
-            ([t, v]) =>
-                Number.isFinite(t) &&
-                Number.isFinite(v) &&
-                v >= 0 &&
-                t * 1000 >= fromMs &&
-                t * 1000 <= toMs,
-        )
-        .slice()
-        .sort((a, b) => a[0] - b[0]);
-}
-
 /** The highest sample (the first one, on a tie) and the nodes that carry it with headroom. */
-function peakNeed(samples: Sample[], headroom: number, perNode: number): PeakNeed | null {
+function peakNeed(samples: readonly Sample[], headroom: number, perNode: number): PeakNeed | null {
     let peak: Sample | null = null;
     for (const s of samples) if (peak === null || s[1] > peak[1]) peak = s;
     if (peak === null) return null;
@@ -279,11 +248,27 @@ export function atLimitNeed(
     return { nodesAtLimit, sizeUnit: Math.max(grownFrom(nodesAtLimit), crowd) };
 }
 
+/** Usable metrics: their series, and the latest connections sample at or before the moment. */
+interface Readable {
+    connections: ValidSeries;
+    limit?: ValidSeries;
+    newConnectionsPerSecond?: ValidSeries;
+    latest: Sample;
+}
+
 /**
- * Why the metrics cannot be used at `at`, or null when they can: an error, no sample at all, or
- * none in the last STALE_AFTER_MINUTES.
+ * The load's metrics when they can be used at its moment, or why not: not read, an error, no
+ * sample at all, or none in the last STALE_AFTER_MINUTES.
  */
-export function unreadable(metrics: ObservedMetrics, at: number): Unreadable | null {
+function readable(load: ObservedLoad): Readable | Unreadable {
+    const { metrics, at } = load;
+    if (metrics === null)
+        return {
+            cause: "error",
+            lastSampleAt: null,
+            error: "not read",
+            text: "the metrics were not read",
+        };
     if (!metrics.ok)
         return {
             cause: "error",
@@ -291,15 +276,15 @@ export function unreadable(metrics: ObservedMetrics, at: number): Unreadable | n
             error: metrics.error,
             text: `the metrics could not be read (${metrics.error})`,
         };
-    const samples = validSamples(metrics.connections, -Infinity, at);
-    if (samples.length === 0)
+    const latest = latestSample(metrics.connections, at);
+    if (latest === null)
         return {
             cause: "noSamples",
             lastSampleAt: null,
             error: null,
             text: "the metrics have no frontend_connections_current sample",
         };
-    const last = samples[samples.length - 1][0] * 1000;
+    const last = latest[0] * 1000;
     if (last < at - STALE_AFTER_MINUTES * MINUTE_MS) {
         return {
             cause: "stale",
@@ -308,40 +293,50 @@ export function unreadable(metrics: ObservedMetrics, at: number): Unreadable | n
             text: `the metrics are stale: the last frontend_connections_current sample is from ${when(last)}, more than ${STALE_AFTER_MINUTES} minutes before ${when(at)}`,
         };
     }
-    return null;
+    return { ...metrics, latest };
 }
 
-export interface NeedInput {
-    at: number;
-    liveSizeUnit: number;
-    metrics: ObservedMetrics;
+const isUnreadable = (r: Readable | Unreadable): r is Unreadable => "cause" in r;
+
+/** What the observed need is computed with: the window and the per-node figures. */
+export interface NeedSettings {
     scaleDownAfterMinutes: number;
     capacity: Capacity;
 }
 
 /**
  * What the window's metrics ask for: the observed peak (connections, and new connections/s when
- * given) with headroom, and the growth a sample at the limit asks for. Null when the metrics
- * cannot be used (see `unreadable`).
+ * given) with headroom, and the growth a sample at the limit asks for (the limit in force then,
+ * else `liveSizeUnit` × connectionsPerNode). Null when the metrics cannot be used (see `readable`).
  */
-export function observedNeed(input: NeedInput): ObservedNeed | null {
-    const { at, liveSizeUnit, metrics, scaleDownAfterMinutes, capacity: c } = input;
-    requireWhole(scaleDownAfterMinutes, "autopilot.scaleDownAfterMinutes", 1);
+export function observedNeed(
+    load: ObservedLoad,
+    liveSizeUnit: number,
+    need: NeedSettings,
+): ObservedNeed | null {
+    requireWhole(need.scaleDownAfterMinutes, "autopilot.scaleDownAfterMinutes", 1);
     requireWhole(liveSizeUnit, "the live size_unit", 1);
-    if (!metrics.ok || unreadable(metrics, at) !== null) return null;
+    const r = readable(load);
+    return isUnreadable(r) ? null : needOf(r, load.at, liveSizeUnit, need);
+}
+
+function needOf(
+    metrics: Readable,
+    at: number,
+    liveSizeUnit: number,
+    need: NeedSettings,
+): ObservedNeed {
+    const { scaleDownAfterMinutes, capacity: c } = need;
     const from = at - scaleDownAfterMinutes * MINUTE_MS;
-    const connections = validSamples(metrics.connections, from, at);
+    const connections = within(metrics.connections, from, at);
     // The window may be shorter than the staleness limit, and then hold no sample: the latest one
-    // (recent enough, or unreadable() would have said so) is then what the load balancer carries.
-    const inWindow =
-        connections.length > 0
-            ? connections
-            : validSamples(metrics.connections, -Infinity, at).slice(-1);
+    // (recent enough, or readable() would have said so) is then what the load balancer carries.
+    const inWindow = connections.length > 0 ? connections : [metrics.latest];
     const byConnections = peakNeed(inWindow, c.headroom, c.connectionsPerNode)!;
-    const rates = validSamples(metrics.newConnectionsPerSecond, from, at);
+    const rates = within(metrics.newConnectionsPerSecond, from, at);
     const byRate = peakNeed(rates, c.headroom, c.newConnectionsPerSecondPerNode);
 
-    const limits = validSamples(metrics.limit, -Infinity, Infinity);
+    const limits = metrics.limit ?? [];
     let growth: AtLimitNeed | null = null;
     for (const [t, v] of inWindow) {
         const limit = valueAt(limits, t) ?? liveSizeUnit * c.connectionsPerNode;
@@ -362,11 +357,10 @@ export function observedNeed(input: NeedInput): ObservedNeed | null {
         sizeUnit = growth.sizeUnit;
         bound = "atLimit";
     }
-    const all = validSamples(metrics.connections, -Infinity, at);
     return {
         window: { from, to: at },
         samples: connections.length,
-        lastSampleAt: all[all.length - 1][0] * 1000,
+        lastSampleAt: metrics.latest[0] * 1000,
         connections: byConnections,
         newConnectionsPerSecond: byRate,
         atLimit: growth,
@@ -435,7 +429,8 @@ function observedReasons(o: ObservedNeed, c: Capacity, minutes: number): Reason[
 
 /** The size for the moment `input.at`. Never throws for what the metrics say; throws only for nonsense settings. */
 export function decideSize(input: AutopilotInput): AutopilotDecision {
-    const { at, liveSizeUnit, metrics, settings, capacity } = input;
+    const { liveSizeUnit, load, settings, capacity } = input;
+    const at = load.at;
     const cal = calendarSize(input.calendar);
     requireWhole(cal.sizeUnit, "the calendar's size_unit", 1);
     requireWhole(liveSizeUnit, "the live size_unit", 1);
@@ -480,8 +475,9 @@ export function decideSize(input: AutopilotInput): AutopilotDecision {
         );
     }
 
-    const missing = unreadable(metrics, at);
-    if (missing !== null) {
+    const metrics = readable(load);
+    if (isUnreadable(metrics)) {
+        const missing = metrics;
         // Never scale down on missing data: the live size stays, or the calendar's if it is larger.
         const held = Math.max(liveSizeUnit, cal.sizeUnit);
         const holding: Reason = {
@@ -498,13 +494,10 @@ export function decideSize(input: AutopilotInput): AutopilotDecision {
             : decided(held, "holding", [holding, calendarReason], null);
     }
 
-    const observed = observedNeed({
-        at,
-        liveSizeUnit,
-        metrics,
+    const observed = needOf(metrics, at, liveSizeUnit, {
         scaleDownAfterMinutes: settings.scaleDownAfterMinutes,
         capacity,
-    })!;
+    });
     const ceiling = Math.min(settings.maxNodes, MAX_SIZE_UNIT);
     const fromObserved = observedReasons(observed, capacity, settings.scaleDownAfterMinutes);
     if (cal.sizeUnit >= observed.sizeUnit)
@@ -558,17 +551,18 @@ export interface ScaleDownCheck {
     text: string;
 }
 
-export interface ScaleDownInput extends NeedInput {
-    proposedSizeUnit: number;
-}
-
 /**
- * Whether resizing from the live size to `proposedSizeUnit` scales down below the observed need
- * over the window (the same need the autopilot sizes for): the gate refuses that, whichever path
- * asks for it.
+ * Whether resizing `from` the size that carries the crowd now `to` fewer nodes scales down below
+ * the observed need over the window (the same need the autopilot sizes for): the gate refuses
+ * that, whichever path asks for it.
  */
-export function checkScaleDown(input: ScaleDownInput): ScaleDownCheck {
-    const { proposedSizeUnit: to, liveSizeUnit: from, capacity: c } = input;
+export function checkScaleDown(
+    load: ObservedLoad,
+    change: { from: number; to: number },
+    need: NeedSettings,
+): ScaleDownCheck {
+    const { from, to } = change;
+    const c = need.capacity;
     requireWhole(to, "the proposed size_unit", 1);
     requireWhole(from, "the live size_unit", 1);
     if (to >= from)
@@ -577,21 +571,22 @@ export function checkScaleDown(input: ScaleDownInput): ScaleDownCheck {
             need: null,
             text: `${nodes(from)} -> ${nodes(to)} is not a scale-down`,
         };
-    const missing = unreadable(input.metrics, input.at);
-    if (missing !== null) {
+    const metrics = readable(load);
+    if (isUnreadable(metrics)) {
         return {
             status: "unreadable",
             need: null,
-            text: `cannot check the scale-down from ${nodes(from)} to ${nodes(to)} against the live crowd: ${missing.text}`,
+            text: `cannot check the scale-down from ${nodes(from)} to ${nodes(to)} against the live crowd: ${metrics.text}`,
         };
     }
-    const o = observedNeed(input)!;
+    requireWhole(need.scaleDownAfterMinutes, "autopilot.scaleDownAfterMinutes", 1);
+    const o = needOf(metrics, load.at, from, need);
     const why =
         o.bound === "atLimit" && o.atLimit !== null
             ? atLimitText(o.atLimit, c)
             : o.bound === "newConnectionsPeak" && o.newConnectionsPerSecond !== null
-              ? rateText(o.newConnectionsPerSecond, c, input.scaleDownAfterMinutes)
-              : peakText(o.connections, c, input.scaleDownAfterMinutes);
+              ? rateText(o.newConnectionsPerSecond, c, need.scaleDownAfterMinutes)
+              : peakText(o.connections, c, need.scaleDownAfterMinutes);
     if (to < o.sizeUnit) {
         return {
             status: "underLoad",

@@ -12,7 +12,7 @@
  * The same inputs give the same answer (the moment and the hold's start are arguments), so the
  * controller's tick and the gate show the same figure.
  */
-import type { ObservedMetrics } from "./autopilot";
+import { latestSample, type ObservedLoad } from "./observedLoad";
 import { count, shortInstant } from "./format";
 
 export const CLOSED_CONNECTIONS_DEFAULTS = {
@@ -38,18 +38,10 @@ export function closedConnections(current: number, from: number, to: number): nu
     return Math.ceil((current * (from - to)) / from);
 }
 
-/** The latest frontend_connections_current sample at or before `at` (epoch ms), or null. */
-export function currentConnections(
-    metrics: ObservedMetrics | null,
-    at: number,
-): { connections: number; at: number } | null {
-    if (metrics === null || !metrics.ok) return null;
-    let latest: readonly [number, number] | null = null;
-    for (const s of metrics.connections) {
-        const [t, v] = s;
-        if (!Number.isFinite(t) || !Number.isFinite(v) || v < 0 || t * 1000 > at) continue;
-        if (latest === null || t >= latest[0]) latest = s;
-    }
+/** The latest frontend_connections_current sample at or before the load's moment (epoch ms), or null. */
+export function currentConnections(load: ObservedLoad): { connections: number; at: number } | null {
+    if (load.metrics === null || !load.metrics.ok) return null;
+    const latest = latestSample(load.metrics.connections, load.at);
     return latest === null ? null : { connections: latest[1], at: latest[0] * 1000 };
 }
 

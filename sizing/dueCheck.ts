@@ -13,12 +13,7 @@
 import type { AutopilotDecision } from "./autopilot";
 import { formatInstant } from "./format";
 import type { LateScaleUp } from "./lateScaleUp";
-
-export interface LiveLoadBalancer {
-    id: string;
-    name: string;
-    sizeUnit: number;
-}
+import type { LiveLoadBalancerRef } from "./observedLoad";
 
 export interface DueCheck {
     due: boolean;
@@ -31,7 +26,7 @@ export interface DueCheck {
 
 export function dueCheck(
     decision: AutopilotDecision,
-    live: LiveLoadBalancer | null,
+    live: LiveLoadBalancerRef | null,
     late: LateScaleUp | null,
     at: number,
 ): DueCheck {

@@ -13,8 +13,9 @@ import {
     observedNeed,
     STALE_AFTER_MINUTES,
     type AutopilotInput,
-    type ObservedMetrics,
+    type NeedSettings,
 } from "../sizing/autopilot";
+import { observedLoad, type MetricsRead } from "../sizing/observedLoad";
 import { CAPACITY_DEFAULTS, MAX_SIZE_UNIT, nodesFor, size, type Capacity } from "../sizing/index";
 import { stepAt, type Calendar } from "../sizing/calendar";
 import type { Sample } from "../sizing/observe";
@@ -33,14 +34,38 @@ function minutely(values: readonly number[], end = AT): Sample[] {
     return values.map((v, i) => [(end - (values.length - 1 - i) * MIN) / 1000, v] as const);
 }
 
+/** A moment as the API gives it: the metrics as read, before their one check (observedLoad). */
+type Scenario = Omit<AutopilotInput, "load"> & { at: number; metrics: MetricsRead };
+
+const inputOf = ({ at, metrics, ...rest }: Scenario): AutopilotInput => ({
+    ...rest,
+    load: observedLoad(at, null, metrics),
+});
+const decideFor = (s: Scenario) => decideSize(inputOf(s));
+const checkFor = (i: {
+    at: number;
+    liveSizeUnit: number;
+    proposedSizeUnit: number;
+    metrics: MetricsRead;
+    scaleDownAfterMinutes: number;
+    capacity: Capacity;
+}) =>
+    checkScaleDown(
+        observedLoad(i.at, null, i.metrics),
+        { from: i.liveSizeUnit, to: i.proposedSizeUnit },
+        i,
+    );
+const needFor = (i: NeedSettings & { at: number; liveSizeUnit: number; metrics: MetricsRead }) =>
+    observedNeed(observedLoad(i.at, null, i.metrics), i.liveSizeUnit, i);
+
 function input(
-    over: Partial<AutopilotInput> & {
+    over: Partial<Scenario> & {
         connections?: readonly Sample[];
         limit?: readonly Sample[];
     } = {},
-): AutopilotInput {
+): Scenario {
     const { connections, limit, ...rest } = over;
-    const metrics: ObservedMetrics = {
+    const metrics: MetricsRead = {
         ok: true,
         connections: connections ?? minutely([20_000]),
         ...(limit ? { limit } : {}),
@@ -48,7 +73,7 @@ function input(
     return { at: AT, calendar: 3, liveSizeUnit: 3, metrics, settings, capacity, ...rest };
 }
 
-const decide = (over: Parameters<typeof input>[0] = {}) => decideSize(input(over));
+const decide = (over: Parameters<typeof input>[0] = {}) => decideFor(input(over));
 
 // ---------------------------------------------------------------------------
 // Arbitraries for the properties
@@ -68,7 +93,7 @@ const capacityArb: fc.Arbitrary<Capacity> = fc.record({
     pricePerNodeMonthly: fc.constant(12),
 });
 
-const metricsArb: fc.Arbitrary<ObservedMetrics> = fc.oneof(
+const metricsArb: fc.Arbitrary<MetricsRead> = fc.oneof(
     { weight: 1, arbitrary: fc.constant({ ok: false as const, error: "unavailable" }) },
     {
         weight: 6,
@@ -83,7 +108,7 @@ const metricsArb: fc.Arbitrary<ObservedMetrics> = fc.oneof(
     },
 );
 
-const scenarioArb: fc.Arbitrary<AutopilotInput> = fc
+const scenarioArb: fc.Arbitrary<Scenario> = fc
     .record({
         maxNodes: fc.oneof(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 300 })),
         calendarShare: fc.double({ min: 0, max: 1, noNaN: true }),
@@ -102,8 +127,8 @@ const scenarioArb: fc.Arbitrary<AutopilotInput> = fc
         capacity,
     }));
 
-const calendarOf = (s: AutopilotInput) => s.calendar as number;
-const isHolding = (s: AutopilotInput) => decideSize(s).reasons.some((r) => r.kind === "holding");
+const calendarOf = (s: Scenario) => s.calendar as number;
+const isHolding = (s: Scenario) => decideFor(s).reasons.some((r) => r.kind === "holding");
 
 describe("decideSize: table", () => {
     it.each([
@@ -251,7 +276,7 @@ describe("decideSize: table", () => {
 
     describe("clamping: never an error that blocks a deploy", () => {
         it("clamps at autopilot.maxNodes and says so", () => {
-            const d = decideSize({
+            const d = decideFor({
                 ...input({
                     connections: minutely([80_001]),
                     liveSizeUnit: 10,
@@ -273,7 +298,7 @@ describe("decideSize: table", () => {
         });
 
         it("clamps at DigitalOcean's 200 when maxNodes is above it", () => {
-            const d = decideSize({
+            const d = decideFor({
                 ...input({
                     connections: minutely([2_000_000]),
                     liveSizeUnit: 200,
@@ -294,7 +319,7 @@ describe("decideSize: table", () => {
         });
 
         it("never cuts the calendar's plan: maxNodes bounds what the autopilot adds", () => {
-            const d = decideSize({
+            const d = decideFor({
                 ...input({
                     calendar: 10,
                     connections: minutely([100_000]),
@@ -344,7 +369,7 @@ describe("decideSize: table", () => {
         });
 
         it("an API error: holds and quotes it", () => {
-            const d = decideSize({
+            const d = decideFor({
                 ...input({ liveSizeUnit: 7 }),
                 metrics: {
                     ok: false,
@@ -369,7 +394,7 @@ describe("decideSize: table", () => {
         });
 
         it("the calendar still raises the size while holding", () => {
-            const d = decideSize({
+            const d = decideFor({
                 ...input({ calendar: 10, liveSizeUnit: 3 }),
                 metrics: { ok: false, error: "timeout" },
             });
@@ -393,7 +418,7 @@ describe("decideSize: table", () => {
         });
 
         it("a window shorter than the staleness limit with no sample in it uses the latest sample", () => {
-            const d = decideSize({
+            const d = decideFor({
                 ...input({
                     calendar: 1,
                     liveSizeUnit: 10,
@@ -405,7 +430,7 @@ describe("decideSize: table", () => {
         });
 
         it("new connections/s, when given, size too", () => {
-            const d = decideSize({
+            const d = decideFor({
                 ...input({ calendar: 1 }),
                 metrics: {
                     ok: true,
@@ -419,7 +444,7 @@ describe("decideSize: table", () => {
     });
 
     it("off: the calendar's size, whatever the metrics", () => {
-        const d = decideSize({
+        const d = decideFor({
             ...input({ connections: minutely([500_000]) }),
             settings: { ...settings, enabled: false },
         });
@@ -429,9 +454,9 @@ describe("decideSize: table", () => {
 
     it("refuses nonsense settings, naming them", () => {
         expect(() =>
-            decideSize({ ...input(), settings: { ...settings, scaleDownAfterMinutes: 0 } }),
+            decideFor({ ...input(), settings: { ...settings, scaleDownAfterMinutes: 0 } }),
         ).toThrow(/autopilot\.scaleDownAfterMinutes must be a whole number of at least 1/);
-        expect(() => decideSize({ ...input(), settings: { ...settings, maxNodes: 2.5 } })).toThrow(
+        expect(() => decideFor({ ...input(), settings: { ...settings, maxNodes: 2.5 } })).toThrow(
             /autopilot\.maxNodes/,
         );
         expect(() => decide({ liveSizeUnit: 0 })).toThrow(/live size_unit/);
@@ -440,7 +465,7 @@ describe("decideSize: table", () => {
 
 describe("checkScaleDown: the gate never scales down into a live crowd", () => {
     const base = { at: AT, scaleDownAfterMinutes: 30, capacity };
-    const metrics = (values: number[], limit?: number[]): ObservedMetrics => ({
+    const metrics = (values: number[], limit?: number[]): MetricsRead => ({
         ok: true,
         connections: minutely(values),
         ...(limit ? { limit: minutely(limit) } : {}),
@@ -456,12 +481,12 @@ describe("checkScaleDown: the gate never scales down into a live crowd", () => {
         const m = values.length
             ? metrics([...values, 20_000], [from * 10_000, from * 10_000])
             : metrics([20_000]);
-        const c = checkScaleDown({ ...base, liveSizeUnit: from, proposedSizeUnit: to, metrics: m });
+        const c = checkFor({ ...base, liveSizeUnit: from, proposedSizeUnit: to, metrics: m });
         expect(c).toMatchObject({ status, need });
     });
 
     it("the reason line names the sizes, the capacity and the crowd", () => {
-        const c = checkScaleDown({
+        const c = checkFor({
             ...base,
             liveSizeUnit: 10,
             proposedSizeUnit: 3,
@@ -473,7 +498,7 @@ describe("checkScaleDown: the gate never scales down into a live crowd", () => {
     });
 
     it("a crowd at the limit: the need is the growth, not the seen peak", () => {
-        const c = checkScaleDown({
+        const c = checkFor({
             ...base,
             liveSizeUnit: 15,
             proposedSizeUnit: 14,
@@ -484,7 +509,7 @@ describe("checkScaleDown: the gate never scales down into a live crowd", () => {
     });
 
     it("says so when it cannot read the metrics", () => {
-        const c = checkScaleDown({
+        const c = checkFor({
             ...base,
             liveSizeUnit: 6,
             proposedSizeUnit: 3,
@@ -502,9 +527,9 @@ describe("checkScaleDown: the gate never scales down into a live crowd", () => {
             fc.property(
                 scenarioArb.filter((s) => s.metrics.ok),
                 (s) => {
-                    const d = decideSize(s);
+                    const d = decideFor(s);
                     if (d.reasons.some((r) => r.kind === "clamped")) return; // a clamp is below the need by definition
-                    const c = checkScaleDown({
+                    const c = checkFor({
                         at: s.at,
                         liveSizeUnit: s.liveSizeUnit,
                         proposedSizeUnit: d.sizeUnit,
@@ -523,7 +548,7 @@ describe("decideSize: properties", () => {
     it("never below the calendar's size", () => {
         fc.assert(
             fc.property(scenarioArb, (s) => {
-                expect(decideSize(s).sizeUnit).toBeGreaterThanOrEqual(calendarOf(s));
+                expect(decideFor(s).sizeUnit).toBeGreaterThanOrEqual(calendarOf(s));
             }),
         );
     });
@@ -531,7 +556,7 @@ describe("decideSize: properties", () => {
     it("never above min(maxNodes, 200) on fresh metrics; never above the live or calendar size while holding", () => {
         fc.assert(
             fc.property(scenarioArb, (s) => {
-                const d = decideSize(s);
+                const d = decideFor(s);
                 expect(d.sizeUnit).toBeLessThanOrEqual(MAX_SIZE_UNIT);
                 if (isHolding(s)) expect(d.sizeUnit).toBe(Math.max(s.liveSizeUnit, calendarOf(s)));
                 else
@@ -553,7 +578,7 @@ describe("decideSize: properties", () => {
                     : -Infinity;
                 const stale = last < AT - STALE_AFTER_MINUTES * MIN;
                 expect(isHolding(s)).toBe(stale);
-                if (stale) expect(decideSize(s).sizeUnit).toBeGreaterThanOrEqual(s.liveSizeUnit);
+                if (stale) expect(decideFor(s).sizeUnit).toBeGreaterThanOrEqual(s.liveSizeUnit);
             }),
         );
     });
@@ -570,11 +595,11 @@ describe("decideSize: properties", () => {
                     const raised = s.metrics.connections.map(
                         ([t, v], j) => [t, j === i ? v + more : v] as const,
                     );
-                    const higher = decideSize({
+                    const higher = decideFor({
                         ...s,
                         metrics: { ...s.metrics, connections: raised },
                     });
-                    expect(higher.sizeUnit).toBeGreaterThanOrEqual(decideSize(s).sizeUnit);
+                    expect(higher.sizeUnit).toBeGreaterThanOrEqual(decideFor(s).sizeUnit);
                 },
             ),
         );
@@ -588,7 +613,7 @@ describe("decideSize: properties", () => {
                 fc.integer({ min: 0, max: 4 }),
                 (s, surge, minutesAgo) => {
                     const connections: Sample[] = [[(AT - minutesAgo * MIN) / 1000, surge]];
-                    const d = decideSize({ ...s, metrics: { ok: true, connections } });
+                    const d = decideFor({ ...s, metrics: { ok: true, connections } });
                     const n = nodesFor(surge, s.capacity.headroom, s.capacity.connectionsPerNode);
                     expect(d.sizeUnit).toBeGreaterThanOrEqual(
                         Math.min(n, s.settings.maxNodes, MAX_SIZE_UNIT),
@@ -607,7 +632,7 @@ describe("decideSize: properties", () => {
                 (s, n, sharePercent) => {
                     const limit = n * s.capacity.connectionsPerNode;
                     const seen = Math.ceil((limit * sharePercent) / 100);
-                    const d = decideSize({
+                    const d = decideFor({
                         ...s,
                         metrics: {
                             ok: true,
@@ -642,7 +667,7 @@ describe("decideSize: properties", () => {
                         return out;
                     };
                     const at = (now: number) =>
-                        decideSize({
+                        decideFor({
                             at: now,
                             calendar: 1,
                             liveSizeUnit: 200,
@@ -671,9 +696,10 @@ describe("decideSize: properties", () => {
     it("deterministic: the same inputs give the same answer, whatever the sample order, and the input is left as it was", () => {
         fc.assert(
             fc.property(scenarioArb, (s) => {
-                const copy = structuredClone(s);
-                const d = decideSize(s);
-                expect(s).toEqual(copy);
+                const input = inputOf(s);
+                const copy = structuredClone(input);
+                const d = decideSize(input);
+                expect(input).toEqual(copy);
                 expect(decideSize(copy)).toEqual(d);
                 if (s.metrics.ok) {
                     const reversed = {
@@ -683,7 +709,7 @@ describe("decideSize: properties", () => {
                             connections: [...s.metrics.connections].reverse(),
                         },
                     };
-                    expect(decideSize(reversed).sizeUnit).toBe(d.sizeUnit);
+                    expect(decideFor(reversed).sizeUnit).toBe(d.sizeUnit);
                 }
             }),
         );
@@ -692,7 +718,7 @@ describe("decideSize: properties", () => {
     it("the binding reason comes first and says what set the size", () => {
         fc.assert(
             fc.property(scenarioArb, (s) => {
-                const d = decideSize(s);
+                const d = decideFor(s);
                 expect(d.reasons[0].kind).toBe(d.bound);
                 expect(d.why.startsWith(d.reasons[0].text)).toBe(true);
                 const first = d.reasons[0];
@@ -737,7 +763,7 @@ describe("helpers", () => {
     it("observedNeed agrees with size() on the peak, exactly", () => {
         fc.assert(
             fc.property(fc.integer({ min: 0, max: 2_000_000 }), capacityArb, (peak, c) => {
-                const o = observedNeed({
+                const o = needFor({
                     at: AT,
                     liveSizeUnit: 200,
                     metrics: { ok: true, connections: minutely([peak]), limit: [[0, 1e12]] },

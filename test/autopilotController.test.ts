@@ -25,7 +25,8 @@ import { parseS3Url } from "../controller/s3Store";
 import { judgeLease, STALE_AFTER_TICKS, type Holder, type LeaseRecord } from "../controller/lease";
 import type { Notice } from "../ops/notices";
 import type { SendResult } from "../ops/notifySend";
-import { decideSize, type ObservedMetrics } from "../sizing/autopilot";
+import { decideSize } from "../sizing/autopilot";
+import { observedLoad, type MetricsRead } from "../sizing/observedLoad";
 import { baseConfig, LB_ID } from "../sandbox/harness";
 
 const AT = Date.parse("2027-11-24T10:00:00Z");
@@ -566,7 +567,7 @@ function sizeFor(
     live: number,
     connections: number | null,
 ): SizeNow {
-    const metrics: ObservedMetrics =
+    const metrics: MetricsRead =
         connections === null
             ? {
                   ok: false,
@@ -578,15 +579,15 @@ function sizeFor(
                       (i) => [(at - i * MIN) / 1000, connections] as [number, number],
                   ),
               };
+    const load = observedLoad(at, { id: LB_ID, name: "proxy-lb", sizeUnit: live }, metrics);
     const decision = decideSize({
-        at,
         calendar: { sizeUnit: settings.sizing.sizeUnit, why: settings.schedule.why },
         liveSizeUnit: live,
-        metrics,
+        load,
         settings: settings.autopilot,
         capacity: settings.config.capacity,
     });
-    return { at, decision, live: { id: LB_ID, name: "proxy-lb", sizeUnit: live }, metrics };
+    return { ...load, decision };
 }
 
 interface World {

@@ -22,7 +22,8 @@ import { ControllerMetrics } from "../controller/metrics";
 import { serveWatch } from "../controller/server";
 import type { TickDeps, TickReport, TickStatus } from "../controller/tick";
 import type { SizeNow } from "../infra/liveSize";
-import { decideSize, type ObservedMetrics } from "../sizing/autopilot";
+import { decideSize } from "../sizing/autopilot";
+import { observedLoad, type MetricsRead } from "../sizing/observedLoad";
 import { baseConfig, LB_ID } from "../sandbox/harness";
 
 const AT = Date.parse("2027-11-24T10:00:00Z");
@@ -268,7 +269,7 @@ const settings = (): Settings =>
 
 function sizeFor(live: number, connections: number | null, limit?: number): SizeNow {
     const s = settings();
-    const metrics: ObservedMetrics =
+    const metrics: MetricsRead =
         connections === null
             ? { ok: false, error: "GET …/frontend_connections_current answered 503" }
             : {
@@ -276,15 +277,15 @@ function sizeFor(live: number, connections: number | null, limit?: number): Size
                   connections: [2, 1, 0].map((i) => [(AT - i * MIN) / 1000, connections - i]),
                   ...(limit === undefined ? {} : { limit: [[(AT - 5 * MIN) / 1000, limit]] }),
               };
+    const load = observedLoad(AT, { id: LB_ID, name: "proxy-lb", sizeUnit: live }, metrics);
     const decision = decideSize({
-        at: AT,
         calendar: { sizeUnit: s.sizing.sizeUnit, why: s.schedule.why },
         liveSizeUnit: live,
-        metrics,
+        load,
         settings: s.autopilot,
         capacity: s.config.capacity,
     });
-    return { at: AT, decision, live: { id: LB_ID, name: "proxy-lb", sizeUnit: live }, metrics };
+    return { ...load, decision };
 }
 
 describe("ControllerMetrics: /metrics", () => {

@@ -10,7 +10,7 @@ import {
 } from "../sizing/closedConnections";
 import { scaleDownClosing } from "../ops/gate";
 import { isBusyError, resizeRefusalHint, tooOftenRefusal } from "../ops/resizeErrors";
-import { CAPACITY_DEFAULTS } from "../sizing";
+import { observedLoad } from "../sizing/observedLoad";
 
 const AT = Date.parse("2027-11-24T11:20:00Z");
 const MIN = 60_000;
@@ -71,10 +71,12 @@ describe("currentConnections: the latest sample at or before the moment", () => 
                 [(AT + MIN) / 1000, 5], // after the moment
             ] as [number, number][],
         };
-        expect(currentConnections(metrics, AT)).toEqual({ connections: 700, at: AT - MIN });
-        expect(currentConnections({ ok: false, error: "503" }, AT)).toBeNull();
-        expect(currentConnections(null, AT)).toBeNull();
-        expect(currentConnections({ ok: true, connections: [] }, AT)).toBeNull();
+        const at = (m: Parameters<typeof observedLoad>[2]) =>
+            currentConnections(observedLoad(AT, null, m));
+        expect(at(metrics)).toEqual({ connections: 700, at: AT - MIN });
+        expect(at({ ok: false, error: "503" })).toBeNull();
+        expect(at(null)).toBeNull();
+        expect(at({ ok: true, connections: [] })).toBeNull();
     });
 });
 
@@ -191,19 +193,20 @@ describe("DigitalOcean's pace refusals in the engine's output", () => {
 });
 
 describe("the gate shows the controller's figure (ops/gate.ts scaleDownClosing)", () => {
-    const load = (connections: number, liveSizeUnit?: number) => ({
-        at: AT,
-        ...(liveSizeUnit === undefined ? {} : { liveSizeUnit }),
-        metrics: {
-            ok: true as const,
-            connections: [
-                [(AT - 2 * MIN) / 1000, 9_000],
-                [(AT - MIN) / 1000, connections],
-            ] as [number, number][],
-        },
-        scaleDownAfterMinutes: 30,
-        capacity: { ...CAPACITY_DEFAULTS },
-    });
+    const load = (connections: number, liveSizeUnit?: number) =>
+        observedLoad(
+            AT,
+            liveSizeUnit === undefined
+                ? null
+                : { id: "lb", name: "proxy-lb", sizeUnit: liveSizeUnit },
+            {
+                ok: true,
+                connections: [
+                    [(AT - 2 * MIN) / 1000, 9_000],
+                    [(AT - MIN) / 1000, connections],
+                ],
+            },
+        );
     it("closes the removed nodes' share of the latest sample, from the live size when it is larger than the state's", () => {
         expect(scaleDownClosing({ from: 4, to: 1 }, load(3_000))?.closed).toBe(2_250);
         expect(scaleDownClosing({ from: 4, to: 1 }, load(3_000, 6))?.closed).toBe(2_500);
@@ -212,7 +215,7 @@ describe("the gate shows the controller's figure (ops/gate.ts scaleDownClosing)"
         expect(
             scaleDownClosing(
                 { from: 4, to: 1 },
-                { ...load(0), metrics: { ok: false, error: "503" } },
+                observedLoad(AT, null, { ok: false, error: "503" }),
             ),
         ).toBeUndefined();
     });

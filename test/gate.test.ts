@@ -17,10 +17,10 @@ import {
     loadReason,
     NO_WRITE_OPS,
     previewFailure,
-    type LiveLoad,
 } from "../ops/gate";
 import { CAPACITY_DEFAULTS, nodesFor } from "../sizing";
 import type { Sample } from "../sizing/observe";
+import { observedLoad, type MetricsRead, type ObservedLoad } from "../sizing/observedLoad";
 import { gatedVerdict, type PreviewRun } from "../ops/gatedPreview";
 import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
 import {
@@ -53,6 +53,8 @@ import {
 import { NODE, tsxArgs } from "./support/tsx";
 
 const ROOT = path.resolve(__dirname, "..");
+/** The window and capacity a scale-down's need is computed with: the defaults. */
+const NEED = { scaleDownAfterMinutes: 30, capacity: { ...CAPACITY_DEFAULTS } };
 const [D1, D2] = DROPLET_IDS;
 
 /** A --show-sames preview of the stack with these extra steps (the LB step included by the caller). */
@@ -729,7 +731,7 @@ describe("gatedVerdict: the gate's rules, the policy pack's violations and the p
         ],
     ];
     it.each(cases)("%s", (_what, preview, expected) => {
-        const verdict = gatedVerdict(preview, { allow: [], load: null });
+        const verdict = gatedVerdict(preview, { allow: [], load: null, need: NEED });
         expect(verdict.reasons).toHaveLength(expected.length);
         expected.forEach((e, i) =>
             typeof e === "string"
@@ -769,7 +771,7 @@ describe("gatedVerdict: the gate's rules, the policy pack's violations and the p
                         status,
                         "error: x\n",
                     );
-                    const verdict = gatedVerdict(preview, { allow: [], load: null });
+                    const verdict = gatedVerdict(preview, { allow: [], load: null, need: NEED });
                     const digestOnly = gateVerdict(preview.value, { allow: [] });
                     const mandatory = levels.filter((l) => l === "mandatory").length;
                     expect(verdict.reasons.slice(0, digestOnly.reasons.length)).toEqual(
@@ -797,25 +799,26 @@ describe("gatedVerdict: the gate's rules, the policy pack's violations and the p
 describe("the live-load check: never scale down into a live crowd (loadCheck, loadReason, in gatedVerdict)", () => {
     const AT = Date.UTC(2027, 2, 1, 12, 15);
     const MIN = 60_000;
-    const capacity = { ...CAPACITY_DEFAULTS };
+    const capacity = NEED.capacity;
     /** One sample a minute over the last `values.length` minutes, the last one at AT. */
     const minutely = (values: number[]): Sample[] =>
         values.map((v, i) => [(AT - (values.length - 1 - i) * MIN) / 1000, v]);
-    const load = (connections: number[], over: Partial<LiveLoad> = {}): LiveLoad => ({
-        at: AT,
-        liveSizeUnit: 10,
-        metrics: { ok: true, connections: minutely(connections) },
-        scaleDownAfterMinutes: 30,
-        capacity,
-        ...over,
-    });
+    const load = (
+        connections: number[],
+        over: { liveSizeUnit?: number; metrics?: MetricsRead } = {},
+    ): ObservedLoad =>
+        observedLoad(
+            AT,
+            { id: "lb", name: "proxy-lb", sizeUnit: over.liveSizeUnit ?? 10 },
+            over.metrics ?? { ok: true, connections: minutely(connections) },
+        );
     const ALLOW = ALLOW_SCALE_DOWN_UNDER_LOAD;
 
     // [case, change, load, allow, the reason (or null), the allowed line (or null)]
     const cases: [
         string,
         { from?: number; to?: number; adopted?: true },
-        LiveLoad | null,
+        ObservedLoad | null,
         string[],
         string | null,
         string | null,
@@ -886,7 +889,7 @@ describe("the live-load check: never scale down into a live crowd (loadCheck, lo
         ],
     ];
     it.each(cases)("%s", (_what, change, liveLoad, allow, reason, allowed) => {
-        const { reason: r, allowed: a } = loadReason(loadCheck(change, liveLoad), allow);
+        const { reason: r, allowed: a } = loadReason(loadCheck(change, liveLoad, NEED), allow);
         expect(r ?? null).toEqual(reason);
         expect(a ?? null).toEqual(allowed);
     });
@@ -899,7 +902,7 @@ describe("the live-load check: never scale down into a live crowd (loadCheck, lo
             stderr: "",
         });
         const busy = load([60_000, ...Array(20).fill(5_000)]);
-        const refused = gatedVerdict(run(10, 1), { allow: [], load: busy });
+        const refused = gatedVerdict(run(10, 1), { allow: [], load: busy, need: NEED });
         expect(refused).toMatchObject({
             ok: false,
             lbChange: { from: 10, to: 1 },
@@ -910,19 +913,19 @@ describe("the live-load check: never scale down into a live crowd (loadCheck, lo
                 /^proxy-lb: scale-down from 10 nodes to 1 node .* below the observed need of 8 nodes/,
             ),
         ]);
-        const allowed = gatedVerdict(run(10, 1), { allow: [ALLOW], load: busy });
+        const allowed = gatedVerdict(run(10, 1), { allow: [ALLOW], load: busy, need: NEED });
         expect(allowed).toMatchObject({
             ok: true,
             reasons: [],
             allowed: [expect.stringMatching(/\(--allow scale-down-under-load\)$/)],
         });
-        expect(gatedVerdict(run(10, 8), { allow: [], load: busy })).toMatchObject({
+        expect(gatedVerdict(run(10, 8), { allow: [], load: busy, need: NEED })).toMatchObject({
             ok: true,
             reasons: [],
             allowed: [],
             scaleDown: { status: "ok", need: 8 },
         });
-        expect(gatedVerdict(run(1, 10), { allow: [], load: null })).toEqual(
+        expect(gatedVerdict(run(1, 10), { allow: [], load: null, need: NEED })).toEqual(
             expect.not.objectContaining({ scaleDown: expect.anything() }),
         );
     });
@@ -945,7 +948,7 @@ describe("the live-load check: never scale down into a live crowd (loadCheck, lo
                                     metrics: { ok: false, error: "down" },
                                 })
                               : load(connections, { liveSizeUnit: from });
-                    const check = loadCheck({ from, to }, liveLoad);
+                    const check = loadCheck({ from, to }, liveLoad, NEED);
                     const { reason, allowed } = loadReason(check, allowIt ? [ALLOW] : []);
                     expect(check === null).toBe(!isScaleDown({ from, to }));
                     // The window is the last 30 minutes: the samples older than that do not count.

@@ -4,6 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decideSize, type AutopilotSettings } from "../sizing/autopilot";
+import { observedLoad } from "../sizing/observedLoad";
 import { stepAt, type Calendar, type DropWindow } from "../sizing/calendar";
 import { dueCheck } from "../sizing/dueCheck";
 import { CAPACITY_DEFAULTS, type Demand } from "../sizing/index";
@@ -271,10 +272,12 @@ const lb = (sizeUnit: number) => ({
 });
 const decision = (calendarSize: number, live: number) =>
     decideSize({
-        at: at("2027-11-26T13:30:00Z"),
         calendar: calendarSize,
         liveSizeUnit: live,
-        metrics: { ok: false, error: "the autopilot is off" },
+        load: observedLoad(at("2027-11-26T13:30:00Z"), null, {
+            ok: false,
+            error: "the autopilot is off",
+        }),
         settings: autopilotOff,
         capacity: context.capacity,
     });

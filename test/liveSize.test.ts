@@ -250,7 +250,7 @@ describe("the gate's live load (ops/gatedPreview.ts readLiveLoad): read once per
         expect(api.requests).toEqual([]);
         const load = await readLiveLoad(down, { settings: stack(), at: AT, read: () => api.read });
         expect(load).toMatchObject({
-            liveSizeUnit: 10,
+            live: { sizeUnit: 10 },
             metrics: { ok: true, connections: [[minutesBefore(2), 60_000]] },
         });
         expect(api.requests).toHaveLength(3);
@@ -269,7 +269,7 @@ describe("the gate's live load (ops/gatedPreview.ts readLiveLoad): read once per
             seen: decided.seen,
         });
         expect(load).toMatchObject({
-            liveSizeUnit: 10,
+            live: { sizeUnit: 10 },
             metrics: { ok: true, connections: [[minutesBefore(2), 60_000]] },
         });
         expect(again.requests).toEqual([]);

@@ -17,6 +17,7 @@ import { DISCORD_CONTENT_LIMIT, renderMessage, webhookBody } from "../ops/notify
 import { retryAfterMs, sendNotice } from "../ops/notifySend";
 import { redact } from "../ops/redact";
 import { decideSize } from "../sizing/autopilot";
+import { observedLoad } from "../sizing/observedLoad";
 import { CAPACITY_DEFAULTS } from "../sizing/index";
 
 const AT = Date.UTC(2027, 10, 26, 14, 3, 0);
@@ -215,14 +216,13 @@ describe("notices from the decision", () => {
 
     it("a surge clamped at maxNodes: a resize and a clamp, with the decision's why", () => {
         const decision = decideSize({
-            at: AT,
             calendar: 3,
             liveSizeUnit: 3,
-            metrics: {
+            load: observedLoad(AT, null, {
                 ok: true,
                 connections: minutely([20_000, 30_000], AT),
                 limit: minutely([30_000, 30_000], AT),
-            },
+            }),
             settings: { enabled: true, scaleDownAfterMinutes: 30, maxNodes: 5 },
             capacity,
         });
@@ -246,10 +246,9 @@ describe("notices from the decision", () => {
 
     it("metrics unreadable: no resize, a metrics-unavailable notice holding the live size", () => {
         const decision = decideSize({
-            at: AT,
             calendar: 3,
             liveSizeUnit: 7,
-            metrics: { ok: false, error: "HTTP 503" },
+            load: observedLoad(AT, null, { ok: false, error: "HTTP 503" }),
             settings: { enabled: true, scaleDownAfterMinutes: 30, maxNodes: 200 },
             capacity,
         });
@@ -266,10 +265,9 @@ describe("notices from the decision", () => {
 
     it("no change, nothing to say", () => {
         const decision = decideSize({
-            at: AT,
             calendar: 3,
             liveSizeUnit: 3,
-            metrics: { ok: true, connections: minutely([100], AT) },
+            load: observedLoad(AT, null, { ok: true, connections: minutely([100], AT) }),
             settings: { enabled: true, scaleDownAfterMinutes: 30, maxNodes: 200 },
             capacity,
         });
