@@ -3,25 +3,10 @@
 // writes Pulumi.<stack>.yaml adopting that one as it is (ops/discover.ts decides), then runs the
 // real preview and keeps the file only if the first `up` would do nothing but import. Reads only:
 // it never writes to DigitalOcean (a read-only token is enough).
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { ConfigError, NAMESPACE } from "../config";
-import { stackFileName } from "../config/stackFile";
-import { plural } from "../sizing/format";
-import {
-    adoption,
-    keptFrom,
-    listingRow,
-    type ListingRow,
-    type LiveLoadBalancer,
-    pickLoadBalancer,
-    stackFileText,
-    unexpectedSteps,
-} from "../ops/discover";
-import { listLoadBalancers } from "../ops/loadBalancerList";
-import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
-import { parsePreviewDigest, stepType } from "../ops/pulumiJson";
 import { COMMAND_SCOPES } from "../config/scopes";
-import { apiBase, tokenFrom } from "../infra/digitaloceanApi";
+import { listingRow, type ListingRow, type LiveLoadBalancer } from "../ops/discover";
+import { discoverAccount } from "../ops/discoverRun";
+import { plural } from "../sizing/format";
 import { runCli, UsageError } from "./run";
 
 const USAGE = "usage: npm run discover -- --stack <name> [--lb <name|id>] [--force]";
@@ -58,72 +43,16 @@ runCli(
             throw new UsageError(
                 "--force only goes with --lb (it replaces the stack file discover writes)",
             );
-        const file = stackFileName(stack);
-        const before = existsSync(file) ? readFileSync(file, "utf8") : undefined;
-        if (wanted !== undefined && before !== undefined && !force) {
-            throw new ConfigError([
-                `${file} exists: discover does not overwrite it. Pass --force to replace its ${NAMESPACE}: keys (the rest is kept), or pick another --stack.`,
-            ]);
-        }
-        const previous = keptFrom(before);
-        const read = {
-            api: apiBase(process.env, previous.otherConfig),
-            token: tokenFrom(process.env, COMMAND_SCOPES.discover.scopes),
-        };
-        const lbs = await listLoadBalancers(read);
-        if (wanted === undefined) return listing(lbs, stack, read.api);
-
-        const picked = pickLoadBalancer(lbs, wanted);
-        if (!picked.ok) throw new ConfigError([`discover: ${picked.reason}`]);
-        const plan = adoption(picked.lb, previous.capacity);
-        if (!plan.ok) throw new ConfigError([`discover: ${plan.reason}; nothing was written`]);
-
-        // The stack must exist for the preview; creating it writes to the state backend only
-        // (with a passphrase, Pulumi adds the stack's encryptionsalt to the stack file: kept).
-        const pulumi = pulumiFromToolchain();
-        const init = pulumi.capture(["stack", "init", stack, "--non-interactive"]);
-        if (init.status !== 0 && !/already exists/i.test(init.stderr)) {
-            throw new CommandError(
-                [
-                    `discover: pulumi stack init ${stack} failed (exit ${init.status}):`,
-                    `  ${init.stderr.trim()}`,
-                ],
-                1,
-            );
-        }
-        const current = existsSync(file) ? readFileSync(file, "utf8") : undefined;
-        writeFileSync(file, stackFileText(stack, picked.lb, plan, keptFrom(current)));
-
+        const result = await discoverAccount({ stack, wanted, force });
+        if ("listed" in result) return listing(result.listed, stack, result.api);
+        const { file, lb, plan, imports, servers } = result.adopted;
         const nodes = plan.nodes;
-        const preview = pulumi.json(
-            ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack],
-            parsePreviewDigest,
-        );
-        const problems = unexpectedSteps(preview.value, { id: picked.lb.id, nodes });
-        if (preview.status !== 0 && problems.length === 0)
-            problems.push(
-                `pulumi preview failed (exit ${preview.status}): ${preview.stderr.trim().split("\n").at(-1) ?? ""}`,
-            );
-        if (problems.length > 0) {
-            // Leave the file as it was before the preview: nothing to `up` by mistake.
-            if (current === undefined) rmSync(file, { force: true });
-            else writeFileSync(file, current);
-            throw new CommandError(
-                [
-                    `discover: the preview of ${file} shows more than imports, so it was not kept:`,
-                    ...problems.map((p) => `  ${p}`),
-                ],
-                1,
-            );
-        }
-        const imports = (preview.value.steps ?? []).filter((s) => s.op === "import");
-        const servers = imports.filter((s) => stepType(s).endsWith("droplet:Droplet")).length;
         const target = plan.config.maskingServers;
         return [
-            `Wrote ${file}: adopts load balancer ${picked.lb.name} (${picked.lb.id}) in ${plan.config.region} as it is, at its live ${plural(nodes, "node")}`,
+            `Wrote ${file}: adopts load balancer ${lb.name} (${lb.id}) in ${plan.config.region} as it is, at its live ${plural(nodes, "node")}`,
             `  masking servers: ${target.tag !== undefined ? `tag ${target.tag}` : `ids ${target.ids!.join(", ")}`} (${plural(servers, "droplet")}, imported read-only)`,
             `  baseline demand: ${plan.demand.users.toLocaleString("en-US")} users × ${plan.demand.tasksPerUser.toLocaleString("en-US")} tasks (sizes to ${nodes})`,
-            `The preview only imports (${plural(imports.length, "resource")}); nothing else changes. Next:`,
+            `The preview only imports (${plural(imports, "resource")}); nothing else changes. Next:`,
             `  pulumi up --stack ${stack}`,
         ].join("\n");
     },

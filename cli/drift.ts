@@ -2,13 +2,8 @@
 // What changed outside the program: `pulumi refresh --preview-only --json` and its event log
 // (reads only; the state is not written) turned into a report of masking droplets and load balancer drift.
 // Changes nothing. Its exit code is meant for a scheduled job: see HELP.
-import { readStackFile } from "../config/stackFile";
-import { programApiRead } from "../infra/digitaloceanApi";
-import { driftExit, driftOfRefresh, formatDriftReport } from "../ops/drift";
-import { withLiveSettingsDrift } from "../ops/driftLive";
-import { COMMAND_SCOPES } from "../config/scopes";
-import { pulumiFromToolchain, runWithEventLog } from "../ops/pulumiCli";
-import { parsePreviewDigest } from "../ops/pulumiJson";
+import { driftExit, formatDriftReport } from "../ops/drift";
+import { driftOfStack } from "../ops/driftCheck";
 import { runCli } from "./run";
 
 const USAGE = "usage: npm run drift -- --stack <name> [--json]";
@@ -34,17 +29,7 @@ runCli(
     { usage: USAGE, help: HELP, options: { json: { type: "boolean", default: false } } },
     async (values) => {
         const { stack } = values;
-        // A read-only refresh preview; its event log has what Read returned, which the digest hides
-        // for the masking droplets (ops/drift.ts).
-        const refresh = runWithEventLog(
-            pulumiFromToolchain(),
-            ["refresh", "--preview-only", "--json", "--non-interactive", "--stack", stack],
-            parsePreviewDigest,
-        );
-        // The cipher policy, which the provider never reads back, from the project's own read.
-        const report = await withLiveSettingsDrift(driftOfRefresh(refresh), refresh.value, () =>
-            programApiRead(process.env, readStackFile(stack), COMMAND_SCOPES.drift.scopes),
-        );
+        const report = await driftOfStack(stack);
         const output = values.json
             ? JSON.stringify(report, null, 2)
             : formatDriftReport(report, stack);

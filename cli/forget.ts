@@ -5,9 +5,8 @@
 // next `up` drops them from state without a single API call. The droplets stay as they are.
 import { loadSettings } from "../config";
 import { readStackFile } from "../config/stackFile";
-import { forgetPlan } from "../ops/forget";
-import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
-import { parsePreviewDigest } from "../ops/pulumiJson";
+import { forgetDeparted } from "../ops/forgetRun";
+import { CommandError } from "../ops/pulumiCli";
 import { runCli } from "./run";
 
 const USAGE = "usage: npm run forget -- --stack <name> [--yes]";
@@ -29,12 +28,7 @@ runCli(
     { usage: USAGE, help: HELP, options: { yes: { type: "boolean", default: false } } },
     ({ stack, yes }) => {
         loadSettings(readStackFile(stack)); // bad config fails here, before pulumi runs
-        const pulumi = pulumiFromToolchain();
-        const preview = pulumi.json(
-            ["preview", "--json", "--non-interactive", "--stack", stack],
-            parsePreviewDigest,
-        );
-        const plan = forgetPlan(preview.value);
+        const { plan, unprotected } = forgetDeparted(stack, { apply: yes });
         if (plan.refused.length)
             throw new CommandError(
                 [`forget: stack ${stack}: nothing changed:`, ...plan.refused.map((r) => `  ${r}`)],
@@ -44,31 +38,12 @@ runCli(
             return `forget: stack ${stack}: every masking server in the state is still in the config; nothing to forget`;
 
         const listed = plan.departed.map((s) => `  droplet ${s.id}${s.name ? ` (${s.name})` : ""}`);
-        if (!yes) {
+        if (!unprotected) {
             return [
                 `forget: stack ${stack}: these masking servers left the config and stop every \`up\`:`,
                 ...listed,
                 "Run again with --yes to unprotect exactly these; the next `pulumi up` forgets them (no API call, the droplets stay).",
             ].join("\n");
-        }
-        for (const server of plan.departed) {
-            const run = pulumi.capture([
-                "state",
-                "unprotect",
-                server.urn,
-                "--yes",
-                "--non-interactive",
-                "--stack",
-                stack,
-            ]);
-            if (run.status !== 0)
-                throw new CommandError(
-                    [
-                        `forget: pulumi state unprotect failed for droplet ${server.id}:`,
-                        `  ${run.stderr.trim()}`,
-                    ],
-                    1,
-                );
         }
         return [
             `forget: stack ${stack}: unprotected in the state, to be forgotten by the next \`pulumi up\`:`,

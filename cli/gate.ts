@@ -4,14 +4,10 @@
 // (ops/gatedPreview.ts, the same gate rollback and the autopilot apply).
 // Exit 0 with the node change, 1 with one line per reason, 3 when the Pulumi toolchain is missing.
 import { loadSettings, nowFromEnvironment } from "../config";
-import { programApiRead, type ApiRead } from "../infra/digitaloceanApi";
-import { findLiveLoadBalancer } from "../infra/liveSize";
-import type { Settings } from "../config";
-import { ALLOW_SCALE_DOWN_UNDER_LOAD } from "../ops/gate";
 import { readStackFile } from "../config/stackFile";
-import { gatedPreview } from "../ops/gatedPreview";
-import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
-import { COMMAND_SCOPES } from "../config/scopes";
+import { ALLOW_SCALE_DOWN_UNDER_LOAD } from "../ops/gate";
+import { gateStack } from "../ops/gateStack";
+import { CommandError } from "../ops/pulumiCli";
 import { lbChangeLine, liveSizeLine } from "./report";
 import { runCli } from "./run";
 
@@ -49,16 +45,13 @@ runCli(
         const stackEntries = readStackFile(stack);
         const at = nowFromEnvironment();
         const settings = loadSettings(stackEntries, { now: at }); // bad config fails here, before pulumi runs
-        const load = {
-            settings,
-            at,
-            read: () => programApiRead(process.env, stackEntries, COMMAND_SCOPES.gate.scopes),
-        };
-        const { verdict } = await gatedPreview(pulumiFromToolchain(), {
+        const { verdict, liveSizeUnit } = await gateStack({
             stack,
-            policyPack: values["policy-pack"],
+            settings,
+            stackEntries,
+            at,
             allow: values.allow,
-            load,
+            policyPack: values["policy-pack"],
         });
         if (!verdict.ok)
             throw new CommandError(
@@ -67,8 +60,8 @@ runCli(
             );
         const covered = verdict.scaleDown?.status === "ok" ? [`  ${verdict.scaleDown.text}`] : [];
         if (verdict.closing) covered.push(`  the scale-down ${verdict.closing.text}`);
-        const live = await liveSize(load.read, settings).catch(() => undefined); // a note only: never fails the gate
-        const differs = live === undefined ? undefined : liveSizeLine(verdict.lbChange, live);
+        const differs =
+            liveSizeUnit === undefined ? undefined : liveSizeLine(verdict.lbChange, liveSizeUnit);
         return [
             `gate: stack ${stack} ok`,
             ...verdict.allowed.map((a) => `  allowed: ${a}`),
@@ -78,8 +71,3 @@ runCli(
         ].join("\n");
     },
 );
-
-/** The live load balancer's size_unit (one GET), undefined when there is none. */
-async function liveSize(read: () => ApiRead, settings: Settings): Promise<number | undefined> {
-    return (await findLiveLoadBalancer(read(), settings))?.sizeUnit;
-}

@@ -1,17 +1,14 @@
 // What a drop really used, for people: the report as text with a terminal chart, as JSON and
 // as markdown with a Mermaid chart, and the demand it proposes for the next drop (`plan
-// --observed`). Rendering only: the window and the proposal are sizing/observedWindow.ts, the
-// analysis sizing/observe.ts, the reading ops/observation.ts.
-import { existsSync, readFileSync } from "node:fs";
+// --observed`). Rendering only: the window, the analysis and the proposal are decided in sizing/,
+// read in ops/.
 import * as asciichart from "asciichart";
 import Table from "cli-table3";
-import { z } from "zod";
-import { ConfigError, demandSchema, nowFromEnvironment, type Settings } from "../config";
 import type { Demand } from "../sizing";
 import { count, duration, formatInstant, percent, plural, shortInstant } from "../sizing/format";
 import { bucketize, type Observation } from "../sizing/observe";
-import { proposeDemand } from "../sizing/observedWindow";
-import { observeStack, type ObservationReport } from "../ops/observation";
+import type { ObservationReport } from "../ops/observation";
+import type { ObservedProposal } from "../ops/observedProposal";
 import { mermaidChart } from "./timeline";
 
 export type { ObservationReport };
@@ -173,90 +170,17 @@ export function observationMarkdown(r: ObservationReport): string {
 // ---------------------------------------------------------------------------
 // plan --observed
 
-const observedFileSchema = z.object({
-    drop: z.string().nullable().optional(),
-    window: z.object({ from: z.string(), to: z.string() }),
-    peak: z.object({ connections: z.number(), at: z.string() }),
-    held: z.boolean(),
-    suggested: z.object({ demand: demandSchema }),
-});
-
-interface ObservedSource {
-    label: string;
-    peak: number;
-    held: boolean;
-    demand: Demand;
-}
-
-function readObservedFile(file: string): ObservedSource {
-    let data: unknown;
-    try {
-        data = JSON.parse(readFileSync(file, "utf8"));
-    } catch (err) {
-        throw new ConfigError([
-            `--observed ${file} is not JSON (${(err as Error).message}); give the output of npm run observe -- --json`,
-        ]);
-    }
-    const parsed = observedFileSchema.safeParse(data);
-    if (!parsed.success) {
-        const where = parsed.error.issues
-            .map((i) => i.path.join(".") || "(top)")
-            .slice(0, 3)
-            .join(", ");
-        throw new ConfigError([
-            `--observed ${file} is not the output of npm run observe -- --json (wrong or missing: ${where})`,
-        ]);
-    }
-    const d = parsed.data;
-    return {
-        label: `${d.drop ? `drop ${d.drop}` : "the window"} ${d.window.from} → ${d.window.to}`,
-        peak: d.peak.connections,
-        held: d.held,
-        demand: d.suggested.demand,
-    };
-}
-
-/**
- * The demand a past drop really used, proposed for the next drop in the calendar: from the JSON
- * of `observe --json`, or, given a drop's name, from its metrics read now.
- */
-export async function proposeFromObservation(
+/** The demand a past drop really used, proposed for the next drop in the calendar: JSON or lines. */
+export function proposalOutput(
     stack: string,
-    settings: Settings,
-    source: string,
-    opts: { json: boolean; stackEntries?: Record<string, unknown> },
-): Promise<string> {
-    const now = nowFromEnvironment();
-    let observed: ObservedSource;
-    if (existsSync(source)) {
-        observed = readObservedFile(source);
-    } else if (settings.config.drops.some((d) => d.name === source)) {
-        const report = await observeStack({
-            stack,
-            settings,
-            stackEntries: opts.stackEntries ?? {},
-            target: { drop: source },
-            now,
-        });
-        const o = report.observation;
-        observed = {
-            label: `drop ${source} ${iso(o.window.from)} → ${iso(o.window.to)}`,
-            peak: o.peak.connections,
-            held: o.held,
-            demand: o.suggested.demand,
-        };
-    } else {
-        throw new ConfigError([
-            `--observed ${source} is neither a file nor a drop in proxy-lb:drops`,
-        ]);
-    }
-
-    const { proposed, next: upcoming } = proposeDemand(
-        settings.calendar,
-        { region: settings.config.region, capacity: settings.config.capacity },
-        observed.demand,
-        now,
-    );
+    { observed: source, proposed, next: upcoming }: ObservedProposal,
+    opts: { json: boolean },
+): string {
+    const observed = {
+        label: `${source.drop ? `drop ${source.drop}` : "the window"} ${source.window.from} → ${source.window.to}`,
+        peak: source.peak,
+        held: source.held,
+    };
     const next = upcoming && {
         name: upcoming.name,
         key: `proxy-lb:drops[${upcoming.index}].demand`,

@@ -3,17 +3,16 @@
 // proxy-lb:autopilot.enabled and DIGITALOCEAN_TOKEN set, it also reads what the load balancer
 // carries (infra/liveSize.ts sizeNow, the program's own read-then-decide) and says why the size is
 // what a deploy would make it; without a token it says the live need was not read.
-import { execFileSync } from "node:child_process";
-import { ConfigError, loadSettings, nowFromEnvironment, type Settings } from "../config";
-import { programApiRead } from "../infra/digitaloceanApi";
-import { sizeNow, type SizeNow } from "../infra/liveSize";
-import { COMMAND_SCOPES } from "../config/scopes";
+import { loadSettings, nowFromEnvironment } from "../config";
 import { plural } from "../sizing/format";
 import { calendarChanged, changePeriod, timelineOf } from "../config/calendarChange";
-import { parseStackFile, readStackFile, stackFileName } from "../config/stackFile";
+import { readStackFile, stackFileName } from "../config/stackFile";
+import { liveNeed, type LiveNeed } from "../ops/liveNeed";
+import { proposalFromObservation } from "../ops/observedProposal";
+import { settingsAtRef } from "../ops/stackFileAtRef";
 import { nodeChange } from "../sizing/nodeChange";
 import { period } from "./flags";
-import { proposeFromObservation } from "./observed";
+import { proposalOutput } from "./observed";
 import { nodeChangeLine, nodeChangeMarkdown, sizingJson, sizingTable } from "./report";
 import { runCli, UsageError } from "./run";
 import { calendarMarkdown, timelineJson, timelineText } from "./timeline";
@@ -77,10 +76,17 @@ runCli(
         for (const warning of settings.warnings) process.stderr.write(`warning: ${warning}\n`);
         const after = settings.sizing;
         if (values.observed !== undefined)
-            return proposeFromObservation(stack, settings, values.observed, {
-                json: values.json,
-                stackEntries,
-            });
+            return proposalOutput(
+                stack,
+                await proposalFromObservation({
+                    stack,
+                    settings,
+                    source: values.observed,
+                    stackEntries,
+                    now,
+                }),
+                { json: values.json },
+            );
         if (values.base === undefined) {
             const span = period(now, values.from, values.to);
             const upcoming = timelineOf(settings, span.from, span.to);
@@ -105,7 +111,7 @@ runCli(
                   ].join("\n");
         }
 
-        const base = settingsAt(values.base, stack, now);
+        const base = settingsAtRef(values.base, stack, now);
         const change = nodeChange(base?.sizing ?? null, after, hours);
         const span =
             values.from === undefined && values.to === undefined
@@ -168,63 +174,6 @@ function parseHours(text: string): number {
             `--hours must be a positive number of hours (got ${JSON.stringify(text)})`,
         );
     return hours;
-}
-
-/** The settings the stack file had at a git ref, sized for `now`; null when the file did not exist there. */
-function settingsAt(ref: string, stack: string, now: number): Settings | null {
-    const file = stackFileName(stack);
-    try {
-        execFileSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
-            stdio: "ignore",
-        });
-    } catch {
-        throw new ConfigError([`--base ${ref} is not a git commit, branch or tag here`]);
-    }
-    let text: string;
-    try {
-        text = execFileSync("git", ["show", `${ref}:./${file}`], {
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "ignore"],
-        });
-    } catch {
-        return null; // a stack file new in this change
-    }
-    try {
-        return loadSettings(parseStackFile(text, `${file} at ${ref}`), { now });
-    } catch (err) {
-        if (err instanceof ConfigError)
-            throw new ConfigError(err.problems.map((p) => `at --base ${ref}: ${p}`));
-        throw err;
-    }
-}
-
-/** What the autopilot would make of now: read (the program's decision and its reasons), or why it was not. */
-type LiveNeed =
-    { read: true; now: SizeNow } | { read: false; why: string; calendarSizeUnit: number };
-
-/** The live need, read as the program reads it; never fatal: plan stays usable offline. */
-async function liveNeed(
-    settings: Settings,
-    stackEntries: Record<string, unknown>,
-    now: number,
-): Promise<LiveNeed> {
-    const calendarSizeUnit = settings.sizing.sizeUnit;
-    if (!process.env.DIGITALOCEAN_TOKEN)
-        return { read: false, why: "DIGITALOCEAN_TOKEN is not set", calendarSizeUnit };
-    try {
-        return {
-            read: true,
-            now: await sizeNow(
-                settings,
-                programApiRead(process.env, stackEntries, COMMAND_SCOPES.plan.scopes),
-                now,
-            ),
-        };
-    } catch (err) {
-        if (err instanceof ConfigError)
-            return { read: false, why: err.problems.join("; "), calendarSizeUnit };
-        throw err;
-    }
 }
 
 function autopilotLines(live: LiveNeed): string[] {

@@ -4,10 +4,10 @@
 // stack's state, which `pulumi up` (the scheduled workflow) compares against.
 // --cron: the scheduled workflow's cron lines for the calendar (config/schedule.ts, sizing/cron.ts),
 // each with why; schedule.yml's triggers are these (npm run docs writes them).
-import { appendFileSync } from "node:fs";
 import { loadSettings, nowFromEnvironment, stackCronEntries, type Schedule } from "../config";
 import { readStackFile } from "../config/stackFile";
 import { apiBase, tokenFrom } from "../infra/digitaloceanApi";
+import { writeGithubOutput } from "../ops/githubOutput";
 import { notifyTargetFrom, scheduledCheck, type ScheduledCheck } from "../ops/scheduledCheck";
 import { COMMAND_SCOPES } from "../config/scopes";
 import type { CronEntry } from "../sizing/cron";
@@ -77,7 +77,7 @@ runCli(
                 notify,
                 seenBy: "the scheduled workflow",
             });
-            writeGithubOutput(result);
+            writeGithubOutput(githubOutputs(result));
             if (values.json)
                 return JSON.stringify(dueJson(values.stack, result, notify !== null), null, 2);
             return dueText(result, notify !== null);
@@ -206,19 +206,13 @@ function dueJson(stack: string, r: ScheduledCheck, notifyConfigured: boolean) {
     };
 }
 
-/** The step outputs the workflow's later steps read (GitHub's GITHUB_OUTPUT file, one name=value a line). */
-function writeGithubOutput(r: ScheduledCheck): void {
-    const file = process.env.GITHUB_OUTPUT;
-    if (!file) return;
+/** The step outputs the workflow's later steps read. */
+function githubOutputs(r: ScheduledCheck): Record<string, string> {
     const late = lateLine(r);
-    appendFileSync(
-        file,
-        [
-            `due=${r.check.due}`,
-            `late=${late !== null}`,
-            `moment=${formatInstant(r.moment)}`,
-            `late-message=${late ?? ""}`,
-            "",
-        ].join("\n"),
-    );
+    return {
+        due: String(r.check.due),
+        late: String(late !== null),
+        moment: formatInstant(r.moment),
+        "late-message": late ?? "",
+    };
 }
