@@ -21,7 +21,7 @@ import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
 import { parsePreviewDigest, stepType } from "../ops/pulumiJson";
 import { COMMAND_SCOPES } from "../config/scopes";
 import { apiBase, tokenFrom } from "../infra/digitaloceanApi";
-import { runCli, UsageError } from "./run";
+import { command, UsageError } from "./run";
 
 const USAGE = "usage: npm run discover -- --stack <name> [--lb <name|id>] [--force]";
 
@@ -46,7 +46,7 @@ preview shows more than imports (the file is left as it was), the file exists wi
 --force, or the token or the API's answer is wrong; 2 bad usage; 3 the Pulumi toolchain is
 not built yet`;
 
-runCli(
+export const run = command(
     {
         usage: USAGE,
         help: HELP,
@@ -127,6 +127,7 @@ runCli(
         ].join("\n");
     },
 );
+if (require.main === module) void run();
 
 function listing(lbs: LiveLoadBalancer[], stack: string, api: string): string {
     if (lbs.length === 0) return `No load balancer in the account at ${api}.`;

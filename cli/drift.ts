@@ -9,7 +9,7 @@ import { withLiveSettingsDrift } from "../ops/driftLive";
 import { COMMAND_SCOPES } from "../config/scopes";
 import { pulumiFromToolchain, runWithEventLog } from "../ops/pulumiCli";
 import { parsePreviewDigest } from "../ops/pulumiJson";
-import { runCli } from "./run";
+import { command } from "./run";
 
 const USAGE = "usage: npm run drift -- --stack <name> [--json]";
 
@@ -30,7 +30,7 @@ exit codes (for a scheduled job):
   2  bad usage
   3  the Pulumi toolchain is not built yet`;
 
-runCli(
+export const run = command(
     { usage: USAGE, help: HELP, options: { json: { type: "boolean", default: false } } },
     async (values) => {
         const { stack } = values;
@@ -56,3 +56,4 @@ runCli(
         return { output, exitCode: driftExit(report) };
     },
 );
+if (require.main === module) void run();

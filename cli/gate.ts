@@ -13,7 +13,7 @@ import { gatedPreview } from "../ops/gatedPreview";
 import { CommandError, pulumiFromToolchain } from "../ops/pulumiCli";
 import { COMMAND_SCOPES } from "../config/scopes";
 import { lbChangeLine, liveSizeLine } from "./report";
-import { runCli } from "./run";
+import { command } from "./run";
 
 const USAGE =
     "usage: npm run gate -- --stack <name> [--allow <property>|scale-down-under-load]... [--policy-pack <dir>]";
@@ -35,7 +35,7 @@ read refuse it too: never scale down on missing data).
 exit codes: 0 passes (prints the node change); 1 refused, the preview failed, or the config
 is wrong (reasons on stderr); 2 bad usage; 3 the Pulumi toolchain is not built yet`;
 
-runCli(
+export const run = command(
     {
         usage: USAGE,
         help: HELP,
@@ -78,6 +78,7 @@ runCli(
         ].join("\n");
     },
 );
+if (require.main === module) void run();
 
 /** The live load balancer's size_unit (one GET), undefined when there is none. */
 async function liveSize(read: () => ApiRead, settings: Settings): Promise<number | undefined> {

@@ -31,7 +31,7 @@ import { COMMAND_SCOPES } from "../config/scopes";
 import { formatInstant } from "../sizing/format";
 import { nodeChange } from "../sizing/nodeChange";
 import { nodeChangeLine, updateLabel } from "./report";
-import { runCli, UsageError } from "./run";
+import { command, UsageError } from "./run";
 
 const USAGE =
     "usage: npm run rollback -- --stack <name> [--to <version>] [--yes] [--allow <property>|scale-down-under-load]... [--policy-pack <dir>]";
@@ -54,7 +54,7 @@ exit codes: 0 rolled back, or not applied when you answer no (nothing changed); 
 to roll back to, the preview does not pass the gate, or pulumi failed (nothing changed unless
 it says so); 2 bad usage; 3 the Pulumi toolchain is not built yet`;
 
-runCli(
+export const run = command(
     {
         usage: USAGE,
         help: HELP,
@@ -192,6 +192,7 @@ runCli(
         ].join("\n");
     },
 );
+if (require.main === module) void run();
 
 function parseVersion(text: string): number {
     const version = Number(text);
