@@ -27,6 +27,7 @@ export async function runInProcess(
         exitCode: process.exitCode,
         stdout: process.stdout.write.bind(process.stdout),
         stderr: process.stderr.write.bind(process.stderr),
+        tty: [process.stdin.isTTY, process.stdout.isTTY, process.stderr.isTTY],
     };
     const out = { stdout: "", stderr: "" };
     const capture =
@@ -42,6 +43,8 @@ export async function runInProcess(
     process.exitCode = undefined;
     process.stdout.write = capture("stdout") as typeof process.stdout.write;
     process.stderr.write = capture("stderr") as typeof process.stderr.write;
+    // Pipes, as a spawned process has them: no terminal to prompt on or to colour for.
+    process.stdin.isTTY = process.stdout.isTTY = process.stderr.isTTY = false;
     let status: number;
     try {
         await run(args);
@@ -53,6 +56,7 @@ export async function runInProcess(
     } finally {
         process.stdout.write = saved.stdout;
         process.stderr.write = saved.stderr;
+        [process.stdin.isTTY, process.stdout.isTTY, process.stderr.isTTY] = saved.tty;
         process.exitCode = saved.exitCode;
         process.env = saved.env;
         process.chdir(saved.cwd);
