@@ -14,7 +14,7 @@ import { controllerSetup } from "../controller/setup";
 import type { TickDeps, TickReport } from "../controller/tick";
 import { redact } from "../ops/redact";
 import { plural } from "../sizing/format";
-import { runCli, UsageError } from "./run";
+import { command, UsageError } from "./run";
 
 const USAGE =
     "usage: npm run autopilot -- --stack <name> [--stack <name>…] [--once] [--json] [--dry-run] [--interval <seconds>] [--listen <host:port>]";
@@ -85,7 +85,7 @@ function onceExitCode(report: TickReport): number {
     return report.status === "failed" || report.status === "refused" ? 1 : 0;
 }
 
-runCli(
+export const run = command(
     {
         usage: USAGE,
         help: HELP,
@@ -186,3 +186,4 @@ runCli(
         }
     },
 );
+if (require.main === module) void run();

@@ -15,7 +15,7 @@ import {
 } from "../sizing/billing";
 import { count } from "../sizing/format";
 import { ConfigError } from "../config";
-import { runCli } from "./run";
+import { command } from "./run";
 
 const USAGE = "usage: npm run billing -- --stack <name> [--month YYYY-MM] [--json]";
 
@@ -34,7 +34,7 @@ ${RUN_SECONDS.cheapSeconds} s (sizing/billing.ts says which parts are measured a
 
 exit codes: 0 done; 1 the stack file, its config or the month is wrong; 2 bad usage`;
 
-runCli(
+export const run = command(
     {
         usage: USAGE,
         help: HELP,
@@ -94,6 +94,7 @@ runCli(
         return billingText(values.stack, month, enabled, off, on);
     },
 );
+if (require.main === module) void run();
 
 /** "4 × 2 min (92 s) + 34 × 1 min (30 s)": the runs by their billed length. */
 function runsByLength(bill: Bill): string {

@@ -7,7 +7,7 @@ import { COMMAND_SCOPES } from "../config/scopes";
 import { listingRow, type ListingRow, type LiveLoadBalancer } from "../ops/discover";
 import { discoverAccount } from "../ops/discoverRun";
 import { plural } from "../sizing/format";
-import { runCli, UsageError } from "./run";
+import { command, UsageError } from "./run";
 
 const USAGE = "usage: npm run discover -- --stack <name> [--lb <name|id>] [--force]";
 
@@ -32,7 +32,7 @@ preview shows more than imports (the file is left as it was), the file exists wi
 --force, or the token or the API's answer is wrong; 2 bad usage; 3 the Pulumi toolchain is
 not built yet`;
 
-runCli(
+export const run = command(
     {
         usage: USAGE,
         help: HELP,
@@ -57,6 +57,7 @@ runCli(
         ].join("\n");
     },
 );
+if (require.main === module) void run();
 
 function listing(lbs: LiveLoadBalancer[], stack: string, api: string): string {
     if (lbs.length === 0) return `No load balancer in the account at ${api}.`;

@@ -4,7 +4,7 @@
 // Changes nothing. Its exit code is meant for a scheduled job: see HELP.
 import { driftExit, formatDriftReport } from "../ops/drift";
 import { driftOfStack } from "../ops/driftCheck";
-import { runCli } from "./run";
+import { command } from "./run";
 
 const USAGE = "usage: npm run drift -- --stack <name> [--json]";
 
@@ -25,7 +25,7 @@ exit codes (for a scheduled job):
   2  bad usage
   3  the Pulumi toolchain is not built yet`;
 
-runCli(
+export const run = command(
     { usage: USAGE, help: HELP, options: { json: { type: "boolean", default: false } } },
     async (values) => {
         const { stack } = values;
@@ -41,3 +41,4 @@ runCli(
         return { output, exitCode: driftExit(report) };
     },
 );
+if (require.main === module) void run();

@@ -7,7 +7,7 @@ import { loadSettings } from "../config";
 import { readStackFile } from "../config/stackFile";
 import { forgetDeparted } from "../ops/forgetRun";
 import { CommandError } from "../ops/pulumiCli";
-import { runCli } from "./run";
+import { command } from "./run";
 
 const USAGE = "usage: npm run forget -- --stack <name> [--yes]";
 
@@ -24,7 +24,7 @@ are dropped from the state with no API call, and the droplets stay untouched.
 exit codes: 0 nothing to forget, or done; 1 refused (a droplet would really be deleted or
 changed), or a step failed; 2 bad usage; 3 the Pulumi toolchain is not built yet`;
 
-runCli(
+export const run = command(
     { usage: USAGE, help: HELP, options: { yes: { type: "boolean", default: false } } },
     ({ stack, yes }) => {
         loadSettings(readStackFile(stack)); // bad config fails here, before pulumi runs
@@ -52,3 +52,4 @@ runCli(
         ].join("\n");
     },
 );
+if (require.main === module) void run();

@@ -9,7 +9,7 @@ import { ALLOW_SCALE_DOWN_UNDER_LOAD } from "../ops/gate";
 import { gateStack } from "../ops/gateStack";
 import { CommandError } from "../ops/pulumiCli";
 import { lbChangeLine, liveSizeLine } from "./report";
-import { runCli } from "./run";
+import { command } from "./run";
 
 const USAGE =
     "usage: npm run gate -- --stack <name> [--allow <property>|scale-down-under-load]... [--policy-pack <dir>]";
@@ -31,7 +31,7 @@ read refuse it too: never scale down on missing data).
 exit codes: 0 passes (prints the node change); 1 refused, the preview failed, or the config
 is wrong (reasons on stderr); 2 bad usage; 3 the Pulumi toolchain is not built yet`;
 
-runCli(
+export const run = command(
     {
         usage: USAGE,
         help: HELP,
@@ -71,3 +71,4 @@ runCli(
         ].join("\n");
     },
 );
+if (require.main === module) void run();

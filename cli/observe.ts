@@ -7,7 +7,7 @@ import { readStackFile } from "../config/stackFile";
 import { observeStack } from "../ops/observation";
 import { periodFlags } from "./flags";
 import { observationJson, observationMarkdown, observationText } from "./observed";
-import { runCli, UsageError } from "./run";
+import { command, UsageError } from "./run";
 
 const USAGE =
     "usage: npm run observe -- --stack <name> (--drop <name> | --from <ISO> --to <ISO>) [--lb-id <id>] [--json | --markdown]";
@@ -30,7 +30,7 @@ digitalocean:apiEndpoint, else https://api.digitalocean.com.
 exit codes: 0 done; 1 the stack file, a time, the token or the API's answer is wrong (one line
 on stderr); 2 bad usage`;
 
-runCli(
+export const run = command(
     {
         usage: USAGE,
         help: HELP,
@@ -67,3 +67,4 @@ runCli(
         return observationText(report, { color: process.stdout.isTTY === true });
     },
 );
+if (require.main === module) void run();

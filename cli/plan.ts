@@ -14,7 +14,7 @@ import { nodeChange } from "../sizing/nodeChange";
 import { period } from "./flags";
 import { proposalOutput } from "./observed";
 import { nodeChangeLine, nodeChangeMarkdown, sizingJson, sizingTable } from "./report";
-import { runCli, UsageError } from "./run";
+import { command, UsageError } from "./run";
 import { calendarMarkdown, timelineJson, timelineText } from "./timeline";
 
 const USAGE =
@@ -44,7 +44,7 @@ peak and when, clamped, holding); without a token it says the live need was not 
 exit codes: 0 done; 1 the stack file or its config is wrong (one line per problem on
 stderr); 2 bad usage`;
 
-runCli(
+export const run = command(
     {
         usage: USAGE,
         help: HELP,
@@ -166,6 +166,7 @@ runCli(
         ].join("\n");
     },
 );
+if (require.main === module) void run();
 
 function parseHours(text: string): number {
     const hours = Number(text);

@@ -9,7 +9,7 @@ import { ALLOW_SCALE_DOWN_UNDER_LOAD } from "../ops/gate";
 import { runRollback, type RollbackStep, type RollbackTarget } from "../ops/rollbackRun";
 import { nodeChange } from "../sizing/nodeChange";
 import { nodeChangeLine, updateLabel } from "./report";
-import { runCli, UsageError } from "./run";
+import { command, UsageError } from "./run";
 
 const USAGE =
     "usage: npm run rollback -- --stack <name> [--to <version>] [--yes] [--allow <property>|scale-down-under-load]... [--policy-pack <dir>]";
@@ -32,7 +32,7 @@ exit codes: 0 rolled back, or not applied when you answer no (nothing changed); 
 to roll back to, the preview does not pass the gate, or pulumi failed (nothing changed unless
 it says so); 2 bad usage; 3 the Pulumi toolchain is not built yet`;
 
-runCli(
+export const run = command(
     {
         usage: USAGE,
         help: HELP,
@@ -69,6 +69,7 @@ runCli(
         ].join("\n");
     },
 );
+if (require.main === module) void run();
 
 const changeLine = (sizing: RollbackTarget["sizing"]) =>
     nodeChangeLine(nodeChange(sizing.from, sizing.target));

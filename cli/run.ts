@@ -54,29 +54,31 @@ export class UsageError extends Error {
 
 type Main<V> = (values: V) => string | CliResult | Promise<string | CliResult>;
 
-export function runCli<O extends Options>(
+/** A command's run on an argv: the process's own arguments by default. */
+export type Command = (argv?: string[]) => Promise<void>;
+
+/**
+ * The command, run by `if (require.main === module) void run()` as a script, and called
+ * in-process by tests, which is where the promise matters: it settles once the output is
+ * written and the exit code set.
+ */
+export function command<O extends Options>(spec: CliSpec<O>, main: Main<CliValues<O>>): Command {
+    return (argv = process.argv.slice(2)) => runCli(spec, main, argv);
+}
+
+function runCli<O extends Options>(
     spec: CliSpec<O>,
     main: Main<CliValues<O>>,
-    argv?: string[],
-): void;
-/** Older form: `main` reads its own flags; --help and a missing --stack are handled here. */
-export function runCli(usage: string, main: Main<void>, argv?: string[]): void;
-export function runCli<O extends Options>(
-    spec: CliSpec<O> | string,
-    main: Main<CliValues<O>> | Main<void>,
-    argv = process.argv.slice(2),
-): void {
-    const { usage, help } = typeof spec === "string" ? { usage: spec, help: "" } : spec;
+    argv: string[],
+): Promise<void> {
+    const { usage, help } = spec;
     if (wantsHelp(argv)) {
         process.stdout.write(`${usage}\n${help ? `\n${help.trimEnd()}\n` : ""}`);
-        return;
+        return Promise.resolve();
     }
-    Promise.resolve()
-        .then(() => {
-            if (typeof spec !== "string") return (main as Main<CliValues<O>>)(parse(spec, argv));
-            requireStack(parseArgs({ args: argv, options: COMMON, strict: false }).values.stack);
-            return (main as Main<void>)();
-        })
+    // Rejects only on a bug: nobody awaits it in a real process, so Node prints the trace, exit 1.
+    return Promise.resolve()
+        .then(() => main(parse(spec, argv)))
         .then((result) => {
             const { output, exitCode } =
                 typeof result === "string" ? { output: result, exitCode: 0 } : result;

@@ -12,7 +12,7 @@ import { notifyTargetFrom, scheduledCheck, type ScheduledCheck } from "../ops/sc
 import { COMMAND_SCOPES } from "../config/scopes";
 import type { CronEntry } from "../sizing/cron";
 import { formatInstant } from "../sizing/format";
-import { runCli, UsageError } from "./run";
+import { command, UsageError } from "./run";
 import { instantFlag } from "./flags";
 
 const USAGE =
@@ -45,7 +45,7 @@ until when, and the next boundary with its size and time. Offline: it reads the 
 exit codes: 0 done (with --due: whether due or not, late or not); 1 the stack file, its config or a
 time is wrong, or DigitalOcean could not be read (one line per problem on stderr); 2 bad usage`;
 
-runCli(
+export const run = command(
     {
         usage: USAGE,
         help: HELP,
@@ -108,6 +108,7 @@ runCli(
         return scheduleText(values.stack, schedule);
     },
 );
+if (require.main === module) void run();
 
 function scheduleText(stack: string, s: Schedule): string {
     const nodes = (n: number) => `size_unit ${n}`;

@@ -16,7 +16,7 @@ const COMMANDS = readdirSync(path.join(ROOT, "cli"))
     .filter(
         (file) =>
             file.endsWith(".ts") &&
-            /^runCli\(/m.test(readFileSync(path.join(ROOT, "cli", file), "utf8")),
+            /^export const run = command\(/m.test(readFileSync(path.join(ROOT, "cli", file), "utf8")),
     )
     .map((file) => file.replace(/\.ts$/, ""));
 

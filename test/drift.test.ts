@@ -1,7 +1,6 @@
 // Drift from `pulumi refresh --preview-only --json` digests, shaped as Pulumi 3.248.0 prints a
 // refresh preview (ops/fixtures.ts: "refresh" steps for unchanged resources, "update" for
 // changed ones, "delete" for gone ones), and the drift CLI against a stand-in pulumi.
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,7 +27,8 @@ import {
     TYPES,
 } from "./support/pulumiFixtures";
 import { parsePreviewDigest, type PreviewStep } from "../ops/pulumiJson";
-import { NODE, tsxArgs } from "./support/tsx";
+import { runInProcess } from "./support/inProcess";
+import { run as driftCommand } from "../cli/drift";
 
 const ROOT = path.resolve(__dirname, "..");
 const [D1, D2, D3] = DROPLET_IDS;
@@ -347,34 +347,29 @@ describe("driftOfRefresh and driftExit: a refresh run's report and its exit code
     });
 });
 
-describe("npm run drift (a real process, a stand-in pulumi)", () => {
-    const DRIFT = path.join(ROOT, "cli/drift.ts");
+describe("npm run drift (in-process, a stand-in pulumi)", async () => {
     let fake: FakeToolchain;
     const drift = (...args: string[]) =>
-        spawnSync(NODE, tsxArgs(DRIFT, ...args), {
-            cwd: ROOT,
-            encoding: "utf8",
-            env: { ...process.env, ...fake.env },
-        });
+        runInProcess(driftCommand, args, { cwd: ROOT, env: { ...process.env, ...fake.env } });
 
-    beforeAll(() => {
+    beforeAll(async () => {
         fake = fakeToolchain();
     });
     afterAll(() => fake.remove());
 
     // Exit codes for a scheduled job: 0 no drift, 4 drift found, 1 the check failed, 2 usage, 3 no toolchain.
-    it("exits 0 when nothing drifted", () => {
+    it("exits 0 when nothing drifted", async () => {
         fake.respond("refresh", {
             stdout: digest([...refreshBase(), ...droplets(), refreshStep(lbState(3))]),
             code: 0,
         });
-        const run = drift("--stack", "drop");
+        const run = await drift("--stack", "drop");
         expect(run.stderr).toBe("");
         expect(run.status).toBe(0);
         expect(run.stdout).toContain("No drift (stack drop)");
     });
 
-    it("exits 4 with the report when a masking droplet drifted, and changes nothing", () => {
+    it("exits 4 with the report when a masking droplet drifted, and changes nothing", async () => {
         const after = dropletAfter(D2, RESIZED);
         fake.respond("refresh", {
             stdout: digest([
@@ -383,7 +378,7 @@ describe("npm run drift (a real process, a stand-in pulumi)", () => {
                 refreshStep(lbState(3)),
             ]),
         });
-        const run = drift("--stack", "drop");
+        const run = await drift("--stack", "drop");
         expect(run.stderr).toBe("");
         expect(run.status).toBe(4);
         expect(run.stdout).toContain(
@@ -402,13 +397,13 @@ describe("npm run drift (a real process, a stand-in pulumi)", () => {
         ]);
     });
 
-    it("reads the refresh's event log: a droplet resized in the console, which the digest shows unchanged, is drift (exit 4)", () => {
+    it("reads the refresh's event log: a droplet resized in the console, which the digest shows unchanged, is drift (exit 4)", async () => {
         fake.respond("refresh", {
             stdout: digest([...refreshBase(), ...droplets(), refreshStep(lbState(3))]),
             code: 0,
             events: [outputsEvent(dropletState(D2), dropletAfter(D2, RESIZED))],
         });
-        const run = drift("--stack", "drop");
+        const run = await drift("--stack", "drop");
         fake.respond("refresh", { events: [] });
         expect(run.status).toBe(4);
         expect(run.stdout).toContain(
@@ -416,7 +411,7 @@ describe("npm run drift (a real process, a stand-in pulumi)", () => {
         );
     });
 
-    it("--json prints the report object, with the same exit code (4: the load balancer drifted)", () => {
+    it("--json prints the report object, with the same exit code (4: the load balancer drifted)", async () => {
         fake.respond("refresh", {
             stdout: digest([
                 ...refreshBase(),
@@ -424,7 +419,7 @@ describe("npm run drift (a real process, a stand-in pulumi)", () => {
                 refreshedStep(lbState(3), lbState(4), ["sizeUnit"]),
             ]),
         });
-        const run = drift("--stack", "drop", "--json");
+        const run = await drift("--stack", "drop", "--json");
         expect(run.status).toBe(4);
         expect(JSON.parse(run.stdout)).toMatchObject({
             maskingServersChecked: 3,
@@ -432,7 +427,7 @@ describe("npm run drift (a real process, a stand-in pulumi)", () => {
         });
     });
 
-    it("exits 1 when the refresh could not read everything, still printing what it found", () => {
+    it("exits 1 when the refresh could not read everything, still printing what it found", async () => {
         fake.respond("refresh", {
             stdout: digest(
                 [...refreshBase(), ...droplets()],
@@ -440,13 +435,13 @@ describe("npm run drift (a real process, a stand-in pulumi)", () => {
             ),
             code: 255,
         });
-        const run = drift("--stack", "drop");
+        const run = await drift("--stack", "drop");
         expect(run.status).toBe(1);
         expect(run.stdout).toContain("error: 401 Unable to authenticate you");
         expect(run.stderr).toContain("the report is incomplete");
     });
 
-    it("exits 1, not 4, when drift was found but the refresh could not read everything", () => {
+    it("exits 1, not 4, when drift was found but the refresh could not read everything", async () => {
         const after = dropletAfter(D2, RESIZED);
         const steps = [
             ...refreshBase(),
@@ -456,29 +451,28 @@ describe("npm run drift (a real process, a stand-in pulumi)", () => {
             stdout: digest(steps, [diagnostic("error", "429 Too Many Requests")]),
             code: 255,
         });
-        const run = drift("--stack", "drop");
+        const run = await drift("--stack", "drop");
         expect(run.status).toBe(1);
         expect(run.stdout).toContain(`masking-server-${D2}`);
     });
 
-    it("exits 1 when pulumi fails without an error in its JSON", () => {
+    it("exits 1 when pulumi fails without an error in its JSON", async () => {
         fake.respond("refresh", {
             stdout: digest([...refreshBase(), ...droplets(), refreshStep(lbState(3))]),
             stderr: "error: the stack is locked\n",
             code: 255,
         });
-        const run = drift("--stack", "drop");
+        const run = await drift("--stack", "drop");
         expect(run.status).toBe(1);
         expect(run.stdout).toContain(
             "pulumi refresh --preview-only failed (exit 255): error: the stack is locked",
         );
     });
 
-    it("exits 3 when there is no toolchain, and 2 on bad usage, without running pulumi", () => {
+    it("exits 3 when there is no toolchain, and 2 on bad usage, without running pulumi", async () => {
         const calls = fake.calls().length;
-        const bare = spawnSync(NODE, tsxArgs(DRIFT, "--stack", "drop"), {
+        const bare = await runInProcess(driftCommand, ["--stack", "drop"], {
             cwd: ROOT,
-            encoding: "utf8",
             env: {
                 ...process.env,
                 PROXY_LB_TOOLCHAIN_CACHE: path.join(fake.env.FAKE_PULUMI_DIR, "no-cache"),
@@ -488,13 +482,13 @@ describe("npm run drift (a real process, a stand-in pulumi)", () => {
         expect(bare.stderr).toMatch(
             /^The Pulumi toolchain is not built yet\. Run `npm start` once/,
         );
-        expect(drift().status).toBe(2);
-        expect(drift("--stack", "drop", "--verbose").status).toBe(2);
+        expect((await drift()).status).toBe(2);
+        expect((await drift("--stack", "drop", "--verbose")).status).toBe(2);
         expect(fake.calls().length).toBe(calls);
     });
 
-    it("documents its exit codes in --help", () => {
-        const help = drift("--help").stdout;
+    it("documents its exit codes in --help", async () => {
+        const help = (await drift("--help")).stdout;
         expect(help).toMatch(/0 {2}no drift/);
         expect(help).toMatch(/4 {2}drift found/);
         expect(help).toMatch(/1 {2}the check failed/);

@@ -1,7 +1,6 @@
 // The deploy gate on `pulumi preview --json` digests shaped as Pulumi 3.248.0 prints them
 // (builders in ops/fixtures.ts cite the Go structs), and the gate CLI as a real process
 // against a stand-in pulumi.
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -50,7 +49,8 @@ import {
     STEP_OPS,
     topLevelProperty,
 } from "../ops/pulumiJson";
-import { NODE, tsxArgs } from "./support/tsx";
+import { run as gateCommand } from "../cli/gate";
+import { runInProcess } from "./support/inProcess";
 
 const ROOT = path.resolve(__dirname, "..");
 /** The window and capacity a scale-down's need is computed with: the defaults. */
@@ -967,27 +967,22 @@ describe("the live-load check: never scale down into a live crowd (loadCheck, lo
     });
 });
 
-describe("npm run gate (a real process, a stand-in pulumi)", () => {
-    const GATE = path.join(ROOT, "cli/gate.ts");
+describe("npm run gate (in-process, a stand-in pulumi)", () => {
     let fake: FakeToolchain;
     const gate = (env: Record<string, string>, ...args: string[]) =>
-        spawnSync(NODE, tsxArgs(GATE, ...args), {
-            cwd: ROOT,
-            encoding: "utf8",
-            env: { ...process.env, ...env },
-        });
+        runInProcess(gateCommand, args, { cwd: ROOT, env: { ...process.env, ...env } });
 
-    beforeAll(() => {
+    beforeAll(async () => {
         fake = fakeToolchain();
     });
     afterAll(() => fake.remove());
 
-    it("passes a pure resize and prints the node change", () => {
+    it("passes a pure resize and prints the node change", async () => {
         fake.respond("preview", {
             stdout: digest([...baseSteps(), ...dropletSames(), resize(1, 3)]),
             code: 0,
         });
-        const run = gate(fake.env, "--stack", "drop");
+        const run = await gate(fake.env, "--stack", "drop");
         expect(run.stderr).toBe("");
         expect(run.status).toBe(0);
         expect(run.stdout).toBe(
@@ -1006,13 +1001,13 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
         ]);
     });
 
-    it("says a first adoption changes nothing (the load balancer imported at the size it has)", () => {
+    it("says a first adoption changes nothing (the load balancer imported at the size it has)", async () => {
         const imports = DROPLET_IDS.map((id) => step("import", { new: dropletState(id) }));
         fake.respond("preview", {
             stdout: digest([...baseSteps(), ...imports, step("import", { new: lbGoal(3) })]),
             code: 0,
         });
-        const run = gate(fake.env, "--stack", "drop");
+        const run = await gate(fake.env, "--stack", "drop");
         expect(run.stderr).toBe("");
         expect(run.status).toBe(0);
         expect(run.stdout).toBe(
@@ -1020,7 +1015,7 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
         );
     });
 
-    it("says a first adoption at another size is an adoption, then the resize (the engine's import step, then its update)", () => {
+    it("says a first adoption at another size is an adoption, then the resize (the engine's import step, then its update)", async () => {
         const imports = DROPLET_IDS.map((id) => step("import", { new: dropletState(id) }));
         fake.respond("preview", {
             stdout: digest([
@@ -1031,25 +1026,25 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
             ]),
             code: 0,
         });
-        const run = gate(fake.env, "--stack", "drop");
+        const run = await gate(fake.env, "--stack", "drop");
         expect(run.status).toBe(0);
         expect(run.stdout).toBe(
             "gate: stack drop ok\nload balancer adopted at size_unit 1, then resized: size_unit 1 → 10 (+9 nodes, +$0.1607/hour, +$108.00/month)\n",
         );
     });
 
-    it("refuses a scale-down it cannot check against the live crowd (no token to read the metrics), naming why; --allow scale-down-under-load lets it through, said", () => {
+    it("refuses a scale-down it cannot check against the live crowd (no token to read the metrics), naming why; --allow scale-down-under-load lets it through, said", async () => {
         fake.respond("preview", {
             stdout: digest([...baseSteps(), ...dropletSames(), resize(3, 1)]),
             code: 0,
         });
         const noToken = { ...fake.env, DIGITALOCEAN_TOKEN: "" };
-        const refused = gate(noToken, "--stack", "drop");
+        const refused = await gate(noToken, "--stack", "drop");
         expect(refused.status).toBe(1);
         expect(refused.stderr).toBe(
             "gate: stack drop refused:\n  proxy-lb: cannot check the scale-down from 3 nodes to 1 node against the live crowd: the metrics could not be read (DIGITALOCEAN_TOKEN is not set: export a DigitalOcean API token with load_balancer:read, droplet:read, certificate:read, monitoring:read); the gate never scales down on missing data (pass --allow scale-down-under-load if intended)\n",
         );
-        const allowed = gate(noToken, "--stack", "drop", "--allow", "scale-down-under-load");
+        const allowed = await gate(noToken, "--stack", "drop", "--allow", "scale-down-under-load");
         expect(allowed.stderr).toBe("");
         expect(allowed.status).toBe(0);
         expect(allowed.stdout).toMatch(
@@ -1057,7 +1052,7 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
         );
     });
 
-    it("refuses a mandatory policy violation that only the event log holds", () => {
+    it("refuses a mandatory policy violation that only the event log holds", async () => {
         const violation = {
             sequence: 3,
             timestamp: 1,
@@ -1075,7 +1070,7 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
             code: 255,
             events: [violation],
         });
-        const run = gate(fake.env, "--stack", "drop", "--policy-pack", "policy");
+        const run = await gate(fake.env, "--stack", "drop", "--policy-pack", "policy");
         fake.respond("preview", { stderr: "", code: 0, events: [] });
         expect(run.status).toBe(1);
         expect(run.stderr).toBe(
@@ -1083,7 +1078,7 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
         );
     });
 
-    it("refuses a droplet write with exit 1 and a reason per line, passing --policy-pack on", () => {
+    it("refuses a droplet write with exit 1 and a reason per line, passing --policy-pack on", async () => {
         fake.respond("preview", {
             stdout: digest([
                 ...baseSteps(),
@@ -1091,7 +1086,7 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
                 resize(1, 3),
             ]),
         });
-        const run = gate(fake.env, "--stack", "drop", "--policy-pack", "policy");
+        const run = await gate(fake.env, "--stack", "drop", "--policy-pack", "policy");
         expect(run.status).toBe(1);
         expect(run.stderr).toBe(
             "gate: stack drop refused:\n  masking-server-501000101: update (size): masking droplets must never be written to (only same/read/import/refresh are safe)\n",
@@ -1102,26 +1097,26 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
         ).toEqual(["--policy-pack", "policy"]);
     });
 
-    it("refuses a failed preview whose digest has no error (policy violations are not in the JSON)", () => {
+    it("refuses a failed preview whose digest has no error (policy violations are not in the JSON)", async () => {
         fake.respond("preview", {
             stdout: digest([...baseSteps(), resize(1, 3)]),
             stderr: "error: preview failed: 1 mandatory policy violation\n",
             code: 255,
         });
-        const run = gate(fake.env, "--stack", "drop", "--allow", "forwardingRules");
+        const run = await gate(fake.env, "--stack", "drop", "--allow", "forwardingRules");
         expect(run.status).toBe(1);
         expect(run.stderr).toContain(
             "pulumi preview failed (exit 255): error: preview failed: 1 mandatory policy violation",
         );
     });
 
-    it("a stack file whose stack is not in the backend: one line saying how to create or select it", () => {
+    it("a stack file whose stack is not in the backend: one line saying how to create or select it", async () => {
         fake.respond("preview", {
             stdout: "",
             stderr: "error: no stack named 'drop' found\n",
             code: 255,
         });
-        const run = gate(
+        const run = await gate(
             { ...fake.env, PULUMI_BACKEND_URL: "file:///srv/state" },
             "--stack",
             "drop",
@@ -1132,12 +1127,12 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
         );
     });
 
-    it("stops with exit 3 when there is no toolchain, saying what to run in plain words, then the toolchain script's own", () => {
+    it("stops with exit 3 when there is no toolchain, saying what to run in plain words, then the toolchain script's own", async () => {
         const bare = {
             PROXY_LB_TOOLCHAIN_CACHE: path.join(fake.env.FAKE_PULUMI_DIR, "no-cache"),
             PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
         };
-        const run = gate(bare, "--stack", "drop");
+        const run = await gate(bare, "--stack", "drop");
         expect(run.status).toBe(3);
         expect(run.stdout).toBe("");
         const [first, ...rest] = run.stderr.trimEnd().split("\n");
@@ -1149,10 +1144,10 @@ describe("npm run gate (a real process, a stand-in pulumi)", () => {
         expect(run.stderr).not.toMatch(/--check|no --check/);
     });
 
-    it("refuses bad usage with exit 2 and the usage, before running pulumi", () => {
+    it("refuses bad usage with exit 2 and the usage, before running pulumi", async () => {
         const calls = fake.calls().length;
         for (const args of [["--stack", "drop", "--bogus"], [], ["--allow"]]) {
-            const run = gate(fake.env, ...args);
+            const run = await gate(fake.env, ...args);
             expect(run.status, args.join(" ")).toBe(2);
             expect(run.stderr).toContain("usage: npm run gate -- --stack <name>");
         }

@@ -1,10 +1,8 @@
 // What a drop really used (sizing/observe.ts): table tests over several connection curves,
 // one of which hits the limit, and properties of the suggested demand and size.
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchLbMetrics, type MetricsRequest } from "../infra/monitoring";
@@ -22,11 +20,12 @@ import {
     type Sample,
     type Series,
 } from "../sizing/observe";
-import { NODE, tsxArgs } from "./support/tsx";
+import type { Command } from "../cli/run";
+import { run as observeCommand } from "../cli/observe";
+import { run as planCommand } from "../cli/plan";
+import { runInProcess } from "./support/inProcess";
 
-const ROOT = path.resolve(__dirname, "..");
 // Async: the emulator runs in this process and must keep answering while a CLI waits on it.
-const execFileAsync = promisify(execFile);
 
 const T0 = 1_827_237_600; // 2027-11-26T13:00:00Z
 const MIN = 60;
@@ -462,10 +461,13 @@ describe("reading the metrics from DigitalOcean's monitoring API (the emulator)"
         );
     });
 
+    const COMMANDS: Record<string, Command> = {
+        "cli/observe.ts": observeCommand,
+        "cli/plan.ts": planCommand,
+    };
     const run = (script: string, args: string[], env: Record<string, string>) =>
-        execFileAsync(NODE, tsxArgs(path.join(ROOT, script), ...args), {
+        runInProcess(COMMANDS[script], args, {
             cwd: dir,
-            encoding: "utf8",
             env: {
                 ...process.env,
                 DIGITALOCEAN_API_URL: "",
@@ -473,14 +475,7 @@ describe("reading the metrics from DigitalOcean's monitoring API (the emulator)"
                 PROXY_LB_NOW: "2027-11-27T00:00:00Z",
                 ...env,
             },
-        }).then(
-            ({ stdout, stderr }) => ({ status: 0, stdout, stderr }),
-            (err: { code: number; stdout: string; stderr: string }) => ({
-                status: err.code,
-                stdout: err.stdout,
-                stderr: err.stderr,
-            }),
-        );
+        });
 
     it("npm run observe --drop reads the stack's LB through digitalocean:apiEndpoint and reports it (--json, text, --markdown)", async () => {
         const json = await run(

@@ -1,17 +1,16 @@
-// The plan CLI as a user runs it: a real process, real stack files, real git history.
-import { execFileSync, spawnSync } from "node:child_process";
+// The plan CLI as a user runs it (in-process): real stack files, real git history.
+import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NODE, tsxArgs } from "./support/tsx";
+import { run as planCommand } from "../cli/plan";
+import { runInProcess } from "./support/inProcess";
 
 const ROOT = path.resolve(__dirname, "..");
-const PLAN = path.join(ROOT, "cli/plan.ts");
 
 let repo: string;
-const planIn = (cwd: string, ...args: string[]) =>
-    spawnSync(NODE, tsxArgs(PLAN, ...args), { cwd, encoding: "utf8" });
+const planIn = (cwd: string, ...args: string[]) => runInProcess(planCommand, args, { cwd });
 const plan = (...args: string[]) => planIn(repo, ...args);
 // An identity of its own, so commits work on a machine without a git config.
 const identity = {
@@ -23,7 +22,7 @@ const identity = {
 const git = (...args: string[]) =>
     execFileSync("git", args, { cwd: repo, stdio: "pipe", env: { ...process.env, ...identity } });
 
-beforeAll(() => {
+beforeAll(async () => {
     // A scratch repository: the base commit has the committed drop stack; the working tree
     // raises demand, as a drop's pull request does.
     repo = mkdtempSync(path.join(tmpdir(), "proxy-lb-plan-"));
@@ -42,8 +41,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
-describe("npm run plan", () => {
-    it("with the autopilot on and no DIGITALOCEAN_TOKEN: stays offline and says plainly that the live need was not read", () => {
+describe("npm run plan", async () => {
+    it("with the autopilot on and no DIGITALOCEAN_TOKEN: stays offline and says plainly that the live need was not read", async () => {
         const dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-plan-autopilot-"));
         try {
             const stackFile = readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8").replace(
@@ -56,19 +55,14 @@ describe("npm run plan", () => {
                 DIGITALOCEAN_TOKEN: "",
                 PROXY_LB_NOW: "2027-03-01T12:00:00Z",
             };
-            const text = spawnSync(NODE, tsxArgs(PLAN, "--stack", "drop"), {
-                cwd: dir,
-                encoding: "utf8",
-                env,
-            });
+            const text = await runInProcess(planCommand, ["--stack", "drop"], { cwd: dir, env });
             expect(text.stderr).toBe("");
             expect(text.status).toBe(0);
             expect(text.stdout).toContain(
                 "\nautopilot: on, but the live need was not read (DIGITALOCEAN_TOKEN is not set): the size above is the calendar's; a deploy now sizes for at least 3 nodes, more if the load balancer carries more\n",
             );
-            const json = spawnSync(NODE, tsxArgs(PLAN, "--stack", "drop", "--json"), {
+            const json = await runInProcess(planCommand, ["--stack", "drop", "--json"], {
                 cwd: dir,
-                encoding: "utf8",
                 env,
             });
             expect(JSON.parse(json.stdout)).toMatchObject({
@@ -81,19 +75,15 @@ describe("npm run plan", () => {
             });
             // The autopilot off (the committed stack): no such line, nothing read.
             expect(
-                spawnSync(NODE, tsxArgs(PLAN, "--stack", "drop"), {
-                    cwd: ROOT,
-                    encoding: "utf8",
-                    env,
-                }).stdout,
+                (await runInProcess(planCommand, ["--stack", "drop"], { cwd: ROOT, env })).stdout,
             ).not.toContain("autopilot");
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
     });
 
-    it("prints the sizing of the committed example drop as JSON", () => {
-        const run = planIn(ROOT, "--stack", "drop", "--json");
+    it("prints the sizing of the committed example drop as JSON", async () => {
+        const run = await planIn(ROOT, "--stack", "drop", "--json");
         expect(run.status).toBe(0);
         const out = JSON.parse(run.stdout);
         expect(out).toMatchObject({
@@ -107,28 +97,28 @@ describe("npm run plan", () => {
         expect(out.cost.hourly).toBeCloseTo(36 / 672, 6);
     });
 
-    it("prints a readable table by default", () => {
-        const run = plan("--stack", "drop");
+    it("prints a readable table by default", async () => {
+        const run = await plan("--stack", "drop");
         expect(run.status).toBe(0);
         expect(run.stdout).toMatch(/size_unit 10, bound by simultaneous connections/);
         expect(run.stdout).toMatch(/capacity at 10 nodes/);
     });
 
-    it("fails on a missing stack file with the reason on stderr", () => {
-        const run = plan("--stack", "nope");
+    it("fails on a missing stack file with the reason on stderr", async () => {
+        const run = await plan("--stack", "nope");
         expect(run.status).toBe(1);
         expect(run.stderr).toMatch(/Pulumi.nope.yaml not found/);
         expect(run.stdout).toBe("");
     });
 
-    it("fails on bad values naming the key, without a stack trace", () => {
+    it("fails on bad values naming the key, without a stack trace", async () => {
         const file = path.join(repo, "Pulumi.bad.yaml");
         writeFileSync(
             file,
             "config:\n  proxy-lb:region: nyc3\n  proxy-lb:demand: {users: -2, tasksPerUser: 10}\n",
         );
         try {
-            const run = plan("--stack", "bad");
+            const run = await plan("--stack", "bad");
             expect(run.status).toBe(1);
             expect(run.stderr).toContain(
                 "proxy-lb:demand.users must be a whole number ≥ 0 (got -2)",
@@ -140,17 +130,17 @@ describe("npm run plan", () => {
         }
     });
 
-    it("refuses unknown flags with the usage", () => {
-        const run = plan("--stak", "drop");
+    it("refuses unknown flags with the usage", async () => {
+        const run = await plan("--stak", "drop");
         expect(run.status).toBe(2);
         expect(run.stderr).toMatch(/usage: npm run plan/);
     });
 
-    it("says what is wrong with a stack file, not only which keys are missing", () => {
+    it("says what is wrong with a stack file, not only which keys are missing", async () => {
         const file = path.join(repo, "Pulumi.typo.yaml");
         writeFileSync(file, "confg:\n  proxy-lb:region: nyc3\n");
         try {
-            const run = plan("--stack", "typo");
+            const run = await plan("--stack", "typo");
             expect(run.status).toBe(1);
             expect(run.stderr).toBe(
                 "Pulumi.typo.yaml: `confg` is not a Pulumi stack-file key; did you mean `config`?\n",
@@ -161,7 +151,7 @@ describe("npm run plan", () => {
     });
 });
 
-describe("npm run plan: flags that do not go together", () => {
+describe("npm run plan: flags that do not go together", async () => {
     // [the flags, the message]: each is bad usage, exit 2, the message and the usage on stderr, nothing on stdout.
     const refused: [string[], string][] = [
         [
@@ -180,8 +170,8 @@ describe("npm run plan: flags that do not go together", () => {
             '--hours must be a positive number of hours (got "six")',
         ],
     ];
-    it.each(refused)("refuses %j", (flags, message) => {
-        const run = plan("--stack", "drop", ...flags);
+    it.each(refused)("refuses %j", async (flags, message) => {
+        const run = await plan("--stack", "drop", ...flags);
         expect(run.status).toBe(2);
         expect(run.stdout).toBe("");
         expect(run.stderr).toMatch(
@@ -191,8 +181,8 @@ describe("npm run plan: flags that do not go together", () => {
 });
 
 describe("npm run plan --base (the pull-request summary)", () => {
-    it("a stack file not in git at the base says so, not a change from none", () => {
-        const run = plan("--stack", "drop", "--base", "before-stack");
+    it("a stack file not in git at the base says so, not a change from none", async () => {
+        const run = await plan("--stack", "drop", "--base", "before-stack");
         expect(run.status, run.stderr).toBe(0);
         expect(run.stdout.split("\n")[0]).toBe(
             "Pulumi.drop.yaml is not in git at before-stack (a new stack file, or not committed yet): nothing to compare with; it sizes for size_unit 10",
@@ -200,8 +190,8 @@ describe("npm run plan --base (the pull-request summary)", () => {
         expect(run.stdout).not.toContain("none →");
     });
 
-    it("shows nodes before → after and the cost delta", () => {
-        const run = plan("--stack", "drop", "--base", "base", "--hours", "6");
+    it("shows nodes before → after and the cost delta", async () => {
+        const run = await plan("--stack", "drop", "--base", "base", "--hours", "6");
         expect(run.status).toBe(0);
         // 40 users × 2,000 tasks = 80,000 connections, ×1.25 = 100,000 -> 10 nodes (was 3).
         expect(run.stdout.split("\n")[0]).toBe(
@@ -209,9 +199,9 @@ describe("npm run plan --base (the pull-request summary)", () => {
         );
     });
 
-    it("gives the numbers as JSON", () => {
+    it("gives the numbers as JSON", async () => {
         const out = JSON.parse(
-            plan("--stack", "drop", "--base", "base", "--json", "--hours", "6").stdout,
+            (await plan("--stack", "drop", "--base", "base", "--json", "--hours", "6")).stdout,
         );
         expect(out).toMatchObject({
             base: "base",
@@ -223,22 +213,24 @@ describe("npm run plan --base (the pull-request summary)", () => {
         expect(out.cost.hourly).toBeCloseTo(84 / 672, 6);
     });
 
-    it("prints the pull-request comment as markdown", () => {
-        const run = plan("--stack", "drop", "--base", "base", "--markdown");
+    it("prints the pull-request comment as markdown", async () => {
+        const run = await plan("--stack", "drop", "--base", "base", "--markdown");
         expect(run.status).toBe(0);
         expect(run.stdout).toContain("**size_unit 3 → 10 (+7 nodes");
         expect(run.stdout).toContain("| load balancer nodes (size_unit) | 3 | 10 |");
         expect(run.stdout).toContain("| cost per month | $36.00 | $120.00 |");
     });
 
-    it("treats a stack file that did not exist at the base as new", () => {
-        const out = JSON.parse(plan("--stack", "drop", "--base", "before-stack", "--json").stdout);
+    it("treats a stack file that did not exist at the base as new", async () => {
+        const out = JSON.parse(
+            (await plan("--stack", "drop", "--base", "before-stack", "--json")).stdout,
+        );
         expect(out.before).toBeNull();
         expect(out.nodes).toBe(10);
     });
 
-    it("refuses a base that is not a commit", () => {
-        const run = plan("--stack", "drop", "--base", "no-such-ref");
+    it("refuses a base that is not a commit", async () => {
+        const run = await plan("--stack", "drop", "--base", "no-such-ref");
         expect(run.status).toBe(1);
         expect(run.stderr).toContain("--base no-such-ref is not a git commit");
     });

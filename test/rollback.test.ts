@@ -1,7 +1,6 @@
 // Rollback: picking the point to return to from `pulumi stack history --json` (entries shaped
 // as stack_history.go's updateInfoJSON, built in ops/fixtures.ts), writing its config back into
 // the stack file without losing comments, and the rollback CLI against a stand-in pulumi.
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -33,7 +32,9 @@ import {
     rollbackPreviewProblem,
     timeline,
 } from "../ops/rollback";
-import { NODE, tsxArgs } from "./support/tsx";
+import { run as gateCommand } from "../cli/gate";
+import { run as rollbackCommand } from "../cli/rollback";
+import { runInProcess } from "./support/inProcess";
 import { updateLabel } from "../cli/report";
 import { type Emulator, startEmulator } from "../emulator/server";
 import { seedFromIds } from "../emulator/seed";
@@ -41,22 +42,6 @@ import { TEST_TOKEN } from "../emulator/testkit";
 
 /** The load balancer Pulumi.drop.yaml adopts. */
 const DROP_LB_ID = "6d4b9d3e-2f0a-4c1e-9b7a-3f5e8c2a1d40";
-
-/** A process run without blocking this one (the emulator it reads lives here). */
-function runAsync(
-    command: string,
-    args: string[],
-    options: { cwd: string; env: NodeJS.ProcessEnv },
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("close", (status) => resolve({ status, stdout, stderr }));
-    });
-}
 
 const ROOT = path.resolve(__dirname, "..");
 const DROP_FILE = readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8");
@@ -468,8 +453,7 @@ describe("rollbackPreviewProblem: a preview that passes the gate must also size 
     });
 });
 
-describe("npm run rollback (a real process, a stand-in pulumi)", () => {
-    const ROLLBACK = path.join(ROOT, "cli/rollback.ts");
+describe("npm run rollback (in-process, a stand-in pulumi)", () => {
     let fake: FakeToolchain;
     let dir: string;
     // The drop stack's load balancer, idle (the emulator reports 0 connections): its gate reads the
@@ -482,7 +466,7 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
         DIGITALOCEAN_TOKEN: TEST_TOKEN,
     });
     const rollback = (...args: string[]) =>
-        runAsync(NODE, tsxArgs(ROLLBACK, ...args), { cwd: dir, env: env() });
+        runInProcess(rollbackCommand, args, { cwd: dir, env: env() });
     // The drop stack as committed (3 nodes) ran as version 2, after a 1-node baseline.
     const history = () =>
         historyJson([
@@ -600,7 +584,6 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
 
     it("applies the same gate as npm run gate: one preview, the same reasons, line for line", async () => {
         scratch();
-        const GATE = path.join(ROOT, "cli/gate.ts");
         const bad = downPreview();
         bad.steps = bad.steps!.map((s) =>
             s.urn.endsWith("masking-server-501000101")
@@ -627,10 +610,13 @@ describe("npm run rollback (a real process, a stand-in pulumi)", () => {
         });
         const before = fake.calls().length;
         const rolled = await rollback("--stack", "drop", "--yes", "--policy-pack", "policy");
-        const gated = await runAsync(
-            NODE,
-            tsxArgs(GATE, "--stack", "drop", "--policy-pack", "policy"),
-            { cwd: dir, env: env() },
+        const gated = await runInProcess(
+            gateCommand,
+            ["--stack", "drop", "--policy-pack", "policy"],
+            {
+                cwd: dir,
+                env: env(),
+            },
         );
         fake.respond("preview", { stderr: "", code: 0, events: [] });
         const reasons = (stderr: string) => stderr.trimEnd().split("\n").slice(1);

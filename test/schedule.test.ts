@@ -12,7 +12,9 @@ import { ConfigError, loadSettings, nowFromEnvironment, parseStackConfig } from 
 import { parseStackFile } from "../config/stackFile";
 import { parseInstant } from "../sizing/calendar";
 import { dropStackCronEntries, replaceScheduleTriggers } from "../scripts/docs";
-import { NODE, tsxArgs } from "./support/tsx";
+import { run as planCommand } from "../cli/plan";
+import { run as scheduleCommand } from "../cli/schedule";
+import { runInProcess } from "./support/inProcess";
 
 const ROOT = path.resolve(__dirname, "..");
 const at = (iso: string) => parseInstant(iso)!;
@@ -303,9 +305,8 @@ describe("nowFromEnvironment", () => {
 describe("npm run schedule", () => {
     let dir: string;
     const schedule = (args: string[], env: Record<string, string> = {}) =>
-        spawnSync(NODE, tsxArgs(path.join(ROOT, "cli/schedule.ts"), ...args), {
+        runInProcess(scheduleCommand, args, {
             cwd: dir,
-            encoding: "utf8",
             env: { ...process.env, PROXY_LB_NOW: "", ...env },
         });
 
@@ -315,15 +316,15 @@ describe("npm run schedule", () => {
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it("the drop stack ships without a calendar, and its commented example is valid once uncommented", () => {
+    it("the drop stack ships without a calendar, and its commented example is valid once uncommented", async () => {
         expect(parseStackConfig(parseStackFile(COMMITTED, "Pulumi.drop.yaml")).drops).toEqual([]);
         const config = parseStackConfig(parseStackFile(EXAMPLE, "Pulumi.drop.yaml"));
         expect(config.drops.map((d) => d.name)).toEqual(["black-friday-2027", "restock-2027"]);
         expect(config.leadMinutes).toBe(30);
     });
 
-    it("says the size due now, the active drops and the next boundary (--now, --json)", () => {
-        const run = schedule(["--stack", "drop", "--now", "2027-11-26T19:10:00Z", "--json"]);
+    it("says the size due now, the active drops and the next boundary (--now, --json)", async () => {
+        const run = await schedule(["--stack", "drop", "--now", "2027-11-26T19:10:00Z", "--json"]);
         expect(run.status).toBe(0);
         const out = JSON.parse(run.stdout);
         expect(out).toMatchObject({
@@ -339,16 +340,21 @@ describe("npm run schedule", () => {
         });
     });
 
-    it("takes the time from PROXY_LB_NOW, and --now wins over it", () => {
+    it("takes the time from PROXY_LB_NOW, and --now wins over it", async () => {
         const fromEnv = JSON.parse(
-            schedule(["--stack", "drop", "--json"], { PROXY_LB_NOW: "2027-11-26T13:45:00Z" })
-                .stdout,
+            (
+                await schedule(["--stack", "drop", "--json"], {
+                    PROXY_LB_NOW: "2027-11-26T13:45:00Z",
+                })
+            ).stdout,
         );
         expect(fromEnv).toMatchObject({ now: "2027-11-26T13:45:00Z", sizeUnit: 10 });
         const both = JSON.parse(
-            schedule(["--stack", "drop", "--json", "--now", "2027-11-26T12:00:00Z"], {
-                PROXY_LB_NOW: "2027-11-26T13:45:00Z",
-            }).stdout,
+            (
+                await schedule(["--stack", "drop", "--json", "--now", "2027-11-26T12:00:00Z"], {
+                    PROXY_LB_NOW: "2027-11-26T13:45:00Z",
+                })
+            ).stdout,
         );
         expect(both).toMatchObject({
             now: "2027-11-26T12:00:00Z",
@@ -357,8 +363,8 @@ describe("npm run schedule", () => {
         });
     });
 
-    it("prints it for people, with past drops as warnings on stderr", () => {
-        const run = schedule(["--stack", "drop", "--now", "2027-11-27T00:00:00Z"]);
+    it("prints it for people, with past drops as warnings on stderr", async () => {
+        const run = await schedule(["--stack", "drop", "--now", "2027-11-27T00:00:00Z"]);
         expect(run.status).toBe(0);
         expect(run.stdout).toBe(
             "stack drop at 2027-11-27T00:00:00Z: size_unit 3: baseline (proxy-lb:demand)\nactive drops: none\nnext boundary: none (no drop later in the calendar)\n",
@@ -368,16 +374,16 @@ describe("npm run schedule", () => {
         );
     });
 
-    it("refuses a time without offset, naming the flag, and unknown flags with the usage", () => {
-        const bad = schedule(["--stack", "drop", "--now", "2027-11-26 14:00"]);
+    it("refuses a time without offset, naming the flag, and unknown flags with the usage", async () => {
+        const bad = await schedule(["--stack", "drop", "--now", "2027-11-26 14:00"]);
         expect(bad.status).toBe(1);
         expect(bad.stderr).toContain(
             '--now must be an ISO-8601 time with an offset or Z, such as 2027-11-26T14:00:00Z (got "2027-11-26 14:00")',
         );
-        const badEnv = schedule(["--stack", "drop"], { PROXY_LB_NOW: "noon" });
+        const badEnv = await schedule(["--stack", "drop"], { PROXY_LB_NOW: "noon" });
         expect(badEnv.status).toBe(1);
         expect(badEnv.stderr).toContain("PROXY_LB_NOW must be an ISO-8601 time");
-        const flag = schedule(["--stack", "drop", "--at", "x"]);
+        const flag = await schedule(["--stack", "drop", "--at", "x"]);
         expect(flag.status).toBe(2);
         expect(flag.stderr).toContain("usage: npm run schedule");
     });
@@ -478,7 +484,7 @@ describe(".github/workflows/schedule.yml", () => {
     });
 });
 
-describe("npm run plan: the calendar's timeline and the pull-request summary of a calendar change", () => {
+describe("npm run plan: the calendar's timeline and the pull-request summary of a calendar change", async () => {
     let repo: string;
     const identity = {
         GIT_AUTHOR_NAME: "t",
@@ -493,14 +499,10 @@ describe("npm run plan: the calendar's timeline and the pull-request summary of 
             env: { ...process.env, ...identity },
         });
     const plan = (args: string[], now = "2027-11-25T12:00:00Z") =>
-        spawnSync(NODE, tsxArgs(path.join(ROOT, "cli/plan.ts"), ...args), {
-            cwd: repo,
-            encoding: "utf8",
-            env: { ...process.env, PROXY_LB_NOW: now },
-        });
+        runInProcess(planCommand, args, { cwd: repo, env: { ...process.env, PROXY_LB_NOW: now } });
     const committed = EXAMPLE;
 
-    beforeAll(() => {
+    beforeAll(async () => {
         // The base commit has the stack as committed (no calendar); the working tree switches the
         // example calendar on, as a drop's pull request would.
         repo = mkdtempSync(path.join(tmpdir(), "proxy-lb-timeline-"));
@@ -513,8 +515,8 @@ describe("npm run plan: the calendar's timeline and the pull-request summary of 
     });
     afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
-    it("--json gives each step's time, nodes and why, each window's cost and the period's, for the next 7 days", () => {
-        const run = plan(["--stack", "drop", "--json"]);
+    it("--json gives each step's time, nodes and why, each window's cost and the period's, for the next 7 days", async () => {
+        const run = await plan(["--stack", "drop", "--json"]);
         expect(run.status).toBe(0);
         const { sizeUnit, timeline } = JSON.parse(run.stdout);
         expect(sizeUnit).toBe(3);
@@ -553,8 +555,8 @@ describe("npm run plan: the calendar's timeline and the pull-request summary of 
         expect(timeline.cost.added).toBeCloseTo(cost(7, 5) + cost(12, 1.5) + cost(2, 2), 4);
     });
 
-    it("--from/--to choose the period; the table says why each step", () => {
-        const run = plan([
+    it("--from/--to choose the period; the table says why each step", async () => {
+        const run = await plan([
             "--stack",
             "drop",
             "--from",
@@ -567,7 +569,7 @@ describe("npm run plan: the calendar's timeline and the pull-request summary of 
         expect(run.stdout).toMatch(
             /2027-11-26T18:30Z │\s+15 │ overlap, demands add: black-friday-2027 \+ restock-2027/,
         );
-        const bad = plan([
+        const bad = await plan([
             "--stack",
             "drop",
             "--from",
@@ -581,8 +583,8 @@ describe("npm run plan: the calendar's timeline and the pull-request summary of 
         );
     });
 
-    it("--base --markdown adds the calendar change: a Mermaid chart of nodes before and after, each step and the added cost", () => {
-        const run = plan(["--stack", "drop", "--base", "base", "--markdown"]);
+    it("--base --markdown adds the calendar change: a Mermaid chart of nodes before and after, each step and the added cost", async () => {
+        const run = await plan(["--stack", "drop", "--base", "base", "--markdown"]);
         expect(run.status).toBe(0);
         const md = run.stdout;
         expect(md).toContain("#### Drop calendar, 2027-11-25T12:00Z → 2027-12-02T12:00Z");
@@ -600,9 +602,9 @@ describe("npm run plan: the calendar's timeline and the pull-request summary of 
         );
     });
 
-    it("--base --markdown on the real clock: the period ends with the last drop and the chart steps back to the baseline there; no milliseconds", () => {
+    it("--base --markdown on the real clock: the period ends with the last drop and the chart steps back to the baseline there; no milliseconds", async () => {
         // An unpinned clock has milliseconds, and the summary then runs from now until the restock ends.
-        const run = plan(
+        const run = await plan(
             ["--stack", "drop", "--base", "base", "--markdown"],
             "2026-12-01T08:32:31.545Z",
         );
@@ -618,8 +620,8 @@ describe("npm run plan: the calendar's timeline and the pull-request summary of 
         expect(md).toContain("| 2027-11-26T22:00Z | 3 | 3 | baseline (proxy-lb:demand) |");
     });
 
-    it("overlapping drops: the drops' own costs count the shared hours in both, so the period's extra cost is shared out, each hour once, in cents that add up", () => {
-        const md = plan(["--stack", "drop", "--base", "base", "--markdown"]).stdout;
+    it("overlapping drops: the drops' own costs count the shared hours in both, so the period's extra cost is shared out, each hour once, in cents that add up", async () => {
+        const md = (await plan(["--stack", "drop", "--base", "base", "--markdown"])).stdout;
         expect(md).toContain(
             "| black-friday-2027 | 2027-11-26T13:30Z → 2027-11-26T20:00Z | 6.5 | $1.29 | +$0.95 |",
         );
@@ -636,14 +638,14 @@ describe("npm run plan: the calendar's timeline and the pull-request summary of 
                 "| **this period** | 8.5 | **+$1.02** |",
             ].join("\n"),
         );
-        const text = plan(["--stack", "drop"]).stdout;
+        const text = (await plan(["--stack", "drop"])).stdout;
         expect(text).toContain(
             "period: 168 h cost $10.02 ($9.00 at the baseline size, +$1.02 for drops)",
         );
         expect(text).toContain(
             "  the +$1.02 counts each hour once: +$0.63 black-friday-2027 alone (5 h), +$0.32 black-friday-2027 + restock-2027 together (1.5 h), +$0.07 restock-2027 alone (2 h)",
         );
-        const json = JSON.parse(plan(["--stack", "drop", "--json"]).stdout).timeline;
+        const json = JSON.parse((await plan(["--stack", "drop", "--json"])).stdout).timeline;
         expect(
             json.shares.map((s: { drops: string[]; hours: number }) => [s.drops, s.hours]),
         ).toEqual([
@@ -657,25 +659,29 @@ describe("npm run plan: the calendar's timeline and the pull-request summary of 
         );
     });
 
-    it("--base --json carries both timelines and the added cost; an unchanged calendar adds no section", () => {
-        const out = JSON.parse(plan(["--stack", "drop", "--base", "base", "--json"]).stdout);
+    it("--base --json carries both timelines and the added cost; an unchanged calendar adds no section", async () => {
+        const out = JSON.parse(
+            (await plan(["--stack", "drop", "--base", "base", "--json"])).stdout,
+        );
         expect(out.timeline.calendarChanged).toBe(true);
         expect(out.timeline.before.steps).toHaveLength(1);
         expect(out.timeline.after.steps).toHaveLength(5);
         expect(out.timeline.added).toBeCloseTo(1.0179, 3);
         git("add", ".");
         git("commit", "-q", "-m", "calendar");
-        const same = plan(["--stack", "drop", "--base", "HEAD", "--markdown"]);
+        const same = await plan(["--stack", "drop", "--base", "HEAD", "--markdown"]);
         expect(same.status).toBe(0);
         expect(same.stdout).not.toContain("Drop calendar");
     });
 
-    it("a summary made after a drop extends to the last drop the change touches", () => {
+    it("a summary made after a drop extends to the last drop the change touches", async () => {
         const later = committed
             .replace('start: "2027-11-26T19:00:00Z"', 'start: "2027-12-20T19:00:00Z"')
             .replace('end: "2027-11-26T22:00:00Z"', 'end: "2027-12-20T22:00:00Z"');
         writeFileSync(path.join(repo, "Pulumi.drop.yaml"), later);
-        const out = JSON.parse(plan(["--stack", "drop", "--base", "HEAD", "--json"]).stdout);
+        const out = JSON.parse(
+            (await plan(["--stack", "drop", "--base", "HEAD", "--json"])).stdout,
+        );
         expect(out.timeline.after.to).toBe("2027-12-20T22:00:00Z");
         writeFileSync(path.join(repo, "Pulumi.drop.yaml"), committed);
     });

@@ -1,10 +1,9 @@
 // `npm run schedule -- --cron` and `--due` as the scheduled workflow runs them, and `npm run
-// billing`, as real processes:
+// billing`, in-process:
 // the cron lines from the calendar, and the cheap check against the DigitalOcean API emulator
 // (a load balancer at the baseline, another already scaled up) with a local webhook receiver:
 // nothing due, due (a run 9 minutes early sizes for the scale-up), late (said loudly, notified
 // once, the webhook URL never printed), and the step outputs the workflow's later steps read.
-import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,7 +14,9 @@ import { type Emulator, startEmulator } from "../emulator/server";
 import { TEST_TOKEN } from "../emulator/testkit";
 import { notifyTargetFrom } from "../ops/scheduledCheck";
 import { withCalendar } from "../scripts/docCommands/sessions";
-import { NODE, tsxArgs } from "./support/tsx";
+import { run as billingCommand } from "../cli/billing";
+import { run as scheduleCommand } from "../cli/schedule";
+import { runInProcess } from "./support/inProcess";
 
 const ROOT = path.resolve(__dirname, "..");
 const EXAMPLE = withCalendar(readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8"));
@@ -23,25 +24,12 @@ const AT_BASELINE = "6d4b9d3e-2f0a-4c1e-9b7a-3f5e8c2a1d40"; // Pulumi.drop.yaml'
 const SCALED_UP = "0b5c3f0e-7d1a-4e2b-8c9d-1a2b3c4d5e6f"; // 10 nodes
 const SECRET = "Zq8-webhook-secret-9fT2";
 
-/** A CLI run as a child process, without blocking this process (the emulator and the receiver answer from here). */
 function runAsync(
     args: string[],
     cwd: string,
     env: Record<string, string>,
 ): Promise<{ status: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        execFile(
-            NODE,
-            tsxArgs(path.join(ROOT, "cli/schedule.ts"), ...args),
-            { cwd, encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 },
-            (err, stdout, stderr) =>
-                resolve({
-                    status: err === null ? 0 : typeof err.code === "number" ? err.code : -1,
-                    stdout,
-                    stderr,
-                }),
-        );
-    });
+    return runInProcess(scheduleCommand, args, { cwd, env: { ...process.env, ...env } });
 }
 
 const lbSeed = (id: string, name: string, sizeUnit: number) => ({
@@ -57,9 +45,8 @@ const lbSeed = (id: string, name: string, sizeUnit: number) => ({
 describe("npm run schedule -- --cron", () => {
     let dir: string;
     const schedule = (args: string[]) =>
-        spawnSync(NODE, tsxArgs(path.join(ROOT, "cli/schedule.ts"), ...args), {
+        runInProcess(scheduleCommand, args, {
             cwd: dir,
-            encoding: "utf8",
             env: { ...process.env, PROXY_LB_NOW: "2027-10-01T00:00:00Z" },
         });
     beforeAll(() => {
@@ -72,8 +59,8 @@ describe("npm run schedule -- --cron", () => {
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it("prints the calendar's cron lines, each with why, as schedule.yml holds them", () => {
-        const run = schedule(["--stack", "drop", "--cron"]);
+    it("prints the calendar's cron lines, each with why, as schedule.yml holds them", async () => {
+        const run = await schedule(["--stack", "drop", "--cron"]);
         expect(run.status).toBe(0);
         const lines = run.stdout.trimEnd().split("\n");
         expect(lines.map((l) => l.split("  # ")[0].trim())).toEqual([
@@ -93,8 +80,8 @@ describe("npm run schedule -- --cron", () => {
         expect(lines[8]).toBe("17 5 * * *     # daily safety run at 05:17 UTC");
     });
 
-    it("--json; with proxy-lb:autopilot.enabled, a poll every 10 minutes through the drop windows", () => {
-        const run = schedule(["--stack", "auto", "--cron", "--json"]);
+    it("--json; with proxy-lb:autopilot.enabled, a poll every 10 minutes through the drop windows", async () => {
+        const run = await schedule(["--stack", "auto", "--cron", "--json"]);
         expect(run.status).toBe(0);
         const out = JSON.parse(run.stdout);
         expect(out.autopilot).toBe(true);
@@ -116,8 +103,8 @@ describe("npm run schedule -- --cron", () => {
         ]);
     });
 
-    it("--cron and --due together are bad usage", () => {
-        const run = schedule(["--stack", "drop", "--cron", "--due"]);
+    it("--cron and --due together are bad usage", async () => {
+        const run = await schedule(["--stack", "drop", "--cron", "--due"]);
         expect(run.status).toBe(2);
         expect(run.stderr).toContain("--cron and --due are two different answers");
     });
@@ -126,12 +113,11 @@ describe("npm run schedule -- --cron", () => {
 describe("npm run billing", () => {
     let dir: string;
     const billing = (args: string[], now = "2027-10-01T00:00:00Z") =>
-        spawnSync(NODE, tsxArgs(path.join(ROOT, "cli/billing.ts"), ...args), {
+        runInProcess(billingCommand, args, {
             cwd: dir,
-            encoding: "utf8",
             env: { ...process.env, PROXY_LB_NOW: now },
         });
-    beforeAll(() => {
+    beforeAll(async () => {
         dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-billing-"));
         writeFileSync(path.join(dir, "Pulumi.drop.yaml"), EXAMPLE);
         writeFileSync(
@@ -141,8 +127,8 @@ describe("npm run billing", () => {
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it("before and after for the example calendar's month: 8,640 billed minutes against 42 (96 with the autopilot's polls)", () => {
-        const run = billing(["--stack", "drop", "--month", "2027-11"]);
+    it("before and after for the example calendar's month: 8,640 billed minutes against 42 (96 with the autopilot's polls)", async () => {
+        const run = await billing(["--stack", "drop", "--month", "2027-11"]);
         expect(run.status).toBe(0);
         expect(run.stdout.split("\n")).toEqual([
             "stack drop: the scheduled workflow's billed GitHub Actions minutes in 2027-11 (UTC; each job rounded up to the minute)",
@@ -154,8 +140,8 @@ describe("npm run billing", () => {
         ]);
     });
 
-    it("--json, for a stack with the autopilot on; the month defaults to PROXY_LB_NOW's", () => {
-        const run = billing(["--stack", "auto", "--json"], "2027-11-20T08:00:00Z");
+    it("--json, for a stack with the autopilot on; the month defaults to PROXY_LB_NOW's", async () => {
+        const run = await billing(["--stack", "auto", "--json"], "2027-11-20T08:00:00Z");
         expect(run.status).toBe(0);
         const out = JSON.parse(run.stdout);
         expect(out).toMatchObject({
@@ -177,10 +163,10 @@ describe("npm run billing", () => {
         ).toMatchObject({ runs: 54, billedMinutes: 54 });
     });
 
-    it("a month without drops bills the daily runs only; a bad month is refused, naming the flag", () => {
-        const december = billing(["--stack", "drop", "--month", "2027-12", "--json"]);
+    it("a month without drops bills the daily runs only; a bad month is refused, naming the flag", async () => {
+        const december = await billing(["--stack", "drop", "--month", "2027-12", "--json"]);
         expect(JSON.parse(december.stdout).after).toMatchObject({ runs: 31, billedMinutes: 31 });
-        const bad = billing(["--stack", "drop", "--month", "2027-13"]);
+        const bad = await billing(["--stack", "drop", "--month", "2027-13"]);
         expect(bad.status).toBe(1);
         expect(bad.stderr).toBe(
             '--month: a month is written YYYY-MM, such as 2027-11 (got "2027-13")\n',
