@@ -21,6 +21,7 @@ export const PROGRAM_FILES = [
     "Pulumi.yaml",
     "package.json",
     "tsconfig.json",
+    "tsconfig.pulumi.json",
     "sizing",
     "config",
     "infra",
