@@ -37,6 +37,10 @@ export default defineConfig({
                 test: {
                     name: "e2e",
                     include: ["test/e2e/**/*.test.ts"],
+                    // Two files at a time: a scenario's processes wait on each other and on the
+                    // emulator's answers for much of a run, so a second file fills the gaps
+                    // (vitest's default, cores - 1, is one file at a time on 2 cores).
+                    maxWorkers: Math.max(2, availableParallelism()),
                     testTimeout: 300_000,
                     hookTimeout: 120_000,
                     sequence: { groupOrder: 1 },
