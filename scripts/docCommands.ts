@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { linkProblems } from "./docCommands/links";
 import { loadManifest, staticProblems } from "./docCommands/manifest";
+import type { NpmRun } from "./docCommands/npmShim";
 import { rewriteOutputs } from "./docCommands/outputs";
 import { docFiles, parseDocs } from "./docCommands/parse";
 import { ROOT } from "./docCommands/root";
@@ -15,11 +16,15 @@ import { runBlocks } from "./docCommands/run";
 
 /**
  * The whole check: returns its problems (none: the docs hold). With `write`, rewrites the shown
- * outputs first. `e2e`: only the blocks that need the toolchain (the end-to-end test), else the others.
+ * outputs first. `e2e`: only the blocks that need the toolchain (the end-to-end test), else the
+ * others. `npmRun`: runs the blocks' `npm run` calls it takes (scripts/docCommands/npmShim.ts).
  */
-export async function checkDocCommands({ root = ROOT, write = false, e2e = false } = {}): Promise<
-    string[]
-> {
+export async function checkDocCommands({
+    root = ROOT,
+    write = false,
+    e2e = false,
+    npmRun,
+}: { root?: string; write?: boolean; e2e?: boolean; npmRun?: NpmRun } = {}): Promise<string[]> {
     const files = docFiles(root);
     const parsed = parseDocs(root);
     const problems = e2e
@@ -30,7 +35,7 @@ export async function checkDocCommands({ root = ROOT, write = false, e2e = false
           ];
     const results = await runBlocks(
         parsed.flatMap((p) => p.blocks),
-        { root, e2e },
+        { root, e2e, npmRun },
     );
     for (const file of files) {
         const mine = results.filter((r) => r.block.file === file);

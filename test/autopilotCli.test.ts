@@ -1,9 +1,11 @@
-// `npm run autopilot` as an operator meets it, on real processes against the in-process emulator
-// with the autopilot's own scoped token: a tick that changes nothing starts no Pulumi at all (the
+// `npm run autopilot` as an operator meets it, against the in-process emulator with the
+// autopilot's own scoped token: a tick that changes nothing starts no Pulumi at all (the
 // toolchain here is a stand-in that fails every call), --json gives one object per tick, --dry-run
 // decides and never writes, the exit codes, the lease (a second controller waits and says who holds
 // it), a stale lease taken over, SIGTERM between ticks, and a backend it cannot hold a lease in.
-import { execFile, spawn } from "node:child_process";
+// The command runs in-process, but for the controller that holds the lease and is stopped by
+// SIGTERM: a real process, as another controller and a signal meet it.
+import { spawn } from "node:child_process";
 import {
     copyFileSync,
     existsSync,
@@ -20,7 +22,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type Emulator, startEmulator } from "../emulator/server";
 import { tokenScopes } from "../config/scopes";
 import { baseConfig, baseSeed, LB_ID } from "../sandbox/harness";
+import { run as autopilotCommand } from "../cli/autopilot";
 import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
+import { runInProcess } from "./support/inProcess";
 import { NODE, tsxArgs } from "./support/tsx";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -85,15 +89,8 @@ const env = (extra: Record<string, string> = {}) => ({
     ...extra,
 });
 
-const run = (args: string[], extra: Record<string, string> = {}) =>
-    new Promise<Run>((resolve) => {
-        const child = execFile(
-            NODE,
-            tsxArgs(CLI, ...args),
-            { cwd: dir, env: env(extra), timeout: SLOW },
-            (_err, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }),
-        );
-    });
+const run = (args: string[], extra: Record<string, string> = {}): Promise<Run> =>
+    runInProcess(autopilotCommand, args, { cwd: dir, env: env(extra) });
 
 const lbWrites = () => emulator.state.log.filter((e) => e.write).length;
 const leasePath = () =>
@@ -140,7 +137,7 @@ describe("npm run autopilot --once", () => {
                 "GET /v2/monitoring/metrics/load_balancer/frontend_connections_current",
                 "GET /v2/monitoring/metrics/load_balancer/frontend_connections_limit",
             ]);
-            // Released on exit, its memory kept.
+            // Released when it ends, its memory kept.
             expect(JSON.parse(readFileSync(leasePath(), "utf8"))).toMatchObject({
                 holder: null,
                 lastResizeAt: null,
@@ -183,11 +180,9 @@ describe("npm run autopilot --once", () => {
                     },
                 }),
             );
-            const [missing, badInterval, zero] = await Promise.all([
-                run(["--stack", "test", "--once", "--json"]),
-                run(["--stack", "test", "--interval", "soon"]),
-                run(["--stack", "test", "--interval", "0"]),
-            ]);
+            const missing = await run(["--stack", "test", "--once", "--json"]);
+            const badInterval = await run(["--stack", "test", "--interval", "soon"]);
+            const zero = await run(["--stack", "test", "--interval", "0"]);
             expect(missing.status).toBe(1);
             expect(JSON.parse(missing.stdout)).toMatchObject({
                 status: "failed",

@@ -1,8 +1,7 @@
 // `npm run autopilot -- --dry-run` needs no lease (it changes nothing), so it runs on an s3://
 // state it has no credentials for, as docs/autopilot.md says; the controller itself needs the
-// bucket for its lease and says so in one line. A real process against the in-process emulator,
-// no Pulumi.
-import { execFile } from "node:child_process";
+// bucket for its lease and says so in one line. The command in-process against the in-process
+// emulator, no Pulumi.
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -11,7 +10,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../emulator/server";
 import { tokenScopes } from "../config/scopes";
 import { baseConfig, baseSeed } from "../sandbox/harness";
-import { NODE, tsxArgs } from "./support/tsx";
+import { run as autopilotCommand } from "../cli/autopilot";
+import { runInProcess } from "./support/inProcess";
 
 const ROOT = path.resolve(__dirname, "..");
 const TOKEN = "autopilot-dry-run-token-0123456789";
@@ -42,24 +42,16 @@ afterAll(async () => {
 });
 
 const run = (...args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = execFile(
-            NODE,
-            tsxArgs(path.join(ROOT, "cli", "autopilot.ts"), "--stack", "test", ...args),
-            {
-                cwd: dir,
-                timeout: 60_000,
-                env: {
-                    ...process.env,
-                    DIGITALOCEAN_TOKEN: TOKEN,
-                    AWS_ACCESS_KEY_ID: "",
-                    AWS_SECRET_ACCESS_KEY: "",
-                    PULUMI_BACKEND_URL: S3,
-                    PROXY_LB_NOW: "2027-11-24T10:00:00Z",
-                },
-            },
-            (_err, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }),
-        );
+    runInProcess(autopilotCommand, ["--stack", "test", ...args], {
+        cwd: dir,
+        env: {
+            ...process.env,
+            DIGITALOCEAN_TOKEN: TOKEN,
+            AWS_ACCESS_KEY_ID: "",
+            AWS_SECRET_ACCESS_KEY: "",
+            PULUMI_BACKEND_URL: S3,
+            PROXY_LB_NOW: "2027-11-24T10:00:00Z",
+        },
     });
 
 it("--dry-run decides on an s3:// backend it has no credentials for (no lease, no write); the controller says in one line what it needs for its lease", async () => {

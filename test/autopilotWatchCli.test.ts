@@ -1,8 +1,9 @@
-// `npm run autopilot` for several stacks and watched from outside, as an operator meets it: real
-// processes against the in-process emulator, the toolchain a stand-in that fails every call (a
-// tick that changes nothing starts no Pulumi). Two stacks in one process, one of them broken;
-// --listen on 127.0.0.1 with /healthz and /metrics; SIGTERM stopping both loops; bad flags.
-import { execFile, spawn } from "node:child_process";
+// `npm run autopilot` for several stacks and watched from outside, as an operator meets it,
+// against the in-process emulator, the toolchain a stand-in that fails every call (a tick that
+// changes nothing starts no Pulumi). Two stacks in one process, one of them broken; --listen on
+// 127.0.0.1 with /healthz and /metrics; SIGTERM stopping both loops; bad flags. --once and the
+// bad flags run in-process; the loops a real process, served to this one and stopped by SIGTERM.
+import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -11,7 +12,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type Emulator, startEmulator } from "../emulator/server";
 import { tokenScopes } from "../config/scopes";
 import { baseConfig, baseSeed, LB_ID } from "../sandbox/harness";
+import { run as autopilotCommand } from "../cli/autopilot";
 import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
+import { runInProcess } from "./support/inProcess";
 import { NODE, tsxArgs } from "./support/tsx";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -82,15 +85,8 @@ const env = () => ({
     PROXY_LB_NOW: iso(T0),
 });
 
-const run = (args: string[]) =>
-    new Promise<Run>((resolve) => {
-        const child = execFile(
-            NODE,
-            tsxArgs(CLI, ...args),
-            { cwd: dir, env: env(), timeout: SLOW },
-            (_err, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }),
-        );
-    });
+const run = (args: string[]): Promise<Run> =>
+    runInProcess(autopilotCommand, args, { cwd: dir, env: env() });
 
 const lease = (stack: string) =>
     JSON.parse(
@@ -138,10 +134,8 @@ describe("npm run autopilot -- --stack a --stack b", () => {
         "bad usage exits 2 before anything runs: a stack given twice, a --listen that is no address",
         async () => {
             writeStack("a");
-            const [twice, badListen] = await Promise.all([
-                run(["--stack", "a", "--stack", "a", "--once"]),
-                run(["--stack", "a", "--once", "--listen", "somewhere"]),
-            ]);
+            const twice = await run(["--stack", "a", "--stack", "a", "--once"]);
+            const badListen = await run(["--stack", "a", "--once", "--listen", "somewhere"]);
             expect([twice.status, twice.stderr.split("\n")[0]]).toEqual([
                 2,
                 "--stack a is given twice",

@@ -1,26 +1,53 @@
 // The docs check (scripts/docCommands.ts and its parts): every command README.md and docs/*.md show is run
 // by the check, its shown output compared with the real one, or by the test docs/commands.yaml
-// names; output meant for a file or a pipe is shown with `npm run -s`.
+// names; output meant for a file or a pipe is shown with `npm run -s`. Here the blocks' shells
+// run as shown, but their `npm run <command>` of cli/ runs in-process (the package.json script
+// must be that command's `exec node --import tsx cli/<command>.ts`): npm's and a Node.js
+// process's start-up per command were most of the time. test/cli.test.ts starts each command as
+// a real process, and `npm run docs -- --check` runs the same blocks with the real npm.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadSettings } from "../config";
 import { parseStackFile } from "../config/stackFile";
+import type { Command } from "../cli/run";
 import { checkDocCommands } from "../scripts/docCommands";
+import type { NpmRun } from "../scripts/docCommands/npmShim";
 import { staticProblems, type ManifestEntry } from "../scripts/docCommands/manifest";
 import { normalizeOutput } from "../scripts/docCommands/outputs";
 import { commandsOf, parseDoc } from "../scripts/docCommands/parse";
 import { withCalendar } from "../scripts/docCommands/sessions";
+import { runInProcess } from "./support/inProcess";
 
 const ROOT = path.resolve(__dirname, "..");
 const fence = "```";
+
+const SCRIPTS = (
+    JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+        scripts: Record<string, string>;
+    }
+).scripts;
+
+// A script that runs a command of cli/ runs it here, one at a time (the process's streams);
+// any other (the emulator, the benchmark) the real npm runs.
+let queue: Promise<unknown> = Promise.resolve();
+const inProcess: NpmRun = ({ script, args, cwd, env }) => {
+    const cli = /^exec node --import tsx (cli\/\w+\.ts)$/.exec(SCRIPTS[script] ?? "")?.[1];
+    if (cli === undefined) return Promise.resolve(undefined);
+    const run = queue.then(async () => {
+        const { run: command } = (await import(path.join(ROOT, cli))) as { run: Command };
+        return runInProcess(command, args, { cwd, env });
+    });
+    queue = run.catch(() => undefined);
+    return run;
+};
 
 describe("the docs check on this repository", () => {
     it(
         "every command shown is run by the check (outputs as shown) or by the test docs/commands.yaml names",
         { timeout: 240_000 },
         async () => {
-            expect(await checkDocCommands()).toEqual([]);
+            expect(await checkDocCommands({ npmRun: inProcess })).toEqual([]);
         },
     );
 });

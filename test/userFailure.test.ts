@@ -2,8 +2,10 @@
 // DigitalOcean refuses (401), an API that cannot be reached, a stack that does not exist. Each is
 // ONE line saying what to do, with no stack trace and no terminal escape codes. The recognition
 // itself (infra/userFailure.ts) on the texts that carry them (our reads, the provider's errors in
-// Pulumi's output, Pulumi's own), then the commands that read the API as real processes against
-// the in-process emulator (the ones that run Pulumi: test/e2e/userFailures.test.ts).
+// Pulumi's output, Pulumi's own), then the commands that read the API, run in-process (a bug's
+// rejection comes back as its trace on stderr and exit 1, as Node prints it), against the
+// in-process emulator; one of them as a real process too (the ones that run Pulumi:
+// test/e2e/userFailures.test.ts).
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +16,12 @@ import { type Emulator, startEmulator } from "../emulator/server";
 import { TOKEN_REFUSED, userFailure } from "../infra/userFailure";
 import { tokenScopes } from "../config/scopes";
 import { baseConfig, baseSeed } from "../sandbox/harness";
+import { run as autopilotCommand } from "../cli/autopilot";
+import { run as discoverCommand } from "../cli/discover";
+import { run as observeCommand } from "../cli/observe";
+import { run as scheduleCommand } from "../cli/schedule";
+import type { Command } from "../cli/run";
+import { runInProcess } from "./support/inProcess";
 import { NODE, tsxArgs } from "./support/tsx";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -130,7 +138,33 @@ describe("the commands that read the API: each failure in one line, no trace, no
         schedule: ["--due"],
         autopilot: ["--once"],
     };
-    const run = (command: string, stack: string, env: Record<string, string>) =>
+    const RUNS: Record<string, Command> = {
+        discover: discoverCommand,
+        observe: observeCommand,
+        schedule: scheduleCommand,
+        autopilot: autopilotCommand,
+    };
+    const envFor = (env: Record<string, string>) => ({
+        ...process.env,
+        PULUMI_BACKEND_URL: `file://${path.join(dir, ".state")}`,
+        PROXY_LB_NOW: "2027-11-24T10:00:00Z",
+        DIGITALOCEAN_API_URL: emulator.url,
+        DIGITALOCEAN_TOKEN: TOKEN,
+        FORCE_COLOR: "1",
+        ...env,
+    });
+    const run = async (command: string, stack: string, env: Record<string, string>) => {
+        const { status, stdout, stderr } = await runInProcess(
+            RUNS[command],
+            ["--stack", stack, ...COMMANDS[command]],
+            { cwd: dir, env: envFor(env) },
+        );
+        return { status, out: `${stdout}${stderr}` };
+    };
+    // A real process, for what only one shows: that it ends by itself once the failure is said
+    // (no lease, timer, signal handler or open socket left holding it) with exit 1, and that
+    // Node adds nothing of its own (a warning, a trace) to the lines.
+    const runProcess = (command: string, stack: string, env: Record<string, string>) =>
         new Promise<{ status: number | null; out: string }>((resolve) => {
             const child = execFile(
                 NODE,
@@ -140,19 +174,7 @@ describe("the commands that read the API: each failure in one line, no trace, no
                     stack,
                     ...COMMANDS[command],
                 ),
-                {
-                    cwd: dir,
-                    timeout: 60_000,
-                    env: {
-                        ...process.env,
-                        PULUMI_BACKEND_URL: `file://${path.join(dir, ".state")}`,
-                        PROXY_LB_NOW: "2027-11-24T10:00:00Z",
-                        DIGITALOCEAN_API_URL: emulator.url,
-                        DIGITALOCEAN_TOKEN: TOKEN,
-                        FORCE_COLOR: "1",
-                        ...env,
-                    },
-                },
+                { cwd: dir, timeout: 60_000, env: envFor(env) },
                 (_err, stdout, stderr) =>
                     resolve({ status: child.exitCode, out: `${stdout}${stderr}` }),
             );
@@ -188,26 +210,39 @@ describe("the commands that read the API: each failure in one line, no trace, no
             ),
         ],
     ];
+    const expectOneLine = (
+        command: string,
+        what: string,
+        line: RegExp,
+        { status, out }: { status: number | null; out: string },
+    ) => {
+        expect(status, `${command}, ${what}: ${out}`).toBe(1);
+        expect(out, `${command}, ${what}`).not.toContain(ESC);
+        expect(out, `${command}, ${what}`).not.toMatch(/^\s+at /m);
+        // The line itself; the autopilot's tick report adds its notice line below it.
+        const lines = out.trim().split("\n");
+        const said = lines.filter((l) => line.test(l));
+        expect(said, `${command}, ${what}: ${out}`).toHaveLength(1);
+        expect(lines.length, `${command}, ${what}: ${out}`).toBe(
+            command === "autopilot" && what !== "no token" && what !== "no such stack" ? 2 : 1,
+        );
+    };
     for (const command of Object.keys(COMMANDS))
         it(`${command}: no token, a refused token, the API down, no such stack`, async () => {
             for (const [what, stack, env, line] of cases()) {
                 // discover writes a new stack's file: no such stack is what it is for
                 if (command === "discover" && what === "no such stack") continue;
-                const { status, out } = await run(command, stack, env);
-                expect(status, `${command}, ${what}: ${out}`).toBe(1);
-                expect(out, `${command}, ${what}`).not.toContain(ESC);
-                expect(out, `${command}, ${what}`).not.toMatch(/^\s+at /m);
-                // The line itself; the autopilot's tick report adds its notice line below it.
-                const lines = out.trim().split("\n");
-                const said = lines.filter((l) => line.test(l));
-                expect(said, `${command}, ${what}: ${out}`).toHaveLength(1);
-                expect(lines.length, `${command}, ${what}: ${out}`).toBe(
-                    command === "autopilot" && what !== "no token" && what !== "no such stack"
-                        ? 2
-                        : 1,
-                );
+                expectOneLine(command, what, line, await run(command, stack, env));
             }
         }, 120_000);
+
+    it("autopilot --once, the API down, as a real process: the same lines, and the process ends by itself with exit 1", async () => {
+        const [what, stack, env, line] = cases().find(([what]) => what === "the API down")!;
+        // A state backend of its own: the failure starts its condition there, so its notice is
+        // said, whatever the in-process runs left in theirs.
+        const own = { ...env, PULUMI_BACKEND_URL: `file://${path.join(dir, ".state-process")}` };
+        expectOneLine("autopilot", what, line, await runProcess("autopilot", stack, own));
+    }, 120_000);
 });
 
 function escape(text: string): string {

@@ -1,6 +1,7 @@
 // Running the `run` blocks: sessions in order, a few at a time, each block's exit code and
 // output compared with what the docs show.
 import { spawn } from "node:child_process";
+import { startNpmShim, type NpmRun } from "./npmShim";
 import { diff, normalizeOutput, untimed } from "./outputs";
 import type { CommandBlock } from "./parse";
 import { ROOT } from "./root";
@@ -31,8 +32,13 @@ function runScript(
         });
         let output = "";
         child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-        child.once("exit", (status) => {
+        // A process the block left behind may hold the pipe: stop reading it too.
+        const timer = setTimeout(() => {
+            child.kill("SIGKILL");
+            child.stdout.destroy();
+        }, timeoutMs);
+        // "close", not "exit": the output may still be in the pipe when the shell exits.
+        child.once("close", (status) => {
             clearTimeout(timer);
             resolve({ status, output });
         });
@@ -46,10 +52,18 @@ export interface RunResult {
     problems: string[];
 }
 
-/** Runs every `run` block (those marked e2e, or the others), sessions in order, up to `parallel` sessions at a time. */
+/**
+ * Runs every `run` block (those marked e2e, or the others), sessions in order, up to `parallel`
+ * sessions at a time. `npmRun`: the blocks' `npm run` calls it takes run there, not in npm.
+ */
 export async function runBlocks(
     blocks: CommandBlock[],
-    { root = ROOT, parallel = 2, e2e = false } = {},
+    {
+        root = ROOT,
+        parallel = 2,
+        e2e = false,
+        npmRun,
+    }: { root?: string; parallel?: number; e2e?: boolean; npmRun?: NpmRun } = {},
 ): Promise<RunResult[]> {
     const groups = new Map<string, CommandBlock[]>();
     blocks.forEach((b, i) => {
@@ -59,15 +73,24 @@ export async function runBlocks(
     });
     const results: RunResult[] = [];
     const queue = [...groups.values()];
+    const shim = npmRun ? await startNpmShim(npmRun) : undefined;
     const worker = async () => {
         for (let group = queue.shift(); group; group = queue.shift())
-            results.push(...(await runGroup(group, root)));
+            results.push(...(await runGroup(group, root, shim?.preamble)));
     };
-    await Promise.all(Array.from({ length: parallel }, worker));
+    try {
+        await Promise.all(Array.from({ length: parallel }, worker));
+    } finally {
+        await shim?.close();
+    }
     return results;
 }
 
-async function runGroup(group: CommandBlock[], root: string): Promise<RunResult[]> {
+async function runGroup(
+    group: CommandBlock[],
+    root: string,
+    preamble?: string,
+): Promise<RunResult[]> {
     const results: RunResult[] = [];
     const session = openSession(group[0].directive, root);
     try {
@@ -81,6 +104,7 @@ async function runGroup(group: CommandBlock[], root: string): Promise<RunResult[
             const env = cleanEnv(block.directive.env);
             const substitutions: [string, string][] = [];
             const script: string[] = [
+                ...(preamble ? [preamble] : []),
                 `[ ! -f ${session.envFile} ] || source ${session.envFile}`,
                 `trap 'export -p > ${session.envFile}' EXIT`,
             ];

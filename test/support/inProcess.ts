@@ -9,6 +9,8 @@ export interface CommandRun {
     status: number;
     stdout: string;
     stderr: string;
+    /** both, in the order they were written (what `2>&1` shows) */
+    output: string;
 }
 
 let running = false;
@@ -29,11 +31,13 @@ export async function runInProcess(
         stderr: process.stderr.write.bind(process.stderr),
         tty: [process.stdin.isTTY, process.stdout.isTTY, process.stderr.isTTY],
     };
-    const out = { stdout: "", stderr: "" };
+    const out = { stdout: "", stderr: "", output: "" };
     const capture =
         (stream: "stdout" | "stderr") =>
         (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-            out[stream] += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
+            const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
+            out[stream] += text;
+            out.output += text;
             const done = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
             done?.();
             return true;
@@ -51,7 +55,9 @@ export async function runInProcess(
         status = Number(process.exitCode ?? 0);
     } catch (err) {
         // What Node does with the rejection a real process leaves unhandled: the trace, exit 1.
-        out.stderr += `${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`;
+        const trace = `${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`;
+        out.stderr += trace;
+        out.output += trace;
         status = 1;
     } finally {
         process.stdout.write = saved.stdout;
