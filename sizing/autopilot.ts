@@ -19,7 +19,7 @@
  *
  * Same inputs, same answer: no clock (the moment is an argument), no I/O, no hidden state, so a
  * deploy, a scheduled run and the controller agree on the size for the same moment and metrics.
- * Node counts are exact (sizing/index.ts nodesFor): demand exactly at capacity needs no extra
+ * Node counts are exact (`nodesFor`): demand exactly at capacity needs no extra
  * node, one connection over gets one.
  */
 import { MAX_SIZE_UNIT, nodesFor, type Capacity, type Sizing } from "./index";
