@@ -29,7 +29,7 @@ export interface PreviewOptions {
     configFile?: string;
     /** a policy pack directory to run the preview with */
     policyPack?: string;
-    /** URNs to target (the resize-only preview: infra/resizeOnly.ts resizeOnlyUp) */
+    /** URNs to target (a resize-only preview targets the load balancer alone) */
     target?: readonly string[];
 }
 
