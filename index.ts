@@ -32,7 +32,7 @@ export = async () => {
     for (const warning of warnings) void pulumi.log.warn(warning);
     const size = await sizedForNow();
     const live = await oneLineOnUserFailure(() => readMaskingServers(config.maskingServers));
-    // Resize-only (infra/resizeOnly.ts): a run targeted at the LB, which carries the droplets over.
+    // Resize-only: a run targeted at the LB, which carries the droplets over untouched.
     if (!resizeOnly) importMaskingServers(live);
 
     const adoptId = config.loadBalancer.id;
@@ -80,7 +80,7 @@ export = async () => {
 };
 
 // The size for now: the calendar's, or with proxy-lb:autopilot.enabled the larger of it and what the
-// LB carries (infra/liveSize.ts, the one decision every path shares). Metrics that cannot be read
+// LB carries (`sizeNow`, the one decision every path shares). Metrics that cannot be read
 // hold the live size and say so; they never stop the deploy.
 async function sizedForNow() {
     const { decision, live } = await runErrorOnReject(
@@ -182,7 +182,7 @@ async function runErrorOnReject<T>(
 }
 
 // The provider's reads fail on a refused token or an unreachable API with its whole error object
-// (colours, nested causes): one line saying what to do instead (infra/userFailure.ts).
+// (colours, nested causes): one line saying what to do instead.
 async function oneLineOnUserFailure<T>(read: () => Promise<T>): Promise<T> {
     try {
         return await read();

@@ -2,7 +2,7 @@
 // The autopilot's simulation benchmark: pure and fast (no Pulumi, no emulator, no clock). Steps
 // demand curves minute by minute through a model of DigitalOcean's resize delay and compares the
 // policies (the runbook, the calendar, the calendar + autopilot) with the oracle, using the very
-// decision the program uses (sizing/autopilot.ts decideSize).
+// decision the program uses (`decideSize`), so the figures are the program's, not a model's.
 //
 // The model of DigitalOcean:
 //   - a resize asked for at minute t is in force from minute t + resizeMinutes (default 5). DigitalOcean

@@ -1,5 +1,5 @@
 // npm run bench [-- --json] [--runs <n>] [--largest <n>]
-// Wall time and API requests of a resize: the drop stack (index.ts) with 2 and 10 masking
+// Wall time and API requests of a resize: the drop stack (the program itself) with 2 and 10 masking
 // servers by id and a scale curve of 2 to 1,000 by tag (a full preview, a full up, and the
 // resize-only up targeted at the LB that the autopilot and the schedule run), against a minimal
 // one-LB Pulumi program and Terraform (the same LB alone, and with 200 droplets adopted), all

@@ -1,5 +1,5 @@
-// The Pulumi subjects: the minimal one-LB program and the drop stack (index.ts) with its masking
-// servers by id or by tag, each in a project copy with its own emulator.
+// The Pulumi subjects: the minimal one-LB program and the drop stack (the program itself) with its
+// masking servers by id or by tag, each in a project copy with its own emulator.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadSettings } from "../config";

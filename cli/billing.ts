@@ -1,7 +1,7 @@
 // npm run billing -- --stack <name> [--month YYYY-MM] [--json]
 // What the scheduled workflow bills in GitHub Actions minutes for a month: today's every-10-minutes
 // workflow (before) against the cron lines generated from the stack's calendar (after), with the
-// step times of sizing/billing.ts (RUN_SECONDS). Offline: reads Pulumi.<stack>.yaml only.
+// step times it assumes (RUN_SECONDS). Offline: reads Pulumi.<stack>.yaml only.
 import { loadSettings, nowFromEnvironment, stackCronEntries, type StackConfig } from "../config";
 import { readStackFile } from "../config/stackFile";
 import {

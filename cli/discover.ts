@@ -1,6 +1,6 @@
 // npm run discover -- --stack <name> [--lb <name|id>] [--force]
 // From a DigitalOcean account to a stack: lists the account's load balancers, and with --lb
-// writes Pulumi.<stack>.yaml adopting that one as it is (ops/discover.ts decides), then runs the
+// writes Pulumi.<stack>.yaml adopting that one as it is, then runs the
 // real preview and keeps the file only if the first `up` would do nothing but import. Reads only:
 // it never writes to DigitalOcean (a read-only token is enough).
 import { COMMAND_SCOPES } from "../config/scopes";

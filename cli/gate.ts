@@ -1,7 +1,7 @@
 // npm run gate -- --stack <name> [--allow <property>|scale-down-under-load]... [--policy-pack <dir>]
 // Runs `pulumi preview --json` and lets the deployment through only if it resizes proxy-lb
-// in place and touches nothing else, and scales down no lower than the crowd it carries
-// (ops/gatedPreview.ts, the same gate rollback and the autopilot apply).
+// in place and touches nothing else, and scales down no lower than the crowd it carries: the
+// same gate rollback and the autopilot apply, so a deploy passes here only if it would pass there.
 // Exit 0 with the node change, 1 with one line per reason, 3 when the Pulumi toolchain is missing.
 import { loadSettings, nowFromEnvironment } from "../config";
 import { readStackFile } from "../config/stackFile";

@@ -1,8 +1,8 @@
 // npm run plan -- --stack <name> [--json] [--from ISO] [--to ISO] [--base <git-ref> [--markdown | --json] [--hours N]] [--observed <file-or-drop>]
 // Sizes a stack from its Pulumi.<stack>.yaml alone: no Pulumi CLI, credentials or network. With
 // proxy-lb:autopilot.enabled and DIGITALOCEAN_TOKEN set, it also reads what the load balancer
-// carries (infra/liveSize.ts sizeNow, the program's own read-then-decide) and says why the size is
-// what a deploy would make it; without a token it says the live need was not read.
+// carries, with the program's own read-then-decide, and says why the size is what a deploy
+// would make it; without a token it says the live need was not read.
 import { loadSettings, nowFromEnvironment } from "../config";
 import { plural } from "../sizing/format";
 import { calendarChanged, changePeriod, timelineOf } from "../config/calendarChange";

@@ -1,7 +1,7 @@
 // npx tsx cli/pulumi.ts <pulumi arguments>
 // The pinned pulumi (scripts/toolchain.sh), run as it is with its output on the terminal, for a
 // bare `pulumi up` in a workflow: when DigitalOcean refuses a call for want of a token scope,
-// a line on stderr names the scope and how to add it (ops/pulumiCli.ts). Exits with pulumi's
+// a line on stderr names the scope and how to add it. Exits with pulumi's
 // status; 3 when the toolchain is not built yet.
 import { ConfigError } from "../config";
 import { pulumiFromToolchain } from "../ops/pulumiCli";

@@ -1,5 +1,5 @@
 // How a sizing and a node change are shown: table, JSON and pull-request markdown.
-// Pure: plan, gate and rollback print through these so they always agree.
+// Pure, and the one place these are worded, so every command shows a sizing the same way.
 import Table from "cli-table3";
 import type { Settings } from "../config";
 import { lbNodeChange, type LoadBalancerChange } from "../ops/gate";

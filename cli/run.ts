@@ -92,7 +92,7 @@ function runCli<O extends Options>(
                 return;
             }
             // No token, a refused one, the API down, no such stack or backend: one line saying
-            // what to do, wherever it was raised (infra/userFailure.ts).
+            // what to do, wherever it was raised.
             // A refusal that names its own way through (--allow) is a verdict, kept whole.
             const text = errorText(err);
             const failure = /--allow\b/.test(text) ? undefined : userFailure(text);

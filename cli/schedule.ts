@@ -1,9 +1,8 @@
-// npm run schedule -- --stack <name> [--now ISO] [--json] [--cron]
+// npm run schedule -- --stack <name> [--now ISO] [--cron | --due] [--json]
 // What the drop calendar wants now: the size, the active drop(s) and the next boundary with its
-// size and time. Reads Pulumi.<stack>.yaml only; the size the load balancer has now is in the
-// stack's state, which `pulumi up` (the scheduled workflow) compares against.
-// --cron: the scheduled workflow's cron lines for the calendar (config/schedule.ts, sizing/cron.ts),
-// each with why; schedule.yml's triggers are these (npm run docs writes them).
+// size and time, from Pulumi.<stack>.yaml alone. --cron: the scheduled workflow's cron lines, each
+// with why (schedule.yml's triggers are these). --due: the scheduled run's cheap check before
+// Pulumi is installed, the only mode that reads DigitalOcean.
 import { loadSettings, nowFromEnvironment, stackCronEntries, type Schedule } from "../config";
 import { readStackFile } from "../config/stackFile";
 import { apiBase, tokenFrom } from "../infra/digitaloceanApi";

@@ -1,6 +1,6 @@
 // How the drop calendar is shown: the timeline table, its JSON, and the pull-request section with
-// a Mermaid chart of nodes over time. Rendering only (which period a change shows is
-// config/calendarChange.ts): plan prints through these.
+// a Mermaid chart of nodes over time. Rendering only: the caller decides which period a change
+// shows.
 import Table from "cli-table3";
 import type { Timeline } from "../sizing/calendar";
 import {

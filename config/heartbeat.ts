@@ -1,4 +1,4 @@
-// proxy-lb:autopilot.heartbeatUrl (a secret) as a schema fragment for config/schema.ts: the URL of
+// proxy-lb:autopilot.heartbeatUrl (a secret) as a schema fragment of its own: the URL of
 // a push monitor (a dead man's switch such as Healthchecks.io or an Uptime Kuma push monitor) the
 // controller pings after each good tick. Such a URL carries its secret in its path, so no check
 // here ever echoes it. Pure: no Pulumi import, no I/O.

@@ -1,11 +1,11 @@
 // The notification keys, proxy-lb:notify.webhookUrl (a secret) and proxy-lb:notify.format, as a
-// schema fragment for config/schema.ts: `notify: notifySchema.optional().describe(...)` is the
-// whole wiring. Pure: no Pulumi import, no I/O.
+// schema fragment of its own, so the stack schema wires it in one line. Pure: no Pulumi import,
+// no I/O.
 //
 // The URL carries its secret in its path (Discord: /api/webhooks/<id>/<token>; Slack:
 // /services/<team>/<bot>/<secret>), so no check here ever echoes it: every issue about it is a
-// custom one, which config/index.ts prints without the value (it shows `(got …)` only for the
-// other issue codes).
+// custom one, and a custom issue is printed without the value (`(got …)` follows only the other
+// issue codes).
 import { z } from "zod";
 import { isPlainTextSecretUrl, secretUrlProblem } from "./secretUrl";
 

@@ -281,7 +281,7 @@ export const autopilotSchema = z.strictObject(
 export type AutopilotConfig = z.output<typeof autopilotSchema>;
 
 // ---------------------------------------------------------------------------
-// The drop calendar (sizing/calendar.ts): between drops the stack runs at `demand`; inside a
+// The drop calendar: between drops the stack runs at `demand`; inside a
 // drop's window, from leadMinutes before its start to its end, at the drop's demand; where
 // windows overlap, their demands add.
 

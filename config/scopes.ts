@@ -5,8 +5,8 @@
 // Scope names and the scopes each requires are DigitalOcean's (its scope reference,
 // docs.digitalocean.com/reference/api/scopes/<type>/<verb>; the console adds the required ones
 // itself). Which endpoints each command really calls was read from the emulator's request log
-// of the end-to-end runs (test/e2e/scopes.test.ts keeps that true: every command passes on its
-// token, and a token without a scope of its list fails).
+// of the end-to-end runs (an end-to-end test keeps that true: every command passes on its token,
+// and a token without a scope of its list fails).
 
 /** A DigitalOcean token scope, `<resource type>:<verb>`. */
 export type Scope = `${string}:${string}`;

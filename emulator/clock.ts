@@ -2,7 +2,7 @@
 // frozen where it was set, so a test steps it together with the program's PROXY_LB_NOW.
 // Pure: no HTTP.
 
-/** ISO-8601 with an offset or Z, as PROXY_LB_NOW takes it (config/ nowFromEnvironment). */
+/** ISO-8601 with an offset or Z, as the program takes PROXY_LB_NOW, so one string sets both. */
 const INSTANT =
     /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 

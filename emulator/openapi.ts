@@ -65,7 +65,7 @@ function patchSpec(node: unknown, patches: SpecPatches): void {
         patches.regionEnums++;
     }
     // The LB create/update variants require `region`, but GLOBAL load balancers have none (the
-    // provider sends no region for them); requestChecks.ts requires it for every other type.
+    // provider sends no region for them); the request checks require it for every other type.
     if (
         Array.isArray(obj.required) &&
         obj.required.includes("region") &&

@@ -59,7 +59,7 @@ export interface Seed {
     droplets: SeedDroplet[];
     loadBalancers?: SeedLoadBalancer[];
     certificates?: SeedCertificate[];
-    /** Monitoring series per seeded LB id (see metrics.ts). */
+    /** Monitoring series per seeded LB id: explicit points or a described drop curve. */
     metrics?: SeedMetrics;
     /** When given, only these tokens authenticate (others get 401), each limited to its scopes (403). Absent: any non-empty token has every scope. */
     tokens?: SeedToken[];

@@ -1,7 +1,7 @@
 // The account: droplets, load balancers, actions, tags, certificates, monitoring series and
 // tokens, with the operations the API performs on them. No HTTP (routes map its errors to
 // statuses), no persistence (EmulatorState saves snapshots through a backend), no request
-// log; served shapes come from wire.ts.
+// log; served shapes are built by `lbToWire` and `tagToWire`, in one place.
 import { createHash, randomUUID } from "node:crypto";
 import type { LbRecord, PersistedState } from "./backend";
 import { apiTime, imageObject, regionObject, sizeObject, stableUuid } from "./catalog";

@@ -1,7 +1,7 @@
 // The account's personal access tokens and what their custom scopes grant: each scope with
 // the scopes DigitalOcean requires with it (docs.digitalocean.com/reference/api/scopes/<type>/<verb>),
 // and the legacy `read`/`write` scopes. Which scope an endpoint needs is the HTTP layer's
-// table (routes/scopes.ts).
+// table, not this module's.
 import { createHash } from "node:crypto";
 import type { SeedToken } from "./seedTypes";
 

@@ -1,7 +1,7 @@
 // The one way proxy-lb reads DigitalOcean's API itself (outside the provider): the API base,
 // the token from the environment, and a GET that turns every failure into a message naming
-// the endpoint and what the API said. Thin on purpose: what the answers mean is elsewhere
-// (sizing/observe.ts, ops/discover.ts). Reads only; no Pulumi here.
+// the endpoint and what the API said. Thin on purpose: what the answers mean is decided by the
+// callers. Reads only; no Pulumi here.
 import { ConfigError } from "../config";
 import { missingScopeHint, scopeForRequest } from "../config/scopes";
 import { errorText, TOKEN_REFUSED, userFailure } from "./userFailure";
@@ -93,7 +93,7 @@ export async function getJson(read: ApiRead, url: URL): Promise<unknown> {
         }
         const answered = `GET ${url.pathname} answered ${response.status}${said ? ` (${said})` : ""}`;
         throw new ApiAnswerError(
-            // A refused token is one line saying what to do, as everywhere (infra/userFailure.ts).
+            // A refused token is one line saying what to do, as everywhere.
             [response.status === 401 ? TOKEN_REFUSED : answered],
             response.status,
             url.pathname,

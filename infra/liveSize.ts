@@ -1,7 +1,6 @@
-// The size for a moment, as every path asks for it: the program (deploy, rollback, schedule), plan,
-// the scheduled run's cheap check, the gate and the controller all call `sizeNow`, which reads what
-// DigitalOcean says now (the load balancer's live size and, with the autopilot on, its metrics over
-// the window) and hands it to the one decision, sizing/autopilot.ts decideSize. Reads only.
+// The size for a moment: `sizeNow` reads what DigitalOcean says now (the load balancer's live
+// size and, with the autopilot on, its metrics over the window) and hands it to `decideSize`.
+// Every path that sizes the load balancer calls it, so none can decide on another read. Reads only.
 import type { Settings } from "../config";
 import { STALE_AFTER_MINUTES, decideSize, type AutopilotDecision } from "../sizing/autopilot";
 import {

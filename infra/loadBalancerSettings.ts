@@ -134,7 +134,7 @@ export const DEFAULT_TLS_CIPHER_POLICY = "DEFAULT";
 
 /**
  * How the settings the provider never reads back are carried, from the project's own read of
- * the LB (infra/loadBalancers.ts). `tls_cipher_policy`: the provider sends it only when declared,
+ * the LB. `tls_cipher_policy`: the provider sends it only when declared,
  * and a PUT without it resets it to DEFAULT. Declared on a run that resizes (its one PUT carries
  * the live value); on any other run the engine keeps the state's value (ignoreChanges), because
  * on the import run a declared value the provider's Read cannot see would fail the import.

@@ -1,6 +1,6 @@
 // DigitalOcean's load balancers as the API lists them: the fields discover and the live-size read
-// use (the rest pass through), every page of GET /v2/load_balancers, and one by id. Reads only;
-// what they mean is ops/discover.ts's and infra/liveSize.ts's.
+// use (the rest pass through), every page of GET /v2/load_balancers, and one by id. Reads only:
+// the shape, not what it means, so both readers share it.
 import { z } from "zod";
 import { ConfigError } from "../config";
 import { ApiAnswerError, type ApiRead, getJson } from "./digitaloceanApi";
@@ -38,7 +38,7 @@ const liveLoadBalancerSchema = z.looseObject({
         .optional()
         .default([]),
     health_check: z.looseObject({ protocol: z.string(), port: z.number() }).optional(),
-    // Never read back by the provider: the program reads them here (infra/providerBlind.ts).
+    // Never read back by the provider: the program carries them from this read.
     tls_cipher_policy: z.string().optional(),
     network: z.string().optional(),
     network_stack: z.string().optional(),

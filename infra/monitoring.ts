@@ -1,6 +1,5 @@
-// Reads a load balancer's metrics from DigitalOcean's monitoring API, for observe, plan
-// --observed and whatever else needs what the LB carries (the program, ops/, an autopilot):
-// thin on purpose, the analysis is sizing/observe.ts. No Pulumi here.
+// Reads a load balancer's metrics from DigitalOcean's monitoring API, for whatever needs what the
+// LB carries. Thin on purpose: the answer as it came, analysed elsewhere. No Pulumi here.
 //   GET {api}/v2/monitoring/metrics/load_balancer/<metric>?lb_id=&start=&end=   (unix seconds)
 // answers a Prometheus-style matrix {status, data: {resultType: "matrix", result: [{metric,
 // values: [[unixSeconds, "value"], ...]}]}}.

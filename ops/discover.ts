@@ -23,7 +23,7 @@ import {
     type PreviewStep,
 } from "./pulumiJson";
 
-// The listing's shape is infra/loadBalancers.ts's, shared with the live-size read.
+// One shape for a listed load balancer, the same the live-size read uses.
 export { liveNodes, parseListPage, type LiveLoadBalancer } from "../infra/loadBalancers";
 
 /** The droplets it sends traffic to, as DigitalOcean holds them. */

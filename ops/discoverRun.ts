@@ -1,6 +1,6 @@
 // From a DigitalOcean account to a stack, run: the account's load balancers, and for the one
-// picked the stack file adopting it (ops/discover.ts decides), kept only when the real preview
-// shows nothing but imports. Reads DigitalOcean only; writes the stack file and the state backend.
+// picked the stack file adopting it, kept only when the real preview shows nothing but imports.
+// Reads DigitalOcean only; writes the stack file and the state backend.
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError, NAMESPACE } from "../config";

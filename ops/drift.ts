@@ -243,7 +243,7 @@ function shown(value: unknown): string {
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** The stack output where the program records the cipher policy it read live (index.ts). */
+/** The stack output where the program records the cipher policy it read live. */
 export const CIPHER_POLICY_OUTPUT = "tlsCipherPolicy";
 
 /**

@@ -1,6 +1,6 @@
-// Forgetting departed masking servers, run: a real preview says which servers left the config
-// (ops/forget.ts decides), and with `apply` exactly those are unprotected in the state, so the
-// next `up` drops them with no API call. Nothing is unprotected when any droplet would really change.
+// Forgetting departed masking servers, run: a real preview says which servers left the config,
+// and with `apply` exactly those are unprotected in the state, so the next `up` drops them with
+// no API call. Nothing is unprotected when any droplet would really change.
 import { forgetPlan, type ForgetPlan } from "./forget";
 import { CommandError, pulumiFromToolchain, type Pulumi } from "./pulumiCli";
 import { parsePreviewDigest } from "./pulumiJson";

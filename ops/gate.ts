@@ -85,7 +85,7 @@ export function isScaleDown(
 
 /**
  * The live-load check for the preview's load balancer change: null when it is not a scale-down;
- * otherwise checkScaleDown (sizing/autopilot.ts, the need the autopilot sizes for) against what
+ * otherwise checkScaleDown (the need the autopilot sizes for) against what
  * the load balancer carries. Without a load read (null) or with unreadable metrics it cannot
  * vouch for the scale-down: never scale down on missing data, so that refuses too.
  */
@@ -114,7 +114,7 @@ function carrying(change: { from: number }, load: ObservedLoad | null): number {
 
 /**
  * What the scale-down closes: the removed nodes' share of the latest live connections
- * (sizing/closedConnections.ts, the figure the controller holds a scale-down on). Undefined when
+ * (the figure the controller holds a scale-down on). Undefined when
  * it is not a scale-down or no sample was read.
  */
 export function scaleDownClosing(
@@ -239,8 +239,7 @@ function loadBalancerReasons(
 /**
  * What a load balancer update may change without --allow: sizeUnit, and with it tlsCipherPolicy,
  * which the program declares on a resize as the LB has it live (the provider never reads it
- * back, so its first declaration is a diff; the PUT carries the live value, see
- * infra/loadBalancerSettings.ts providerBlindArgs).
+ * back, so its first declaration is a diff; the PUT carries the live value).
  */
 function freeProperties(step: PreviewStep): Set<string> {
     return changedProperties(step).includes(SIZE_PROPERTY)

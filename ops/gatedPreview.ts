@@ -29,7 +29,7 @@ export interface PreviewOptions {
     configFile?: string;
     /** a policy pack directory to run the preview with */
     policyPack?: string;
-    /** URNs to target (the resize-only preview: infra/resizeOnly.ts resizeOnlyUp) */
+    /** URNs to target (a resize-only preview targets the load balancer alone) */
     target?: readonly string[];
 }
 
@@ -111,8 +111,9 @@ function needSettings(settings: Settings): NeedSettings {
 
 /**
  * What the load balancer carries now, for a scale-down only (null otherwise: nothing is read).
- * The same read as the program's (infra/liveSize.ts). Never throws: a load balancer or metrics
- * that cannot be read come back as metrics `{ ok: false }`, which the check refuses on.
+ * The same read as the program's, so the gate and `up` judge one crowd. Never throws: a load
+ * balancer or metrics that cannot be read come back as metrics `{ ok: false }`, which the check
+ * refuses on.
  */
 export async function readLiveLoad(
     change: LoadBalancerChange | undefined,

@@ -1,5 +1,4 @@
-// Reads the account's load balancers for `npm run discover`: the listing is infra/loadBalancers.ts's,
-// with the missing-scope hint a command's user needs on a 403.
+// Reads the account's load balancers, with the missing-scope hint a command's user needs on a 403.
 import { type LiveLoadBalancer, listLoadBalancers as list } from "../infra/loadBalancers";
 import { withScopeHint, type ApiRead } from "../infra/digitaloceanApi";
 

@@ -88,7 +88,7 @@ export function decisionNotices(
     return notices;
 }
 
-/** The notice of a late scale-up (sizing/lateScaleUp.ts), as each clock that sees it sends it. */
+/** The notice of a late scale-up, as each clock that sees it sends it. */
 export function lateScaleUpNotice(stack: string, late: LateScaleUp, seenBy: string): Notice {
     return {
         kind: "lateScaleUp",
@@ -115,7 +115,7 @@ export function nearLimitNotice(
 const nodes = (n: number) => plural(n, "node");
 const minutes = (n: number) => plural(n, "minute");
 
-/** The cost change of a resize, with sizing/'s figures (printed with sizing/format.ts): monthly price × nodes, hourly = monthly ÷ 672. */
+/** The cost change of a resize, in the figures every command prints: monthly price × nodes, hourly = monthly ÷ 672. */
 export function costChange(
     from: number,
     to: number,

@@ -1,6 +1,5 @@
-// What a drop really used, read now: the window the calendar gives (sizing/observedWindow.ts),
-// its metrics from DigitalOcean's monitoring API (infra/monitoring.ts), analysed
-// (sizing/observe.ts). For observe and plan --observed; problems are ConfigErrors naming what
+// What a drop really used, read now: the window the calendar gives, its metrics from
+// DigitalOcean's monitoring API, analysed. Problems are ConfigErrors naming what
 // is wrong (the drop, the window, the token, the API's answer).
 import { ConfigError, type Settings } from "../config";
 import { apiBase, tokenFrom, withScopeHint } from "../infra/digitaloceanApi";

@@ -1,12 +1,11 @@
-// Running the real `pulumi` for the gate, rollback and drift CLIs: the one module in ops/
-// that does I/O. The toolchain comes from scripts/toolchain.sh --check (pinned versions); its
+// Running the real, pinned `pulumi`: the toolchain comes from scripts/toolchain.sh --check; its
 // bin directory goes first on PATH so pulumi finds the matching language host, and the
 // DigitalOcean plugin is installed into the Pulumi home in use (the operator's own, where their
 // `pulumi login` lives), so it is found as a real plugin. A run that fails on a 403 for want
-// of a token scope gets a line on stderr naming the scope and how to add it (config/scopes.ts):
+// of a token scope gets a line on stderr naming the scope and how to add it:
 // the provider only passes DigitalOcean's generic "not authorized" on. One that DigitalOcean
 // refused for its pace (a resize too often, or while the last one runs) gets a line saying when
-// to run again (ops/resizeErrors.ts): the run stops there, once, never retrying in a loop.
+// to run again: the run stops there, once, never retrying in a loop.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -63,7 +62,7 @@ export function pulumiFromToolchain(
         throw new CommandError([TOOLCHAIN_MISSING, ...err.reasons.map((line) => `  ${line}`)], 3);
     }
     // PULUMI_DEBUG_COMMANDS enables --event-log, as the Automation API sets it: policy
-    // violations and what a refresh read are only there (ops/gatedPreview.ts).
+    // violations and what a refresh read are only there.
     const env = { ...toolchainEnv(toolchain), PULUMI_DEBUG_COMMANDS: "true", ...extraEnv };
     const bin = toolchain.bin;
     const exe = path.join(bin, "pulumi");
@@ -140,8 +139,8 @@ export interface EventLogRun<T> {
 
 /**
  * Runs a pulumi --json command with `--event-log` in a scratch directory of its own (removed
- * after). --event-log needs PULUMI_DEBUG_COMMANDS=true, as the Automation API sets it; the
- * Pulumi from ops/pulumiCli.ts runs with it.
+ * after). --event-log needs PULUMI_DEBUG_COMMANDS=true, as the Automation API sets it; every
+ * `Pulumi` here runs with it.
  */
 export function runWithEventLog<T>(
     pulumi: Pulumi,

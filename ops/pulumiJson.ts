@@ -111,7 +111,8 @@ export interface ConfigValue {
 /**
  * updateInfoJSON, one entry of `pulumi stack history --json` (newest first). The DIY (file://,
  * s3://…) backend never sets a version (pkg/backend/diy/backend.go builds UpdateInfo without
- * one), so every entry there has `version: 0`; see ops/rollback.ts `timeline`.
+ * one), so every entry there has `version: 0` and
+ * entries are numbered by position instead (`timeline`).
  */
 export interface UpdateInfo {
     version: number;

@@ -1,7 +1,6 @@
 // DigitalOcean's two refusals of a resize that come from its own pace, read from what the engine
-// printed (the provider passes the API's message on), for every path that updates the load
-// balancer: the controller's tick, and the hint line a deploy, a scheduled run or a rollback adds
-// to pulumi's own output. Pure.
+// printed (the provider passes the API's message on), read one way for every path that updates
+// the load balancer, so each says the same when to try again. Pure.
 //
 //   too often   "load balancer can not be resized this often", with "next available resize at:
 //               <Go time.String(), e.g. 2025-08-13 20:09:13 +0000 UTC>" (the wording client code

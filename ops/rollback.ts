@@ -1,7 +1,8 @@
 // Rollback: pick the update to return to from `pulumi stack history --json`, and write its
 // proxy-lb:* config back into Pulumi.<stack>.yaml so the repository matches what runs.
 // Pulumi has no rollback command (pulumi/pulumi#96): going back means re-running the
-// program with an earlier config, which every history entry records.
+// program with an earlier config, which every history entry records. Pure but for
+// `rollbackSizeNow`, which reads the live load when the restored config has the autopilot on.
 import { isDeepStrictEqual } from "node:util";
 import {
     isMap,
@@ -333,8 +334,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * The size a rollback's preview must show: the restored config's calendar size, or with the
- * autopilot on in it, the program's decision for the moment (the larger of that and the crowd now,
- * infra/liveSize.ts), with a line saying why it differs.
+ * autopilot on in it, the program's decision for the moment (the larger of that and the crowd
+ * now), with a line saying why it differs.
  */
 export async function rollbackSizeNow(
     restored: Settings,

@@ -1,11 +1,10 @@
 // The scheduled run's cheap check, before anything installs Pulumi: the size the program would
-// choose for the run's moment (infra/liveSize.ts sizeNow, the decision every `pulumi up` makes)
-// against the live size, and whether a scale-up is late (sizing/lateScaleUp.ts). A late one is
-// notified (ops/notifySend.ts: never throws, bounded, the URL never shown); the caller says it loudly
-// too, since a webhook may be missing or down.
+// choose for the run's moment (`sizeNow`, the decision every `pulumi up` makes) against the live
+// size, and whether a scale-up is late. A late one is notified (never throwing, bounded, the URL
+// never shown); the caller says it loudly too, since a webhook may be missing or down.
 //
 //   the moment     a run that starts early (the scale-up lines fire 10 minutes before their
-//                  boundary) sizes for the boundary: sizing/cron.ts scheduledMoment. The workflow
+//                  boundary) sizes for the boundary (`scheduledMoment`). The workflow
 //                  pins PROXY_LB_NOW to it, so the gate and `up` size for the same moment.
 //   lateness       measured at the run's real time, against the calendar's size then
 import { ConfigError, loadSettings } from "../config";

@@ -131,7 +131,7 @@ export interface TeamBackend {
 
 /**
  * The tokens every project's account knows, each with exactly its scopes (the emulator refuses
- * the rest, as DigitalOcean does): one per command of config/scopes.ts, named after it (`program`,
+ * the rest, as DigitalOcean does): one per command of COMMAND_SCOPES, named after it (`program`,
  * `programCreate`, `gate`, `rollback`, `drift`, `forget`, `observe`, `discover`, `autopilot`),
  * `recommended` (RECOMMENDED_SCOPES), `fullAccess` (the legacy full-access scope: only for a
  * test about something else, which says why), and any `extraTokens` a test adds.
@@ -390,7 +390,7 @@ export function writes(emulator: Emulator) {
 /**
  * Runs one of this repository's CLIs (`cli/<name>.ts`: gate, rollback, drift, …) in the project
  * as an operator would (`npm run <name> -- …`), asynchronously: the emulator lives in this process.
- * A command of config/scopes.ts runs on its own token (the narrowest it needs) unless `token` names
+ * A command of COMMAND_SCOPES runs on its own token (the narrowest it needs) unless `token` names
  * another; any other CLI on the project's.
  */
 export function runCli(p: E2eProject, name: string, ...args: string[]): Promise<Run>;

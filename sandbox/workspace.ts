@@ -50,8 +50,8 @@ export async function openSandbox(
     mkdirSync(state);
 
     const baseline = loadSettings(readStackFile(stackName, dir));
-    // The emulator knows only this token, with the scopes the docs recommend (config/scopes.ts; to
-    // create a load balancer, the program's create scopes): DigitalOcean refuses anything else.
+    // The emulator knows only this token, with the scopes the docs recommend (to create a load
+    // balancer, the program's create scopes), so a call outside them fails here as it would live.
     const token = `sandbox-${randomBytes(12).toString("hex")}`;
     const scopes = baseline.config.loadBalancer.id
         ? [...RECOMMENDED_SCOPES]

@@ -1,6 +1,6 @@
 // The docs check: every command the docs show (README.md and docs/*.md, fenced ```sh blocks) is
 // either run here, its shown output compared with the real one, or listed in docs/commands.yaml
-// with the test that runs it. A test (test/docCommands.test.ts) and `npm run docs -- --check`
+// with the test that runs it. A unit test and `npm run docs -- --check`
 // fail on any difference; `npm run docs` rewrites the shown outputs from real runs.
 //
 // Each of the check's jobs has its file under scripts/docCommands/.

@@ -19,7 +19,7 @@
  *
  * Same inputs, same answer: no clock (the moment is an argument), no I/O, no hidden state, so a
  * deploy, a scheduled run and the controller agree on the size for the same moment and metrics.
- * Node counts are exact (sizing/index.ts nodesFor): demand exactly at capacity needs no extra
+ * Node counts are exact (`nodesFor`): demand exactly at capacity needs no extra
  * node, one connection over gets one.
  */
 import { MAX_SIZE_UNIT, nodesFor, type Capacity, type Sizing } from "./index";
@@ -49,7 +49,7 @@ export const AT_LIMIT_SHARE = 0.95;
  * update meanwhile, so each round that grows too little costs the whole crowd another resize time
  * at the limit; growing too much costs a few node-hours until the window passes. 3 (3.75 × the limit
  * with the default headroom) covers in one resize every curve of the simulation benchmark
- * (bench/autopilotSim.ts); 2 left a surprise surge on a quiet day (80,000 connections on 3 nodes)
+ * (`npm run bench -- --autopilot`); 2 left a surprise surge on a quiet day (80,000 connections on 3 nodes)
  * at the limit for a second resize time.
  */
 export const AT_LIMIT_CROWD_FACTOR = 3;

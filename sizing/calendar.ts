@@ -8,7 +8,7 @@
  *                             new connections/s = Σ each drop's new connections/s (each one
  *                             defaulting to its own peak connections, as for a single drop)
  *
- * Headroom is applied once, to the sum, by `size` (sizing/index.ts): the sizing stays exact and
+ * Headroom is applied once, to the sum, by `size`: the sizing stays exact and
  * its errors (more than maxNodes, a legacy region) are raised for every step, never capped.
  *
  * Pure: times are epoch milliseconds, no clock, no I/O, no Pulumi.

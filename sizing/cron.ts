@@ -21,7 +21,7 @@
  *
  * Cron has no year field: a line for 26 November fires every 26 November. The workflow file
  * takes every boundary of the calendar (`now: null`): it then depends on the stack file only, not
- * on the day it was generated, and its check (test/schedule.test.ts) fails only when the
+ * on the day it was generated, and the check that it is up to date fails only when the
  * calendar changes. A line past its date, or one for a drop more than a year ahead, fires on that
  * day and month every year: the cheap check reads the full date, finds nothing due, and the run
  * costs one billed minute (a past drop is a warning until it is removed from the calendar). Given

@@ -3,8 +3,8 @@
  * run the gate and `pulumi up`? Most runs find nothing and end here, for one billed minute.
  *
  *   due            the size the program would choose at the run's moment (the same decision
- *                  every `pulumi up` makes: sizing/autopilot.ts) differs from the live size, or
- *                  a scale-up is late (sizing/lateScaleUp.ts; a late one always differs too)
+ *                  every `pulumi up` makes) differs from the live size, or a scale-up is late
+ *                  (a late one always differs too)
  *   no live size   no load balancer found: due, so the run goes on and the gate says what the
  *                  update would do (create, or refuse a replace)
  *

@@ -22,7 +22,7 @@ import { boundaries, MINUTE_MS, stepAt, type Calendar, type SizingContext } from
 /**
  * Minutes after a boundary before a missing scale-up counts as late: a resize asked for at the
  * boundary (the controller's tick, or a scheduled run that starts on time) is in force within
- * about 5 minutes (the simulation's assumption, bench/autopilotSim.ts).
+ * about 5 minutes (the assumption the autopilot simulation in bench/ makes too).
  */
 export const LATE_AFTER_MINUTES = 5;
 

@@ -11,7 +11,7 @@
  *                   with when and for how long
  *   suggested       the demand, in the planned demand's own shape, whose peak covers the
  *                   observed one, and the size_unit it needs with the configured headroom
- *                   (sizing/index.ts, exact); new connections/s are not measured, so a planned
+ *                   (exact, as every sizing); new connections/s are not measured, so a planned
  *                   figure is kept as it was
  *
  * Pure: no clock, no I/O, no Pulumi.

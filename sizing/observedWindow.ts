@@ -1,6 +1,6 @@
 /**
  * Which stretch of metrics says what a drop really used, and what it proposes for the next one.
- * The calendar decides both (the analysis of the metrics themselves is ./observe.ts):
+ * The calendar decides both; the metrics themselves are analysed by `observe`:
  *
  *   a drop          from its scale-up (start − lead) to its end, or to now while it runs;
  *                   planned: its own demand and size; other drops whose windows overlap it

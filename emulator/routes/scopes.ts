@@ -1,6 +1,6 @@
 // Which scope each endpoint the emulator serves requires: the one endpoint -> scope table,
-// checked on every /v2 request (server.ts: 401 for a token the account does not know, 403
-// for a missing scope).
+// checked on every /v2 request (401 for a token the account does not know, 403 for a missing
+// scope).
 //
 // Sources: the `security: bearer_auth: [...]` of each operation in DigitalOcean's OpenAPI
 // description (openapi/do-openapi-subset.json, openapi/do-openapi-lb-metrics.json) and the

@@ -3,7 +3,7 @@
 // A block the check runs carries a directive on the line before its fence:
 //   <!-- docs-check: run [e2e] [session=NAME] [calendar] [set:KEY.PATH=VALUE] [exit=N] [NAME=value] -->
 //   run                  run the block with bash in a scratch copy of the project
-//   e2e                  it needs the Pulumi toolchain: run by test/e2e/docCommands.test.ts, not here
+//   e2e                  it needs the Pulumi toolchain: run by the end-to-end docs test, not here
 //   session=NAME         blocks of one session share that copy, its emulator and the environment (one shell)
 //   calendar             with the example drop calendar in Pulumi.drop.yaml uncommented
 //   set:KEY.PATH=VALUE   with that stack-file value changed (as `pulumi config set --path` would);
