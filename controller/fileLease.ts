@@ -8,6 +8,7 @@ import {
     claimLease,
     judgeLease,
     parseLeaseRecord,
+    savesNothing,
     type Holder,
     type Lease,
     type LeaseRecord,
@@ -120,13 +121,19 @@ export function fileLease(
                 write(claim.write);
                 return claim.hold;
             }),
-        save: async (memory, now) =>
-            locked(() => {
+        save: async (memory, now) => {
+            // A steady tick changes nothing but the heartbeat its hold() wrote: read, not written
+            // (on a disk the rename is a tick's costliest step). A whole file is always read.
+            const seen = read();
+            if (judgeLease(seen, me, now, alive).state !== "mine") return false;
+            if (savesNothing(seen!, memory, now)) return true;
+            return locked(() => {
                 const record = read();
                 if (judgeLease(record, me, now, alive).state !== "mine") return false;
                 write({ ...record!, ...memory, heartbeatAt: now });
                 return true;
-            }),
+            });
+        },
         renew: async (now) =>
             locked(() => {
                 const record = read();

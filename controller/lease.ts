@@ -160,6 +160,27 @@ export function leaseMemoryOf(record: LeaseRecord | null): LeaseMemory {
     };
 }
 
+/**
+ * True when saving `memory` at `now` would only move the heartbeat of a record renewed within the
+ * last interval (hold() renews it at each tick's start): the write can be skipped, the lease
+ * staying far within its stale bound of STALE_AFTER_TICKS intervals.
+ */
+export function savesNothing(record: LeaseRecord, memory: LeaseMemory, now: number): boolean {
+    const fresh =
+        record.heartbeatAt !== null && now - record.heartbeatAt < record.intervalSeconds * 1000;
+    const same = (a: unknown, b: unknown) =>
+        JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    return (
+        fresh &&
+        same(record.lastResizeAt, memory.lastResizeAt) &&
+        same(record.conditions, memory.conditions) &&
+        record.updateFailed === memory.updateFailed &&
+        same(record.nextResizeAt, memory.nextResizeAt) &&
+        same(record.scaleDownHeldSince, memory.scaleDownHeldSince) &&
+        same(record.updating, memory.updating)
+    );
+}
+
 function safeJson(text: string): unknown {
     try {
         return JSON.parse(text);

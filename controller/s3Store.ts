@@ -3,15 +3,13 @@
 // chain) and the same URL query: endpoint (a scheme-less one takes http:// with disableSSL=true,
 // as Pulumi translates it), region, s3ForcePathStyle / use_path_style, a path as a key prefix.
 // Writes can be conditional: If-None-Match: * creates, If-Match: <etag> replaces only that version.
-import {
-    DeleteObjectCommand,
-    GetObjectCommand,
-    ListObjectsV2Command,
-    PutObjectCommand,
-    S3Client,
-    S3ServiceException,
-} from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { ConfigError } from "../config";
+
+type Sdk = typeof import("@aws-sdk/client-s3");
+// Loaded with a store's first request: a controller on a file:// state never loads it (~20 MB).
+let sdk: Promise<Sdk> | undefined;
+const loadSdk = () => (sdk ??= import("@aws-sdk/client-s3"));
 
 export interface S3Location {
     bucket: string;
@@ -65,8 +63,8 @@ export interface S3Store {
     list(dir: string): Promise<string[]>;
 }
 
-const statusOf = (err: unknown) =>
-    err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
+const statusOf = (s3: Sdk, err: unknown) =>
+    err instanceof s3.S3ServiceException ? err.$metadata.httpStatusCode : undefined;
 
 /** The store at `location`; keys are relative to its prefix. */
 export function s3Store(location: S3Location, env: Record<string, string | undefined>): S3Store {
@@ -84,16 +82,21 @@ export function s3Store(location: S3Location, env: Record<string, string | undef
     // The SDK warns on stderr that later releases will need Node.js 22; the pinned one runs on 20,
     // and the controller's stderr is its journal: one line per event, nothing else.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-    const client = new S3Client({
-        region: location.region,
-        endpoint: location.endpoint,
-        forcePathStyle: location.forcePathStyle,
-        credentials,
-        // Checksums only where S3 requires them: S3-compatible stores (Spaces among them) refuse some of the newer ones.
-        requestChecksumCalculation: "WHEN_REQUIRED",
-        responseChecksumValidation: "WHEN_REQUIRED",
-        maxAttempts: 3,
-    });
+    let client: S3Client | undefined;
+    const connect = async () => {
+        const s3 = await loadSdk();
+        client ??= new s3.S3Client({
+            region: location.region,
+            endpoint: location.endpoint,
+            forcePathStyle: location.forcePathStyle,
+            credentials,
+            // Checksums only where S3 requires them: S3-compatible stores (Spaces among them) refuse some of the newer ones.
+            requestChecksumCalculation: "WHEN_REQUIRED",
+            responseChecksumValidation: "WHEN_REQUIRED",
+            maxAttempts: 3,
+        });
+        return { s3, client };
+    };
     const Bucket = location.bucket;
     const full = (key: string) => `${location.prefix}${key}`;
     const where = `s3://${Bucket}/${location.prefix}`;
@@ -104,18 +107,20 @@ export function s3Store(location: S3Location, env: Record<string, string | undef
     return {
         where,
         async get(key) {
+            const { s3, client } = await connect();
             try {
-                const out = await client.send(new GetObjectCommand({ Bucket, Key: full(key) }));
+                const out = await client.send(new s3.GetObjectCommand({ Bucket, Key: full(key) }));
                 return { text: (await out.Body?.transformToString()) ?? "", etag: out.ETag ?? "" };
             } catch (err) {
-                if (statusOf(err) === 404) return null;
+                if (statusOf(s3, err) === 404) return null;
                 throw failed("reading", key, err);
             }
         },
         async put(key, text, condition) {
+            const { s3, client } = await connect();
             try {
                 const out = await client.send(
-                    new PutObjectCommand({
+                    new s3.PutObjectCommand({
                         Bucket,
                         Key: full(key),
                         Body: text,
@@ -128,23 +133,25 @@ export function s3Store(location: S3Location, env: Record<string, string | undef
                 return out.ETag ?? "";
             } catch (err) {
                 // 412 Precondition Failed; 409 ConditionalRequestConflict (a racing conditional write); 404 If-Match on nothing
-                const status = statusOf(err);
+                const status = statusOf(s3, err);
                 if (status === 412 || status === 409 || (status === 404 && condition !== "absent"))
                     throw new PreconditionFailed(`${status}`);
                 throw failed("writing", key, err);
             }
         },
         async delete(key) {
+            const { s3, client } = await connect();
             try {
-                await client.send(new DeleteObjectCommand({ Bucket, Key: full(key) }));
+                await client.send(new s3.DeleteObjectCommand({ Bucket, Key: full(key) }));
             } catch (err) {
-                if (statusOf(err) !== 404) throw failed("deleting", key, err);
+                if (statusOf(s3, err) !== 404) throw failed("deleting", key, err);
             }
         },
         async list(dir) {
             const Prefix = full(dir.endsWith("/") ? dir : `${dir}/`);
+            const { s3, client } = await connect();
             try {
-                const out = await client.send(new ListObjectsV2Command({ Bucket, Prefix }));
+                const out = await client.send(new s3.ListObjectsV2Command({ Bucket, Prefix }));
                 return (out.Contents ?? []).map((o) => o.Key!.slice(location.prefix.length));
             } catch (err) {
                 throw failed("listing", dir, err);

@@ -3,7 +3,7 @@
 // storage behind one interface with memory and filesystem implementations.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { LbMetricsSeed } from "./metrics";
-import type { LogEntry, OutOfBandChange } from "./logTypes";
+import type { LogEntry, OutOfBandChange, Summary } from "./logTypes";
 import type { Action, Certificate, Droplet, LoadBalancer } from "./wireTypes";
 
 /** Emulator-only bookkeeping kept next to each LB, never served. */
@@ -30,6 +30,8 @@ export interface PersistedState {
     pendingActions: number[];
     counters: { seq: number; nextActionId: number; nextDropletId: number; lbIps: number };
     log: LogEntry[];
+    /** The reads counted but no longer kept in `log` (requestLog.ts). */
+    logFolded?: Summary;
     outOfBand: OutOfBandChange[];
     tags?: [string, { lastDroplet?: number }][];
     certificates?: Certificate[];

@@ -65,6 +65,44 @@ describe("request log and summary", () => {
         expect((await control.get("/_emulator/requests")).body.requests[0].seq).toBe(8);
     });
 
+    it("keeps every write and the last reads; older reads are counted, across a restart too", async () => {
+        dir = mkdtempSync(join(tmpdir(), "emu-reads-kept-"));
+        const stateFile = join(dir, "state.json");
+        let t = await startTestEmulator({ stateFile, readsKept: 4 });
+        emu = t.emu;
+        const lb = (await t.api.post("/v2/load_balancers", providerLbBody())).body.load_balancer;
+        for (let i = 0; i < 10; i++) await t.api.get(`/v2/load_balancers/${lb.id}`);
+        await t.api.put(`/v2/load_balancers/${lb.id}`, providerLbBody({ size_unit: 3 }));
+        for (let i = 0; i < 10; i++) await t.api.get(`/v2/droplets/${MASKING_IDS[0]}`);
+        await emu.close();
+        t = await startTestEmulator({ stateFile, readsKept: 4 });
+        emu = t.emu;
+        await t.api.get(`/v2/droplets/${MASKING_IDS[1]}`);
+
+        const log = (await t.control.get("/_emulator/requests")).body.requests;
+        // Both writes, and never more than 1.5 × readsKept reads (they are folded in batches).
+        expect(log.filter((e: any) => e.write).map((e: any) => [e.seq, e.method])).toEqual([
+            [1, "POST"],
+            [12, "PUT"],
+        ]);
+        const reads = log.filter((e: any) => !e.write);
+        expect(reads.length).toBeLessThanOrEqual(6);
+        expect(reads.at(-1)).toMatchObject({ seq: 23, path: `/v2/droplets/${MASKING_IDS[1]}` });
+        const s = (await t.control.get("/_emulator/summary")).body;
+        expect(s.totals).toEqual({
+            requests: 23,
+            reads: 21,
+            writes: 2,
+            effectiveWrites: 2,
+            errors: 0,
+            dropped: 0,
+        });
+        expect(s.reads).toEqual({
+            load_balancer: { [lb.id]: 10 },
+            droplet: { [MASKING_IDS[0]]: 10, [MASKING_IDS[1]]: 1 },
+        });
+    });
+
     it("counts every droplet write attempt: create, delete, actions, tag writes on droplet resources", async () => {
         const t = await startTestEmulator();
         emu = t.emu;

@@ -43,6 +43,8 @@ export interface EmulatorOptions {
     resizeDelaySeconds?: number;
     /** Start with the clock set to this ISO time (as PUT /_emulator/clock); default: real time (or a saved state's clock). */
     now?: string;
+    /** Reads kept in full in the request log (default 10,000); older ones are only counted, in the summary. */
+    readsKept?: number;
     /** Called once per finished API request (the CLI prints these). */
     onRequestLogged?: (entry: LogEntry) => void;
 }
@@ -121,6 +123,7 @@ export function buildApp(opts: EmulatorOptions = {}): {
         checks: requestChecks(openapi),
         resizeDelaySeconds: opts.resizeDelaySeconds,
         nowMs,
+        readsKept: opts.readsKept,
     });
     const ctx: AppContext = { store, openapi, validateResponses };
     // No fastify logger: it would print request headers, i.e. the bearer token.
@@ -256,7 +259,7 @@ export function buildApp(opts: EmulatorOptions = {}): {
             reply.header("ratelimit-limit", RATE_LIMIT);
             reply.header(
                 "ratelimit-remaining",
-                Math.max(0, RATE_LIMIT - (store.log.length % RATE_LIMIT)),
+                Math.max(0, RATE_LIMIT - (store.requests.count % RATE_LIMIT)),
             );
             reply.header("ratelimit-reset", Math.floor(Date.now() / 1000) + 60);
         }

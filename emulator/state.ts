@@ -16,6 +16,8 @@ export interface StateOptions {
     checks?: RequestChecks;
     resizeDelaySeconds?: number;
     nowMs?: number;
+    /** reads kept in full in the request log (requestLog.ts READS_KEPT by default); older ones are only counted */
+    readsKept?: number;
 }
 
 export class EmulatorState extends EmulatorStore {
@@ -34,8 +36,9 @@ export class EmulatorState extends EmulatorStore {
             nowMs: opts.nowMs,
         });
         this.backend = opts.backend;
-        this.requests = new RequestLog();
-        if (restored) this.requests.restore(restored.log, restored.counters.seq);
+        this.requests = new RequestLog(opts.readsKept);
+        if (restored)
+            this.requests.restore(restored.log, restored.counters.seq, restored.logFolded);
     }
 
     get log(): LogEntry[] {
@@ -64,6 +67,7 @@ export class EmulatorState extends EmulatorStore {
             ...account,
             counters: { seq: this.requests.seq, ...account.counters },
             log: structuredClone(this.log),
+            logFolded: structuredClone(this.requests.folded),
         };
     }
 

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { loadSettings, Settings } from "../config";
 import { readStackFile } from "../config/stackFile";
 import { Emulator, seedFromIds, startEmulator } from "../emulator/server";
@@ -61,6 +61,9 @@ export async function openSandbox(
         seed: { ...seedFor(baseline), tokens: [{ token, scopes }] },
     });
     try {
+        // Loaded here, not with the module: the tests and the bench that import this file for
+        // its seed and config helpers do not pay for the Automation API (and TypeScript) it loads.
+        const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
         const stack = await LocalWorkspace.createOrSelectStack(
             { stackName, workDir: dir },
             {

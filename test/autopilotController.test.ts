@@ -531,6 +531,23 @@ describe("fileLease: two controllers on one file", () => {
         });
     });
 
+    it("a save that changes nothing within an interval of the heartbeat is not written; a changed memory or an old heartbeat is", async () => {
+        dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-lease-"));
+        const file = path.join(dir, "drop.json");
+        const a = fileLease(file, { host: "h", pid: 1, id: "a" }, 60, () => true);
+        await a.hold(AT);
+        const heartbeat = () => JSON.parse(readFileSync(file, "utf8")).heartbeatAt;
+        expect(await a.save(NO_MEMORY, AT + 2_000)).toBe(true);
+        expect(heartbeat()).toBe(AT); // a steady tick: only read
+        expect(await a.save({ ...NO_MEMORY, conditions: ["clamped:3"] }, AT + 3_000)).toBe(true);
+        expect(heartbeat()).toBe(AT + 3_000);
+        expect(await a.save({ ...NO_MEMORY, conditions: ["clamped:3"] }, AT + 63_000)).toBe(true);
+        expect(heartbeat()).toBe(AT + 63_000); // a minute after its heartbeat: renewed
+        // Fencing still holds for a save that would write nothing.
+        const b = fileLease(file, { host: "h", pid: 2, id: "b" }, 60, () => true);
+        expect(await b.save(NO_MEMORY, AT + 64_000)).toBe(false);
+    });
+
     it("a holder that stopped renewing is taken over after its stale time, and it learns so at its next save", async () => {
         dir = mkdtempSync(path.join(tmpdir(), "proxy-lb-lease-"));
         const file = path.join(dir, "drop.json");
