@@ -411,9 +411,13 @@ export function runCli(
         throw new Error(`runCli: no token named ${tokenName}`);
     const env =
         tokenName === undefined ? p.env : { ...p.env, DIGITALOCEAN_TOKEN: p.tokens[tokenName] };
-    const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
-    return spawnRun(tsx, [path.join(ROOT, "cli", `${name}.ts`), ...args], { cwd: p.dir, env }, () =>
-        killProjectProcesses(p.dir),
+    // As the npm scripts run it: one Node.js process (the tsx command would start a second).
+    const script = path.join(ROOT, "cli", `${name}.ts`);
+    return spawnRun(
+        process.execPath,
+        ["--import", "tsx", script, ...args],
+        { cwd: p.dir, env },
+        () => killProjectProcesses(p.dir),
     ).done;
 }
 
