@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { loadSettings, type Settings } from "../config";
 import { calendarChanged, changePeriod, DEFAULT_PERIOD_DAYS } from "../config/calendarChange";
 import { parseInstant } from "../sizing/calendar";
+import { MINIMAL_ENTRIES } from "./support/stackEntries";
 
 const at = (iso: string) => parseInstant(iso)!;
 const NOW = at("2027-11-01T00:00:00Z");
@@ -24,14 +25,7 @@ const drop = (name: string, day: number, users = 40): Drop => ({
 const settings = (drops: Drop[], leadMinutes?: number): Settings =>
     loadSettings(
         {
-            "proxy-lb:region": "nyc3",
-            "proxy-lb:loadBalancer": {
-                name: "proxy-lb",
-                forwarding: [{ port: 8080 }],
-                healthCheck: { port: 8080 },
-            },
-            "proxy-lb:maskingServers": { ids: [501] },
-            "proxy-lb:demand": { users: 12, tasksPerUser: 2000 },
+            ...MINIMAL_ENTRIES,
             ...(drops.length ? { "proxy-lb:drops": drops } : {}),
             ...(leadMinutes === undefined ? {} : { "proxy-lb:leadMinutes": leadMinutes }),
         },

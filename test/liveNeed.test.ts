@@ -7,16 +7,10 @@ import { seedFromIds } from "../emulator/seed";
 import { TEST_TOKEN } from "../emulator/testkit";
 import { liveNeed } from "../ops/liveNeed";
 
+import { MINIMAL_ENTRIES } from "./support/stackEntries";
 const NOW = Date.parse("2027-03-01T12:00:00Z");
 const entries = {
-    "proxy-lb:region": "nyc3",
-    "proxy-lb:loadBalancer": {
-        name: "proxy-lb",
-        forwarding: [{ port: 8080 }],
-        healthCheck: { port: 8080 },
-    },
-    "proxy-lb:maskingServers": { ids: [501] },
-    "proxy-lb:demand": { users: 12, tasksPerUser: 2000 },
+    ...MINIMAL_ENTRIES,
     "proxy-lb:autopilot": { enabled: true },
 };
 const settings = loadSettings(entries, { now: NOW });

@@ -7,16 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings } from "../config";
 import { proposalFromObservation, readObservedFile } from "../ops/observedProposal";
 
+import { MINIMAL_ENTRIES } from "./support/stackEntries";
 const NOW = Date.parse("2027-11-01T00:00:00Z");
 const entries = {
-    "proxy-lb:region": "nyc3",
-    "proxy-lb:loadBalancer": {
-        name: "proxy-lb",
-        forwarding: [{ port: 8080 }],
-        healthCheck: { port: 8080 },
-    },
-    "proxy-lb:maskingServers": { ids: [501] },
-    "proxy-lb:demand": { users: 12, tasksPerUser: 2000 },
+    ...MINIMAL_ENTRIES,
     "proxy-lb:drops": [
         {
             name: "black-friday",
