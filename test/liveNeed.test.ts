@@ -6,8 +6,8 @@ import { type Emulator, startEmulator } from "../emulator/server";
 import { seedFromIds } from "../emulator/seed";
 import { TEST_TOKEN } from "../emulator/testkit";
 import { liveNeed } from "../ops/liveNeed";
-
 import { MINIMAL_ENTRIES } from "./support/stackEntries";
+
 const NOW = Date.parse("2027-03-01T12:00:00Z");
 const entries = {
     ...MINIMAL_ENTRIES,

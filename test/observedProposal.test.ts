@@ -6,8 +6,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings } from "../config";
 import { proposalFromObservation, readObservedFile } from "../ops/observedProposal";
-
 import { MINIMAL_ENTRIES } from "./support/stackEntries";
+
 const NOW = Date.parse("2027-11-01T00:00:00Z");
 const entries = {
     ...MINIMAL_ENTRIES,
