@@ -70,7 +70,7 @@ export function renderPulumiYaml(): string {
         description:
             "Sizes the DigitalOcean load balancer in front of the proxy masking droplets from a drop's demand; never touches the droplets.",
         // The program is type-checked by `npm test` (tsc), not again on every run: tsconfig.pulumi.json
-        // sets noCheck, so Pulumi's ts-node only transpiles (6 s of CPU and ~70 MB less per run).
+        // sets noCheck, so Pulumi's ts-node only transpiles (about 6 s of CPU less per new directory).
         runtime: {
             name: "nodejs",
             options: { typescript: true, tsconfig: "tsconfig.pulumi.json", packagemanager: "npm" },
