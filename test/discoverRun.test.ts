@@ -10,6 +10,7 @@ import { seedFromIds } from "../emulator/seed";
 import { TEST_TOKEN } from "../emulator/testkit";
 import { discoverAccount } from "../ops/discoverRun";
 import type { Pulumi } from "../ops/pulumiCli";
+import { dropStackLb } from "./support/dropStackLb";
 import type { PreviewStep } from "../ops/pulumiJson";
 import {
     baseSteps,
@@ -59,21 +60,7 @@ describe("discoverAccount", () => {
     let requests = 0;
     let dir: string;
     beforeAll(async () => {
-        const lb = {
-            id: LB_ID,
-            name: "proxy-lb",
-            region: "nyc3",
-            size_unit: 2,
-            droplet_ids: [...DROPLET_IDS],
-            forwarding_rules: [
-                {
-                    entry_protocol: "tcp",
-                    entry_port: 443,
-                    target_protocol: "tcp",
-                    target_port: 443,
-                },
-            ],
-        };
+        const lb = dropStackLb(2, DROPLET_IDS);
         emulator = await startEmulator({
             port: 0,
             seed: seedFromIds([...DROPLET_IDS], { loadBalancers: [lb] }),

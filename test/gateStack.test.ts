@@ -9,11 +9,11 @@ import { seedFromIds } from "../emulator/seed";
 import { TEST_TOKEN } from "../emulator/testkit";
 import { gateStack } from "../ops/gateStack";
 import type { Pulumi } from "../ops/pulumiCli";
+import { dropStackLb } from "./support/dropStackLb";
 import {
     baseSteps,
     digest,
     dropletSames,
-    LB_ID,
     lbGoal,
     lbState,
     updateStep,
@@ -43,21 +43,7 @@ describe("gateStack", () => {
     let emulator: Emulator;
     let requests = 0;
     beforeAll(async () => {
-        const lb = {
-            id: LB_ID,
-            name: "proxy-lb",
-            region: "nyc3",
-            size_unit: 2,
-            droplet_ids: [],
-            forwarding_rules: [
-                {
-                    entry_protocol: "tcp",
-                    entry_port: 443,
-                    target_protocol: "tcp",
-                    target_port: 443,
-                },
-            ],
-        };
+        const lb = dropStackLb(2);
         emulator = await startEmulator({
             port: 0,
             seed: seedFromIds([], { loadBalancers: [lb] }),

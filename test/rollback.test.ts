@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings } from "../config";
 import { parseStackFile } from "../config/stackFile";
 import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
+import { dropStackLb } from "./support/dropStackLb";
 import {
     baseSteps,
     BASE_CONFIG,
@@ -39,9 +40,6 @@ import { updateLabel } from "../cli/report";
 import { type Emulator, startEmulator } from "../emulator/server";
 import { seedFromIds } from "../emulator/seed";
 import { TEST_TOKEN } from "../emulator/testkit";
-
-/** The load balancer Pulumi.drop.yaml adopts. */
-const DROP_LB_ID = "6d4b9d3e-2f0a-4c1e-9b7a-3f5e8c2a1d40";
 
 const ROOT = path.resolve(__dirname, "..");
 const DROP_FILE = readFileSync(path.join(ROOT, "Pulumi.drop.yaml"), "utf8");
@@ -482,21 +480,7 @@ describe("npm run rollback (in-process, a stand-in pulumi)", () => {
 
     beforeAll(async () => {
         fake = fakeToolchain();
-        const lb = {
-            id: DROP_LB_ID,
-            name: "proxy-lb",
-            region: "nyc3",
-            size_unit: 3,
-            droplet_ids: [],
-            forwarding_rules: [
-                {
-                    entry_protocol: "tcp",
-                    entry_port: 443,
-                    target_protocol: "tcp",
-                    target_port: 443,
-                },
-            ],
-        };
+        const lb = dropStackLb(3);
         emulator = await startEmulator({ port: 0, seed: seedFromIds([], { loadBalancers: [lb] }) });
     });
     afterAll(async () => {
