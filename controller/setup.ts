@@ -1,15 +1,13 @@
 // The controller's real I/O, as TickDeps: the stack file read at each tick's moment (its
-// secrets decrypted once at start, by `pulumi config --show-secrets --json` through the
-// Automation API, only when the file has any), the live read (infra/liveSize.ts sizeNow: three
-// GETs, no Pulumi run), the gate (ops/gatedPreview.ts on the resize-only preview) and the
-// resize-only `pulumi up` through the Automation API, targeted at the load balancer, with
-// PROXY_LB_NOW pinned to the tick's moment so the program decides the same size. Pulumi is only
-// started when a tick resizes, or at start for the secrets and the backend's URL.
+// secrets decrypted once at start, only when the file has any), the live read (three GETs, no
+// Pulumi run), the gate on the resize-only preview, and the resize-only `pulumi up` targeted at
+// the load balancer, with PROXY_LB_NOW pinned to the tick's moment so the program decides the
+// same size. Pulumi is only started when a tick resizes, or at start for the secrets and the
+// backend's URL.
 import { readFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { ConfigError, loadSettings, nowFromEnvironment, type Settings } from "../config";
 import { notifyTarget } from "../config/notify";
 import { readStackFile } from "../config/stackFile";
@@ -27,10 +25,7 @@ import { sendNotices, type SendResult } from "../ops/notifySend";
 import { CommandError, pulumiFromToolchain, TOOLCHAIN_MISSING } from "../ops/pulumiCli";
 import { COMMAND_SCOPES } from "../config/scopes";
 import { findToolchain, toolchainEnv, ToolchainUnavailable } from "../ops/toolchain";
-
-// The Automation API (about 100 MB of a process) is loaded only when a tick resizes, or at start
-// for the secrets and the backend's URL: a controller between ticks stays small.
-const automation = () => import("@pulumi/pulumi/automation");
+import { stackRuns, type DecryptedConfig, type StackRuns } from "./stackRuns";
 
 export interface ControllerSetup {
     deps: TickDeps;
@@ -52,7 +47,7 @@ export function holdsSecret(value: unknown): boolean {
  */
 export function withDecrypted(
     entries: Record<string, unknown>,
-    decrypted: Record<string, { value?: string; objectValue?: unknown }>,
+    decrypted: DecryptedConfig,
 ): Record<string, unknown> {
     const out: Record<string, unknown> = { ...entries };
     for (const [key, value] of Object.entries(entries)) {
@@ -97,47 +92,36 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
     const firstMoment = momentNow(); // a bad PROXY_LB_NOW fails here
 
     // Pulumi, only when needed: the secrets, the backend's URL, and the resize.
-    let workspace: Promise<LocalWorkspace> | undefined;
-    let baseEnv: Record<string, string> = {};
-    const pulumiWorkspace = () =>
-        (workspace ??= (async () => {
-            const toolchain = toolchainOrExit3();
-            baseEnv = Object.fromEntries(
-                Object.entries(toolchainEnv(toolchain, env as NodeJS.ProcessEnv)).filter(
-                    (e): e is [string, string] => e[1] !== undefined,
-                ),
-            );
-            const { LocalWorkspace, PulumiCommand } = await automation();
-            return LocalWorkspace.create({
-                workDir: cwd,
-                pulumiCommand: await PulumiCommand.get({
-                    root: path.dirname(toolchain.bin),
-                    skipVersionCheck: true,
-                }),
-                envVars: { ...baseEnv },
-            });
-        })());
+    let runs: StackRuns | undefined;
+    const pulumi = () => {
+        if (runs) return runs;
+        const toolchain = toolchainOrExit3();
+        return (runs = stackRuns({
+            exe: path.join(toolchain.bin, "pulumi"),
+            cwd,
+            env: toolchainEnv(toolchain, env as NodeJS.ProcessEnv),
+            stack,
+            targetArgs: resize.args,
+        }));
+    };
+    const project = String(
+        (parseYaml(readFileSync(path.join(cwd, "Pulumi.yaml"), "utf8")) as { name?: unknown }).name,
+    );
+    const resize = resizeOnlyUp(stack, project);
+    const pinned = (at: number) => ({ ...resize.env, PROXY_LB_NOW: formatInstant(at) });
 
     const needsSecrets = Object.values(fileEntries).some(holdsSecret);
-    const decrypted = needsSecrets
-        ? ((await (await pulumiWorkspace()).getAllConfig(stack)) as Record<
-              string,
-              { value?: string; objectValue?: unknown }
-          >)
-        : {};
+    const decrypted = needsSecrets ? await pulumi().decryptedConfig() : {};
     const entriesNow = () => withDecrypted(readStackFile(stack, cwd), decrypted);
     const startEntries = entriesNow();
     const settingsAt = (at: number): Settings => loadSettings(entriesNow(), { now: at });
     const first = settingsAt(firstMoment); // bad config fails here, naming the key, before any API call
 
-    const backendUrl = env.PULUMI_BACKEND_URL || (await (await pulumiWorkspace()).whoAmI()).url;
+    const backendUrl = env.PULUMI_BACKEND_URL || (await pulumi().backendUrl());
     if (!backendUrl)
         throw new ConfigError([
             "the stack's state backend is unknown: set PULUMI_BACKEND_URL or run `pulumi login`",
         ]);
-    const project = String(
-        (parseYaml(readFileSync(path.join(cwd, "Pulumi.yaml"), "utf8")) as { name?: unknown }).name,
-    );
     const me = thisHolder(hostname());
     // A dry run changes nothing, so it takes no lease: any backend does for it, and nothing is written.
     const { lease, clearDeadLock } = options.dryRun
@@ -156,42 +140,8 @@ export async function controllerSetup(options: SetupOptions): Promise<Controller
     // Decrypted above, so the URL is text here (notifyTarget is null only for a still-encrypted one).
     const startTarget = first.config.notify ? notifyTarget(first.config.notify) : null;
     const secrets = [read.token, ...(startTarget ? [startTarget.webhookUrl] : [])];
-    const resize = resizeOnlyUp(stack, project);
-    const pinned = (at: number) => ({ ...resize.env, PROXY_LB_NOW: formatInstant(at) });
-
-    let stackHandle: Stack | undefined;
-    const up = async (at: number): Promise<UpResult> => {
-        const ws = await pulumiWorkspace();
-        ws.envVars = { ...baseEnv, ...pinned(at) };
-        stackHandle ??= await (
-            await automation()
-        ).LocalWorkspace.selectStack(
-            { stackName: stack, workDir: cwd },
-            { pulumiCommand: ws.pulumiCommand, envVars: ws.envVars },
-        );
-        stackHandle.workspace.envVars = ws.envVars;
-        const result = await stackHandle.up({ target: resize.target });
-        const sizeUnit = result.outputs.sizeUnit?.value;
-        const changes = result.summary.resourceChanges;
-        const changed =
-            changes === undefined
-                ? undefined
-                : Object.entries(changes).some(([op, n]) => op !== "same" && (n ?? 0) > 0);
-        return { sizeUnit: typeof sizeUnit === "number" ? sizeUnit : null, changed };
-    };
-
-    const refresh = async (at: number): Promise<void> => {
-        const ws = await pulumiWorkspace();
-        ws.envVars = { ...baseEnv, ...pinned(at) };
-        stackHandle ??= await (
-            await automation()
-        ).LocalWorkspace.selectStack(
-            { stackName: stack, workDir: cwd },
-            { pulumiCommand: ws.pulumiCommand, envVars: ws.envVars },
-        );
-        stackHandle.workspace.envVars = ws.envVars;
-        await stackHandle.refresh({ target: resize.target });
-    };
+    const up = (at: number): Promise<UpResult> => pulumi().up(pinned(at));
+    const refresh = (at: number): Promise<void> => pulumi().refresh(pinned(at));
 
     const notify = async (notices: Parameters<TickDeps["notify"]>[0]): Promise<SendResult[]> => {
         let target;

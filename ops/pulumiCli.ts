@@ -6,7 +6,7 @@
 // the provider only passes DigitalOcean's generic "not authorized" on. One that DigitalOcean
 // refused for its pace (a resize too often, or while the last one runs) gets a line saying when
 // to run again: the run stops there, once, never retrying in a loop.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
@@ -126,6 +126,38 @@ export function pulumiFromToolchain(
             }
         },
     };
+}
+
+export interface Captured {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+/** What a run keeps of each stream: its end, where Pulumi says how the run ended. */
+const KEPT_OUTPUT_CHARS = 4 * 1024 * 1024;
+
+/**
+ * Runs pulumi without blocking the event loop: a long-lived process (the controller) keeps
+ * answering its health check, renewing its lease and ticking its other stacks while Pulumi works.
+ */
+export function capturePulumi(
+    exe: string,
+    args: string[],
+    options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<Captured> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(exe, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+        const out = { stdout: "", stderr: "" };
+        for (const name of ["stdout", "stderr"] as const)
+            child[name].setEncoding("utf8").on("data", (chunk: string) => {
+                out[name] = (out[name] + chunk).slice(-KEPT_OUTPUT_CHARS);
+            });
+        child.on("error", (err) =>
+            reject(new CommandError([`pulumi ${args[0]} could not run: ${err.message}`], 1)),
+        );
+        child.on("close", (status) => resolve({ status, ...out }));
+    });
 }
 
 export interface EventLogRun<T> {

@@ -427,3 +427,23 @@ export function parseEventLog(text: string): unknown[] {
 function eventsOf(log: string | readonly unknown[]): readonly unknown[] {
     return typeof log === "string" ? parseEventLog(log) : log;
 }
+
+const summaryEventSchema = z.looseObject({
+    summaryEvent: z.looseObject({
+        resourceChanges: z.record(z.string(), z.number()).nullable().optional(),
+    }),
+});
+
+/**
+ * The resource changes of an update (apitype.SummaryEvent, the last event of a run that got as
+ * far as the engine's end), by step op; undefined when the log has none.
+ */
+export function changesFromEventLog(
+    log: string | readonly unknown[],
+): Record<string, number> | undefined {
+    for (const json of eventsOf(log)) {
+        const event = summaryEventSchema.safeParse(json);
+        if (event.success) return event.data.summaryEvent.resourceChanges ?? {};
+    }
+    return undefined;
+}

@@ -8,6 +8,7 @@ import { FROZEN_DROPLET_INPUTS } from "../infra/maskingServers";
 import { driftReport } from "../ops/drift";
 import { gateVerdict, policyReasons } from "../ops/gate";
 import {
+    changesFromEventLog,
     parsePreviewDigest,
     policyViolationsFromEventLog,
     stepsFromEventLog,
@@ -178,5 +179,23 @@ describe("the engine event log", () => {
         expect(policyReasons(policyViolationsFromEventLog(log))).toEqual([
             'policy lb-protected on proxy-lb: The load balancer must be protected. Load balancer "proxy-lb" is not protected.',
         ]);
+    });
+});
+
+describe("an update's summary from its event log", () => {
+    const summary = (resourceChanges: unknown) =>
+        JSON.stringify({
+            sequence: 9,
+            timestamp: 1,
+            summaryEvent: { maybeCorrupt: false, durationSeconds: 3, resourceChanges },
+        });
+    it.each([
+        ["a resize", summary({ same: 4, update: 1 }), { same: 4, update: 1 }],
+        ["nothing to do", summary({ same: 5 }), { same: 5 }],
+        ["no changes at all (null)", summary(null), {}],
+        ["a run that stopped before the engine's end", "", undefined],
+        ["a line cut short", `${summary({ same: 1 }).slice(0, 20)}`, undefined],
+    ])("%s", (_, log, changes) => {
+        expect(changesFromEventLog(log)).toEqual(changes);
     });
 });
