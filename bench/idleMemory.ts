@@ -1,12 +1,11 @@
-// node --import tsx bench/idleMemory.ts [runs]
-// The controller's own memory on an idle tick: `node --import tsx cli/autopilot.ts --once`, as
+// node --require tsx/cjs bench/idleMemory.ts [runs]
+// The controller's own memory on an idle tick: `node --require tsx/cjs cli/autopilot.ts --once`, as
 // the systemd unit runs it, under `/usr/bin/time -v` (its maximum resident set), against an
 // emulator in this process with the LB at the size its calendar asks (a steady tick: no Pulumi).
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import { stringify } from "yaml";
 import { tokenScopes } from "../config/scopes";
 import { startEmulator } from "../emulator/server";
@@ -14,7 +13,7 @@ import { baseConfig, baseSeed, LB_ID, ROOT } from "../sandbox/harness";
 
 const T0 = Date.parse("2027-11-24T10:00:00Z");
 const TOKEN = "autopilot-idle-memory-token-0123456789";
-const LOADER = pathToFileURL(path.join(ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
+const HOOK = path.join(ROOT, "node_modules", "tsx", "dist", "cjs", "index.cjs");
 const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
 
 /** One `--once` tick's maximum resident set (MB) and its output. */
@@ -22,8 +21,8 @@ function timedTick(dir: string, env: NodeJS.ProcessEnv): Promise<{ mb: number; o
     const args = [
         "-v",
         process.execPath,
-        "--import",
-        LOADER,
+        "--require",
+        HOOK,
         path.join(ROOT, "cli", "autopilot.ts"),
     ];
     return new Promise((resolve, reject) => {

@@ -13,6 +13,7 @@ import { benchReport } from "./results";
 import { progress, setUpSubjects, timedRounds } from "./rounds";
 import type { Subject } from "./subject";
 import { findTerraformPeer, type Peer } from "./terraform";
+import { main as simulate } from "./autopilotSim";
 
 const USAGE =
     "usage: npm run bench [-- --json] [--runs <n>] [--largest <n>] | npm run bench -- --autopilot [--json] [--resize-minutes <n>]";
@@ -72,8 +73,7 @@ function parseOptions(argv: string[]): { json: boolean; runs: number; largest: n
 
 async function main(argv: string[]): Promise<number> {
     // The autopilot simulation is pure and fast: no toolchain, no emulator.
-    if (argv.includes("--autopilot"))
-        return (await import("./autopilotSim")).main(argv.filter((arg) => arg !== "--autopilot"));
+    if (argv.includes("--autopilot")) return simulate(argv.filter((arg) => arg !== "--autopilot"));
     const options = parseOptions(argv);
     if (typeof options === "number") return options;
     const started = performance.now();

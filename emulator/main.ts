@@ -1,5 +1,5 @@
 // CLI: npm run -s emulator -- --port 8787 --seed seed.json [--state state.json]
-// (npm runs this file with `exec node --import tsx`: one process, so npm's signals reach it).
+// (npm runs this file with `exec node --require tsx/cjs`: one process, so npm's signals reach it).
 import { parseArgs } from "node:util";
 import { loadSeedFile } from "./seed";
 import { startEmulator } from "./server";

@@ -195,8 +195,8 @@ describe("state: out-of-band changes, persistence, seeds, CLI", () => {
         const child = spawn(
             process.execPath,
             [
-                "--import",
-                "tsx",
+                "--require",
+                "tsx/cjs",
                 "emulator/main.ts",
                 "--port",
                 "0",

@@ -415,7 +415,7 @@ export function runCli(
     const script = path.join(ROOT, "cli", `${name}.ts`);
     return spawnRun(
         process.execPath,
-        ["--import", "tsx", script, ...args],
+        ["--require", "tsx/cjs", script, ...args],
         { cwd: p.dir, env },
         () => killProjectProcesses(p.dir),
     ).done;

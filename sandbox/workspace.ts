@@ -63,7 +63,10 @@ export async function openSandbox(
     try {
         // Loaded here, not with the module: the tests and the bench that import this file for
         // its seed and config helpers do not pay for the Automation API (and TypeScript) it loads.
-        const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
+        // By file: Node.js's own import() (commands run under tsx's CommonJS hook) takes no
+        // directory.
+        const { LocalWorkspace, PulumiCommand } =
+            await import("@pulumi/pulumi/automation/index.js");
         const stack = await LocalWorkspace.createOrSelectStack(
             { stackName, workDir: dir },
             {

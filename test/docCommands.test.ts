@@ -2,7 +2,7 @@
 // by the check, its shown output compared with the real one, or by the test docs/commands.yaml
 // names; output meant for a file or a pipe is shown with `npm run -s`. Here the blocks' shells
 // run as shown, but their `npm run <command>` of cli/ runs in-process (the package.json script
-// must be that command's `exec node --import tsx cli/<command>.ts`): npm's and a Node.js
+// must be that command's `exec node --require tsx/cjs cli/<command>.ts`): npm's and a Node.js
 // process's start-up per command were most of the time. test/cli.test.ts starts each command as
 // a real process, and `npm run docs -- --check` runs the same blocks with the real npm.
 import { readFileSync } from "node:fs";
@@ -32,7 +32,7 @@ const SCRIPTS = (
 // any other (the emulator, the benchmark) the real npm runs.
 let queue: Promise<unknown> = Promise.resolve();
 const inProcess: NpmRun = ({ script, args, cwd, env }) => {
-    const cli = /^exec node --import tsx (cli\/\w+\.ts)$/.exec(SCRIPTS[script] ?? "")?.[1];
+    const cli = /^exec node --require tsx\/cjs (cli\/\w+\.ts)$/.exec(SCRIPTS[script] ?? "")?.[1];
     if (cli === undefined) return Promise.resolve(undefined);
     const run = queue.then(async () => {
         const { run: command } = (await import(path.join(ROOT, cli))) as { run: Command };

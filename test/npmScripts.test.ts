@@ -47,7 +47,7 @@ describe("npm scripts", () => {
         for (const [name, line] of entryPoints)
             if (!/\bvitest\b/.test(line))
                 // the test runner is not a long-running service
-                expect(line, name).toMatch(/^exec node --import tsx \S+\.ts$/);
+                expect(line, name).toMatch(/^exec node --require tsx\/cjs \S+\.ts$/);
     });
 
     let emulator: Emulator | undefined;
