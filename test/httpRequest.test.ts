@@ -153,6 +153,20 @@ describe("httpRequest", () => {
         ).toBe("socket hang up (ECONNRESET)");
     });
 
+    it("a connection cut in the middle of the answer rejects with ECONNRESET, never hangs", async () => {
+        const { base } = await serve((res) => {
+            res.writeHead(200, { "content-length": "100" }).write("abc");
+            setTimeout(() => res.socket?.destroy(), 50);
+        });
+        const err = (await httpRequest({ url: base, timeoutMs: 5_000 }).catch(
+            (e) => e,
+        )) as Error & {
+            code?: string;
+        };
+        expect(err.code).toBe("ECONNRESET");
+        expect(requestFailure(err, 5_000)).toBe("aborted (ECONNRESET)");
+    });
+
     it("a body past the cap fails the request instead of filling memory", async () => {
         const { base } = await serve((res) => res.writeHead(200).end("x".repeat(5_000)));
         await expect(httpRequest({ url: base, maxBodyBytes: 4_096 })).rejects.toThrow(
