@@ -19,8 +19,8 @@ function hostOf(url: string): string {
 }
 
 /**
- * GETs `url` (Healthchecks.io and Uptime Kuma push monitors both take a GET and answer it where
- * it is: a redirect is not followed, it is an answer other than 2xx). Never throws, never
+ * GETs `url` (Healthchecks.io and Uptime Kuma push monitors both take a GET; a redirect is not
+ * followed but reported, as any answer other than 2xx). Never throws, never
  * takes longer than `timeoutMs`: a failure is one line naming the monitor's host only, never the
  * URL (its path is the secret).
  */

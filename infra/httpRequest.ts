@@ -1,6 +1,6 @@
 // proxy-lb's own HTTP calls (its DigitalOcean API reads, the webhooks, the heartbeat) made with
 // node:http and node:https, not the global fetch: fetch loads Node.js's bundled undici and its
-// WASM parser on first use, about 45 MB of resident memory in a controller that idles on a few
+// WASM parser on first use, 30 MB or more of resident memory in a controller that idles on a few
 // GETs. One request, its whole answer read (capped), no redirect followed, no connection kept.
 import * as http from "node:http";
 import * as https from "node:https";
