@@ -2,6 +2,7 @@
 // (proxy-lb:autopilot.heartbeatUrl: Healthchecks.io, an Uptime Kuma push monitor…), which alerts
 // when the pings stop: a dead controller, a dead host, or a tick that keeps failing are all
 // noticed by something that does not run beside it. A ping never fails the tick.
+import { httpRequest, requestFailure } from "../infra/httpRequest";
 import { redact } from "../ops/redact";
 
 /** A ping waits at most this long: a slow monitor never holds up the next tick. */
@@ -18,7 +19,8 @@ function hostOf(url: string): string {
 }
 
 /**
- * GETs `url` (Healthchecks.io and Uptime Kuma push monitors both take a GET). Never throws, never
+ * GETs `url` (Healthchecks.io and Uptime Kuma push monitors both take a GET; a redirect is not
+ * followed but reported, as any answer other than 2xx). Never throws, never
  * takes longer than `timeoutMs`: a failure is one line naming the monitor's host only, never the
  * URL (its path is the secret).
  */
@@ -35,20 +37,12 @@ export async function pingHeartbeat(
         ),
     });
     try {
-        const response = await fetch(url, {
-            method: "GET",
-            signal: AbortSignal.timeout(timeoutMs),
-        });
-        await response.body?.cancel().catch(() => undefined);
+        const response = await httpRequest({ url, timeoutMs });
         if (response.ok) return { ok: true, status: response.status };
         return fail(
             `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`,
         );
     } catch (err) {
-        const e = err as { name?: string; message?: string; cause?: { code?: string } };
-        if (e?.name === "TimeoutError" || e?.name === "AbortError")
-            return fail(`no answer within ${timeoutMs} ms`);
-        const cause = e?.cause?.code;
-        return fail(`${e?.message ?? String(err)}${cause === undefined ? "" : ` (${cause})`}`);
+        return fail(requestFailure(err, timeoutMs));
     }
 }

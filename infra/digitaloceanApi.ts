@@ -4,6 +4,7 @@
 // callers. Reads only; no Pulumi here.
 import { ConfigError } from "../config";
 import { missingScopeHint, scopeForRequest } from "../config/scopes";
+import { httpRequest, type HttpAnswer, type HttpRequestFn } from "./httpRequest";
 import { errorText, TOKEN_REFUSED, userFailure } from "./userFailure";
 
 export const DEFAULT_API = "https://api.digitalocean.com";
@@ -12,8 +13,12 @@ export interface ApiRead {
     /** API base, e.g. https://api.digitalocean.com */
     api: string;
     token: string;
-    fetch?: typeof fetch;
+    /** how the request is sent; tests answer it themselves */
+    request?: HttpRequestFn;
 }
+
+/** A bound, so an API that never answers cannot hold a tick forever (as fetch's 300 s did). */
+export const API_READ_TIMEOUT_MS = 300_000;
 
 /** The API base: DIGITALOCEAN_API_URL, else the stack's digitalocean:apiEndpoint, else DigitalOcean's. */
 export function apiBase(
@@ -70,10 +75,12 @@ export class ApiAnswerError extends ConfigError {
 
 /** GET `url` with the token; its JSON, or an error naming the endpoint and what the API said. */
 export async function getJson(read: ApiRead, url: URL): Promise<unknown> {
-    let response: Response;
+    let response: HttpAnswer;
     try {
-        response = await (read.fetch ?? fetch)(url, {
+        response = await (read.request ?? httpRequest)({
+            url,
             headers: { Authorization: `Bearer ${read.token}`, Accept: "application/json" },
+            timeoutMs: API_READ_TIMEOUT_MS,
         });
     } catch (err) {
         const cause = errorText(err).replace(/\s*\n\s*/g, ": ");
@@ -82,7 +89,7 @@ export async function getJson(read: ApiRead, url: URL): Promise<unknown> {
                 `GET ${url.pathname} on ${read.api} failed: ${cause}`,
         ]);
     }
-    const text = await response.text();
+    const text = response.text;
     if (!response.ok) {
         let said = text.slice(0, 200);
         try {

@@ -37,7 +37,8 @@ export function userFailure(
     return undefined;
 }
 
-// Node.js's fetch ("fetch failed" and its cause), Go's net package (the provider), our own line.
+// Node.js's network error codes (our own reads; a fetch's "fetch failed" too), Go's net package
+// (the provider), our own line.
 const UNREACHABLE =
     /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|fetch failed|connection refused|no such host|i\/o timeout|network is unreachable|cannot be reached)\b/i;
 
@@ -54,7 +55,7 @@ function offline(where: string | undefined): boolean {
     return where !== undefined && /\/\/(127\.|localhost|\[::1\])/.test(where);
 }
 
-/** An error's message with its causes (Node.js's fetch hides the reason in `cause`). */
+/** An error's message, its code and its causes (a fetch hides the reason in `cause`). */
 export function errorText(err: unknown): string {
     const parts: string[] = [];
     for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {

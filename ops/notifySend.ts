@@ -3,6 +3,7 @@
 // It never throws and never waits past the deadline, so a notification never blocks or fails a
 // resize; a failure comes back as one line for the log, naming the webhook's host only.
 import type { NotifyFormat } from "../config/notify";
+import { httpRequest, requestFailure } from "../infra/httpRequest";
 import type { Notice } from "./notices";
 import { renderMessage, webhookBody, type RenderOptions } from "./notifyFormat";
 import { redact } from "./redact";
@@ -42,19 +43,6 @@ function hostOf(url: string): string {
     }
 }
 
-/** Why a fetch threw, in a few words: the timeout, or the network error and its cause's code. */
-function describeError(err: unknown, timeoutMs: number): string {
-    const e = err as {
-        name?: string;
-        message?: string;
-        cause?: { code?: string; message?: string };
-    };
-    if (e?.name === "TimeoutError" || e?.name === "AbortError")
-        return `no answer within ${timeoutMs} ms`;
-    const cause = e?.cause?.code ?? e?.cause?.message;
-    return `${e?.message ?? String(err)}${cause === undefined ? "" : ` (${cause})`}`;
-}
-
 /**
  * Posts `notice` to the webhook. Never throws, never takes longer than `timeoutMs` (plus the
  * event loop's slack): a failure is returned (and logged) as one line that names the webhook's
@@ -88,22 +76,16 @@ export async function sendNotice(
         );
         for (;;) {
             attempts++;
-            const response = await fetch(target.webhookUrl, {
+            // A redirect is an answer, never followed: it would send the message elsewhere.
+            const response = await httpRequest({
+                url: target.webhookUrl,
                 method: "POST",
                 headers: { "content-type": "application/json" },
                 body,
                 signal,
-                // A webhook does not redirect; following one would send the message elsewhere.
-                redirect: "manual",
             });
-            if (response.ok) {
-                await response.body?.cancel().catch(() => undefined);
-                return { ok: true, status: response.status, attempts };
-            }
-            const detail = await response.text().then(
-                (t) => t.replace(/\s+/g, " ").trim().slice(0, 200),
-                () => "",
-            );
+            if (response.ok) return { ok: true, status: response.status, attempts };
+            const detail = response.text.replace(/\s+/g, " ").trim().slice(0, 200);
             if (response.status === 429) {
                 const wait = retryAfterMs(response.headers.get("retry-after"), Date.now());
                 // Retried once, and only when the wait and a new answer fit before the deadline.
@@ -131,7 +113,7 @@ export async function sendNotice(
             );
         }
     } catch (err) {
-        return fail(describeError(err, timeoutMs));
+        return fail(requestFailure(err, timeoutMs));
     }
 }
 

@@ -3,6 +3,7 @@
 // is wrong (the drop, the window, the token, the API's answer).
 import { ConfigError, type Settings } from "../config";
 import { apiBase, tokenFrom, withScopeHint } from "../infra/digitaloceanApi";
+import type { HttpRequestFn } from "../infra/httpRequest";
 import { fetchLbMetrics } from "../infra/monitoring";
 import { COMMAND_SCOPES } from "../config/scopes";
 import { formatInstant } from "../sizing/format";
@@ -32,7 +33,7 @@ export async function observeStack(opts: {
     lbId?: string;
     now: number;
     env?: Record<string, string | undefined>;
-    fetch?: typeof fetch;
+    request?: HttpRequestFn;
 }): Promise<ObservationReport> {
     const env = opts.env ?? process.env;
     const { config, calendar } = opts.settings;
@@ -55,7 +56,7 @@ export async function observeStack(opts: {
         lbId,
         start: window.from / MS,
         end: window.to / MS,
-        ...(opts.fetch ? { fetch: opts.fetch } : {}),
+        ...(opts.request ? { request: opts.request } : {}),
     }).catch(withScopeHint);
     const where = `load balancer ${lbId}, ${formatInstant(window.from)} → ${formatInstant(window.to)}: `;
     const observation = observing(

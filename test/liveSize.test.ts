@@ -2,6 +2,7 @@
 // reads' rules; the real provider and emulator are test/e2e's).
 import { describe, expect, it } from "vitest";
 import { loadSettings } from "../config";
+import type { HttpRequestFn } from "../infra/httpRequest";
 import { findLiveLoadBalancer, readObservedMetrics, sizeNow } from "../infra/liveSize";
 import { readLiveLoad } from "../ops/gatedPreview";
 import { rollbackSizeNow } from "../ops/rollback";
@@ -30,8 +31,8 @@ type Answer = { status: number; body: unknown };
 /** A fake API answering by path; records every request. */
 function fakeApi(answers: Record<string, Answer | ((url: URL) => Answer)>) {
     const requests: string[] = [];
-    const fetch = (async (input: URL | string) => {
-        const url = new URL(String(input));
+    const request: HttpRequestFn = async (sent) => {
+        const url = new URL(sent.url);
         requests.push(`${url.pathname}${url.search}`);
         const answer = answers[url.pathname];
         const { status, body } =
@@ -44,9 +45,15 @@ function fakeApi(answers: Record<string, Answer | ((url: URL) => Answer)>) {
                           message: "The resource you were accessing could not be found.",
                       },
                   });
-        return new Response(JSON.stringify(body), { status });
-    }) as typeof globalThis.fetch;
-    return { read: { api: "http://127.0.0.1:1", token: "t", fetch }, requests };
+        return {
+            status,
+            ok: status >= 200 && status < 300,
+            statusText: "",
+            headers: { get: () => null },
+            text: JSON.stringify(body),
+        };
+    };
+    return { read: { api: "http://127.0.0.1:1", token: "t", request }, requests };
 }
 
 const lb = (id: string, name: string, sizeUnit: number) => ({

@@ -589,7 +589,7 @@ describe("sendNotice against a local receiver", () => {
         if (result.ok) return;
         expect(result.line).toMatch(
             new RegExp(
-                `^notify: the discord webhook at ${new URL(base).host.replace(/\./g, "\\.")} did not take the "metricsUnavailable" message: fetch failed \\(ECONNREFUSED\\)$`,
+                `^notify: the discord webhook at ${new URL(base).host.replace(/\./g, "\\.")} did not take the "metricsUnavailable" message: connect ECONNREFUSED ${new URL(base).host.replace(/\./g, "\\.")}$`,
             ),
         );
         expect(result.line).not.toContain("refused-token");

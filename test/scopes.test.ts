@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ENDPOINT_SCOPES as EMULATOR_ENDPOINT_SCOPES } from "../emulator/routes/scopes";
 import { withRequiredScopes as emulatorWithRequired } from "../emulator/tokens";
 import { getJson, withScopeHint } from "../infra/digitaloceanApi";
+import type { HttpRequestFn } from "../infra/httpRequest";
 import {
     COMMAND_SCOPES,
     DROPLET_WRITE_SCOPES,
@@ -245,14 +246,21 @@ describe("scopeHints: a 403 in pulumi's output names the missing scope", () => {
 });
 
 describe("withScopeHint: our own API reads name the missing scope too", () => {
-    const answering = (status: number, body: object) =>
-        (async () => new Response(JSON.stringify(body), { status })) as unknown as typeof fetch;
+    const answering =
+        (status: number, body: object): HttpRequestFn =>
+        async () => ({
+            status,
+            ok: status >= 200 && status < 300,
+            statusText: "",
+            headers: { get: () => null },
+            text: JSON.stringify(body),
+        });
     const read = (status: number, path: string) =>
         getJson(
             {
                 api: "http://127.0.0.1:9",
                 token: "t",
-                fetch: answering(status, {
+                request: answering(status, {
                     id: "forbidden",
                     message: "you do not have access for the attempted action",
                 }),

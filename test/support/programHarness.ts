@@ -1,6 +1,8 @@
 // Runs index.ts under Pulumi's mocks and records what the SDK really sends to the engine
 // for each resource, options included. Options never reach newResource mocks, so we wrap
 // the mock monitor's registerResource and read the protobuf request itself.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
 
@@ -118,10 +120,82 @@ export async function runProgram(
 
     pulumi.runtime.setAllConfig(config);
     // The program's own read of an adopted LB (what the provider never reads back) and of the
-    // certificates' names: answered as the API would for the LB liveLoadBalancer describes.
+    // certificates' names: answered, by a server on 127.0.0.1, as the API would for the LB
+    // liveLoadBalancer describes.
     vi.stubEnv("DIGITALOCEAN_TOKEN", process.env.DIGITALOCEAN_TOKEN || "test-token");
-    vi.stubGlobal("fetch", async (url: URL | string) => {
-        const path = new URL(String(url)).pathname;
+    const api = await fakeApi();
+    try {
+        vi.stubEnv("DIGITALOCEAN_API_URL", api.url);
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => {
+                    const state =
+                        args.type === "digitalocean:index/loadBalancer:LoadBalancer"
+                            ? { ...args.inputs, ip: "203.0.113.10" }
+                            : args.inputs;
+                    return { id: args.id || `${args.name}-id`, state };
+                },
+                call: (args) => {
+                    invokes.push({ token: args.token, args: args.inputs });
+                    if (args.token === "digitalocean:index/getDroplet:getDroplet") {
+                        const droplet = byId.get(Number(args.inputs.id));
+                        if (!droplet) throw new Error(`droplet ${args.inputs.id} not found`);
+                        return droplet;
+                    }
+                    if (args.token === "digitalocean:index/getLoadBalancer:getLoadBalancer")
+                        return liveLoadBalancer(String(args.inputs.id), [...byId.keys()]);
+                    if (args.token === "digitalocean:index/getDroplets:getDroplets") {
+                        const tag = args.inputs.filters?.[0]?.values?.[0];
+                        return { droplets: [...byId.values()].filter((d) => d.tags.includes(tag)) };
+                    }
+                    throw new Error(`unexpected invoke ${args.token}`);
+                },
+            },
+            PROJECT,
+            "test",
+            false,
+        );
+
+        const monitor = pulumi.runtime.getMonitor() as unknown as {
+            registerResource(req: any, callback: unknown): unknown;
+        };
+        const register = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (req, callback) => {
+            if (req.getType() === "pulumi:pulumi:Stack") return register(req, callback);
+            registrations.push({
+                type: req.getType(),
+                name: req.getName(),
+                inputs: req.getObject()?.toJavaScript() ?? {},
+                protect: req.getProtect() ?? false,
+                ignoreChanges: req.getIgnorechangesList(),
+                importId: req.getImportid(),
+                retainOnDelete: req.getRetainondelete() ?? false,
+            });
+            return register(req, callback);
+        };
+
+        vi.resetModules(); // index.ts reads config when it loads
+        const program = (await import("../../index")) as unknown as {
+            default?: () => Promise<Record<string, pulumi.Output<unknown>>>;
+        };
+        const main = (program.default ?? program) as unknown as () => Promise<
+            Record<string, pulumi.Output<unknown>>
+        >;
+        const exported = await main();
+        const outputs: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(exported)) outputs[key] = await resolve(value);
+        return { registrations, invokes, outputs };
+    } finally {
+        vi.unstubAllGlobals();
+        vi.unstubAllEnvs();
+        await api.close();
+    }
+}
+
+/** The API's answers to the program's own reads, from a server on 127.0.0.1 (port 0). */
+async function fakeApi(): Promise<{ url: string; close: () => Promise<void> }> {
+    const server = createServer((req, res) => {
+        const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
         const lb = /^\/v2\/load_balancers\/([^/]+)$/.exec(path);
         const body = lb
             ? {
@@ -135,75 +209,15 @@ export async function runProgram(
             : path === "/v2/certificates"
               ? { certificates: [] }
               : undefined;
-        return new Response(JSON.stringify(body ?? { id: "not_found", message: path }), {
-            status: body ? 200 : 404,
-            headers: { "content-type": "application/json" },
-        });
+        res.writeHead(body ? 200 : 404, { "content-type": "application/json" });
+        res.end(JSON.stringify(body ?? { id: "not_found", message: path }));
     });
-    await pulumi.runtime.setMocks(
-        {
-            newResource: (args) => {
-                const state =
-                    args.type === "digitalocean:index/loadBalancer:LoadBalancer"
-                        ? { ...args.inputs, ip: "203.0.113.10" }
-                        : args.inputs;
-                return { id: args.id || `${args.name}-id`, state };
-            },
-            call: (args) => {
-                invokes.push({ token: args.token, args: args.inputs });
-                if (args.token === "digitalocean:index/getDroplet:getDroplet") {
-                    const droplet = byId.get(Number(args.inputs.id));
-                    if (!droplet) throw new Error(`droplet ${args.inputs.id} not found`);
-                    return droplet;
-                }
-                if (args.token === "digitalocean:index/getLoadBalancer:getLoadBalancer")
-                    return liveLoadBalancer(String(args.inputs.id), [...byId.keys()]);
-                if (args.token === "digitalocean:index/getDroplets:getDroplets") {
-                    const tag = args.inputs.filters?.[0]?.values?.[0];
-                    return { droplets: [...byId.values()].filter((d) => d.tags.includes(tag)) };
-                }
-                throw new Error(`unexpected invoke ${args.token}`);
-            },
-        },
-        PROJECT,
-        "test",
-        false,
-    );
-
-    const monitor = pulumi.runtime.getMonitor() as unknown as {
-        registerResource(req: any, callback: unknown): unknown;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+        url: `http://127.0.0.1:${port}`,
+        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     };
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, callback) => {
-        if (req.getType() === "pulumi:pulumi:Stack") return register(req, callback);
-        registrations.push({
-            type: req.getType(),
-            name: req.getName(),
-            inputs: req.getObject()?.toJavaScript() ?? {},
-            protect: req.getProtect() ?? false,
-            ignoreChanges: req.getIgnorechangesList(),
-            importId: req.getImportid(),
-            retainOnDelete: req.getRetainondelete() ?? false,
-        });
-        return register(req, callback);
-    };
-
-    vi.resetModules(); // index.ts reads config when it loads
-    const program = (await import("../../index")) as unknown as {
-        default?: () => Promise<Record<string, pulumi.Output<unknown>>>;
-    };
-    const main = (program.default ?? program) as unknown as () => Promise<
-        Record<string, pulumi.Output<unknown>>
-    >;
-    try {
-        const exported = await main();
-        const outputs: Record<string, unknown> = {};
-        for (const [key, value] of Object.entries(exported)) outputs[key] = await resolve(value);
-        return { registrations, invokes, outputs };
-    } finally {
-        vi.unstubAllGlobals();
-        vi.unstubAllEnvs();
-    }
 }
 
 function resolve<T>(value: pulumi.Output<T> | T): Promise<T> {
