@@ -71,16 +71,9 @@ export function renderPulumiYaml(): string {
             "Sizes the DigitalOcean load balancer in front of the proxy masking droplets from a drop's demand; never touches the droplets.",
         // The program is type-checked by `npm test` (tsc), not again on every run: tsconfig.pulumi.json
         // sets noCheck, so Pulumi's ts-node only transpiles (about 6 s of CPU less per new directory).
-        // A small young generation keeps the program's process about 30 MB smaller at no measured
-        // CPU cost: it runs beside the controller on a 512 MB droplet.
         runtime: {
             name: "nodejs",
-            options: {
-                typescript: true,
-                tsconfig: "tsconfig.pulumi.json",
-                packagemanager: "npm",
-                nodeargs: "--max-semi-space-size=1",
-            },
+            options: { typescript: true, tsconfig: "tsconfig.pulumi.json", packagemanager: "npm" },
         },
         config,
     };
