@@ -20,6 +20,7 @@ import {
 import { certificatesNamed, getLoadBalancer, liveNodes } from "./infra/loadBalancers";
 import { importMaskingServers, readMaskingServers } from "./infra/maskingServers";
 import { LOAD_BALANCER_NAME } from "./infra/names";
+import { programError } from "./infra/programError";
 import { resizeOnlyFromEnvironment } from "./infra/resizeOnly";
 import { errorText, userFailure } from "./infra/userFailure";
 import { carriedBy } from "./sizing";
@@ -130,7 +131,7 @@ async function adoptedAsItIs(id: string, sizeUnit: number) {
     const live = await digitalocean.getLoadBalancer({ id });
     const differences = differencesFromLive(config, live);
     if (differences.length) {
-        throw new pulumi.RunError(
+        throw programError(
             `the configuration does not match the adopted load balancer (nothing was changed):\n  ${differences.join("\n  ")}`,
         );
     }
@@ -153,7 +154,7 @@ async function adoptedAsItIs(id: string, sizeUnit: number) {
     }, "could not read the adopted load balancer");
     const ambiguous = ambiguousCertificates(live, certificates);
     if (ambiguous.length) {
-        throw new pulumi.RunError(
+        throw programError(
             `the adopted load balancer has a setting a resize could not keep (nothing was changed):\n  ${ambiguous.join("\n  ")}`,
         );
     }
@@ -172,7 +173,7 @@ async function runErrorOnReject<T>(
     try {
         return await read();
     } catch (err) {
-        throw new pulumi.RunError(
+        throw programError(
             userFailure(errorText(err)) ??
                 (err instanceof ConfigError
                     ? `${what}:\n  ${err.problems.join("\n  ")}`
@@ -189,7 +190,7 @@ async function oneLineOnUserFailure<T>(read: () => Promise<T>): Promise<T> {
     } catch (err) {
         const failure = userFailure(errorText(err));
         if (failure === undefined) throw err;
-        throw new pulumi.RunError(failure);
+        throw programError(failure);
     }
 }
 
@@ -197,7 +198,7 @@ function runErrorOnThrow<T>(read: () => T): T {
     try {
         return read();
     } catch (err) {
-        throw new pulumi.RunError((err as Error).message);
+        throw programError((err as Error).message);
     }
 }
 
@@ -209,9 +210,7 @@ function validatedSettings(): { settings: Settings; at: number } {
         return { settings: loadSettings(pulumi.runtime.allConfig(), { now: at }), at };
     } catch (err) {
         if (err instanceof ConfigError) {
-            throw new pulumi.RunError(
-                `invalid proxy-lb configuration:\n  ${err.problems.join("\n  ")}`,
-            );
+            throw programError(`invalid proxy-lb configuration:\n  ${err.problems.join("\n  ")}`);
         }
         throw err;
     }

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
 import { FROZEN_DROPLET_INPUTS } from "./frozenInputs";
 import { maskingServerName } from "./names";
+import { programError } from "./programError";
 
 // The list lives in a pure module (the gate reads it without loading the SDK); the program uses it here.
 export { FROZEN_DROPLET_INPUTS };
@@ -40,7 +41,7 @@ export async function readMaskingServers(
         filters: [{ key: "tags", values: [servers.tag!] }],
     });
     if (droplets.length === 0) {
-        throw new pulumi.RunError(
+        throw programError(
             `no droplet carries the tag ${servers.tag} (proxy-lb:maskingServers.tag): the load balancer would have no masking servers. The program never tags droplets; check the tag.`,
         );
     }
