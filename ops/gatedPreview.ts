@@ -20,7 +20,7 @@ import {
     type GateVerdict,
     type LoadBalancerChange,
 } from "./gate";
-import { runWithEventLog, type EventLogRun, type Pulumi } from "./pulumiCli";
+import { runWithEventLogAsync, type EventLogRun, type Pulumi } from "./pulumiCli";
 import { parsePreviewDigest, policyViolationsFromEventLog, type PreviewDigest } from "./pulumiJson";
 
 export interface PreviewOptions {
@@ -146,7 +146,7 @@ export async function gatedPreview(
     pulumi: Pulumi,
     opts: PreviewOptions & { allow?: string[]; load: LoadSource },
 ): Promise<GatedPreview> {
-    const preview = runWithEventLog(pulumi, previewArgs(opts), parsePreviewDigest);
+    const preview = await runWithEventLogAsync(pulumi, previewArgs(opts), parsePreviewDigest);
     const allow = opts.allow ?? [];
     const rules = gateVerdict(preview.value, { allow });
     const load = await readLiveLoad(rules.lbChange, opts.load);

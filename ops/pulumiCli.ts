@@ -33,10 +33,15 @@ export interface Pulumi {
     /** Runs pulumi on the terminal (progress shown as it happens); returns the exit status. */
     interactive(args: string[]): number | null;
     /** Runs a --json command and parses its stdout; a non-zero exit with JSON still returns it. */
-    json<T>(
-        args: string[],
-        parse: (json: unknown) => T,
-    ): { value: T; status: number | null; stderr: string };
+    json<T>(args: string[], parse: (json: unknown) => T): JsonRun<T>;
+    /** `json` without blocking the event loop: a long-lived process keeps its timers and server alive. */
+    jsonAsync<T>(args: string[], parse: (json: unknown) => T): Promise<JsonRun<T>>;
+}
+
+export interface JsonRun<T> {
+    value: T;
+    status: number | null;
+    stderr: string;
 }
 
 /** What a user reads when the toolchain is missing: what to run, no internal flags. */
@@ -105,27 +110,35 @@ export function pulumiFromToolchain(
                 rmSync(scratch, { recursive: true, force: true });
             }
         },
-        json(args, parse) {
-            const run = capture(args);
-            let json: unknown;
-            try {
-                json = jsonFromStdout(run.stdout);
-            } catch (err) {
-                throw new CommandError(
-                    [
-                        `${label(args)} failed (exit ${run.status}): ${(err as Error).message}`,
-                        ...tail(run.stderr),
-                    ],
-                    1,
-                );
-            }
-            try {
-                return { value: parse(json), status: run.status, stderr: run.stderr };
-            } catch (err) {
-                throw new CommandError([`${label(args)}: ${(err as Error).message}`], 1);
-            }
+        json: (args, parse) => parsed(args, capture(args), parse),
+        jsonAsync: async (args, parse) => {
+            const run = await capturePulumi(exe, args, { cwd, env });
+            if (run.status !== 0) tellScopeHints(`${run.stdout}\n${run.stderr}`);
+            return parsed(args, run, parse);
         },
     };
+}
+
+/** A --json run's stdout parsed; a non-zero exit with JSON still returns it. */
+function parsed<T>(args: string[], run: Captured, parse: (json: unknown) => T): JsonRun<T> {
+    const label = `pulumi ${args.join(" ")}`;
+    let json: unknown;
+    try {
+        json = jsonFromStdout(run.stdout);
+    } catch (err) {
+        throw new CommandError(
+            [
+                `${label} failed (exit ${run.status}): ${(err as Error).message}`,
+                ...tail(run.stderr),
+            ],
+            1,
+        );
+    }
+    try {
+        return { value: parse(json), status: run.status, stderr: run.stderr };
+    } catch (err) {
+        throw new CommandError([`${label}: ${(err as Error).message}`], 1);
+    }
 }
 
 export interface Captured {
@@ -179,19 +192,39 @@ export function runWithEventLog<T>(
     args: string[],
     parse: (json: unknown) => T,
 ): EventLogRun<T> {
-    const scratch = mkdtempSync(path.join(tmpdir(), "proxy-lb-events-"));
-    const file = path.join(scratch, "events.jsonl");
+    const log = eventLogFile();
     try {
-        const run = pulumi.json([...args, "--event-log", file], parse);
-        return {
-            value: run.value,
-            events: parseEventLog(readOrEmpty(file)),
-            status: run.status,
-            stderr: run.stderr,
-        };
+        return withEvents(pulumi.json([...args, "--event-log", log.file], parse), log.file);
     } finally {
-        rmSync(scratch, { recursive: true, force: true });
+        log.remove();
     }
+}
+
+/** `runWithEventLog` without blocking the event loop. */
+export async function runWithEventLogAsync<T>(
+    pulumi: Pulumi,
+    args: string[],
+    parse: (json: unknown) => T,
+): Promise<EventLogRun<T>> {
+    const log = eventLogFile();
+    try {
+        const run = await pulumi.jsonAsync([...args, "--event-log", log.file], parse);
+        return withEvents(run, log.file);
+    } finally {
+        log.remove();
+    }
+}
+
+function eventLogFile(): { file: string; remove(): void } {
+    const scratch = mkdtempSync(path.join(tmpdir(), "proxy-lb-events-"));
+    return {
+        file: path.join(scratch, "events.jsonl"),
+        remove: () => rmSync(scratch, { recursive: true, force: true }),
+    };
+}
+
+function withEvents<T>(run: JsonRun<T>, file: string): EventLogRun<T> {
+    return { ...run, events: parseEventLog(readOrEmpty(file)) };
 }
 
 function readOrEmpty(file: string): string {

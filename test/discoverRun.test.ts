@@ -49,6 +49,9 @@ function stand(steps: PreviewStep[]): Pulumi & { runs: string[][] } {
             runs.push(args);
             return { value: parse(firstPreview(steps)), status: 0, stderr: "" };
         },
+        async jsonAsync(args, parse) {
+            return this.json(args, parse);
+        },
         interactive() {
             throw new Error("discover runs nothing on the terminal");
         },

@@ -30,6 +30,9 @@ function stand(steps: PreviewStep[], unprotectStatus = 0): Pulumi & { runs: stri
             runs.push(args);
             return { value: parse({ steps }), status: 0, stderr: "" };
         },
+        async jsonAsync(args, parse) {
+            return this.json(args, parse);
+        },
         capture(args) {
             runs.push(args);
             return { status: unprotectStatus, stdout: "", stderr: "error: no such resource\n" };

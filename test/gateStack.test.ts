@@ -36,6 +36,9 @@ function previewing(steps: ReturnType<typeof baseSteps>): Pulumi & { runs: strin
             runs.push(args);
             return { value: parse(digest(steps)), status: 0, stderr: "" };
         },
+        async jsonAsync(args, parse) {
+            return this.json(args, parse);
+        },
     };
 }
 

@@ -117,6 +117,9 @@ describe("runRollback with a stand-in pulumi", () => {
                               ]);
                     return { value: parse(out), status: 0, stderr: "" };
                 },
+                async jsonAsync(args, parse) {
+                    return this.json(args, parse);
+                },
             };
         };
         return { calls, envs, pulumi };
