@@ -4,15 +4,10 @@
 // size with the one decision every path shares, and resizes only when it differs (gate, then a
 // resize-only `pulumi up`); one loop per stack. Argument handling and rendering only.
 import { ConfigError } from "../config";
+import { runAutopilot } from "../controller/autopilot";
 import { DEFAULT_INTERVAL_SECONDS } from "../controller/decisions";
-import { heartbeatUrlOf, runStacks } from "../controller/fleet";
-import { HealthBoard, renderHealth } from "../controller/health";
 import { signalStopper } from "../controller/loop";
-import { ControllerMetrics } from "../controller/metrics";
-import { serveWatch, type Listening } from "../controller/server";
-import { controllerSetup } from "../controller/setup";
-import type { TickDeps, TickReport } from "../controller/tick";
-import { redact } from "../ops/redact";
+import type { TickReport } from "../controller/tick";
 import { plural } from "../sizing/format";
 import { command, UsageError } from "./run";
 
@@ -106,60 +101,31 @@ export const run = command(
             stopSignal = signal;
             process.stderr.write(`autopilot: ${signal}: stopping after the running tick\n`);
         });
-        let listening: Listening | null = null;
         try {
-            const secrets: string[] = [];
-            const log = (line: string) => process.stderr.write(`${redact(line, secrets)}\n`);
-            const stacks: TickDeps[] = [];
-            for (const stack of values.stacks) {
-                const setup = await controllerSetup({
-                    stack,
-                    cwd: process.cwd(),
-                    env: process.env,
-                    intervalSeconds: interval,
-                    log,
-                    dryRun: values["dry-run"],
-                });
-                const heartbeat = heartbeatUrlOf(setup.deps);
-                secrets.push(...setup.secrets, ...(heartbeat === null ? [] : [heartbeat]));
-                stacks.push(setup.deps);
-            }
-            const metrics = new ControllerMetrics();
-            const health = new HealthBoard(values.stacks, interval, Date.now());
-            if (listen !== null) {
-                listening = await serveWatch(listen.host, listen.port, {
-                    health: () => {
-                        const verdict = health.judge(Date.now());
-                        return { ok: verdict.ok, body: redact(renderHealth(verdict), secrets) };
-                    },
-                    metrics: () => metrics.text(),
-                    metricsContentType: metrics.contentType,
-                });
-                log(`autopilot: serving /healthz and /metrics on ${listening.url}`);
-            }
+            const log = (line: string) => process.stderr.write(`${line}\n`);
             const render = (report: TickReport) =>
-                redact(values.json ? JSON.stringify(report) : renderTick(report), secrets);
-            const reports = await runStacks(
-                stacks,
-                { dryRun: values["dry-run"], once: values.once, intervalSeconds: interval },
+                values.json ? JSON.stringify(report) : renderTick(report);
+            const { reports, redact } = await runAutopilot({
+                stacks: values.stacks,
+                intervalSeconds: interval,
+                dryRun: values["dry-run"],
+                once: values.once,
+                listen,
+                cwd: process.cwd(),
+                env: process.env,
                 stopper,
-                {
-                    metrics,
-                    health,
-                    secrets,
-                    log,
-                    onTick: (report) => {
-                        if (!values.once) process.stdout.write(`${render(report)}\n`);
-                    },
+                log,
+                onTick: (report, hide) => {
+                    if (!values.once) process.stdout.write(`${hide(render(report))}\n`);
                 },
-            );
+            });
             if (values.once) {
                 const firsts = values.stacks.map((stack) => reports.get(stack)?.[0]);
                 if (firsts.some((report) => report === undefined))
                     throw new ConfigError([`autopilot: stopped (${stopSignal}) before the tick`]);
                 const done = firsts as TickReport[];
                 return {
-                    output: done.map(render).join("\n"),
+                    output: done.map((report) => redact(render(report))).join("\n"),
                     exitCode: Math.max(...done.map(onceExitCode)),
                 };
             }
@@ -181,7 +147,6 @@ export const run = command(
                 )
                 .join("\n");
         } finally {
-            await listening?.close();
             stopper.dispose();
         }
     },
