@@ -2,7 +2,8 @@
 // What changed outside the program: `pulumi refresh --preview-only --json` and its event log
 // (reads only; the state is not written) turned into a report of masking droplets and load balancer drift.
 // Changes nothing. Its exit code is meant for a scheduled job: see HELP.
-import { driftExit, formatDriftReport } from "../ops/drift";
+import { driftExit } from "../ops/drift";
+import { formatDriftReport } from "./driftReport";
 import { driftOfStack } from "../ops/driftCheck";
 import { command } from "./run";
 

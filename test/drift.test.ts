@@ -4,13 +4,8 @@
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-    driftExit,
-    driftOfRefresh,
-    driftReport,
-    formatDriftReport,
-    stateChanges,
-} from "../ops/drift";
+import { formatDriftReport } from "../cli/driftReport";
+import { driftExit, driftOfRefresh, driftReport, stateChanges } from "../ops/drift";
 import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
 import {
     baseSteps,
