@@ -1,8 +1,7 @@
 // Rollback: pick the update to return to from `pulumi stack history --json`, and write its
 // proxy-lb:* config back into Pulumi.<stack>.yaml so the repository matches what runs.
 // Pulumi has no rollback command (pulumi/pulumi#96): going back means re-running the
-// program with an earlier config, which every history entry records. Pure but for
-// `rollbackSizeNow`, which reads the live load when the restored config has the autopilot on.
+// program with an earlier config, which every history entry records. Pure.
 import { isDeepStrictEqual } from "node:util";
 import {
     isMap,
@@ -14,10 +13,7 @@ import {
     type YAMLMap,
 } from "yaml";
 import { ConfigError, JSON_TEXT_KEYS, loadSettings, NAMESPACE, type Settings } from "../config";
-import type { ApiRead } from "../infra/digitaloceanApi";
-import { sizeNow } from "../infra/liveSize";
 import { plural } from "../sizing/format";
-import type { ObservedLoad } from "../sizing/observedLoad";
 import type { LoadBalancerChange } from "./gate";
 import { type UpdateInfo, UNDECRYPTABLE } from "./pulumiJson";
 
@@ -330,28 +326,6 @@ function keyOf(key: unknown): unknown {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/**
- * The size a rollback's preview must show: the restored config's calendar size, or with the
- * autopilot on in it, the program's decision for the moment (the larger of that and the crowd
- * now), with a line saying why it differs.
- */
-export async function rollbackSizeNow(
-    restored: Settings,
-    calendarSizeUnit: number,
-    read: () => ApiRead,
-    at: number,
-): Promise<{ sizeUnit: number; note?: string; seen?: ObservedLoad }> {
-    if (!restored.autopilot.enabled) return { sizeUnit: calendarSizeUnit };
-    // What was read for the decision is what the gate's scale-down check judges: not read again.
-    const { decision, ...seen } = await sizeNow(restored, read(), at);
-    if (decision.sizeUnit === calendarSizeUnit) return { sizeUnit: calendarSizeUnit, seen };
-    return {
-        sizeUnit: decision.sizeUnit,
-        note: `autopilot: the restored config sizes for ${decision.sizeUnit} nodes now, not ${calendarSizeUnit}: ${decision.why}`,
-        seen,
-    };
 }
 
 /**

@@ -5,12 +5,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { ConfigError, loadSettings, PROJECT_CONFIG_DEFAULTS } from "../config";
+import { ConfigError, loadSettings, PROJECT_CONFIG_DEFAULTS, type Settings } from "../config";
 import { COMMAND_SCOPES } from "../config/scopes";
 import { parseStackFile, stackFileMissing, stackFileName } from "../config/stackFile";
-import { programApiRead } from "../infra/digitaloceanApi";
+import { programApiRead, type ApiRead } from "../infra/digitaloceanApi";
+import { sizeNow } from "../infra/liveSize";
 import { loadBalancerUrn } from "../infra/resizeOnly";
 import { formatInstant } from "../sizing/format";
+import type { ObservedLoad } from "../sizing/observedLoad";
 import type { GateVerdict, LoadBalancerChange } from "./gate";
 import { gatedPreview } from "./gatedPreview";
 import { CommandError, pulumiFromToolchain, type Pulumi } from "./pulumiCli";
@@ -19,7 +21,6 @@ import {
     pickRollbackTarget,
     restoreStackFile,
     rollbackPreviewProblem,
-    rollbackSizeNow,
     type RollbackPick,
 } from "./rollback";
 
@@ -193,4 +194,26 @@ function readStackText(where: string, file: string, stack: string): string {
             code === "ENOENT" ? stackFileMissing(stack) : `${file} cannot be read: ${String(err)}`,
         ]);
     }
+}
+
+/**
+ * The size a rollback's preview must show: the restored config's calendar size, or with the
+ * autopilot on in it, the program's decision for the moment (the larger of that and the crowd
+ * now), with a line saying why it differs.
+ */
+export async function rollbackSizeNow(
+    restored: Settings,
+    calendarSizeUnit: number,
+    read: () => ApiRead,
+    at: number,
+): Promise<{ sizeUnit: number; note?: string; seen?: ObservedLoad }> {
+    if (!restored.autopilot.enabled) return { sizeUnit: calendarSizeUnit };
+    // What was read for the decision is what the gate's scale-down check judges: not read again.
+    const { decision, ...seen } = await sizeNow(restored, read(), at);
+    if (decision.sizeUnit === calendarSizeUnit) return { sizeUnit: calendarSizeUnit, seen };
+    return {
+        sizeUnit: decision.sizeUnit,
+        note: `autopilot: the restored config sizes for ${decision.sizeUnit} nodes now, not ${calendarSizeUnit}: ${decision.why}`,
+        seen,
+    };
 }

@@ -5,7 +5,7 @@ import { loadSettings } from "../config";
 import type { HttpRequestFn } from "../infra/httpRequest";
 import { findLiveLoadBalancer, readObservedMetrics, sizeNow } from "../infra/liveSize";
 import { readLiveLoad } from "../ops/gatedPreview";
-import { rollbackSizeNow } from "../ops/rollback";
+import { rollbackSizeNow } from "../ops/rollbackRun";
 
 const AT = Date.parse("2027-01-01T12:00:00Z");
 const LB_ID = "4de7ac8b-495b-4884-9a69-1050c6793cd6";
