@@ -2,7 +2,7 @@
 // read-only (planning with and without -refresh=false), each on its own emulator.
 import { randomBytes } from "node:crypto";
 import { startEmulator, type Seed } from "../emulator/server";
-import { baseSeed, LB_ID } from "../sandbox/harness";
+import { baseSeed, LB_ID, UNPACED_RESIZES } from "../sandbox/harness";
 import { failed, MASKING_TAG, SIZES, type Subject } from "./subject";
 import { type Peer, TERRAFORM_FLEET_CONFIG, terraformWorkdir } from "./terraform";
 
@@ -13,7 +13,10 @@ export async function terraformSubject(
     peer: Extract<Peer, { ok: true }>,
     runs: number,
 ): Promise<Subject> {
-    const emulator = await startEmulator({ port: 0, seed: baseSeed({ ids: [] }) });
+    const emulator = await startEmulator({
+        port: 0,
+        seed: { ...baseSeed({ ids: [] }), ...UNPACED_RESIZES },
+    });
     const tf = terraformWorkdir(peer, emulator.url, `bench-${randomBytes(12).toString("hex")}`);
     const vars = (size: number) => [
         "-input=false",
@@ -75,7 +78,7 @@ export async function terraformFleetSubject(
     runs: number,
 ): Promise<Subject> {
     const ids = Array.from({ length: TERRAFORM_FLEET }, (_, i) => 502_000_001 + i);
-    const seed: Seed = baseSeed({ ids, tags: [MASKING_TAG] });
+    const seed: Seed = { ...baseSeed({ ids, tags: [MASKING_TAG] }), ...UNPACED_RESIZES };
     seed.loadBalancers![0] = {
         ...seed.loadBalancers![0],
         droplet_ids: undefined,
