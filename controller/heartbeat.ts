@@ -20,9 +20,9 @@ function hostOf(url: string): string {
 
 /**
  * GETs `url` (Healthchecks.io and Uptime Kuma push monitors both take a GET; a redirect is not
- * followed but reported, as any answer other than 2xx). Never throws, never
- * takes longer than `timeoutMs`: a failure is one line naming the monitor's host only, never the
- * URL (its path is the secret).
+ * followed but reported, as any answer other than 2xx). Never throws, never takes longer than
+ * `timeoutMs`: a failure is one line naming the monitor's host only, never the URL (its path is
+ * the secret).
  */
 export async function pingHeartbeat(
     url: string,
