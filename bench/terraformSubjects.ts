@@ -2,7 +2,8 @@
 // read-only (planning with and without -refresh=false), each on its own emulator.
 import { randomBytes } from "node:crypto";
 import { startEmulator, type Seed } from "../emulator/server";
-import { baseSeed, LB_ID, UNPACED_RESIZES } from "../sandbox/harness";
+import { baseSeed, LB_ID } from "../sandbox/harness";
+import { UNPACED_RESIZES } from "../sandbox/workspace";
 import { failed, MASKING_TAG, SIZES, type Subject } from "./subject";
 import { type Peer, TERRAFORM_FLEET_CONFIG, terraformWorkdir } from "./terraform";
 

@@ -21,17 +21,11 @@ import { Emulator, Seed, seedFromIds, startEmulator } from "../emulator/server";
 import { jsonFromStdout, parsePreviewDigest, PreviewDigest } from "../ops/pulumiJson";
 import { COMMAND_SCOPES, type Command, RECOMMENDED_SCOPES, tokenScopes } from "../config/scopes";
 import { findToolchain, Toolchain, toolchainEnv } from "../ops/toolchain";
-import { PROGRAM_FILES } from "../sandbox/workspace";
+import { PROGRAM_FILES, UNPACED_RESIZES } from "../sandbox/workspace";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const LB_ID = "6d4b9d3e-2f0a-4c1e-9b7a-3f5e8c2a1d40";
 export const MASKING_IDS = [501000101, 501000102, 501000103];
-/**
- * DigitalOcean's one resize a minute and its busy answer during a resize, off: most tests and the
- * bench resize several times within a real minute, on purpose (the tests of those limits and of
- * single resizes seed them on).
- */
-export const UNPACED_RESIZES = { resizeIntervalSeconds: 0, busyWhileResizing: false } as const;
 const COMMAND_TIMEOUT_MS = 240_000;
 
 /**

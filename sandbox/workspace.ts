@@ -27,6 +27,13 @@ export const PROGRAM_FILES = [
     "infra",
 ];
 
+/**
+ * DigitalOcean's one resize a minute and its busy answer during a resize, off: the drop cycle, most
+ * end-to-end tests and the bench resize several times within a real minute, on purpose (the tests
+ * of those limits and of single resizes seed them on).
+ */
+export const UNPACED_RESIZES = { resizeIntervalSeconds: 0, busyWhileResizing: false } as const;
+
 export interface Sandbox {
     dir: string;
     stack: Stack;
@@ -58,7 +65,7 @@ export async function openSandbox(
         : tokenScopes("programCreate");
     const emulator = await startEmulator({
         port: 0,
-        seed: { ...seedFor(baseline), tokens: [{ token, scopes }] },
+        seed: { ...seedFor(baseline), ...UNPACED_RESIZES, tokens: [{ token, scopes }] },
     });
     try {
         // Loaded here, not with the module: the tests and the bench that import this file for
