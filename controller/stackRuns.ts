@@ -2,16 +2,8 @@
 // config, the state backend's URL, the resize-only `up` and `refresh`. Not through the Automation
 // API: loading @pulumi/pulumi costs a process about 85 MB (it loads TypeScript eagerly), which a
 // controller would then carry between ticks. The runs never block the event loop.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
-import { CommandError, capturePulumi, type Captured } from "../ops/pulumiCli";
-import {
-    changesFromEventLog,
-    jsonFromStdout,
-    parseEventLog,
-    stepsFromEventLog,
-} from "../ops/pulumiJson";
+import { CommandError, capturePulumi, eventLogFile, type Captured } from "../ops/pulumiCli";
+import { changesFromEventLog, jsonFromStdout, stepsFromEventLog } from "../ops/pulumiJson";
 import type { UpResult } from "./tick";
 
 /** `pulumi config --show-secrets --json`: each key's value (JSON text for objects) and objectValue. */
@@ -53,14 +45,13 @@ export function stackRuns(options: StackRunsOptions): StackRuns {
         args: string[],
         env: Record<string, string>,
     ): Promise<unknown[]> => {
-        const scratch = mkdtempSync(path.join(tmpdir(), "proxy-lb-autopilot-"));
-        const file = path.join(scratch, "events.jsonl");
+        const log = eventLogFile();
         try {
-            const result = await run([...args, "--event-log", file], env);
+            const result = await run([...args, "--event-log", log.file], env);
             if (result.status !== 0) throw failed(args, result);
-            return parseEventLog(readFileSync(file, "utf8"));
+            return log.events();
         } finally {
-            rmSync(scratch, { recursive: true, force: true });
+            log.remove();
         }
     };
     const lifecycle = ["--yes", "--skip-preview", "--stack", stack, ...targetArgs];

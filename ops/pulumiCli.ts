@@ -194,7 +194,7 @@ export function runWithEventLog<T>(
 ): EventLogRun<T> {
     const log = eventLogFile();
     try {
-        return withEvents(pulumi.json([...args, "--event-log", log.file], parse), log.file);
+        return { ...pulumi.json([...args, "--event-log", log.file], parse), events: log.events() };
     } finally {
         log.remove();
     }
@@ -209,22 +209,21 @@ export async function runWithEventLogAsync<T>(
     const log = eventLogFile();
     try {
         const run = await pulumi.jsonAsync([...args, "--event-log", log.file], parse);
-        return withEvents(run, log.file);
+        return { ...run, events: log.events() };
     } finally {
         log.remove();
     }
 }
 
-function eventLogFile(): { file: string; remove(): void } {
+/** A scratch `--event-log` file: its path, its events once the run ended, and its removal. */
+export function eventLogFile(): { file: string; events(): unknown[]; remove(): void } {
     const scratch = mkdtempSync(path.join(tmpdir(), "proxy-lb-events-"));
+    const file = path.join(scratch, "events.jsonl");
     return {
-        file: path.join(scratch, "events.jsonl"),
+        file,
+        events: () => parseEventLog(readOrEmpty(file)),
         remove: () => rmSync(scratch, { recursive: true, force: true }),
     };
-}
-
-function withEvents<T>(run: JsonRun<T>, file: string): EventLogRun<T> {
-    return { ...run, events: parseEventLog(readOrEmpty(file)) };
 }
 
 function readOrEmpty(file: string): string {
