@@ -2,21 +2,13 @@
 // (proxy-lb:autopilot.heartbeatUrl: Healthchecks.io, an Uptime Kuma push monitor…), which alerts
 // when the pings stop: a dead controller, a dead host, or a tick that keeps failing are all
 // noticed by something that does not run beside it. A ping never fails the tick.
-import { httpRequest, requestFailure } from "../infra/httpRequest";
+import { hostOf, httpRequest, requestFailure } from "../infra/httpRequest";
 import { redact } from "../ops/redact";
 
 /** A ping waits at most this long: a slow monitor never holds up the next tick. */
 export const HEARTBEAT_TIMEOUT_MS = 5_000;
 
 export type PingResult = { ok: true; status: number } | { ok: false; line: string };
-
-function hostOf(url: string): string {
-    try {
-        return new URL(url).host;
-    } catch {
-        return "(unparseable URL)";
-    }
-}
 
 /**
  * GETs `url` (Healthchecks.io and Uptime Kuma push monitors both take a GET; a redirect is not

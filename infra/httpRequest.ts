@@ -128,6 +128,15 @@ export const httpRequest: HttpRequestFn = (request) =>
         req.end(request.body);
     });
 
+/** The host a failure names: never the URL, whose path or query may be the secret. */
+export function hostOf(url: string): string {
+    try {
+        return new URL(url).host;
+    } catch {
+        return "an unreadable URL";
+    }
+}
+
 /** Why a request failed, in a few words: the timeout, or the network error with its code. */
 export function requestFailure(err: unknown, timeoutMs: number): string {
     const e = err as { name?: string; message?: string; code?: unknown };

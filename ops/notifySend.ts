@@ -3,7 +3,7 @@
 // It never throws and never waits past the deadline, so a notification never blocks or fails a
 // resize; a failure comes back as one line for the log, naming the webhook's host only.
 import type { NotifyFormat } from "../config/notify";
-import { httpRequest, requestFailure } from "../infra/httpRequest";
+import { hostOf, httpRequest, requestFailure } from "../infra/httpRequest";
 import type { Notice } from "./notices";
 import { renderMessage, webhookBody, type RenderOptions } from "./notifyFormat";
 import { redact } from "./redact";
@@ -33,14 +33,6 @@ export function retryAfterMs(header: string | null, now: number): number | undef
     if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
     const date = Date.parse(header);
     return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-function hostOf(url: string): string {
-    try {
-        return new URL(url).host;
-    } catch {
-        return "an unreadable URL";
-    }
 }
 
 /**
