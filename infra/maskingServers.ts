@@ -50,8 +50,8 @@ export async function readMaskingServers(
 
 /**
  * Imports every masking droplet. The SDK captures a stack trace for each of the ~150 promises
- * behind a resource's properties (debugging detail for its promise-leak report), and under
- * ts-node each trace is source-mapped frame by frame: about 45 ms a droplet, most of a
+ * behind a resource's properties (debugging detail for its promise-leak report), and with the
+ * program's source maps on each trace is mapped frame by frame: about 45 ms a droplet, most of a
  * 200-droplet preview. With no frames to capture while the droplets are declared that cost is
  * gone; the resources' source positions are kept (the SDK lifts the limit for those) and the
  * limit is restored before anything else runs.

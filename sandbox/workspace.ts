@@ -21,7 +21,6 @@ export const PROGRAM_FILES = [
     "Pulumi.yaml",
     "package.json",
     "tsconfig.json",
-    "tsconfig.pulumi.json",
     "sizing",
     "config",
     "infra",

@@ -69,11 +69,17 @@ export function renderPulumiYaml(): string {
         name: NAMESPACE,
         description:
             "Sizes the DigitalOcean load balancer in front of the proxy masking droplets from a drop's demand; never touches the droplets.",
-        // The program is type-checked by `npm test` (tsc), not again on every run: tsconfig.pulumi.json
-        // sets noCheck, so Pulumi's ts-node only transpiles (about 6 s of CPU less per new directory).
+        // Smallest and quickest on a controller's host (docs/benchmarks.md): tsx transpiles the program
+        // (type-checked by `npm test`, not on every run) where Pulumi's ts-node would load TypeScript;
+        // the SDK's function-serialization tooling loads on first use; a 1 MB young generation.
         runtime: {
             name: "nodejs",
-            options: { typescript: true, tsconfig: "tsconfig.pulumi.json", packagemanager: "npm" },
+            options: {
+                typescript: false,
+                nodeargs:
+                    "--max-semi-space-size=1 --require tsx/cjs --require ./infra/deferSdkTooling.ts",
+                packagemanager: "npm",
+            },
         },
         config,
     };

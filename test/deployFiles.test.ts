@@ -82,7 +82,6 @@ beforeAll(async () => {
         "node_modules",
         "package.json",
         "tsconfig.json",
-        "tsconfig.pulumi.json",
         "Pulumi.yaml",
     ])
         symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
