@@ -1,6 +1,5 @@
 // node --require tsx/cjs bench/idleMemory.ts [runs]
-// The controller's own memory on an idle tick: `node --require tsx/cjs cli/autopilot.ts --once`, as
-// the systemd unit runs it, under `/usr/bin/time -v` (its maximum resident set), against an
+// The controller's own memory on an idle tick: a `--once` tick run as the systemd unit runs it, under `/usr/bin/time -v` (its maximum resident set), against an
 // emulator in this process with the LB at the size its calendar asks (a steady tick: no Pulumi).
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,21 +9,15 @@ import { stringify } from "yaml";
 import { tokenScopes } from "../config/scopes";
 import { startEmulator } from "../emulator/server";
 import { baseConfig, baseSeed, LB_ID, ROOT } from "../sandbox/harness";
+import { unitNodeArgs } from "./unitCommand";
 
 const T0 = Date.parse("2027-11-24T10:00:00Z");
 const TOKEN = "autopilot-idle-memory-token-0123456789";
-const HOOK = path.join(ROOT, "node_modules", "tsx", "dist", "cjs", "index.cjs");
 const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
 
 /** One `--once` tick's maximum resident set (MB) and its output. */
 function timedTick(dir: string, env: NodeJS.ProcessEnv): Promise<{ mb: number; out: string }> {
-    const args = [
-        "-v",
-        process.execPath,
-        "--require",
-        HOOK,
-        path.join(ROOT, "cli", "autopilot.ts"),
-    ];
+    const args = ["-v", process.execPath, ...unitNodeArgs()];
     return new Promise((resolve, reject) => {
         const child = spawn("/usr/bin/time", [...args, "--stack", "idle", "--once"], {
             cwd: dir,
