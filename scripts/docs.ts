@@ -23,9 +23,8 @@ import {
     COMMAND_SCOPES,
     type Command,
     RECOMMENDED_SCOPES,
-    tokenScopes,
     WORKFLOW_COMMANDS,
-    workflowScopes,
+    withRequired,
 } from "../config/scopes";
 import { checkDocCommands } from "./docCommands";
 
@@ -85,7 +84,7 @@ export function renderConfigReference(): string {
     const walk = (schema: JsonSchema, key: string, required: boolean) => {
         const children = schema.properties ?? schema.items?.properties;
         rows.push(
-            `| \`${key}\` | ${typeText(schema)} | ${required ? "yes" : "no"} | ${defaultText(schema)} | ${schema.description ?? ""}${constraintText(schema)} |`,
+            `| \`${key}\` | ${typeText(schema)}${required ? ", required" : ""}${defaultText(schema)} | ${schema.description ?? ""}${constraintText(schema)} |`,
         );
         if (!children) return;
         const inner = schema.properties ? schema : schema.items!;
@@ -100,13 +99,7 @@ export function renderConfigReference(): string {
     for (const [key, schema] of Object.entries(jsonSchema.properties ?? {})) {
         walk(schema, `${NAMESPACE}:${key}`, (jsonSchema.required ?? []).includes(key));
     }
-    return [
-        START,
-        "| key | type | required | default | meaning |",
-        "|---|---|---|---|---|",
-        ...rows,
-        END,
-    ].join("\n");
+    return [START, "| key | type | meaning |", "|---|---|---|", ...rows, END].join("\n");
 }
 
 function typeText(schema: JsonSchema): string {
@@ -117,7 +110,7 @@ function typeText(schema: JsonSchema): string {
 
 function defaultText(schema: JsonSchema): string {
     if (schema.default === undefined || typeof schema.default === "object") return "";
-    return `\`${JSON.stringify(schema.default)}\``;
+    return `, default \`${JSON.stringify(schema.default)}\``;
 }
 
 function constraintText(schema: JsonSchema): string {
@@ -153,24 +146,47 @@ const RECOMMENDED_MARKERS = [
 
 export function renderScopesReference(): string {
     const code = (scopes: readonly string[]) => scopes.map((scope) => `\`${scope}\``).join(", ");
-    const rows = (Object.keys(COMMAND_SCOPES) as Command[]).map((command) => {
+    const commands = Object.keys(COMMAND_SCOPES) as Command[];
+    // The reads every program run makes open the program's `why`; said once above the table.
+    const programReads = COMMAND_SCOPES.program.why.split("; ")[0];
+    const rows = commands.map((command) => {
         const { what, scopes, why } = COMMAND_SCOPES[command];
-        const added = tokenScopes(command).filter(
-            (scope) => !(scopes as readonly string[]).includes(scope),
-        );
-        return `| ${what} | ${code(scopes)} | ${added.length ? code(added) : "none"} | ${why} |`;
+        return `| ${what} | ${code(scopes)} | ${why.split(programReads).join("the program's reads")} |`;
+    });
+    // What the console adds, once per scope ticked anywhere: what it requires, a scope that another
+    // ticked one already brings left to that one's entry.
+    const ticked = [
+        ...new Set(commands.flatMap((c) => COMMAND_SCOPES[c].scopes as readonly string[])),
+    ];
+    const added = ticked.flatMap((scope) => {
+        const requires = withRequired([scope]).filter((r) => r !== scope);
+        const via = requires
+            .filter((r) => ticked.includes(r))
+            .sort((a, b) => withRequired([b]).length - withRequired([a]).length)
+            .reduce<string[]>(
+                (kept, r) => (withRequired(kept).includes(r) ? kept : [...kept, r]),
+                [],
+            );
+        const shown = [...via, ...requires.filter((r) => !withRequired(via).includes(r))];
+        return shown.length ? [`\`${scope}\` → ${code(shown.sort())}`] : [];
     });
     const workflows = (Object.keys(WORKFLOW_COMMANDS) as (keyof typeof WORKFLOW_COMMANDS)[]).map(
-        (workflow) =>
-            `| \`${workflow}\` | ${WORKFLOW_COMMANDS[workflow].join(", ")} | ${code(workflowScopes(workflow))} |`,
+        (workflow) => {
+            const scopes = WORKFLOW_COMMANDS[workflow].flatMap((c) => COMMAND_SCOPES[c].scopes);
+            return `| \`${workflow}\` | ${WORKFLOW_COMMANDS[workflow].join(", ")} | ${code([...new Set(scopes)].sort())} |`;
+        },
     );
     return [
         SCOPES_MARKERS[0],
-        "| command | scopes to tick | the console adds (required by those) | why (the requests it makes) |",
-        "|---|---|---|---|",
+        `The program's reads: ${programReads}.`,
+        "",
+        "| command | scopes to tick | why (the requests it makes) |",
+        "|---|---|---|",
         ...rows,
         "",
-        "| workflow | runs | its token's scopes |",
+        `The console adds what each scope requires, and what that requires in turn: ${added.join("; ")}.`,
+        "",
+        "| workflow | runs | its token's scopes to tick |",
         "|---|---|---|",
         ...workflows,
         SCOPES_MARKERS[1],
