@@ -81,10 +81,19 @@ export function renderPulumiYaml(): string {
 
 export function renderConfigReference(): string {
     const rows: string[] = [];
+    // A nested object with the same keys as one already listed (a drop's `demand`) names that one
+    // (unless its description does) instead of listing its keys again.
+    const listed = new Map<string, string>();
     const walk = (schema: JsonSchema, key: string, required: boolean) => {
-        const children = schema.properties ?? schema.items?.properties;
+        const nested = schema.properties ?? schema.items?.properties;
+        const shape = nested && JSON.stringify(nested);
+        const same = shape ? listed.get(shape) : undefined;
+        if (shape && !same) listed.set(shape, key);
+        const children = same ? undefined : nested;
+        const description = schema.description ?? "";
+        const sameText = same && !description.includes(same) ? ` (the keys of ${same})` : "";
         rows.push(
-            `| \`${key}\` | ${typeText(schema)}${required ? ", required" : ""}${defaultText(schema)} | ${schema.description ?? ""}${constraintText(schema)} |`,
+            `| \`${key}\` | ${typeText(schema)}${required ? ", required" : ""}${defaultText(schema)} | ${description}${sameText}${constraintText(schema)} |`,
         );
         if (!children) return;
         const inner = schema.properties ? schema : schema.items!;

@@ -34,6 +34,16 @@ describe("generated docs", () => {
         expect(replaceReference(doc)).toBe(doc);
     });
 
+    it("docs/config.md lists a drop's demand once, by naming proxy-lb:demand, whose keys it lists", () => {
+        const reference = read(CONFIG_REFERENCE_FILE);
+        expect(reference).toContain("| `proxy-lb:demand.users` |");
+        expect(reference).not.toContain("`proxy-lb:drops[].demand.");
+        const row = reference
+            .split("\n")
+            .find((l) => l.startsWith("| `proxy-lb:drops[].demand` |"));
+        expect(row).toContain("proxy-lb:demand");
+    });
+
     it("the README links the config reference", () => {
         expect(read("README.md")).toContain("(docs/config.md)");
     });
