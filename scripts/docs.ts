@@ -180,10 +180,7 @@ export function renderScopesReference(): string {
         return shown.length ? [`\`${scope}\` → ${code(shown.sort())}`] : [];
     });
     const workflows = (Object.keys(WORKFLOW_COMMANDS) as (keyof typeof WORKFLOW_COMMANDS)[]).map(
-        (workflow) => {
-            const scopes = WORKFLOW_COMMANDS[workflow].flatMap((c) => COMMAND_SCOPES[c].scopes);
-            return `| \`${workflow}\` | ${WORKFLOW_COMMANDS[workflow].join(", ")} | ${code([...new Set(scopes)].sort())} |`;
-        },
+        (workflow) => `\`${workflow}\` ${WORKFLOW_COMMANDS[workflow].join(", ")}`,
     );
     return [
         SCOPES_MARKERS[0],
@@ -195,9 +192,7 @@ export function renderScopesReference(): string {
         "",
         `The console adds what each scope requires, and what that requires in turn: ${added.join("; ")}.`,
         "",
-        "| workflow | runs | its token's scopes to tick |",
-        "|---|---|---|",
-        ...workflows,
+        `A workflow's token ticks the scopes of the commands it runs: ${workflows.join("; ")}.`,
         SCOPES_MARKERS[1],
     ].join("\n");
 }
