@@ -106,9 +106,15 @@ export function renderConfigReference(): string {
             );
     };
     for (const [key, schema] of Object.entries(jsonSchema.properties ?? {})) {
-        walk(schema, `${NAMESPACE}:${key}`, (jsonSchema.required ?? []).includes(key));
+        walk(schema, key, (jsonSchema.required ?? []).includes(key));
     }
-    return [START, "| key | type | meaning |", "|---|---|---|", ...rows, END].join("\n");
+    return [
+        START,
+        `| key (in \`${NAMESPACE}:\`) | type | meaning |`,
+        "|---|---|---|",
+        ...rows,
+        END,
+    ].join("\n");
 }
 
 function typeText(schema: JsonSchema): string {

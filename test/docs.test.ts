@@ -36,11 +36,9 @@ describe("generated docs", () => {
 
     it("docs/config.md lists a drop's demand once, by naming proxy-lb:demand, whose keys it lists", () => {
         const reference = read(CONFIG_REFERENCE_FILE);
-        expect(reference).toContain("| `proxy-lb:demand.users` |");
-        expect(reference).not.toContain("`proxy-lb:drops[].demand.");
-        const row = reference
-            .split("\n")
-            .find((l) => l.startsWith("| `proxy-lb:drops[].demand` |"));
+        expect(reference).toContain("| `demand.users` |");
+        expect(reference).not.toContain("`drops[].demand.");
+        const row = reference.split("\n").find((l) => l.startsWith("| `drops[].demand` |"));
         expect(row).toContain("proxy-lb:demand");
     });
 
