@@ -23,9 +23,8 @@ import {
     COMMAND_SCOPES,
     type Command,
     RECOMMENDED_SCOPES,
-    tokenScopes,
     WORKFLOW_COMMANDS,
-    workflowScopes,
+    withRequired,
 } from "../config/scopes";
 import { checkDocCommands } from "./docCommands";
 
@@ -88,10 +87,19 @@ export function renderPulumiYaml(): string {
 
 export function renderConfigReference(): string {
     const rows: string[] = [];
+    // A nested object with the same keys as one already listed (a drop's `demand`) names that one
+    // (unless its description does) instead of listing its keys again.
+    const listed = new Map<string, string>();
     const walk = (schema: JsonSchema, key: string, required: boolean) => {
-        const children = schema.properties ?? schema.items?.properties;
+        const nested = schema.properties ?? schema.items?.properties;
+        const shape = nested && JSON.stringify(nested);
+        const same = shape ? listed.get(shape) : undefined;
+        if (shape && !same) listed.set(shape, key);
+        const children = same ? undefined : nested;
+        const description = schema.description ?? "";
+        const sameText = same && !description.includes(same) ? ` (the keys of ${same})` : "";
         rows.push(
-            `| \`${key}\` | ${typeText(schema)} | ${required ? "yes" : "no"} | ${defaultText(schema)} | ${schema.description ?? ""}${constraintText(schema)} |`,
+            `| \`${key}\` | ${typeText(schema)}${required ? ", required" : ""}${defaultText(schema)} | ${description}${sameText}${constraintText(schema)} |`,
         );
         if (!children) return;
         const inner = schema.properties ? schema : schema.items!;
@@ -104,12 +112,12 @@ export function renderConfigReference(): string {
             );
     };
     for (const [key, schema] of Object.entries(jsonSchema.properties ?? {})) {
-        walk(schema, `${NAMESPACE}:${key}`, (jsonSchema.required ?? []).includes(key));
+        walk(schema, key, (jsonSchema.required ?? []).includes(key));
     }
     return [
         START,
-        "| key | type | required | default | meaning |",
-        "|---|---|---|---|---|",
+        `| key (in \`${NAMESPACE}:\`) | type | meaning |`,
+        "|---|---|---|",
         ...rows,
         END,
     ].join("\n");
@@ -123,7 +131,7 @@ function typeText(schema: JsonSchema): string {
 
 function defaultText(schema: JsonSchema): string {
     if (schema.default === undefined || typeof schema.default === "object") return "";
-    return `\`${JSON.stringify(schema.default)}\``;
+    return `, default \`${JSON.stringify(schema.default)}\``;
 }
 
 function constraintText(schema: JsonSchema): string {
@@ -159,26 +167,44 @@ const RECOMMENDED_MARKERS = [
 
 export function renderScopesReference(): string {
     const code = (scopes: readonly string[]) => scopes.map((scope) => `\`${scope}\``).join(", ");
-    const rows = (Object.keys(COMMAND_SCOPES) as Command[]).map((command) => {
+    const commands = Object.keys(COMMAND_SCOPES) as Command[];
+    // The reads every program run makes open the program's `why`; said once above the table.
+    const programReads = COMMAND_SCOPES.program.why.split("; ")[0];
+    const rows = commands.map((command) => {
         const { what, scopes, why } = COMMAND_SCOPES[command];
-        const added = tokenScopes(command).filter(
-            (scope) => !(scopes as readonly string[]).includes(scope),
-        );
-        return `| ${what} | ${code(scopes)} | ${added.length ? code(added) : "none"} | ${why} |`;
+        return `| ${what} | ${code(scopes)} | ${why.split(programReads).join("the program's reads")} |`;
+    });
+    // What the console adds, once per scope ticked anywhere: what it requires, a scope that another
+    // ticked one already brings left to that one's entry.
+    const ticked = [
+        ...new Set(commands.flatMap((c) => COMMAND_SCOPES[c].scopes as readonly string[])),
+    ];
+    const added = ticked.flatMap((scope) => {
+        const requires = withRequired([scope]).filter((r) => r !== scope);
+        const via = requires
+            .filter((r) => ticked.includes(r))
+            .sort((a, b) => withRequired([b]).length - withRequired([a]).length)
+            .reduce<string[]>(
+                (kept, r) => (withRequired(kept).includes(r) ? kept : [...kept, r]),
+                [],
+            );
+        const shown = [...via, ...requires.filter((r) => !withRequired(via).includes(r))];
+        return shown.length ? [`\`${scope}\` → ${code(shown.sort())}`] : [];
     });
     const workflows = (Object.keys(WORKFLOW_COMMANDS) as (keyof typeof WORKFLOW_COMMANDS)[]).map(
-        (workflow) =>
-            `| \`${workflow}\` | ${WORKFLOW_COMMANDS[workflow].join(", ")} | ${code(workflowScopes(workflow))} |`,
+        (workflow) => `\`${workflow}\` ${WORKFLOW_COMMANDS[workflow].join(", ")}`,
     );
     return [
         SCOPES_MARKERS[0],
-        "| command | scopes to tick | the console adds (required by those) | why (the requests it makes) |",
-        "|---|---|---|---|",
+        `The program's reads: ${programReads}.`,
+        "",
+        "| command | scopes to tick | why (the requests it makes) |",
+        "|---|---|---|",
         ...rows,
         "",
-        "| workflow | runs | its token's scopes |",
-        "|---|---|---|",
-        ...workflows,
+        `The console adds what each scope requires, and what that requires in turn: ${added.join("; ")}.`,
+        "",
+        `A workflow's token ticks the scopes of the commands it runs: ${workflows.join("; ")}.`,
         SCOPES_MARKERS[1],
     ].join("\n");
 }

@@ -6,12 +6,13 @@ import { parse } from "yaml";
 import {
     CONFIG_REFERENCE_FILE,
     renderPulumiYaml,
+    renderScopesReference,
     replaceRecommendedScopes,
     replaceReference,
     replaceScopesReference,
     SCOPES_REFERENCE_FILE,
 } from "../scripts/docs";
-import { DROPLET_WRITE_SCOPES } from "../config/scopes";
+import { COMMAND_SCOPES, type Command, DROPLET_WRITE_SCOPES, tokenScopes } from "../config/scopes";
 import { stackConfigSchema } from "../config";
 
 const read = (file: string) => readFileSync(`${__dirname}/../${file}`, "utf8");
@@ -33,6 +34,14 @@ describe("generated docs", () => {
         expect(replaceReference(doc)).toBe(doc);
     });
 
+    it("docs/config.md lists a drop's demand once, by naming proxy-lb:demand, whose keys it lists", () => {
+        const reference = read(CONFIG_REFERENCE_FILE);
+        expect(reference).toContain("| `demand.users` |");
+        expect(reference).not.toContain("`drops[].demand.");
+        const row = reference.split("\n").find((l) => l.startsWith("| `drops[].demand` |"));
+        expect(row).toContain("proxy-lb:demand");
+    });
+
     it("the README links the config reference", () => {
         expect(read("README.md")).toContain("(docs/config.md)");
     });
@@ -49,5 +58,30 @@ describe("generated docs", () => {
         expect(tickList).toContain("`load_balancer:update`");
         for (const write of DROPLET_WRITE_SCOPES) expect(tickList).not.toContain(`\`${write}\``);
         expect(readme).toContain("(docs/scopes.md)");
+    });
+
+    it("docs/scopes.md's line of what the console adds gives each command's whole token: its ticks and, in turn, what they require", () => {
+        const line = renderScopesReference()
+            .split("\n")
+            .find((l) => l.startsWith("The console adds"))!;
+        const adds = new Map(
+            line
+                .slice(line.indexOf(": ") + 2, -1)
+                .split("; ")
+                .map((entry) => {
+                    const [scope, required] = entry.split(" → ");
+                    return [scope.replace(/`/g, ""), required.replace(/`/g, "").split(", ")];
+                }),
+        );
+        for (const command of Object.keys(COMMAND_SCOPES) as Command[]) {
+            const token = new Set<string>();
+            const add = (scope: string) => {
+                if (token.has(scope)) return;
+                token.add(scope);
+                (adds.get(scope) ?? []).forEach(add);
+            };
+            COMMAND_SCOPES[command].scopes.forEach(add);
+            expect([...token].sort(), command).toEqual(tokenScopes(command));
+        }
     });
 });
