@@ -2,7 +2,13 @@
 // config, the state backend's URL, the resize-only `up` and `refresh`. Not through the Automation
 // API: loading @pulumi/pulumi costs a process about 85 MB (it loads TypeScript eagerly), which a
 // controller would then carry between ticks. The runs never block the event loop.
-import { CommandError, capturePulumi, eventLogFile, type Captured } from "../ops/pulumiCli";
+import {
+    CommandError,
+    capturePulumi,
+    EVENT_LOG_ENV,
+    eventLogFile,
+    type Captured,
+} from "../ops/pulumiCli";
 import { changesFromEventLog, jsonFromStdout, stepsFromEventLog } from "../ops/pulumiJson";
 import type { UpResult } from "./tick";
 
@@ -29,12 +35,12 @@ export interface StackRunsOptions {
 
 export function stackRuns(options: StackRunsOptions): StackRuns {
     const { exe, cwd, stack, targetArgs } = options;
-    // --non-interactive as the Automation API runs every command; PULUMI_DEBUG_COMMANDS enables
-    // --event-log, where the update's summary and the stack's outputs are.
+    // --non-interactive as the Automation API runs every command; the event log is where the
+    // update's summary and the stack's outputs are.
     const run = (args: string[], env: Record<string, string> = {}): Promise<Captured> =>
         capturePulumi(exe, [...args, "--non-interactive"], {
             cwd,
-            env: { ...options.env, PULUMI_DEBUG_COMMANDS: "true", ...env },
+            env: { ...options.env, ...EVENT_LOG_ENV, ...env },
         });
     const json = async (args: string[]): Promise<unknown> => {
         const result = await run(args);

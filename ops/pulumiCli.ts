@@ -52,6 +52,9 @@ export const TOOLCHAIN_MISSING =
  * The pinned toolchain, or a CommandError (exit 3) saying what to run, with the toolchain script's
  * own words below. `extraEnv` is set for every run (the autopilot's resize-only preview).
  */
+/** What enables `--event-log`, as the Automation API sets it. */
+export const EVENT_LOG_ENV = { PULUMI_DEBUG_COMMANDS: "true" };
+
 export function pulumiFromToolchain(
     cwd = process.cwd(),
     extraEnv: Record<string, string> = {},
@@ -66,9 +69,8 @@ export function pulumiFromToolchain(
         if (!(err instanceof ToolchainUnavailable)) throw err;
         throw new CommandError([TOOLCHAIN_MISSING, ...err.reasons.map((line) => `  ${line}`)], 3);
     }
-    // PULUMI_DEBUG_COMMANDS enables --event-log, as the Automation API sets it: policy
-    // violations and what a refresh read are only there.
-    const env = { ...toolchainEnv(toolchain), PULUMI_DEBUG_COMMANDS: "true", ...extraEnv };
+    // Policy violations and what a refresh read are only in the event log.
+    const env = { ...toolchainEnv(toolchain), ...EVENT_LOG_ENV, ...extraEnv };
     const bin = toolchain.bin;
     const exe = path.join(bin, "pulumi");
     const label = (args: string[]) => `pulumi ${args.join(" ")}`;
@@ -184,8 +186,7 @@ export interface EventLogRun<T> {
 
 /**
  * Runs a pulumi --json command with `--event-log` in a scratch directory of its own (removed
- * after). --event-log needs PULUMI_DEBUG_COMMANDS=true, as the Automation API sets it; every
- * `Pulumi` here runs with it.
+ * after); every `Pulumi` here runs with EVENT_LOG_ENV.
  */
 export function runWithEventLog<T>(
     pulumi: Pulumi,

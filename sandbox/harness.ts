@@ -21,9 +21,9 @@ import { Emulator, Seed, seedFromIds, startEmulator } from "../emulator/server";
 import { jsonFromStdout, parsePreviewDigest, PreviewDigest } from "../ops/pulumiJson";
 import { COMMAND_SCOPES, type Command, RECOMMENDED_SCOPES, tokenScopes } from "../config/scopes";
 import { findToolchain, Toolchain, toolchainEnv } from "../ops/toolchain";
-import { PROGRAM_FILES, UNPACED_RESIZES } from "../sandbox/workspace";
+import { PROGRAM_FILES, ROOT, UNPACED_RESIZES } from "./workspace";
 
-export const ROOT = path.resolve(__dirname, "..");
+export { ROOT };
 export const LB_ID = "6d4b9d3e-2f0a-4c1e-9b7a-3f5e8c2a1d40";
 export const MASKING_IDS = [501000101, 501000102, 501000103];
 const COMMAND_TIMEOUT_MS = 240_000;
