@@ -22,7 +22,7 @@ of the drop stack with 2 and 10 masking servers by id and 2, 10, 50, 200 and 1,0
 against a minimal one-load-balancer Pulumi program and Terraform (the same load balancer alone,
 and with the 200 droplets adopted, planning with and without -refresh=false), on the pinned
 toolchain and the local API emulator; counts the API requests of each operation. Takes about
-10 minutes on 2 cores (more with --largest 1000).
+5 minutes on 2 cores (more with --largest 1000).
 
   --json          print the results as one JSON object (progress goes to stderr)
   --runs <n>      repetitions per subject (default 3; 200 and 1,000 by tag always run once)
