@@ -185,7 +185,7 @@ export const COMMAND_SCOPES = {
             "droplet:read",
             "certificate:read",
         ],
-        why: `each tick: GET /v2/load_balancers/{id} (load_balancer:read), GET /v2/monitoring/metrics/load_balancer/frontend_connections_current and _limit (monitoring:read); a resize: the program's reads, its own metrics read included: ${PROGRAM_READS}; PUT /v2/load_balancers/{id} (load_balancer:update)`,
+        why: `each tick: GET /v2/load_balancers/{id} (load_balancer:read), GET /v2/monitoring/metrics/load_balancer/frontend_connections_current and _limit (monitoring:read); a resize (the program runs, its own metrics read included): ${PROGRAM_READS}; PUT /v2/load_balancers/{id} (load_balancer:update)`,
     },
 } as const satisfies Record<string, CommandScopes>;
 
