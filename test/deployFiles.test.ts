@@ -13,24 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../emulator/server";
 import { tokenScopes } from "../config/scopes";
 import { baseSeed, LB_ID } from "../sandbox/harness";
+import { unitExecStart, unitValue } from "../bench/unitCommand";
 import { fakeToolchain, type FakeToolchain } from "./support/fakeToolchain";
 
 const ROOT = path.resolve(__dirname, "..");
 const TOKEN = "deploy-files-test-token-0123456789";
 const NOW = "2027-11-24T10:00:00Z";
 const SLOW = 120_000;
-
-/** The unit's [Service] ExecStart (one line, no quoting: it would need systemd's rules) and WorkingDirectory. */
-function unitCommand(text: string): { argv: string[]; workingDirectory: string } {
-    const value = (key: string) => {
-        const lines = text.split("\n").filter((l) => l.startsWith(`${key}=`));
-        expect(lines, `${key}= once`).toHaveLength(1);
-        return lines[0].slice(key.length + 1).trim();
-    };
-    const exec = value("ExecStart");
-    expect(exec).not.toMatch(/["'\\]/);
-    return { argv: exec.split(/\s+/), workingDirectory: value("WorkingDirectory") };
-}
 
 /** The image's entry command: ENTRYPOINT and CMD in their JSON (exec) form, and the last WORKDIR. */
 function imageCommand(text: string): { argv: string[]; workingDirectory: string } {
@@ -131,9 +120,7 @@ describe("deploy/: the systemd unit and the container image run the same control
     it(
         "the unit's ExecStart and the image's ENTRYPOINT + CMD, each run as a --once tick, do the same tick on the drop stack",
         async () => {
-            const unit = unitCommand(
-                readFileSync(path.join(ROOT, "deploy", "proxy-lb-autopilot.service"), "utf8"),
-            );
+            const unit = { argv: unitExecStart(), workingDirectory: unitValue("WorkingDirectory") };
             const image = imageCommand(
                 readFileSync(path.join(ROOT, "deploy", "Containerfile"), "utf8"),
             );
