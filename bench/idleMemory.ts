@@ -1,6 +1,7 @@
 // node --require tsx/cjs bench/idleMemory.ts [runs]
-// The controller's own memory on an idle tick: a `--once` tick run as the systemd unit runs it, under `/usr/bin/time -v` (its maximum resident set), against an
-// emulator in this process with the LB at the size its calendar asks (a steady tick: no Pulumi).
+// The controller's own memory on an idle tick: a `--once` tick run as the systemd unit runs it,
+// under `/usr/bin/time -v` (its maximum resident set), against an emulator in this process with
+// the LB at the size its calendar asks (a steady tick: no Pulumi).
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

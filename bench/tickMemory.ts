@@ -18,8 +18,6 @@ const T0 = Date.parse("2027-11-24T10:00:00Z");
 const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
 
 interface Proc {
-    pid: number;
-    ppid: number;
     name: string;
     /** Resident set, MB. */
     rss: number;
@@ -44,13 +42,13 @@ function parents(): Map<number, number> {
     return all;
 }
 
-function measured(pid: number, ppid: number): Proc | undefined {
+function measured(pid: number): Proc | undefined {
     try {
         const status = readFileSync(`/proc/${pid}/status`, "utf8");
         const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
         const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
         const [rss, pss] = [kb(status, "VmRSS") / 1024, kb(rollup, "Pss") / 1024];
-        return { pid, ppid, name: processName(argv), rss, pss };
+        return { name: processName(argv), rss, pss };
     } catch {
         return undefined; // exited meanwhile
     }
@@ -69,13 +67,13 @@ function processName(argv: string[]): string {
 function tree(root: number): Proc[] {
     const all = parents();
     const out: Proc[] = [];
-    const walk = (pid: number, ppid: number) => {
-        const proc = measured(pid, ppid);
+    const walk = (pid: number) => {
+        const proc = measured(pid);
         if (!proc) return;
         out.push(proc);
-        for (const [child, parent] of all) if (parent === pid) walk(child, pid);
+        for (const [child, parent] of all) if (parent === pid) walk(child);
     };
-    if (all.has(root)) walk(root, all.get(root)!);
+    walk(root);
     return out;
 }
 
