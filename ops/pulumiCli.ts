@@ -48,13 +48,13 @@ export interface JsonRun<T> {
 export const TOOLCHAIN_MISSING =
     "The Pulumi toolchain is not built yet. Run `npm start` once (it builds it, a few minutes) or `bash scripts/toolchain.sh`.";
 
+/** What enables `--event-log`, as the Automation API sets it. */
+export const EVENT_LOG_ENV = { PULUMI_DEBUG_COMMANDS: "true" };
+
 /**
  * The pinned toolchain, or a CommandError (exit 3) saying what to run, with the toolchain script's
  * own words below. `extraEnv` is set for every run (the autopilot's resize-only preview).
  */
-/** What enables `--event-log`, as the Automation API sets it. */
-export const EVENT_LOG_ENV = { PULUMI_DEBUG_COMMANDS: "true" };
-
 export function pulumiFromToolchain(
     cwd = process.cwd(),
     extraEnv: Record<string, string> = {},
